@@ -1,0 +1,13 @@
+/** Who is on the other end of a socket or request, as the verified token says. */
+export interface AuthUser {
+  id: string;
+  name?: string;
+  roles: string[];
+  /** Room names and `prefix*` patterns the user may join; undefined means any room. */
+  rooms?: string[];
+  tokenId?: string;
+  issuedAtSec?: number;
+  expiresAtSec: number;
+}
+
+export const isAdmin = (user: AuthUser) => user.roles.includes('admin');

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { AccessRepository } from './access.repository';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { HttpAuthGuard } from './http-auth.guard';
+import { SessionGateway } from './session.gateway';
+import { SessionLifetime } from './session-lifetime.service';
+import { SessionService } from './session.service';
+import { SocketAuthenticator } from './socket-authenticator';
+import { TokenVerifier } from './token-verifier.service';
+
+@Module({
+  imports: [JwtModule.register({})],
+  controllers: [AuthController],
+  providers: [AccessRepository, TokenVerifier, SocketAuthenticator, SessionService, SessionLifetime, SessionGateway, AuthService, HttpAuthGuard],
+  exports: [AccessRepository, TokenVerifier, SocketAuthenticator, SessionService, HttpAuthGuard],
+})
+export class AuthModule {}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import type { ChatSocket } from '../common/chat-socket';
+import { ContractError } from '../common/contract-error';
+import { tokenChannel } from '../common/socket-channels';
+import { AuthenticationError } from './handshake-error';
+import { SessionService } from './session.service';
+import { TokenVerifier } from './token-verifier.service';
+
+/** setTimeout's ceiling; a later expiry is re-armed when this fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A session lasts as long as its token: it ends at `exp` unless `auth:refresh` brought a newer token. */
+@Injectable()
+export class SessionLifetime {
+  constructor(
+    private readonly verifier: TokenVerifier,
+    private readonly sessions: SessionService,
+  ) {}
+
+  watch(socket: ChatSocket): void {
+    clearTimeout(socket.data.expiryTimer);
+    const remainingMs = socket.data.user.expiresAtSec * 1000 - Date.now();
+    socket.data.expiryTimer = setTimeout(
+      () => (remainingMs > MAX_TIMER_MS ? this.watch(socket) : this.sessions.end(socket, 'expired')),
+      Math.max(0, Math.min(remainingMs, MAX_TIMER_MS)),
+    );
+  }
+
+  forget(socket: ChatSocket): void {
+    clearTimeout(socket.data.expiryTimer);
+  }
+
+  async refresh(socket: ChatSocket, token: string): Promise<{ exp: number }> {
+    const current = socket.data.user;
+    let next;
+    try {
+      next = await this.verifier.verify(token);
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw new ContractError('forbidden', error.message, { code: error.code });
+      throw error;
+    }
+    if (next.id !== current.id) throw new ContractError('forbidden', 'the new token belongs to another user');
+    if (current.tokenId && current.tokenId !== next.tokenId) socket.leave(tokenChannel(current.tokenId));
+    if (next.tokenId) socket.join(tokenChannel(next.tokenId));
+    socket.data.user = next;
+    this.watch(socket);
+    return { exp: next.expiresAtSec };
+  }
+}

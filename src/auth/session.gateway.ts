@@ -1,0 +1,42 @@
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketServer } from '@nestjs/websockets';
+import type { Namespace } from 'socket.io';
+import type { ChatSocket } from '../common/chat-socket';
+import { ClientEvent } from '../common/contract';
+import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
+import { tokenChannel, userChannel } from '../common/socket-channels';
+import { RefreshTokenDto } from './dto/refresh-token.dto';
+import { SessionService } from './session.service';
+import { SessionLifetime } from './session-lifetime.service';
+import { SocketAuthenticator } from './socket-authenticator';
+
+/** The life of a connection: handshake, addressing channels, token expiry and refresh. */
+@ChatNamespaceGateway()
+export class SessionGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  @WebSocketServer() private readonly namespace: Namespace;
+
+  constructor(
+    private readonly authenticator: SocketAuthenticator,
+    private readonly sessions: SessionService,
+    private readonly lifetime: SessionLifetime,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    namespace.use(this.authenticator.middleware);
+    this.sessions.attach(namespace);
+  }
+
+  handleConnection(socket: ChatSocket): void {
+    const { user } = socket.data;
+    socket.join(user.tokenId ? [userChannel(user.id), tokenChannel(user.tokenId)] : userChannel(user.id));
+    this.lifetime.watch(socket);
+  }
+
+  handleDisconnect(socket: ChatSocket): void {
+    this.lifetime.forget(socket);
+  }
+
+  @SubscribeMessage(ClientEvent.AuthRefresh)
+  refresh(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: RefreshTokenDto) {
+    return this.lifetime.refresh(socket, body.token);
+  }
+}

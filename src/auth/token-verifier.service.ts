@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService, JwtVerifyOptions } from '@nestjs/jwt';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { AccessRepository } from './access.repository';
+import { AuthUser } from './auth-user';
+import { AuthenticationError } from './handshake-error';
+
+const USER_ID_PATTERN = /^[^\s{}\u0000-\u001f]{1,128}$/;
+
+interface Claims {
+  sub?: unknown;
+  exp?: unknown;
+  iat?: unknown;
+  jti?: unknown;
+  name?: unknown;
+  roles?: unknown;
+  rooms?: unknown;
+}
+
+/** Verifies tokens (never issues them) and applies the revocation and ban state shared by all nodes. */
+@Injectable()
+export class TokenVerifier {
+  private readonly hmacOptions?: JwtVerifyOptions;
+  private readonly publicKeyOptions?: JwtVerifyOptions;
+
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly access: AccessRepository,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    const { secret, publicKey, issuer, audience } = config.jwt;
+    if (secret) this.hmacOptions = { secret, algorithms: ['HS256'], issuer, audience };
+    if (publicKey) this.publicKeyOptions = { publicKey, algorithms: ['RS256', 'ES256'], issuer, audience };
+  }
+
+  /** Signature, expiry and claims only: no Redis. */
+  verifySignature(token: string): AuthUser {
+    let claims: Claims;
+    try {
+      const options = decodeAlgorithm(token) === 'HS256' ? this.hmacOptions : this.publicKeyOptions;
+      if (!options) throw new Error('signing algorithm not accepted');
+      claims = this.jwt.verify<Claims & object>(token, options);
+    } catch (error) {
+      if ((error as Error).name === 'TokenExpiredError') throw new AuthenticationError('token_expired', 'token expired');
+      throw new AuthenticationError('token_invalid', `token rejected: ${(error as Error).message}`);
+    }
+    return toAuthUser(claims);
+  }
+
+  /** Everything a handshake or an admin request needs: signature, then revocation, then ban. */
+  async verify(token: string): Promise<AuthUser> {
+    const user = this.verifySignature(token);
+    const [tokenRevoked, access] = await Promise.all([
+      user.tokenId ? this.access.isTokenRevoked(user.tokenId) : Promise.resolve(false),
+      this.access.userAccess(user.id),
+    ]);
+    if (tokenRevoked) throw new AuthenticationError('token_revoked', 'token was revoked');
+    if (access.tokensRevokedAtSec !== undefined && (user.issuedAtSec ?? 0) <= access.tokensRevokedAtSec) {
+      throw new AuthenticationError('token_revoked', "the user's tokens were revoked");
+    }
+    if (access.bannedUntilMs !== undefined && access.bannedUntilMs > Date.now()) {
+      throw new AuthenticationError('banned', access.banReason ? `banned: ${access.banReason}` : 'banned');
+    }
+    return user;
+  }
+}
+
+function decodeAlgorithm(token: string): string | undefined {
+  const header = token.split('.', 1)[0];
+  try {
+    return (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: string }).alg;
+  } catch {
+    throw new Error('malformed token');
+  }
+}
+
+function toAuthUser(claims: Claims): AuthUser {
+  if (typeof claims.sub !== 'string' || !USER_ID_PATTERN.test(claims.sub)) {
+    throw new AuthenticationError('token_invalid', 'token needs a sub claim of 1 to 128 characters without spaces or braces');
+  }
+  if (typeof claims.exp !== 'number') throw new AuthenticationError('token_invalid', 'token needs an exp claim');
+  const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
+  const rooms = Array.isArray(claims.rooms) ? claims.rooms.filter((room): room is string => typeof room === 'string') : undefined;
+  return {
+    id: claims.sub,
+    name: typeof claims.name === 'string' ? claims.name.slice(0, 128) : undefined,
+    roles,
+    rooms,
+    tokenId: typeof claims.jti === 'string' ? claims.jti : undefined,
+    issuedAtSec: typeof claims.iat === 'number' ? claims.iat : undefined,
+    expiresAtSec: claims.exp,
+  };
+}

@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import type { ChatSocket } from '../common/chat-socket';
+import { Message, ServerEvent } from '../common/contract';
+import { ContractError, notFound, notJoined } from '../common/contract-error';
+import { HistoryQueryDto, HISTORY_PAGE_DEFAULT } from './dto/history.dto';
+import { JoinRoomDto } from './dto/join-room.dto';
+import { SendMessageDto } from './dto/send-message.dto';
+import { MessageRepository } from './message.repository';
+import { assertMayJoin } from './room-access';
+
+export interface JoinResult {
+  room: string;
+  messages: Message[];
+  /** With `since`: false when messages after it may be missing (trimmed, or more than the history limit). */
+  complete?: boolean;
+}
+
+@Injectable()
+export class ChatService {
+  constructor(
+    private readonly messages: MessageRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Joins before reading, so that nothing sent meanwhile falls between history and live delivery. */
+  async join(socket: ChatSocket, { room, since }: JoinRoomDto): Promise<JoinResult> {
+    assertMayJoin(socket.data.user, room);
+    await socket.join(room);
+    const [history] = await Promise.all([
+      since
+        ? this.messages.since(room, since, this.config.historyMaxPerRoom)
+        : this.messages.latest(room, HISTORY_PAGE_DEFAULT).then((messages) => ({ messages, complete: undefined })),
+      this.messages.registerRoom(room),
+    ]);
+    return { room, messages: history.messages, ...(since ? { complete: history.complete } : {}) };
+  }
+
+  async leave(socket: ChatSocket, room: string): Promise<{ room: string }> {
+    await socket.leave(room);
+    return { room };
+  }
+
+  async send(socket: ChatSocket, { room, content, clientMsgId, replyTo }: SendMessageDto): Promise<Message> {
+    if (!socket.rooms.has(room)) throw notJoined(room);
+    this.assertContentLength(content);
+    const { user } = socket.data;
+    const result = await this.messages.appendIfNew(
+      room,
+      { userId: user.id, name: user.name, content, clientMsgId, replyTo },
+      this.config.historyMaxPerRoom,
+      this.config.dedupWindowSec,
+    );
+    switch (result.status) {
+      case 'stored':
+        socket.to(room).emit(ServerEvent.Message, result.message);
+        return result.message;
+      case 'duplicate':
+        return result.message;
+      case 'muted':
+        throw new ContractError('muted', 'you are muted in this room', result.mutedForMs === null ? {} : { until: Date.now() + result.mutedForMs });
+      case 'reply_target_missing':
+        throw notFound(`message ${replyTo}`);
+    }
+  }
+
+  async history(socket: ChatSocket, { room, before, after, limit }: HistoryQueryDto): Promise<{ messages: Message[] }> {
+    assertMayJoin(socket.data.user, room);
+    const pageSize = limit ?? HISTORY_PAGE_DEFAULT;
+    const messages = before || after ? await this.messages.page(room, { before, after }, pageSize) : await this.messages.latest(room, pageSize);
+    return { messages };
+  }
+
+  /** Counted in code points, not UTF-16 units; the cheap bound first since nearly every message passes it. */
+  private assertContentLength(content: string): void {
+    const max = this.config.messageMaxLength;
+    if (content.length <= max) return;
+    const length = [...content].length;
+    if (length > max) throw new ContractError('payload_too_large', `content is ${length} characters, the limit is ${max}`, { limit: max });
+  }
+}

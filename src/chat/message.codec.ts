@@ -1,0 +1,51 @@
+import { Message } from '../common/contract';
+
+/** A message as a stream entry. Short field names: they are stored once per message. */
+const FIELD = { userId: 'u', name: 'n', content: 'c', clientMsgId: 'm', replyTo: 'r' } as const;
+
+export interface MessageDraft {
+  userId: string;
+  name?: string;
+  content: string;
+  clientMsgId?: string;
+  replyTo?: string;
+}
+
+export function encodeMessage(draft: MessageDraft): string[] {
+  const fields = [FIELD.userId, draft.userId, FIELD.content, draft.content];
+  if (draft.name !== undefined) fields.push(FIELD.name, draft.name);
+  if (draft.clientMsgId !== undefined) fields.push(FIELD.clientMsgId, draft.clientMsgId);
+  if (draft.replyTo !== undefined) fields.push(FIELD.replyTo, draft.replyTo);
+  return fields;
+}
+
+/** The stream id doubles as the creation time: its first part is Redis's clock in ms at XADD. */
+export function decodeMessage(room: string, id: string, fields: string[]): Message {
+  const message: Message = { id, room, userId: '', content: '', createdAt: createdAtOf(id) };
+  for (let i = 0; i < fields.length; i += 2) {
+    const value = fields[i + 1];
+    switch (fields[i]) {
+      case FIELD.userId: message.userId = value; break;
+      case FIELD.name: message.name = value; break;
+      case FIELD.content: message.content = value; break;
+      case FIELD.clientMsgId: message.clientMsgId = value; break;
+      case FIELD.replyTo: message.replyTo = value; break;
+    }
+  }
+  return message;
+}
+
+export function messageFromDraft(room: string, id: string, draft: MessageDraft): Message {
+  return { id, room, ...draft, createdAt: createdAtOf(id) };
+}
+
+export function createdAtOf(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
+}
+
+/** Orders stream ids ("ms-seq") numerically; string order is wrong once the ms part gains a digit. */
+export function compareMessageIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(Number);
+  const [bMs, bSeq] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}

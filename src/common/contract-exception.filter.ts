@@ -1,0 +1,53 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import type { Response } from 'express';
+import { ContractError, HTTP_STATUS_BY_CODE } from './contract-error';
+import { ErrorBody } from './contract';
+import { isRedisUnavailable } from './redis-errors';
+
+/**
+ * The one place where errors become what clients see: the ack envelope `{ ok: false, error }` on sockets,
+ * `{ statusCode, error, message }` over HTTP. Unknown errors are logged and never leak their text.
+ */
+@Catch()
+export class ContractExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() === 'ws') {
+      const ack = host.getArgs().slice(2).find((arg): arg is (body: unknown) => void => typeof arg === 'function');
+      ack?.({ ok: false, error: this.toErrorBody(exception) });
+      return;
+    }
+    if (host.getType() === 'http') {
+      this.replyHttp(exception, host.switchToHttp().getResponse<Response>());
+    }
+  }
+
+  toErrorBody(exception: unknown): ErrorBody {
+    if (exception instanceof ContractError) return exception.toBody();
+    if (isRedisUnavailable(exception)) return { code: 'unavailable', message: 'storage is unavailable, nothing was stored; retry later' };
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return { code: 'internal', message: 'internal error' };
+  }
+
+  private replyHttp(exception: unknown, response: Response): void {
+    if (response.headersSent) return;
+    if (exception instanceof HttpException && !(exception instanceof ThrottlerException)) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const message = typeof body === 'object' && body !== null && 'message' in body ? (body as { message: unknown }).message : exception.message;
+      response.status(status).json({ statusCode: status, error: httpErrorName(status), message });
+      return;
+    }
+    const body = exception instanceof ThrottlerException ? { code: 'rate_limited' as const, message: 'too many requests' } : this.toErrorBody(exception);
+    const status = HTTP_STATUS_BY_CODE[body.code];
+    response.status(status).json({ statusCode: status, error: httpErrorName(status), message: body.message, code: body.code, ...(body.details ? { details: body.details } : {}) });
+  }
+}
+
+function httpErrorName(status: number): string {
+  const name = HttpStatus[status];
+  if (!name) return 'Error';
+  return name.toLowerCase().split('_').map((word) => word[0].toUpperCase() + word.slice(1)).join(' ');
+}

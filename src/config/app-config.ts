@@ -1,0 +1,186 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+
+export type Environment = 'development' | 'production' | 'test';
+
+export type RedisConnection =
+  | { mode: 'standalone'; url: string }
+  | { mode: 'cluster'; nodes: { host: string; port: number }[] }
+  | { mode: 'sentinel'; sentinels: { host: string; port: number }[]; masterName: string }
+  | { mode: 'embedded' };
+
+export interface JwtConfig {
+  secret?: string;
+  publicKey?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+export interface ThrottleConfig {
+  /** 0 disables the throttle. */
+  limit: number;
+  ttlMs: number;
+}
+
+/** Every setting of the process, read and validated once at start-up. */
+export interface AppConfig {
+  env: Environment;
+  port: number;
+  host: string;
+  nodeId: string;
+  dataDir: string;
+  redis: RedisConnection;
+  redisCommandTimeoutMs: number;
+  redisServerBin: string;
+  jwt: JwtConfig;
+  corsOrigins: string[] | '*';
+  throttle: { ws: ThrottleConfig; http: ThrottleConfig };
+  historyMaxPerRoom: number;
+  messageMaxLength: number;
+  dedupWindowSec: number;
+  maxConnectionsPerUser: number;
+  handshakeLimitPerIp: ThrottleConfig;
+  auditMaxEntries: number;
+  presenceTtlSec: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the environment into an AppConfig, or throws a ConfigError naming the first bad variable.
+ * `developmentSecret` is only consulted in development when no JWT key is configured.
+ */
+export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => string): AppConfig {
+  const read = new EnvReader(env);
+  const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const dataDir = resolve(read.string('DATA_DIR') ?? '.data');
+
+  const jwt: JwtConfig = {
+    secret: read.string('JWT_SECRET'),
+    publicKey: read.pem('JWT_PUBLIC_KEY'),
+    issuer: read.string('JWT_ISSUER'),
+    audience: read.string('JWT_AUDIENCE'),
+  };
+  if (jwt.secret !== undefined && jwt.secret.length < 32 && nodeEnv === 'production') {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters in production');
+  }
+  if (!jwt.secret && !jwt.publicKey) {
+    if (nodeEnv === 'production' || !developmentSecret) {
+      throw new ConfigError('JWT_SECRET', 'or JWT_PUBLIC_KEY is required in production');
+    }
+    jwt.secret = developmentSecret(dataDir);
+  }
+
+  const cors = read.list('CORS_ORIGINS');
+  for (const origin of cors ?? []) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError('CORS_ORIGINS', `has "${origin}": each entry must be an origin like https://app.example.com, or *`);
+    }
+  }
+
+  return {
+    env: nodeEnv,
+    port: read.int('PORT', 3000, 0, 65535),
+    host: read.string('HOST') ?? '0.0.0.0',
+    nodeId: read.string('NODE_ID') ?? `${hostname()}-${process.pid}`,
+    dataDir,
+    redis: readRedisConnection(read),
+    redisCommandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 2000, 50, 60_000),
+    redisServerBin: read.string('REDIS_SERVER_BIN') ?? 'redis-server',
+    jwt,
+    corsOrigins: cors?.includes('*') ? '*' : (cors ?? (nodeEnv === 'production' ? [] : '*')),
+    throttle: {
+      ws: { limit: read.int('THROTTLE_WS_LIMIT', 300, 0, 1_000_000), ttlMs: read.int('THROTTLE_WS_TTL_MS', 10_000, 100, 86_400_000) },
+      http: { limit: read.int('THROTTLE_HTTP_LIMIT', 600, 0, 1_000_000), ttlMs: read.int('THROTTLE_HTTP_TTL_MS', 60_000, 100, 86_400_000) },
+    },
+    historyMaxPerRoom: read.int('HISTORY_MAX_PER_ROOM', 10_000, 1, 10_000_000),
+    messageMaxLength: read.int('MESSAGE_MAX_LENGTH', 4000, 1, 1_000_000),
+    dedupWindowSec: read.int('DEDUP_WINDOW_SEC', 86_400, 1, 30 * 86_400),
+    maxConnectionsPerUser: read.int('MAX_CONNECTIONS_PER_USER', 20, 0, 100_000),
+    handshakeLimitPerIp: {
+      limit: read.int('HANDSHAKE_LIMIT_PER_IP', 3000, 0, 1_000_000),
+      ttlMs: read.int('HANDSHAKE_LIMIT_TTL_MS', 60_000, 100, 86_400_000),
+    },
+    auditMaxEntries: read.int('AUDIT_MAX_ENTRIES', 100_000, 1, 100_000_000),
+    presenceTtlSec: read.int('PRESENCE_TTL_SEC', 30, 3, 3600),
+    shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
+  };
+}
+
+function readRedisConnection(read: EnvReader): RedisConnection {
+  const url = read.string('REDIS_URL');
+  const clusterNodes = read.hostPorts('REDIS_CLUSTER_NODES');
+  const sentinels = read.hostPorts('REDIS_SENTINELS');
+  const chosen = [url && 'REDIS_URL', clusterNodes && 'REDIS_CLUSTER_NODES', sentinels && 'REDIS_SENTINELS'].filter(Boolean);
+  if (chosen.length > 1) {
+    throw new ConfigError(chosen[1] as string, `cannot be combined with ${chosen[0]}: set only one Redis connection`);
+  }
+  if (url) {
+    if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+    return { mode: 'standalone', url };
+  }
+  if (clusterNodes) return { mode: 'cluster', nodes: clusterNodes };
+  if (sentinels) return { mode: 'sentinel', sentinels, masterName: read.string('REDIS_SENTINEL_NAME') ?? 'mymaster' };
+  return { mode: 'embedded' };
+}
+
+class EnvReader {
+  constructor(private readonly env: Env) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!allowed.includes(raw as T)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+    return raw as T;
+  }
+
+  list(name: string): string[] | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    return raw.split(',').map((item) => item.trim()).filter(Boolean);
+  }
+
+  hostPorts(name: string): { host: string; port: number }[] | undefined {
+    const items = this.list(name);
+    if (!items) return undefined;
+    if (items.length === 0) throw new ConfigError(name, 'must list at least one host:port');
+    return items.map((item) => {
+      const match = /^(.+):(\d{1,5})$/.exec(item);
+      if (!match || Number(match[2]) > 65535) throw new ConfigError(name, `has "${item}", expected host:port`);
+      return { host: match[1], port: Number(match[2]) };
+    });
+  }
+
+  /** PEM keys are often passed on one line with literal \n sequences. */
+  pem(name: string): string | undefined {
+    const raw = this.string(name)?.replace(/\\n/g, '\n');
+    if (raw !== undefined && !/-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(raw)) {
+      throw new ConfigError(name, 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+    }
+    return raw;
+  }
+}

@@ -1,0 +1,47 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import type { Server } from 'node:http';
+import { SessionService } from '../auth/session.service';
+import type { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { EmbeddedRedis } from '../redis/embedded-redis';
+import { LifecycleState } from './lifecycle.module';
+
+const IN_FLIGHT_POLL_MS = 20;
+
+/**
+ * SIGTERM / SIGINT: stop accepting, answer what is in flight, tell every client `session: shutdown` and drop
+ * its transport (clients reconnect to another node), close Redis, stop an embedded redis-server, exit 0.
+ * A hard deadline makes sure the process never outlives its orchestrator's patience.
+ */
+export function installGracefulShutdown(app: INestApplication, config: AppConfig, embeddedRedis?: EmbeddedRedis): void {
+  const logger = new Logger('Shutdown');
+  let started = false;
+  const shutdown = async (signal: string) => {
+    if (started) return;
+    started = true;
+    const deadline = setTimeout(() => {
+      logger.error(`shutdown took longer than ${config.shutdownTimeoutMs} ms; exiting anyway`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    logger.log(`${signal}: draining`);
+    app.get(LifecycleState).draining = true;
+    (app.getHttpServer() as Server).close();
+    await waitForInFlightEvents(app.get(MetricsService), config.shutdownTimeoutMs / 2);
+    const ended = app.get(SessionService).endAllForShutdown();
+    logger.log(`told ${ended} connections to reconnect elsewhere`);
+    await app.close();
+    await embeddedRedis?.stop();
+    logger.log('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function waitForInFlightEvents(metrics: MetricsService, maxWaitMs: number): Promise<void> {
+  const giveUpAt = Date.now() + maxWaitMs;
+  while (metrics.eventsInFlight > 0 && Date.now() < giveUpAt) {
+    await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_POLL_MS));
+  }
+}

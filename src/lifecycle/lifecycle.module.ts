@@ -1,0 +1,11 @@
+import { Global, Injectable, Module } from '@nestjs/common';
+
+/** Whether this node is shutting down: readiness turns 503 and new handshakes are refused. */
+@Injectable()
+export class LifecycleState {
+  draining = false;
+}
+
+@Global()
+@Module({ providers: [LifecycleState], exports: [LifecycleState] })
+export class LifecycleModule {}

@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from './app.module';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { readOrCreateDevelopmentSecret } from './config/development-secret';
+import { installGracefulShutdown } from './lifecycle/graceful-shutdown';
+import { EmbeddedRedis } from './redis/embedded-redis';
+import { RedisIoAdapter } from './redis/redis-io.adapter';
+import { setUpApiDocs } from './docs/api-docs';
+
+async function bootstrap(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env, readOrCreateDevelopmentSecret);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const logger = new ConsoleLogger({ json: config.env === 'production', prefix: 'chat' });
+  Logger.overrideLogger(logger);
+
+  let embeddedRedis: EmbeddedRedis | undefined;
+  if (config.redis.mode === 'embedded') {
+    embeddedRedis = new EmbeddedRedis(config.dataDir, config.redisServerBin);
+    config = { ...config, redis: { mode: 'standalone', url: await embeddedRedis.start() } };
+  }
+
+  process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger });
+  app.useWebSocketAdapter(new RedisIoAdapter(app));
+  app.use(helmet({ contentSecurityPolicy: false }));
+  app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
+  app.set('trust proxy', true);
+  setUpApiDocs(app);
+  installGracefulShutdown(app, config, embeddedRedis);
+
+  await app.listen(config.port, config.host);
+  const { address, port } = app.getHttpServer().address() as AddressInfo;
+  logger.log(`Listening on http://${address}:${port} as node ${config.nodeId} (${config.env})`, 'Bootstrap');
+  if (config.env === 'development' && !process.env.JWT_SECRET && !process.env.JWT_PUBLIC_KEY) {
+    logger.log('No JWT_SECRET set: using a development secret in the data directory; sign a token with `npm run token -- --sub alice`', 'Bootstrap');
+  }
+}
+
+void bootstrap();

@@ -1,0 +1,95 @@
+import { Logger } from '@nestjs/common';
+import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
+import { AppConfig } from '../config/app-config';
+
+export type RedisConnectionClient = Redis | Cluster;
+
+type Role = 'commands' | 'publisher' | 'subscriber';
+
+const RECONNECT_CAP_MS = 2000;
+
+/**
+ * Builds one connection per role. Commands and publishes never queue while Redis is away
+ * (enableOfflineQueue off): they fail at once, so callers answer `unavailable` instead of hanging.
+ * The subscriber keeps its queue so that subscriptions made while reconnecting are replayed.
+ */
+export function createRedisConnection(config: AppConfig, role: Role): RedisConnectionClient {
+  const isSubscriber = role === 'subscriber';
+  const options: RedisOptions = {
+    connectionName: `chat:${config.nodeId}:${role}`,
+    enableOfflineQueue: isSubscriber,
+    maxRetriesPerRequest: isSubscriber ? null : 0,
+    commandTimeout: isSubscriber ? undefined : config.redisCommandTimeoutMs,
+    connectTimeout: 5000,
+    enableAutoPipelining: role === 'commands',
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, RECONNECT_CAP_MS),
+    lazyConnect: false,
+  };
+  const connection = config.redis;
+  let client: RedisConnectionClient;
+  switch (connection.mode) {
+    case 'standalone':
+      client = new Redis(connection.url, options);
+      break;
+    case 'sentinel':
+      client = new Redis({ ...options, sentinels: connection.sentinels, name: connection.masterName });
+      break;
+    case 'cluster': {
+      const clusterOptions: ClusterOptions = {
+        redisOptions: options,
+        enableOfflineQueue: isSubscriber,
+        enableAutoPipelining: role === 'commands',
+        shardedSubscribers: isSubscriber,
+        clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, RECONNECT_CAP_MS),
+      };
+      client = new Cluster(connection.nodes, clusterOptions);
+      break;
+    }
+    case 'embedded':
+      throw new Error('the embedded redis-server must be started before connecting');
+  }
+  reportConnectionState(client, role);
+  return client;
+}
+
+function reportConnectionState(client: RedisConnectionClient, role: Role): void {
+  const logger = new Logger(`Redis:${role}`);
+  let lastError = '';
+  client.on('error', (error: Error) => {
+    if (error.message !== lastError) logger.warn(`connection problem: ${error.message}`);
+    lastError = error.message;
+  });
+  client.on('ready', () => {
+    if (lastError) logger.log('reconnected');
+    lastError = '';
+  });
+}
+
+/** The adapter publishes without handling rejections; a failed publish is logged, never an unhandled rejection. */
+export function guardPublishes(client: RedisConnectionClient): void {
+  const logger = new Logger('Redis:publisher');
+  for (const method of ['publish', 'spublish'] as const) {
+    const original = client[method].bind(client) as (...args: unknown[]) => Promise<number>;
+    (client as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      const result = original(...args);
+      result.catch((error: Error) => logger.warn(`broadcast not published: ${error.message}`));
+      return result;
+    };
+  }
+}
+
+/** Resolves once the client is ready, or after `timeoutMs`: a node may start while Redis is still away. */
+export function whenReady(client: RedisConnectionClient, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    client.once('ready', onReady);
+  });
+}

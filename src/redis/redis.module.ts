@@ -1,0 +1,53 @@
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/app-config';
+import { createRedisConnection, guardPublishes, whenReady } from './redis-connections';
+import type { RedisConnectionClient } from './redis-connections';
+import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from './redis.tokens';
+
+const STARTUP_WAIT_MS = 5000;
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS_COMMANDS,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => {
+        const client = createRedisConnection(config, 'commands');
+        if (!(await whenReady(client, STARTUP_WAIT_MS))) {
+          new Logger('Redis').warn('Redis is not reachable yet; the node starts not ready and keeps trying');
+        }
+        return client;
+      },
+    },
+    {
+      provide: REDIS_PUBLISHER,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => {
+        const client = createRedisConnection(config, 'publisher');
+        guardPublishes(client);
+        return client;
+      },
+    },
+    {
+      provide: REDIS_SUBSCRIBER,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => createRedisConnection(config, 'subscriber'),
+    },
+  ],
+  exports: [REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS_COMMANDS) private readonly commands: RedisConnectionClient,
+    @Inject(REDIS_PUBLISHER) private readonly publisher: RedisConnectionClient,
+    @Inject(REDIS_SUBSCRIBER) private readonly subscriber: RedisConnectionClient,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      [this.commands, this.publisher, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())),
+    );
+  }
+}
