@@ -1,0 +1,34 @@
+/**
+ * Unit tests sit beside the code; end-to-end tests drive built nodes (dist/) over real sockets and Redis.
+ * NestJS 12 ships ES modules, which jest on Node 20 cannot require: they are compiled to CommonJS too.
+ */
+const transform = {
+  '^.+\\.ts$': 'ts-jest',
+  '^.+\\.js$': ['babel-jest', { plugins: ['babel-plugin-transform-import-meta', '@babel/plugin-transform-modules-commonjs'], babelrc: false, configFile: false }],
+};
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|@socket\\.io|uid)/)'];
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      transform,
+      transformIgnorePatterns,
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      transform,
+      transformIgnorePatterns,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,198 @@
+import { collect, connect, nextEvent, request, requestOk } from '../support/clients';
+import { uniqueRoom, useCluster } from '../support/scenario';
+import { makeToken } from '../support/tokens';
+
+describe('chat core across two nodes', () => {
+  const cluster = useCluster(2);
+  const nodeA = () => cluster.nodes[0].url;
+  const nodeB = () => cluster.nodes[1].url;
+
+  it('delivers a message to a member on the other node and to the sender\'s other device, not to the sending socket', async () => {
+    const room = uniqueRoom();
+    const alice = await connect(nodeA(), { token: makeToken({ sub: 'alice', name: 'Alice' }) });
+    const aliceTablet = await connect(nodeB(), { token: makeToken({ sub: 'alice', name: 'Alice' }) });
+    const bob = await connect(nodeB(), { token: makeToken({ sub: 'bob' }) });
+    for (const socket of [alice, aliceTablet, bob]) await requestOk(socket, 'room:join', { room });
+    const echoes = collect(alice, 'message');
+
+    const atBob = nextEvent(bob, 'message');
+    const atTablet = nextEvent(aliceTablet, 'message');
+    const stored = await requestOk(alice, 'message:send', { room, content: 'hello <b>world</b>' });
+
+    expect(stored).toMatchObject({ room, userId: 'alice', name: 'Alice', content: 'hello <b>world</b>' });
+    expect(stored.id).toMatch(/^\d+-\d+$/);
+    expect(Math.abs(stored.createdAt - Date.now())).toBeLessThan(60_000);
+    expect(await atBob).toEqual(stored);
+    expect(await atTablet).toEqual(stored);
+    // the ack left the node after any echo would have, on the same connection
+    expect(echoes).toEqual([]);
+  });
+
+  it('delivers 100 rapid sends from one client in order on the other node', async () => {
+    const room = uniqueRoom();
+    const sender = await connect(nodeA(), { token: makeToken({ sub: 'fast' }) });
+    const reader = await connect(nodeB(), { token: makeToken({ sub: 'reader' }) });
+    await requestOk(sender, 'room:join', { room });
+    await requestOk(reader, 'room:join', { room });
+    const received = collect<{ content: string; id: string }>(reader, 'message');
+    const last = nextEvent(reader, 'message', (message: { content: string }) => message.content === 'm99');
+
+    const acks = await Promise.all(Array.from({ length: 100 }, (_, i) => request(sender, 'message:send', { room, content: `m${i}` })));
+    await last;
+
+    expect(acks.every((ack) => ack.ok)).toBe(true);
+    expect(received.map((message) => message.content)).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`));
+    const ids = received.map((message) => message.id);
+    expect([...ids].sort(compareIds)).toEqual(ids);
+  });
+
+  it('pages history backwards and forwards, oldest first', async () => {
+    const room = uniqueRoom();
+    const writer = await connect(nodeA(), { token: makeToken({ sub: 'writer' }) });
+    await requestOk(writer, 'room:join', { room });
+    const sent = [];
+    for (let i = 0; i < 25; i++) sent.push(await requestOk(writer, 'message:send', { room, content: `h${i}` }));
+    const reader = await connect(nodeB(), { token: makeToken({ sub: 'reader' }) });
+
+    const latest = await requestOk(reader, 'message:history', { room, limit: 10 });
+    expect(latest.messages.map((m: { content: string }) => m.content)).toEqual(sent.slice(15).map((m) => m.content));
+
+    const older = await requestOk(reader, 'message:history', { room, before: latest.messages[0].id, limit: 10 });
+    expect(older.messages.map((m: { id: string }) => m.id)).toEqual(sent.slice(5, 15).map((m) => m.id));
+
+    const newer = await requestOk(reader, 'message:history', { room, after: sent[4].id, limit: 3 });
+    expect(newer.messages.map((m: { id: string }) => m.id)).toEqual(sent.slice(5, 8).map((m) => m.id));
+
+    const between = await requestOk(reader, 'message:history', { room, after: sent[9].id, before: sent[13].id });
+    expect(between.messages.map((m: { id: string }) => m.id)).toEqual(sent.slice(10, 13).map((m) => m.id));
+
+    const defaultPage = await requestOk(reader, 'message:history', { room });
+    expect(defaultPage.messages).toHaveLength(25);
+  });
+
+  it('returns exactly the missed messages, in order, to a client rejoining with since', async () => {
+    const room = uniqueRoom();
+    const alice = await connect(nodeA(), { token: makeToken({ sub: 'alice' }) });
+    await requestOk(alice, 'room:join', { room });
+    let bob = await connect(nodeB(), { token: makeToken({ sub: 'bob' }) });
+    await requestOk(bob, 'room:join', { room });
+    const seen = nextEvent(bob, 'message');
+    await requestOk(alice, 'message:send', { room, content: 'before the tunnel' });
+    const lastSeen = await seen;
+    bob.close();
+
+    const missed = [];
+    for (let i = 0; i < 5; i++) missed.push(await requestOk(alice, 'message:send', { room, content: `missed ${i}` }));
+
+    bob = await connect(nodeB(), { token: makeToken({ sub: 'bob' }) });
+    const rejoin = await requestOk(bob, 'room:join', { room, since: lastSeen.id });
+    expect(rejoin.room).toBe(room);
+    expect(rejoin.messages).toEqual(missed);
+    expect(rejoin.complete).toBe(true);
+
+    const fresh = await requestOk(bob, 'room:join', { room });
+    expect(fresh.messages.map((m: { content: string }) => m.content)).toEqual(['before the tunnel', ...missed.map((m) => m.content)]);
+  });
+
+  it('stores a retried send with the same clientMsgId once and answers with the stored message', async () => {
+    const room = uniqueRoom();
+    const alice = await connect(nodeA(), { token: makeToken({ sub: 'alice' }) });
+    await requestOk(alice, 'room:join', { room });
+    const first = await requestOk(alice, 'message:send', { room, content: 'only once', clientMsgId: 'c-1' });
+    const retryOnOtherNode = await connect(nodeB(), { token: makeToken({ sub: 'alice' }) });
+    await requestOk(retryOnOtherNode, 'room:join', { room });
+    const retry = await requestOk(retryOnOtherNode, 'message:send', { room, content: 'only once', clientMsgId: 'c-1' });
+
+    expect(retry).toEqual(first);
+    expect(first.clientMsgId).toBe('c-1');
+    const history = await requestOk(alice, 'message:history', { room });
+    expect(history.messages).toHaveLength(1);
+
+    const otherUserSameKey = await connect(nodeA(), { token: makeToken({ sub: 'bob' }) });
+    await requestOk(otherUserSameKey, 'room:join', { room });
+    const bobs = await requestOk(otherUserSameKey, 'message:send', { room, content: 'mine', clientMsgId: 'c-1' });
+    expect(bobs.id).not.toBe(first.id);
+  });
+
+  it('threads a reply to a stored message and refuses a reply to a missing one', async () => {
+    const room = uniqueRoom();
+    const alice = await connect(nodeA(), { token: makeToken({ sub: 'alice' }) });
+    await requestOk(alice, 'room:join', { room });
+    const parent = await requestOk(alice, 'message:send', { room, content: 'question' });
+    const reply = await requestOk(alice, 'message:send', { room, content: 'answer', replyTo: parent.id });
+    expect(reply.replyTo).toBe(parent.id);
+    const missing = await request(alice, 'message:send', { room, content: 'answer', replyTo: '1-0' });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('answers not_joined to a send into a room the socket has not joined, or has left', async () => {
+    const room = uniqueRoom();
+    const alice = await connect(nodeA(), { token: makeToken({ sub: 'alice' }) });
+    const refused = await request(alice, 'message:send', { room, content: 'hi' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'not_joined' } });
+
+    await requestOk(alice, 'room:join', { room });
+    expect(await requestOk(alice, 'room:leave', { room })).toEqual({ room });
+    expect(await request(alice, 'message:send', { room, content: 'hi' })).toMatchObject({ ok: false, error: { code: 'not_joined' } });
+    expect((await requestOk(alice, 'message:history', { room })).messages).toEqual([]);
+  });
+
+  it('answers payload_too_large for content over MESSAGE_MAX_LENGTH and stores nothing', async () => {
+    const room = uniqueRoom();
+    const alice = await connect(nodeA(), { token: makeToken({ sub: 'alice' }) });
+    await requestOk(alice, 'room:join', { room });
+    const ack = await request(alice, 'message:send', { room, content: 'x'.repeat(4001) });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'payload_too_large', details: { limit: 4000 } } });
+    expect(await requestOk(alice, 'message:send', { room, content: '😀'.repeat(4000) })).toMatchObject({ room });
+    expect((await requestOk(alice, 'message:history', { room })).messages).toHaveLength(1);
+  });
+
+  describe('malformed payloads are answered validation_failed and change nothing', () => {
+    const room = 'malformed';
+    const cases: [string, unknown][] = [
+      ['room:join', undefined],
+      ['room:join', null],
+      ['room:join', 'general'],
+      ['room:join', 42],
+      ['room:join', ['general']],
+      ['room:join', {}],
+      ['room:join', { room: '' }],
+      ['room:join', { room: 'a'.repeat(129) }],
+      ['room:join', { room: 'has space' }],
+      ['room:join', { room: 'emoji😀' }],
+      ['room:join', { room: 7 }],
+      ['room:join', { room, since: 'yesterday' }],
+      ['room:join', { room, extra: true }],
+      ['room:join', JSON.parse('{"room":"malformed","__proto__":{"admin":true}}')],
+      ['message:send', { room }],
+      ['message:send', { room, content: '' }],
+      ['message:send', { room, content: 5 }],
+      ['message:send', { room, content: { text: 'hi' } }],
+      ['message:send', { room, content: 'hi', clientMsgId: '' }],
+      ['message:send', { room, content: 'hi', clientMsgId: 'x'.repeat(129) }],
+      ['message:send', { room, content: 'hi', replyTo: 'abc' }],
+      ['message:history', { room, limit: 0 }],
+      ['message:history', { room, limit: 101 }],
+      ['message:history', { room, limit: '10' }],
+      ['message:history', { room, limit: 1.5 }],
+      ['message:history', { room, before: '1-0-0' }],
+      ['room:leave', { }],
+    ];
+
+    it.each(cases)('%s %j', async (event, payload) => {
+      const socket = await connect(nodeA(), { token: makeToken({ sub: 'fuzzer' }) });
+      await requestOk(socket, 'room:join', { room });
+      const ack = payload === undefined ? await request(socket, event) : await request(socket, event, payload);
+      expect(ack).toMatchObject({ ok: false, error: { code: 'validation_failed', message: expect.any(String) } });
+      expect((await requestOk(socket, 'message:history', { room })).messages).toEqual([]);
+      expect(socket.connected).toBe(true);
+      socket.close();
+    });
+  });
+});
+
+function compareIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(Number);
+  const [bMs, bSeq] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}

@@ -1,0 +1,75 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { TEST_JWT_SECRET } from './tokens';
+
+const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+const START_TIMEOUT_MS = 20_000;
+const LISTENING = /Listening on http:\/\/[^:]+:(\d+)/;
+
+export interface TestNode {
+  readonly url: string;
+  readonly process: ChildProcess;
+  /** Everything the node printed so far. */
+  logs(): string;
+  /** Sends a signal and resolves with the exit code (or signal name) once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+  readonly exited: Promise<number | string>;
+}
+
+/**
+ * Starts `node dist/main.js` as its own process, as in production: one node of a cluster. Listens on a port
+ * of its choosing (PORT=0) and reports it in its start-up log.
+ */
+export function startNode(env: Record<string, string | undefined>): Promise<TestNode> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      JWT_SECRET: TEST_JWT_SECRET,
+      NO_COLOR: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`node did not start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = LISTENING.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.stdout!.on('data', (more: Buffer) => (output += more.toString()));
+        resolve({
+          url: `http://127.0.0.1:${match[1]}`,
+          process: child,
+          logs: () => output,
+          exited,
+          stop: (signal = 'SIGTERM') => {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited (${code}) before listening:\n${output}`));
+    });
+  });
+}
+
+/** Starts `count` nodes sharing one Redis. */
+export function startCluster(count: number, env: Record<string, string | undefined>): Promise<TestNode[]> {
+  return Promise.all(Array.from({ length: count }, (_, index) => startNode({ NODE_ID: `node-${index + 1}`, ...env })));
+}
+
+export async function stopAll(nodes: TestNode[]): Promise<void> {
+  await Promise.all(nodes.map((node) => node.stop('SIGKILL')));
+}

@@ -1,0 +1,80 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports';
+
+const START_TIMEOUT_MS = 10_000;
+
+export interface TestRedis {
+  readonly port: number;
+  readonly url: string;
+  readonly dataDir: string;
+  /** SIGKILL: no shutdown, no final fsync; the AOF holds what was fsynced. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data directory. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real redis-server on a free loopback port with its own data directory and AOF (fsync always, so that a
+ * SIGKILL loses nothing that was acknowledged). Fails loudly when redis-server is not installed.
+ */
+export async function startRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-redis-'));
+  let child = await spawnRedis(port, dataDir);
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dataDir,
+    kill: async () => {
+      await terminate(child, 'SIGKILL');
+    },
+    restart: async () => {
+      child = await spawnRedis(port, dataDir);
+    },
+    stop: async () => {
+      await terminate(child, 'SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function spawnRedis(port: number, dir: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.env.REDIS_SERVER_BIN ?? 'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start on ${port}:\n${output}`)), START_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run redis-server (apt-get install -y redis-server): ${error.message}`));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}

@@ -1,0 +1,33 @@
+import { closeAllClients } from './clients';
+import { startCluster, stopAll, TestNode } from './nodes';
+import { startRedis, TestRedis } from './redis-server';
+
+export interface Scenario {
+  redis: TestRedis;
+  nodes: TestNode[];
+}
+
+/**
+ * The usual stage of an end-to-end file: one real redis-server and `nodeCount` nodes sharing it, started
+ * before the file's tests and torn down after them. Read `scenario.nodes` inside tests, not at load time.
+ */
+export function useCluster(nodeCount = 2, env: Record<string, string> = {}): Scenario {
+  const scenario = {} as Scenario;
+  beforeAll(async () => {
+    scenario.redis = await startRedis();
+    scenario.nodes = await startCluster(nodeCount, { REDIS_URL: scenario.redis.url, ...env });
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopAll(scenario.nodes ?? []);
+    await scenario.redis?.stop();
+  });
+  return scenario;
+}
+
+let roomCounter = 0;
+/** A room name no other test in the file uses. */
+export function uniqueRoom(prefix = 'room'): string {
+  roomCounter += 1;
+  return `${prefix}-${process.pid}-${roomCounter}`;
+}
