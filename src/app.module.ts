@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 
 @Module({})
@@ -13,7 +14,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LifecycleModule, RedisModule, MetricsModule, AuthModule, ChatModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), LifecycleModule, RedisModule, RealtimeModule, MetricsModule, AuthModule, ChatModule, HealthModule],
     };
   }
 }

@@ -1,8 +1,10 @@
-import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketServer } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
 import type { ChatSocket } from '../common/chat-socket';
 import { ClientEvent } from '../common/contract';
 import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
+import { MetricsService } from '../metrics/metrics.service';
+import { ChatNamespace } from '../realtime/chat-namespace';
 import { tokenChannel, userChannel } from '../common/socket-channels';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { SessionService } from './session.service';
@@ -12,27 +14,30 @@ import { SocketAuthenticator } from './socket-authenticator';
 /** The life of a connection: handshake, addressing channels, token expiry and refresh. */
 @ChatNamespaceGateway()
 export class SessionGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
-  @WebSocketServer() private readonly namespace: Namespace;
-
   constructor(
+    private readonly namespace: ChatNamespace,
     private readonly authenticator: SocketAuthenticator,
     private readonly sessions: SessionService,
     private readonly lifetime: SessionLifetime,
+    private readonly metrics: MetricsService,
   ) {}
 
   afterInit(namespace: Namespace): void {
+    this.namespace.attach(namespace);
     namespace.use(this.authenticator.middleware);
-    this.sessions.attach(namespace);
+    this.sessions.listen();
   }
 
   handleConnection(socket: ChatSocket): void {
     const { user } = socket.data;
     socket.join(user.tokenId ? [userChannel(user.id), tokenChannel(user.tokenId)] : userChannel(user.id));
     this.lifetime.watch(socket);
+    this.metrics.connections.inc();
   }
 
   handleDisconnect(socket: ChatSocket): void {
     this.lifetime.forget(socket);
+    this.metrics.connections.dec();
   }
 
   @SubscribeMessage(ClientEvent.AuthRefresh)

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Namespace } from 'socket.io';
 import { ServerEvent, SessionEndReason } from '../common/contract';
+import { ChatNamespace } from '../realtime/chat-namespace';
 import { tokenChannel, userChannel } from '../common/socket-channels';
 import type { ChatSocket } from '../common/chat-socket';
 
@@ -14,11 +14,12 @@ const END_SESSIONS = 'session:end';
 @Injectable()
 export class SessionService {
   private readonly logger = new Logger(SessionService.name);
-  private namespace?: Namespace;
 
-  attach(namespace: Namespace): void {
-    this.namespace = namespace;
-    namespace.on(END_SESSIONS, (channel: string, reason: SessionEndReason) => this.endLocalSessions(channel, reason));
+  constructor(private readonly namespace: ChatNamespace) {}
+
+  /** Listens for the other nodes' orders; called once the namespace exists. */
+  listen(): void {
+    this.namespace.server.on(END_SESSIONS, (channel: string, reason: SessionEndReason) => this.endLocalSessions(channel, reason));
   }
 
   endUserSessions(userId: string, reason: SessionEndReason): void {
@@ -36,7 +37,7 @@ export class SessionService {
 
   /** Shutdown: clients hear why, then lose the transport, so that they reconnect to another node by themselves. */
   endAllForShutdown(): number {
-    const sockets = [...(this.namespace?.sockets.values() ?? [])] as ChatSocket[];
+    const sockets = [...this.namespace.server.sockets.values()] as ChatSocket[];
     for (const socket of sockets) {
       socket.emit(ServerEvent.Session, { reason: 'shutdown' });
       socket.conn.close();
@@ -46,13 +47,13 @@ export class SessionService {
 
   private endEverywhere(channel: string, reason: SessionEndReason): void {
     this.endLocalSessions(channel, reason);
-    this.namespace?.serverSideEmit(END_SESSIONS, channel, reason);
+    this.namespace.server.serverSideEmit(END_SESSIONS, channel, reason);
   }
 
   private endLocalSessions(channel: string, reason: SessionEndReason): void {
-    const namespace = this.namespace;
-    const socketIds = namespace?.adapter.rooms.get(channel);
-    if (!namespace || !socketIds) return;
+    const namespace = this.namespace.server;
+    const socketIds = namespace.adapter.rooms.get(channel);
+    if (!socketIds) return;
     for (const id of [...socketIds]) {
       const socket = namespace.sockets.get(id) as ChatSocket | undefined;
       if (socket) this.end(socket, reason);

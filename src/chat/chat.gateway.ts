@@ -5,6 +5,7 @@ import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
 import { ChatService } from './chat.service';
 import { HistoryQueryDto } from './dto/history.dto';
 import { JoinRoomDto } from './dto/join-room.dto';
+import { EditMessageDto, MessageRefDto } from './dto/message-ref.dto';
 import { RoomDto } from './dto/room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 
@@ -25,6 +26,16 @@ export class ChatGateway {
   @SubscribeMessage(ClientEvent.MessageSend)
   send(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: SendMessageDto) {
     return this.chat.send(socket, body);
+  }
+
+  @SubscribeMessage(ClientEvent.MessageEdit)
+  edit(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: EditMessageDto) {
+    return this.chat.edit(socket, body);
+  }
+
+  @SubscribeMessage(ClientEvent.MessageDelete)
+  delete(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: MessageRefDto) {
+    return this.chat.deleteFromSocket(socket, body);
   }
 
   @SubscribeMessage(ClientEvent.MessageHistory)

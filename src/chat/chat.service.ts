@@ -1,9 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuthUser, isAdmin } from '../auth/auth-user';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { ChatSocket } from '../common/chat-socket';
 import { Message, ServerEvent } from '../common/contract';
-import { ContractError, notFound, notJoined } from '../common/contract-error';
+import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
+import { ChatNamespace } from '../realtime/chat-namespace';
+import { EditMessageDto, MessageRefDto } from './dto/message-ref.dto';
 import { HistoryQueryDto, HISTORY_PAGE_DEFAULT } from './dto/history.dto';
 import { JoinRoomDto } from './dto/join-room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
@@ -19,8 +22,11 @@ export interface JoinResult {
 
 @Injectable()
 export class ChatService {
+  private readonly perMessageKeyProviders: ((room: string, messageId: string) => string[])[] = [];
+
   constructor(
     private readonly messages: MessageRepository,
+    private readonly namespace: ChatNamespace,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -70,6 +76,44 @@ export class ChatService {
     const pageSize = limit ?? HISTORY_PAGE_DEFAULT;
     const messages = before || after ? await this.messages.page(room, { before, after }, pageSize) : await this.messages.latest(room, pageSize);
     return { messages };
+  }
+
+  /** Author only. The room hears `message:edited`; history serves the new content from now on. */
+  async edit(socket: ChatSocket, { room, messageId, content }: EditMessageDto): Promise<Message> {
+    const { user } = socket.data;
+    assertMayJoin(user, room);
+    this.assertContentLength(content);
+    const result = await this.messages.edit(room, messageId, user.id, content, Date.now());
+    if (result.status === 'not_found') throw notFound(`message ${messageId}`);
+    if (result.status === 'not_author') throw forbidden('only the author may edit a message');
+    socket.to(room).emit(ServerEvent.MessageEdited, result.message);
+    return result.message;
+  }
+
+  async deleteFromSocket(socket: ChatSocket, { room, messageId }: MessageRefDto): Promise<{ room: string; messageId: string }> {
+    assertMayJoin(socket.data.user, room);
+    await this.deleteMessage(room, messageId, socket.data.user, socket);
+    return { room, messageId };
+  }
+
+  /**
+   * By its author, or by an admin (also over REST). The room hears `message:deleted`; history stops serving
+   * it. `origin`, when the request came from a socket, does not hear its own deletion.
+   */
+  async deleteMessage(room: string, messageId: string, by: AuthUser, origin?: ChatSocket): Promise<void> {
+    const result = await this.messages.delete(room, messageId, by.id, isAdmin(by), this.perMessageKeys(room, messageId));
+    if (result === 'not_found') throw notFound(`message ${messageId}`);
+    if (result === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
+    (origin ? origin.to(room) : this.namespace.server.to(room)).emit(ServerEvent.MessageDeleted, { room, messageId, by: by.id });
+  }
+
+  /** Features that keep per-message state (reactions) register its keys, so that a delete removes it too. */
+  registerPerMessageKeys(provider: (room: string, messageId: string) => string[]): void {
+    this.perMessageKeyProviders.push(provider);
+  }
+
+  private perMessageKeys(room: string, messageId: string): string[] {
+    return this.perMessageKeyProviders.flatMap((provider) => provider(room, messageId));
   }
 
   /** Counted in code points, not UTF-16 units; the cheap bound first since nearly every message passes it. */

@@ -6,6 +6,10 @@ export const roomKeys = {
   messages: (room: string) => `chat:{${room}}:messages`,
   dedup: (room: string, userId: string, clientMsgId: string) => `chat:{${room}}:dedup:${userId}:${clientMsgId}`,
   mute: (room: string, userId: string) => `chat:{${room}}:mute:${userId}`,
+  /** Hash: message id -> JSON { content, editedAt } of its latest edit. */
+  edits: (room: string) => `chat:{${room}}:edits`,
+  /** Hash: message id -> JSON { emoji: count }, the aggregate served with history. */
+  reactionCounts: (room: string) => `chat:{${room}}:reaction-counts`,
 };
 
 /** All rooms that were ever joined, for the admin listing. */

@@ -35,6 +35,20 @@ export function decodeMessage(room: string, id: string, fields: string[]): Messa
   return message;
 }
 
+/** Applies what the read script found beside an entry: its latest edit (JSON) and reaction counts (JSON). */
+export function withOverlays(message: Message, edit: string | null, reactions: string | null): Message {
+  if (edit) {
+    const { content, editedAt } = JSON.parse(edit) as { content: string; editedAt: number };
+    message.content = content;
+    message.editedAt = editedAt;
+  }
+  if (reactions) {
+    const counts = JSON.parse(reactions) as Record<string, number>;
+    if (Object.keys(counts).length > 0) message.reactions = counts;
+  }
+  return message;
+}
+
 export function messageFromDraft(room: string, id: string, draft: MessageDraft): Message {
   return { id, room, ...draft, createdAt: createdAtOf(id) };
 }

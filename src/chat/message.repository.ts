@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import { Message } from '../common/contract';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { ROOM_INDEX_KEY, roomKeys } from './keys';
-import { compareMessageIds, decodeMessage, encodeMessage, MessageDraft, messageFromDraft } from './message.codec';
-import { APPEND_MESSAGE_SCRIPT } from './message.scripts';
+import { compareMessageIds, decodeMessage, encodeMessage, MessageDraft, messageFromDraft, withOverlays } from './message.codec';
+import { APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, READ_MESSAGES_SCRIPT } from './message.scripts';
 
 export type AppendResult =
   | { status: 'stored'; message: Message }
@@ -12,19 +12,32 @@ export type AppendResult =
   | { status: 'muted'; mutedForMs: number | null }
   | { status: 'reply_target_missing' };
 
+export type EditResult = { status: 'edited'; message: Message } | { status: 'not_found' } | { status: 'not_author' };
+export type DeleteResult = 'deleted' | 'not_found' | 'not_allowed';
+
 type StreamEntry = [id: string, fields: string[]];
+type ReadReply = [entries: StreamEntry[], edits: (string | null)[], reactions: (string | null)[]];
 
 interface ChatScripts {
   chatAppendMessage(stream: string, dedup: string, mute: string, ...args: (string | number)[]): Promise<[number, string?, string[]?] | [number, number]>;
+  chatReadMessages(stream: string, edits: string, reactions: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<ReadReply>;
+  chatEditMessage(stream: string, edits: string, reactions: string, id: string, editorId: string, content: string, editedAt: number): Promise<[number, string[]?, (string | null)?]>;
+  chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[number]>;
 }
 
-/** One Redis Stream per room; the stream id is the message id and the catch-up cursor. */
+/**
+ * One Redis Stream per room; the stream id is the message id and the catch-up cursor. Entries never change:
+ * an edit lives in the room's edits hash and a reaction count in its counts hash, merged in on every read.
+ */
 @Injectable()
 export class MessageRepository {
   private readonly redis: Redis & ChatScripts;
 
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
     redis.defineCommand('chatAppendMessage', { numberOfKeys: 3, lua: APPEND_MESSAGE_SCRIPT });
+    redis.defineCommand('chatReadMessages', { numberOfKeys: 3, lua: READ_MESSAGES_SCRIPT });
+    redis.defineCommand('chatEditMessage', { numberOfKeys: 3, lua: EDIT_MESSAGE_SCRIPT });
+    redis.defineCommand('chatDeleteMessage', { lua: DELETE_MESSAGE_SCRIPT });
     this.redis = redis as Redis & ChatScripts;
   }
 
@@ -56,21 +69,21 @@ export class MessageRepository {
     }
   }
 
+  async findById(room: string, id: string): Promise<Message | undefined> {
+    return (await this.read(room, 'XRANGE', id, id, 1))[0];
+  }
+
   /** The newest `limit` messages, oldest first. */
   async latest(room: string, limit: number): Promise<Message[]> {
-    const entries = await this.redis.xrevrange(roomKeys.messages(room), '+', '-', 'COUNT', limit);
-    return this.decode(room, entries.reverse());
+    return (await this.read(room, 'XREVRANGE', '+', '-', limit)).reverse();
   }
 
   /** Messages strictly after `after` and/or strictly before `before`, oldest first, at most `limit`. */
   async page(room: string, range: { after?: string; before?: string }, limit: number): Promise<Message[]> {
-    const key = roomKeys.messages(room);
     if (range.before && !range.after) {
-      const entries = await this.redis.xrevrange(key, `(${range.before}`, '-', 'COUNT', limit);
-      return this.decode(room, entries.reverse());
+      return (await this.read(room, 'XREVRANGE', `(${range.before}`, '-', limit)).reverse();
     }
-    const entries = await this.redis.xrange(key, range.after ? `(${range.after}` : '-', range.before ? `(${range.before}` : '+', 'COUNT', limit);
-    return this.decode(room, entries);
+    return this.read(room, 'XRANGE', range.after ? `(${range.after}` : '-', range.before ? `(${range.before}` : '+', limit);
   }
 
   /**
@@ -78,21 +91,40 @@ export class MessageRepository {
    * reaches back to `since` (trimmed) or more than `limit` messages were missed.
    */
   async since(room: string, since: string, limit: number): Promise<{ messages: Message[]; complete: boolean }> {
-    const key = roomKeys.messages(room);
-    const [entries, oldest] = await Promise.all([
-      this.redis.xrange(key, `(${since}`, '+', 'COUNT', limit + 1),
-      this.redis.xrange(key, '-', '+', 'COUNT', 1),
+    const [messages, oldest] = await Promise.all([
+      this.read(room, 'XRANGE', `(${since}`, '+', limit + 1),
+      this.redis.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1),
     ]);
-    const trimmedPastSince = oldest.length > 0 && compareMessageIds(oldest[0][0], since) > 0 && entries.length > 0 && entries[0][0] === oldest[0][0];
-    const complete = entries.length <= limit && !trimmedPastSince;
-    return { messages: this.decode(room, entries.slice(0, limit)), complete };
+    const oldestId = oldest[0]?.[0];
+    const trimmedPastSince = oldestId !== undefined && compareMessageIds(oldestId, since) > 0 && messages[0]?.id === oldestId;
+    return { messages: messages.slice(0, limit), complete: messages.length <= limit && !trimmedPastSince };
+  }
+
+  async edit(room: string, id: string, editorId: string, content: string, editedAt: number): Promise<EditResult> {
+    const [status, fields, reactions] = await this.redis.chatEditMessage(
+      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), id, editorId, content, editedAt,
+    );
+    if (status === -1) return { status: 'not_found' };
+    if (status === -2) return { status: 'not_author' };
+    const message = withOverlays(decodeMessage(room, id, fields!), JSON.stringify({ content, editedAt }), reactions ?? null);
+    return { status: 'edited', message };
+  }
+
+  /** `extraKeys`: per-message state other features keep in the room's slot, removed with the message. */
+  async delete(room: string, id: string, deleterId: string, mayDeleteAny: boolean, extraKeys: string[] = []): Promise<DeleteResult> {
+    const keys = [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), ...extraKeys];
+    const [status] = await this.redis.chatDeleteMessage(keys.length, ...keys, id, deleterId, mayDeleteAny ? '1' : '0');
+    return status === 1 ? 'deleted' : status === -1 ? 'not_found' : 'not_allowed';
   }
 
   async registerRoom(room: string): Promise<void> {
     await this.redis.sadd(ROOM_INDEX_KEY, room);
   }
 
-  private decode(room: string, entries: StreamEntry[]): Message[] {
-    return entries.map(([id, fields]) => decodeMessage(room, id, fields));
+  private async read(room: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<Message[]> {
+    const [entries, edits, reactions] = await this.redis.chatReadMessages(
+      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), command, start, end, count,
+    );
+    return entries.map(([id, fields], i) => withOverlays(decodeMessage(room, id, fields), edits[i], reactions[i]));
   }
 }

@@ -22,3 +22,58 @@ local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', unpack(ARGV, 4))
 if dedup then redis.call('SET', KEYS[2], id, 'EX', ARGV[2]) end
 return {1, id}
 `;
+
+/**
+ * Reads a page of the stream with each message's latest edit and reaction counts, in one round trip.
+ * KEYS: stream, edits hash, reaction counts hash
+ * ARGV: "XRANGE" or "XREVRANGE", start, end, count
+ * Returns {entries, edits, reactions}, the last two aligned with entries (false where there is none).
+ */
+export const READ_MESSAGES_SCRIPT = `
+local entries = redis.call(ARGV[1], KEYS[1], ARGV[2], ARGV[3], 'COUNT', ARGV[4])
+local edits, reactions = {}, {}
+for i, entry in ipairs(entries) do
+  edits[i] = redis.call('HGET', KEYS[2], entry[1])
+  reactions[i] = redis.call('HGET', KEYS[3], entry[1])
+end
+return {entries, edits, reactions}
+`;
+
+/**
+ * Replaces a message's content, if the editor wrote it.
+ * KEYS: stream, edits hash, reaction counts hash
+ * ARGV: message id, editor id, new content, editedAt (ms)
+ * Returns {1, fields, reactions} edited, {-1} no such message, {-2} not the author.
+ */
+export const EDIT_MESSAGE_SCRIPT = `
+local entry = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])[1]
+if not entry then return {-1} end
+local fields = entry[2]
+local author
+for i = 1, #fields, 2 do if fields[i] == 'u' then author = fields[i + 1] end end
+if author ~= ARGV[2] then return {-2} end
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({content = ARGV[3], editedAt = tonumber(ARGV[4])}))
+return {1, fields, redis.call('HGET', KEYS[3], ARGV[1])}
+`;
+
+/**
+ * Removes a message and everything attached to it, if the deleter wrote it or may delete any message.
+ * KEYS: stream, edits hash, reaction counts hash, then any further keys holding per-message state
+ * ARGV: message id, deleter id, "1" when the deleter may delete any message
+ * Returns {1} deleted, {-1} no such message, {-2} not allowed.
+ */
+export const DELETE_MESSAGE_SCRIPT = `
+local entry = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])[1]
+if not entry then return {-1} end
+if ARGV[3] ~= '1' then
+  local fields = entry[2]
+  local author
+  for i = 1, #fields, 2 do if fields[i] == 'u' then author = fields[i + 1] end end
+  if author ~= ARGV[2] then return {-2} end
+end
+redis.call('XDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
+return {1}
+`;

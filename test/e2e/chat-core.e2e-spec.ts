@@ -196,3 +196,47 @@ function compareIds(a: string, b: string): number {
   const [bMs, bSeq] = b.split('-').map(Number);
   return aMs - bMs || aSeq - bSeq;
 }
+
+describe('edits and deletes across two nodes', () => {
+  const cluster = useCluster(2);
+
+  it('lets the author edit: the room hears message:edited and history serves the new content', async () => {
+    const room = uniqueRoom();
+    const alice = await connect(cluster.nodes[0].url, { token: makeToken({ sub: 'alice' }) });
+    const bob = await connect(cluster.nodes[1].url, { token: makeToken({ sub: 'bob' }) });
+    await requestOk(alice, 'room:join', { room });
+    await requestOk(bob, 'room:join', { room });
+    const original = await requestOk(alice, 'message:send', { room, content: 'teh typo' });
+
+    const seen = nextEvent(bob, 'message:edited');
+    const edited = await requestOk(alice, 'message:edit', { room, messageId: original.id, content: 'the typo' });
+    expect(edited).toMatchObject({ id: original.id, content: 'the typo', userId: 'alice', editedAt: expect.any(Number) });
+    expect(await seen).toEqual(edited);
+    expect((await requestOk(bob, 'message:history', { room })).messages).toEqual([edited]);
+
+    expect(await request(bob, 'message:edit', { room, messageId: original.id, content: 'hijack' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await request(bob, 'message:edit', { room, messageId: '1-1', content: 'x' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('lets the author or an admin delete: the room hears message:deleted and history drops it', async () => {
+    const room = uniqueRoom();
+    const alice = await connect(cluster.nodes[0].url, { token: makeToken({ sub: 'alice' }) });
+    const bob = await connect(cluster.nodes[1].url, { token: makeToken({ sub: 'bob' }) });
+    const admin = await connect(cluster.nodes[1].url, { token: makeToken({ sub: 'root', roles: ['admin'] }) });
+    await requestOk(alice, 'room:join', { room });
+    await requestOk(bob, 'room:join', { room });
+    const first = await requestOk(alice, 'message:send', { room, content: 'one' });
+    const second = await requestOk(alice, 'message:send', { room, content: 'two' });
+
+    expect(await request(bob, 'message:delete', { room, messageId: first.id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    const seenByBob = nextEvent(bob, 'message:deleted');
+    expect(await requestOk(alice, 'message:delete', { room, messageId: first.id })).toEqual({ room, messageId: first.id });
+    expect(await seenByBob).toEqual({ room, messageId: first.id, by: 'alice' });
+
+    const seenAgain = nextEvent(bob, 'message:deleted');
+    await requestOk(admin, 'message:delete', { room, messageId: second.id });
+    expect(await seenAgain).toEqual({ room, messageId: second.id, by: 'root' });
+    expect((await requestOk(bob, 'message:history', { room })).messages).toEqual([]);
+    expect(await request(alice, 'message:delete', { room, messageId: first.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+});
