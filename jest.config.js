@@ -26,6 +26,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/support/after-each-file.ts'],
       slowTestThreshold: 30,
     },
   ],

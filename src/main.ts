@@ -40,12 +40,12 @@ async function bootstrap(): Promise<void> {
   setUpApiDocs(app);
   installGracefulShutdown(app, config, embeddedRedis);
 
+  if (config.jwt.isGeneratedSecret) {
+    logger.log('No JWT_SECRET set: using a development secret in the data directory; sign a token with `npm run token -- --sub alice`', 'Bootstrap');
+  }
   await app.listen(config.port, config.host);
   const { address, port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`Listening on http://${address}:${port} as node ${config.nodeId} (${config.env})`, 'Bootstrap');
-  if (config.env === 'development' && !process.env.JWT_SECRET && !process.env.JWT_PUBLIC_KEY) {
-    logger.log('No JWT_SECRET set: using a development secret in the data directory; sign a token with `npm run token -- --sub alice`', 'Bootstrap');
-  }
 }
 
 void bootstrap();

@@ -11,6 +11,8 @@ export type RedisConnection =
 
 export interface JwtConfig {
   secret?: string;
+  /** Development only: no key was configured, so a generated secret is in use. */
+  isGeneratedSecret?: boolean;
   publicKey?: string;
   issuer?: string;
   audience?: string;
@@ -79,6 +81,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
       throw new ConfigError('JWT_SECRET', 'or JWT_PUBLIC_KEY is required in production');
     }
     jwt.secret = developmentSecret(dataDir);
+    jwt.isGeneratedSecret = true;
   }
 
   const cors = read.list('CORS_ORIGINS');

@@ -6,6 +6,23 @@ const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const START_TIMEOUT_MS = 20_000;
 const LISTENING = /Listening on http:\/\/[^:]+:(\d+)/;
 
+/** Every node a test file started, so that none outlives the file even when a test fails midway. */
+const started = new Set<ChildProcess>();
+
+export async function killAllNodes(): Promise<void> {
+  await Promise.all(
+    [...started].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+  started.clear();
+}
+
 export interface TestNode {
   readonly url: string;
   readonly process: ChildProcess;
@@ -33,6 +50,7 @@ export function startNode(env: Record<string, string | undefined>): Promise<Test
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(child);
   let output = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   return new Promise((resolve, reject) => {

@@ -1,0 +1,78 @@
+import { ConfigError, loadConfig } from './app-config';
+
+const developmentSecret = () => 'generated-secret';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment in development', () => {
+    const config = loadConfig({}, developmentSecret);
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 3000,
+      host: '0.0.0.0',
+      redis: { mode: 'embedded' },
+      jwt: { secret: 'generated-secret' },
+      corsOrigins: '*',
+      throttle: { ws: { limit: 300, ttlMs: 10_000 }, http: { limit: 600, ttlMs: 60_000 } },
+      historyMaxPerRoom: 10_000,
+      messageMaxLength: 4000,
+    });
+    expect(config.nodeId).toMatch(/-\d+$/);
+  });
+
+  it('reads each Redis mode and refuses two at once', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://cache:6380/0' }, developmentSecret).redis).toEqual({ mode: 'standalone', url: 'rediss://cache:6380/0' });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000, b:7001' }, developmentSecret).redis).toEqual({
+      mode: 'cluster',
+      nodes: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }],
+    });
+    expect(loadConfig({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'main' }, developmentSecret).redis).toEqual({
+      mode: 'sentinel',
+      sentinels: [{ host: 's1', port: 26379 }],
+      masterName: 'main',
+    });
+    expect(() => loadConfig({ REDIS_URL: 'redis://a', REDIS_CLUSTER_NODES: 'a:1' }, developmentSecret)).toThrow(/REDIS_CLUSTER_NODES cannot be combined with REDIS_URL/);
+  });
+
+  it('closes CORS and requires a key in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' }, developmentSecret)).toThrow(/JWT_SECRET or JWT_PUBLIC_KEY is required in production/);
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, developmentSecret);
+    expect(config.corsOrigins).toEqual([]);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(/JWT_SECRET must be at least 32 characters/);
+  });
+
+  it('accepts a PEM public key written on one line with \\n escapes', () => {
+    const config = loadConfig({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----' });
+    expect(config.jwt.publicKey).toBe('-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----');
+    expect(config.jwt.secret).toBeUndefined();
+  });
+
+  const badValues: [string, string, RegExp][] = [
+    ['PORT', 'eighty', /PORT must be a whole number/],
+    ['PORT', '70000', /PORT must be between 0 and 65535/],
+    ['NODE_ENV', 'staging', /NODE_ENV must be one of development, production, test/],
+    ['REDIS_URL', 'http://cache', /REDIS_URL must start with redis:\/\/ or rediss:\/\//],
+    ['REDIS_CLUSTER_NODES', 'a:b', /REDIS_CLUSTER_NODES has "a:b", expected host:port/],
+    ['THROTTLE_WS_LIMIT', '-1', /THROTTLE_WS_LIMIT must be a whole number/],
+    ['THROTTLE_WS_TTL_MS', '0', /THROTTLE_WS_TTL_MS must be between 100/],
+    ['HISTORY_MAX_PER_ROOM', '0', /HISTORY_MAX_PER_ROOM must be between 1/],
+    ['MESSAGE_MAX_LENGTH', '1e3', /MESSAGE_MAX_LENGTH must be a whole number/],
+    ['CORS_ORIGINS', 'app.example.com', /CORS_ORIGINS has "app.example.com"/],
+    ['JWT_PUBLIC_KEY', 'not a pem', /JWT_PUBLIC_KEY must be a PEM public key/],
+  ];
+
+  it.each(badValues)('stops on %s=%s with a message naming the variable', (name, value, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value }, developmentSecret);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(name);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('treats 0 as "disabled" for throttles', () => {
+    expect(loadConfig({ THROTTLE_WS_LIMIT: '0', THROTTLE_HTTP_LIMIT: '0' }, developmentSecret).throttle).toMatchObject({ ws: { limit: 0 }, http: { limit: 0 } });
+  });
+});
