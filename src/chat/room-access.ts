@@ -7,6 +7,14 @@ export function dmRoomOf(a: string, b: string): string {
   return a < b ? `${DM_ROOM_PREFIX}${a}:${b}` : `${DM_ROOM_PREFIX}${b}:${a}`;
 }
 
+/**
+ * Whether a user id can be one side of a DM room name: room-name characters without `:`, so that a DM room
+ * names exactly one pair of users.
+ */
+export function canHaveDmRoom(userId: string): boolean {
+  return /^[A-Za-z0-9_.-]{1,62}$/.test(userId);
+}
+
 export function isDmRoom(room: string): boolean {
   return room.startsWith(DM_ROOM_PREFIX);
 }
@@ -16,19 +24,14 @@ export function isDmRoom(room: string): boolean {
  * unless the token carries `rooms`, then only the names and `prefix*` patterns it lists; admins may join any.
  */
 export function mayJoin(user: AuthUser, room: string): boolean {
-  if (isDmRoom(room)) return dmRoomOf(...dmMembers(room, user.id)) === room;
+  if (isDmRoom(room)) {
+    const members = room.slice(DM_ROOM_PREFIX.length).split(':');
+    return members.length === 2 && members.includes(user.id) && dmRoomOf(members[0], members[1]) === room;
+  }
   if (!user.rooms || isAdmin(user)) return true;
   return user.rooms.some((grant) => (grant.endsWith('*') ? room.startsWith(grant.slice(0, -1)) : room === grant));
 }
 
 export function assertMayJoin(user: AuthUser, room: string): void {
   if (!mayJoin(user, room)) throw forbidden(`no access to room ${room}`);
-}
-
-/** The pair a DM room would have if `userId` were one of its members. */
-function dmMembers(room: string, userId: string): [string, string] {
-  const rest = room.slice(DM_ROOM_PREFIX.length);
-  if (rest.startsWith(`${userId}:`)) return [userId, rest.slice(userId.length + 1)];
-  if (rest.endsWith(`:${userId}`)) return [rest.slice(0, -userId.length - 1), userId];
-  return ['', ''];
 }
