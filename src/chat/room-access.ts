@@ -12,23 +12,26 @@ export function isDmRoom(room: string): boolean {
 }
 
 /**
+ * The two users of a DM room, or undefined when the name is not one `dmRoomOf` makes. User ids holding ":"
+ * cannot have a DM room: `dm:a:b:c` could belong to (a, b:c) as well as (a:b, c).
+ */
+export function dmMembersOf(room: string): [string, string] | undefined {
+  if (!isDmRoom(room)) return undefined;
+  const pair = room.slice(DM_ROOM_PREFIX.length).split(':');
+  if (pair.length !== 2 || !pair[0] || !pair[1] || pair[0] > pair[1]) return undefined;
+  return [pair[0], pair[1]];
+}
+
+/**
  * Who may join (and so read) a room. A DM room: its two users only, admins included. Any other room: everyone,
  * unless the token carries `rooms`, then only the names and `prefix*` patterns it lists; admins may join any.
  */
 export function mayJoin(user: AuthUser, room: string): boolean {
-  if (isDmRoom(room)) return dmRoomOf(...dmMembers(room, user.id)) === room;
+  if (isDmRoom(room)) return dmMembersOf(room)?.includes(user.id) ?? false;
   if (!user.rooms || isAdmin(user)) return true;
   return user.rooms.some((grant) => (grant.endsWith('*') ? room.startsWith(grant.slice(0, -1)) : room === grant));
 }
 
 export function assertMayJoin(user: AuthUser, room: string): void {
   if (!mayJoin(user, room)) throw forbidden(`no access to room ${room}`);
-}
-
-/** The pair a DM room would have if `userId` were one of its members. */
-function dmMembers(room: string, userId: string): [string, string] {
-  const rest = room.slice(DM_ROOM_PREFIX.length);
-  if (rest.startsWith(`${userId}:`)) return [userId, rest.slice(userId.length + 1)];
-  if (rest.endsWith(`:${userId}`)) return [rest.slice(0, -userId.length - 1), userId];
-  return ['', ''];
 }
