@@ -59,8 +59,10 @@ export class ChatService {
     return { room, messages: history.messages, presence, ...readState, ...(since ? { complete: history.complete } : {}) };
   }
 
+  /** Answers once presence reflects the leave, so that a `presence:list` after the ack agrees with it. */
   async leave(socket: ChatSocket, room: string): Promise<{ room: string }> {
     await socket.leave(room);
+    await this.presence.whenWritten(room, socket.data.user.id);
     return { room };
   }
 

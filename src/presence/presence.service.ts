@@ -80,8 +80,13 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
 
   /** The room's members once the joining user's own entry is written: what the join ack reports. */
   async membersAfterJoin(room: string, userId: string): Promise<PresenceMember[]> {
-    await this.writes.get(writeKey(room, userId))?.done;
+    await this.whenWritten(room, userId);
     return this.repository.members(room);
+  }
+
+  /** Resolves once the user's entry in the room reflects this node's joins and leaves so far. */
+  async whenWritten(room: string, userId: string): Promise<void> {
+    await this.writes.get(writeKey(room, userId))?.done;
   }
 
   private onMembershipChange(namespace: Namespace, room: string, socketId: string, delta: 1 | -1): void {
