@@ -6,15 +6,17 @@ import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ReactionsModule } from './reactions/reactions.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
+import { TypingModule } from './typing/typing.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LifecycleModule, RedisModule, RealtimeModule, MetricsModule, AuthModule, ChatModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), LifecycleModule, RedisModule, RealtimeModule, MetricsModule, AuthModule, ChatModule, ReactionsModule, TypingModule, HealthModule],
     };
   }
 }

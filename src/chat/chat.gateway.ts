@@ -3,6 +3,7 @@ import type { ChatSocket } from '../common/chat-socket';
 import { ClientEvent } from '../common/contract';
 import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
 import { ChatService } from './chat.service';
+import { DirectMessageDto } from './dto/direct-message.dto';
 import { HistoryQueryDto } from './dto/history.dto';
 import { JoinRoomDto } from './dto/join-room.dto';
 import { EditMessageDto, MessageRefDto } from './dto/message-ref.dto';
@@ -26,6 +27,11 @@ export class ChatGateway {
   @SubscribeMessage(ClientEvent.MessageSend)
   send(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: SendMessageDto) {
     return this.chat.send(socket, body);
+  }
+
+  @SubscribeMessage(ClientEvent.DmSend)
+  sendDirect(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: DirectMessageDto) {
+    return this.chat.sendDirect(socket, body);
   }
 
   @SubscribeMessage(ClientEvent.MessageEdit)

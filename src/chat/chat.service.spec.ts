@@ -1,7 +1,9 @@
 import type { AppConfig } from '../config/app-config';
 import type { ChatSocket } from '../common/chat-socket';
 import { ContractError } from '../common/contract-error';
+import type { PresenceService } from '../presence/presence.service';
 import type { ChatNamespace } from '../realtime/chat-namespace';
+import type { ReceiptService } from '../receipts/receipt.service';
 import { ChatService } from './chat.service';
 import type { AppendResult, MessageRepository } from './message.repository';
 
@@ -16,7 +18,7 @@ function fakeSocket(rooms: string[]) {
 
 function serviceAppending(result: AppendResult) {
   const appendIfNew = jest.fn().mockResolvedValue(result);
-  const service = new ChatService({ appendIfNew } as unknown as MessageRepository, {} as ChatNamespace, config);
+  const service = new ChatService({ appendIfNew } as unknown as MessageRepository, {} as ChatNamespace, {} as PresenceService, {} as ReceiptService, config);
   return { service, appendIfNew };
 }
 
@@ -35,7 +37,7 @@ describe('ChatService.send', () => {
     const { socket, emit, to } = fakeSocket(['general']);
     expect(await service.send(socket, { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
     expect(appendIfNew).toHaveBeenCalledWith('general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined }, 100, 60);
-    expect(to).toHaveBeenCalledWith('general');
+    expect(to).toHaveBeenCalledWith(['general']);
     expect(emit).toHaveBeenCalledWith('message', stored);
   });
 

@@ -3,19 +3,30 @@ import { AuthUser, isAdmin } from '../auth/auth-user';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { ChatSocket } from '../common/chat-socket';
-import { Message, ServerEvent } from '../common/contract';
+import { Message, ROOM_NAME_PATTERN, ServerEvent } from '../common/contract';
 import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
+import { userChannel } from '../common/socket-channels';
+import { PresenceMember } from '../presence/presence.repository';
+import { PresenceService } from '../presence/presence.service';
 import { ChatNamespace } from '../realtime/chat-namespace';
+import { ReceiptService } from '../receipts/receipt.service';
+import { DirectMessageDto } from './dto/direct-message.dto';
 import { EditMessageDto, MessageRefDto } from './dto/message-ref.dto';
 import { HistoryQueryDto, HISTORY_PAGE_DEFAULT } from './dto/history.dto';
 import { JoinRoomDto } from './dto/join-room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 import { MessageRepository } from './message.repository';
-import { assertMayJoin } from './room-access';
+import { assertMayJoin, dmMembersOf, dmRoomOf } from './room-access';
 
 export interface JoinResult {
   room: string;
   messages: Message[];
+  /** Who is in the room, the joining user included. */
+  presence: PresenceMember[];
+  /** The user's read marker in the room (null before the first `receipt:read`). */
+  lastReadId: string | null;
+  /** Messages by others after the read marker, capped (see UNREAD_COUNT_CAP). */
+  unreadCount: number;
   /** With `since`: false when messages after it may be missing (trimmed, or more than the history limit). */
   complete?: boolean;
 }
@@ -27,29 +38,52 @@ export class ChatService {
   constructor(
     private readonly messages: MessageRepository,
     private readonly namespace: ChatNamespace,
+    private readonly presence: PresenceService,
+    private readonly receipts: ReceiptService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Joins before reading, so that nothing sent meanwhile falls between history and live delivery. */
   async join(socket: ChatSocket, { room, since }: JoinRoomDto): Promise<JoinResult> {
-    assertMayJoin(socket.data.user, room);
+    const { user } = socket.data;
+    assertMayJoin(user, room);
     await socket.join(room);
-    const [history] = await Promise.all([
+    const [history, presence, readState] = await Promise.all([
       since
         ? this.messages.since(room, since, this.config.historyMaxPerRoom)
         : this.messages.latest(room, HISTORY_PAGE_DEFAULT).then((messages) => ({ messages, complete: undefined })),
+      this.presence.membersAfterJoin(room, user.id),
+      this.receipts.readState(room, user.id),
       this.messages.registerRoom(room),
     ]);
-    return { room, messages: history.messages, ...(since ? { complete: history.complete } : {}) };
+    return { room, messages: history.messages, presence, ...readState, ...(since ? { complete: history.complete } : {}) };
   }
 
+  /** Answers once presence reflects the leave, so that a `presence:list` after the ack agrees with it. */
   async leave(socket: ChatSocket, room: string): Promise<{ room: string }> {
     await socket.leave(room);
+    await this.presence.whenWritten(room, socket.data.user.id);
     return { room };
   }
 
   async send(socket: ChatSocket, { room, content, clientMsgId, replyTo }: SendMessageDto): Promise<Message> {
     if (!socket.rooms.has(room)) throw notJoined(room);
+    return this.store(socket, room, { content, clientMsgId, replyTo });
+  }
+
+  /** Stored in the pair's DM room; reaches every connection of both users, whether they joined it or not. */
+  async sendDirect(socket: ChatSocket, { to, content, clientMsgId }: DirectMessageDto): Promise<Message> {
+    const from = socket.data.user.id;
+    for (const [userId, whose] of [[from, 'your user id'], [to, 'to']]) {
+      if (userId.includes(':')) throw invalidDmPeer(`${whose} holds ":", which a DM room name cannot carry unambiguously`);
+    }
+    const room = dmRoomOf(from, to);
+    if (!ROOM_NAME_PATTERN.test(room)) throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
+    return this.store(socket, room, { content, clientMsgId });
+  }
+
+  /** The one append path of message:send and dm:send: mute check, dedup and store in one round trip. */
+  private async store(socket: ChatSocket, room: string, { content, clientMsgId, replyTo }: Omit<SendMessageDto, 'room'>): Promise<Message> {
     this.assertContentLength(content);
     const { user } = socket.data;
     const result = await this.messages.appendIfNew(
@@ -60,7 +94,7 @@ export class ChatService {
     );
     switch (result.status) {
       case 'stored':
-        socket.to(room).emit(ServerEvent.Message, result.message);
+        socket.to(this.audienceOf(room)).emit(ServerEvent.Message, result.message);
         return result.message;
       case 'duplicate':
         return result.message;
@@ -86,7 +120,7 @@ export class ChatService {
     const result = await this.messages.edit(room, messageId, user.id, content, Date.now());
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_author') throw forbidden('only the author may edit a message');
-    socket.to(room).emit(ServerEvent.MessageEdited, result.message);
+    socket.to(this.audienceOf(room)).emit(ServerEvent.MessageEdited, result.message);
     return result.message;
   }
 
@@ -104,7 +138,14 @@ export class ChatService {
     const result = await this.messages.delete(room, messageId, by.id, isAdmin(by), this.perMessageKeys(room, messageId));
     if (result === 'not_found') throw notFound(`message ${messageId}`);
     if (result === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
-    (origin ? origin.to(room) : this.namespace.server.to(room)).emit(ServerEvent.MessageDeleted, { room, messageId, by: by.id });
+    const audience = this.audienceOf(room);
+    (origin ? origin.to(audience) : this.namespace.server.to(audience)).emit(ServerEvent.MessageDeleted, { room, messageId, by: by.id });
+  }
+
+  /** A DM room's messages reach both users' every connection, joined or not; other rooms reach their members. */
+  private audienceOf(room: string): string[] {
+    const pair = dmMembersOf(room);
+    return pair ? [room, userChannel(pair[0]), userChannel(pair[1])] : [room];
   }
 
   /** Features that keep per-message state (reactions) register its keys, so that a delete removes it too. */
@@ -123,4 +164,8 @@ export class ChatService {
     const length = [...content].length;
     if (length > max) throw new ContractError('payload_too_large', `content is ${length} characters, the limit is ${max}`, { limit: max });
   }
+}
+
+function invalidDmPeer(problem: string): ContractError {
+  return new ContractError('validation_failed', `cannot send a direct message: ${problem}`, { fields: { to: [problem] } });
 }

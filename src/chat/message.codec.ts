@@ -3,6 +3,9 @@ import { Message } from '../common/contract';
 /** A message as a stream entry. Short field names: they are stored once per message. */
 const FIELD = { userId: 'u', name: 'n', content: 'c', clientMsgId: 'm', replyTo: 'r' } as const;
 
+/** For scripts of other features that read a message's author straight from the stream. */
+export const STREAM_AUTHOR_FIELD = FIELD.userId;
+
 export interface MessageDraft {
   userId: string;
   name?: string;

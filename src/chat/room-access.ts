@@ -7,16 +7,19 @@ export function dmRoomOf(a: string, b: string): string {
   return a < b ? `${DM_ROOM_PREFIX}${a}:${b}` : `${DM_ROOM_PREFIX}${b}:${a}`;
 }
 
-/**
- * Whether a user id can be one side of a DM room name: room-name characters without `:`, so that a DM room
- * names exactly one pair of users.
- */
-export function canHaveDmRoom(userId: string): boolean {
-  return /^[A-Za-z0-9_.-]{1,62}$/.test(userId);
-}
-
 export function isDmRoom(room: string): boolean {
   return room.startsWith(DM_ROOM_PREFIX);
+}
+
+/**
+ * The two users of a DM room, or undefined when the name is not one `dmRoomOf` makes. User ids holding ":"
+ * cannot have a DM room: `dm:a:b:c` could belong to (a, b:c) as well as (a:b, c).
+ */
+export function dmMembersOf(room: string): [string, string] | undefined {
+  if (!isDmRoom(room)) return undefined;
+  const pair = room.slice(DM_ROOM_PREFIX.length).split(':');
+  if (pair.length !== 2 || !pair[0] || !pair[1] || pair[0] > pair[1]) return undefined;
+  return [pair[0], pair[1]];
 }
 
 /**
@@ -24,10 +27,7 @@ export function isDmRoom(room: string): boolean {
  * unless the token carries `rooms`, then only the names and `prefix*` patterns it lists; admins may join any.
  */
 export function mayJoin(user: AuthUser, room: string): boolean {
-  if (isDmRoom(room)) {
-    const members = room.slice(DM_ROOM_PREFIX.length).split(':');
-    return members.length === 2 && members.includes(user.id) && dmRoomOf(members[0], members[1]) === room;
-  }
+  if (isDmRoom(room)) return dmMembersOf(room)?.includes(user.id) ?? false;
   if (!user.rooms || isAdmin(user)) return true;
   return user.rooms.some((grant) => (grant.endsWith('*') ? room.startsWith(grant.slice(0, -1)) : room === grant));
 }

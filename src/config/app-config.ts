@@ -44,6 +44,7 @@ export interface AppConfig {
   handshakeLimitPerIp: ThrottleConfig;
   auditMaxEntries: number;
   presenceTtlSec: number;
+  typingTimeoutMs: number;
   shutdownTimeoutMs: number;
 }
 
@@ -116,6 +117,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     },
     auditMaxEntries: read.int('AUDIT_MAX_ENTRIES', 100_000, 1, 100_000_000),
     presenceTtlSec: read.int('PRESENCE_TTL_SEC', 30, 3, 3600),
+    typingTimeoutMs: read.int('TYPING_TIMEOUT_MS', 5000, 500, 60_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
   };
 }

@@ -60,7 +60,8 @@ describe('handshake authentication', () => {
   });
 
   it('answers 401 to a logout without a valid bearer token', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer garbage' }, { Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }]) {
+    const attempts: Record<string, string>[] = [{}, { Authorization: 'Bearer garbage' }, { Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }];
+    for (const headers of attempts) {
       const response = await fetch(`${nodeA()}/auth/logout`, { method: 'POST', headers });
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: expect.any(String) });

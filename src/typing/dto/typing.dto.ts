@@ -1,0 +1,7 @@
+import { IsBoolean } from 'class-validator';
+import { RoomDto } from '../../chat/dto/room.dto';
+
+export class TypingDto extends RoomDto {
+  @IsBoolean()
+  isTyping: boolean;
+}
