@@ -8,13 +8,14 @@ import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
+import { ThrottlingModule } from './throttling/throttling.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LifecycleModule, RedisModule, RealtimeModule, MetricsModule, AuthModule, ChatModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), LifecycleModule, RedisModule, RealtimeModule, MetricsModule, AuthModule, ThrottlingModule, ChatModule, HealthModule],
     };
   }
 }
