@@ -1,4 +1,4 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ExecutionContext, HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -14,7 +14,6 @@ import { bearerToken } from '../auth/socket-authenticator';
 import { TokenVerifier } from '../auth/token-verifier.service';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ContractError } from '../common/contract-error';
 import { throttleTrackers } from './keys';
 import { RateLimitMetrics } from './rate-limit.metrics';
 
@@ -61,8 +60,10 @@ export class HttpThrottlerGuard extends ThrottlerGuard {
     return tracker;
   }
 
+  /** `Retry-After` (seconds) is already set by the base guard. */
   protected override throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     this.metrics.refused('http_requests');
-    throw new ContractError('rate_limited', 'too many requests', { retryAfterMs: detail.timeToBlockExpire * 1000 });
+    const status = HttpStatus.TOO_MANY_REQUESTS;
+    throw new HttpException({ statusCode: status, error: 'Too Many Requests', message: `too many requests; retry in ${detail.timeToBlockExpire} s` }, status);
   }
 }
