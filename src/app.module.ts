@@ -9,6 +9,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ReactionsModule } from './reactions/reactions.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
+import { ThrottlingModule } from './throttling/throttling.module';
 import { TypingModule } from './typing/typing.module';
 
 @Module({})
@@ -16,7 +17,19 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LifecycleModule, RedisModule, RealtimeModule, MetricsModule, AuthModule, ChatModule, ReactionsModule, TypingModule, HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        LifecycleModule,
+        RedisModule,
+        RealtimeModule,
+        MetricsModule,
+        AuthModule,
+        ThrottlingModule,
+        ChatModule,
+        ReactionsModule,
+        TypingModule,
+        HealthModule,
+      ],
     };
   }
 }

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
+import { compileTrust } from './common/client-address';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { readOrCreateDevelopmentSecret } from './config/development-secret';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown';
@@ -36,7 +37,7 @@ async function bootstrap(): Promise<void> {
   app.useWebSocketAdapter(new RedisIoAdapter(app));
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
-  app.set('trust proxy', true);
+  app.set('trust proxy', compileTrust(config.trustProxy));
   setUpApiDocs(app);
   installGracefulShutdown(app, config, embeddedRedis);
 

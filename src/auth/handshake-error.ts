@@ -9,3 +9,18 @@ export class AuthenticationError extends Error {
     super(message);
   }
 }
+
+export interface HandshakeRefusalData {
+  code: 'rate_limited';
+  message: string;
+  /** Which limit: `handshake_rate` (per address) or `too_many_connections` (per user). */
+  reason: string;
+  retryAfterMs?: number;
+}
+
+/** Refuses a connection for a limit rather than an identity: `connect_error` with `message: "rate_limited"`. */
+export class HandshakeRefusal extends Error {
+  constructor(readonly data: HandshakeRefusalData) {
+    super('rate_limited');
+  }
+}

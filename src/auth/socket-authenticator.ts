@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ExtendedError, Socket } from 'socket.io';
 import { isRedisUnavailable } from '../common/redis-errors';
-import { AuthenticationError } from './handshake-error';
+import { AuthenticationError, HandshakeRefusal } from './handshake-error';
 import { TokenVerifier } from './token-verifier.service';
 
 /** Where a token travels: `auth.token` for browsers, `Authorization: Bearer` for other clients. */
@@ -16,19 +16,28 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** A further handshake condition; it refuses by throwing a `HandshakeRefusal`. */
+export type HandshakeCheck = (socket: Socket) => Promise<void>;
+
 /**
  * The handshake check of the `/chat` namespace. A refusal reaches the client as `connect_error` with
- * `message: "unauthorized"` and `data.code`; Redis trouble as `message: "unavailable"`.
+ * `message: "unauthorized"` and `data.code`; a limit as `message: "rate_limited"`; Redis trouble as
+ * `message: "unavailable"`. Other features add checks before the token (they see no user yet) or after it.
  */
 @Injectable()
 export class SocketAuthenticator {
   private readonly logger = new Logger(SocketAuthenticator.name);
   private readonly refusalListeners: ((socket: Socket, error: AuthenticationError) => void)[] = [];
+  private readonly checks: Record<'beforeToken' | 'afterToken', HandshakeCheck[]> = { beforeToken: [], afterToken: [] };
 
   constructor(private readonly verifier: TokenVerifier) {}
 
   onRefusal(listener: (socket: Socket, error: AuthenticationError) => void): void {
     this.refusalListeners.push(listener);
+  }
+
+  addCheck(stage: 'beforeToken' | 'afterToken', check: HandshakeCheck): void {
+    this.checks[stage].push(check);
   }
 
   readonly middleware = (socket: Socket, next: (error?: ExtendedError) => void): void => {
@@ -39,9 +48,11 @@ export class SocketAuthenticator {
   };
 
   private async authenticate(socket: Socket): Promise<void> {
+    for (const check of this.checks.beforeToken) await check(socket);
     const token = tokenFromHandshake(socket);
     if (!token) throw new AuthenticationError('token_missing', 'no token: pass auth.token or Authorization: Bearer');
     socket.data.user = await this.verifier.verify(token);
+    for (const check of this.checks.afterToken) await check(socket);
   }
 
   private toConnectError(socket: Socket, error: unknown): ExtendedError {
@@ -49,6 +60,7 @@ export class SocketAuthenticator {
       for (const listener of this.refusalListeners) listener(socket, error);
       return Object.assign(new Error('unauthorized'), { data: { code: error.code, message: error.message } });
     }
+    if (error instanceof HandshakeRefusal) return Object.assign(new Error(error.message), { data: error.data });
     if (isRedisUnavailable(error)) {
       return Object.assign(new Error('unavailable'), { data: { code: 'unavailable', message: 'try again shortly' } });
     }

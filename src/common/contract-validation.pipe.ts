@@ -2,6 +2,8 @@ import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@
 import { ContractError } from './contract-error';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Contract payloads are nearly flat; refusing deeper ones first bounds the work any payload can cost. */
+const MAX_PAYLOAD_DEPTH = 8;
 
 /**
  * class-validator with the contract's error: unknown properties are refused, and so is anything that is
@@ -25,7 +27,10 @@ export class ContractValidationPipe extends ValidationPipe {
     if (!isPlainObject(value)) {
       throw new ContractError('validation_failed', 'payload must be an object', { fields: {} });
     }
-    const pollutingKey = findForbiddenKey(value, 0);
+    if (exceedsDepth(value, MAX_PAYLOAD_DEPTH)) {
+      throw new ContractError('validation_failed', `payload nested deeper than ${MAX_PAYLOAD_DEPTH} levels`, { fields: {} });
+    }
+    const pollutingKey = findForbiddenKey(value);
     if (pollutingKey) {
       throw new ContractError('validation_failed', `property ${pollutingKey} is not allowed`, { fields: { [pollutingKey]: ['not allowed'] } });
     }
@@ -39,11 +44,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function findForbiddenKey(value: unknown, depth: number): string | undefined {
-  if (typeof value !== 'object' || value === null || depth > 8) return undefined;
+function exceedsDepth(value: unknown, levelsLeft: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levelsLeft === 0) return true;
+  return Object.values(value).some((child) => exceedsDepth(child, levelsLeft - 1));
+}
+
+function findForbiddenKey(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
   for (const key of Object.keys(value)) {
     if (FORBIDDEN_KEYS.has(key)) return key;
-    const nested = findForbiddenKey((value as Record<string, unknown>)[key], depth + 1);
+    const nested = findForbiddenKey((value as Record<string, unknown>)[key]);
     if (nested) return `${key}.${nested}`;
   }
   return undefined;

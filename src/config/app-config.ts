@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { compileTrust, TrustProxy } from '../common/client-address';
 
 export type Environment = 'development' | 'production' | 'test';
 
@@ -36,6 +37,7 @@ export interface AppConfig {
   redisServerBin: string;
   jwt: JwtConfig;
   corsOrigins: string[] | '*';
+  trustProxy: TrustProxy;
   throttle: { ws: ThrottleConfig; http: ThrottleConfig };
   historyMaxPerRoom: number;
   messageMaxLength: number;
@@ -102,6 +104,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     redisCommandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 2000, 50, 60_000),
     redisServerBin: read.string('REDIS_SERVER_BIN') ?? 'redis-server',
     jwt,
+    trustProxy: readTrustProxy(read),
     corsOrigins: cors?.includes('*') ? '*' : (cors ?? (nodeEnv === 'production' ? [] : '*')),
     throttle: {
       ws: { limit: read.int('THROTTLE_WS_LIMIT', 300, 0, 1_000_000), ttlMs: read.int('THROTTLE_WS_TTL_MS', 10_000, 100, 86_400_000) },
@@ -120,6 +123,20 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     typingTimeoutMs: read.int('TYPING_TIMEOUT_MS', 5000, 500, 60_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
   };
+}
+
+/** Default: proxies on loopback and private networks (an ingress, a load balancer in the same network). */
+function readTrustProxy(read: EnvReader): TrustProxy {
+  const raw = read.string('TRUST_PROXY') ?? 'loopback,linklocal,uniquelocal';
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  try {
+    compileTrust(entries);
+  } catch (error) {
+    throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or addresses/subnets: ${(error as Error).message}`);
+  }
+  return entries;
 }
 
 function readRedisConnection(read: EnvReader): RedisConnection {

@@ -1,8 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { LifecycleState } from '../lifecycle/lifecycle.module';
 import { RedisHealthIndicator } from './redis.health';
 
+/** Never throttled: an orchestrator's probes must not be refused as abuse. */
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(

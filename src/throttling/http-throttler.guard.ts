@@ -1,0 +1,69 @@
+import { ExecutionContext, HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  normalizeIp,
+  ThrottlerGuard,
+  ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { Request } from 'express';
+import { bearerToken } from '../auth/socket-authenticator';
+import { TokenVerifier } from '../auth/token-verifier.service';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { throttleTrackers } from './keys';
+import { RateLimitMetrics } from './rate-limit.metrics';
+
+/**
+ * The REST budget: one per user when the request carries a token with a valid signature, else one per client
+ * address; shared by every route (not one budget per route) and by all nodes. Over it: 429 with `Retry-After`.
+ * Health probes and /metrics opt out with `@SkipThrottle()`.
+ */
+@Injectable()
+export class HttpThrottlerGuard extends ThrottlerGuard {
+  private readonly isDisabled: boolean;
+
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly verifier: TokenVerifier,
+    private readonly metrics: RateLimitMetrics,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    super(options, storage, reflector);
+    this.isDisabled = config.throttle.http.limit === 0;
+  }
+
+  /** Global guards see socket events too: those have their own budget (`WsThrottlerGuard`). */
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return Promise.resolve(this.isDisabled || context.getType() !== 'http');
+  }
+
+  /** Signature only (no Redis): a forged token cannot spend someone else's budget, a revoked one still pays. */
+  protected override getTracker(request: Request): Promise<string> {
+    const token = bearerToken(request.headers.authorization);
+    if (token) {
+      try {
+        return Promise.resolve(throttleTrackers.httpUser(this.verifier.verifySignature(token).id));
+      } catch {
+        // an invalid token is counted against its address, like no token
+      }
+    }
+    return Promise.resolve(throttleTrackers.httpAddress(normalizeIp(request.ip ?? 'unknown')));
+  }
+
+  protected override generateKey(_context: ExecutionContext, tracker: string): string {
+    return tracker;
+  }
+
+  /** `Retry-After` (seconds) is already set by the base guard. */
+  protected override throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    this.metrics.refused('http_requests');
+    const status = HttpStatus.TOO_MANY_REQUESTS;
+    throw new HttpException({ statusCode: status, error: 'Too Many Requests', message: `too many requests; retry in ${detail.timeToBlockExpire} s` }, status);
+  }
+}

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
+import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import { throttleKeys } from './keys';
+import { HIT_SCRIPT } from './throttle.scripts';
+
+export interface BudgetHit {
+  totalHits: number;
+  msToExpire: number;
+  isBlocked: boolean;
+  msToBlockExpire: number;
+}
+
+interface ThrottleScripts {
+  throttleHit(hitsKey: string, blockedKey: string, ttlMs: number, limit: number, blockMs: number): Promise<[number, number, number, number]>;
+}
+
+/**
+ * Budgets shared by every node: one atomic script per hit (a single EVALSHA on the autopipelined commands
+ * connection). `hit` speaks milliseconds for our own guards; `increment` is the `@nestjs/throttler` storage
+ * interface, which speaks seconds (its guard puts them in `Retry-After`).
+ */
+@Injectable()
+export class RedisThrottlerStorage implements ThrottlerStorage {
+  private readonly redis: Redis & ThrottleScripts;
+
+  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
+    redis.defineCommand('throttleHit', { numberOfKeys: 2, lua: HIT_SCRIPT });
+    this.redis = redis as Redis & ThrottleScripts;
+  }
+
+  hit(tracker: string, ttlMs: number, limit: number, blockMs: number): Promise<BudgetHit> {
+    const keys = throttleKeys(tracker);
+    return this.redis.throttleHit(keys.hits, keys.blocked, ttlMs, limit, blockMs).then(([totalHits, msToExpire, blocked, msToBlockExpire]) => ({
+      totalHits,
+      msToExpire,
+      isBlocked: blocked === 1,
+      msToBlockExpire,
+    }));
+  }
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number): ReturnType<ThrottlerStorage['increment']> {
+    const { totalHits, msToExpire, isBlocked, msToBlockExpire } = await this.hit(key, ttl, limit, blockDuration);
+    return { totalHits, timeToExpire: toSeconds(msToExpire), isBlocked, timeToBlockExpire: isBlocked ? toSeconds(msToBlockExpire) : 0 };
+  }
+}
+
+/** Whole seconds, rounded up: a client that waits this long is through. */
+export const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));

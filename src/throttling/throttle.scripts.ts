@@ -1,0 +1,60 @@
+/**
+ * One hit against a fixed-window budget, with the blocking the ThrottlerStorage interface describes: the hit
+ * that goes over the limit blocks the tracker for `blockMs`, hits while blocked are not counted, and a fresh
+ * window starts once the block is over.
+ * KEYS: hits counter, block marker. ARGV: ttlMs, limit, blockMs.
+ * Returns { totalHits, msToExpire, isBlocked (0|1), msToBlockExpire }.
+ */
+export const HIT_SCRIPT = `
+local blockedFor = redis.call('PTTL', KEYS[2])
+if blockedFor > 0 then
+  return {tonumber(ARGV[2]) + 1, blockedFor, 1, blockedFor}
+end
+local hits = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  ttl = tonumber(ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+if hits <= tonumber(ARGV[2]) then
+  return {hits, ttl, 0, 0}
+end
+local blockMs = tonumber(ARGV[3])
+if blockMs <= 0 then
+  return {hits, ttl, 1, ttl}
+end
+redis.call('SET', KEYS[2], '1', 'PX', blockMs)
+redis.call('DEL', KEYS[1])
+return {hits, blockMs, 1, blockMs}
+`;
+
+/**
+ * Admits one more connection of a user unless `max` leases are live. Leases are scored by their expiry in
+ * Redis time, so that every node agrees on it and the connections of a node that died stop counting by
+ * themselves. KEYS: the user's connections. ARGV: socket id, leaseMs, max. Returns 1 if admitted, else 0.
+ */
+export const ADMIT_CONNECTION_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/**
+ * Extends the leases of a user's connections that this node still holds (XX: a lease already released is
+ * not brought back). KEYS: the user's connections. ARGV: leaseMs, socket ids...
+ */
+export const RENEW_CONNECTIONS_SCRIPT = `
+local time = redis.call('TIME')
+local expiry = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + tonumber(ARGV[1])
+for i = 2, #ARGV do
+  redis.call('ZADD', KEYS[1], 'XX', expiry, ARGV[i])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`;

@@ -1,0 +1,41 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AuthModule } from '../auth/auth.module';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ConnectionRegistry } from './connection.registry';
+import { HandshakeLimits } from './handshake-limits.service';
+import { HttpThrottlerGuard } from './http-throttler.guard';
+import { RateLimitMetrics } from './rate-limit.metrics';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
+import { WsThrottlerGuard } from './ws-throttler.guard';
+
+/**
+ * Every limit of the service, shared by all nodes through Redis: REST requests (global guard), socket events
+ * (`WsThrottlerGuard`, applied to every gateway by `@ChatNamespaceGateway()`), handshakes per address and
+ * connections per user. Global, so that every gateway's module can build the socket guard.
+ */
+@Global()
+@Module({
+  imports: [
+    AuthModule,
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG, RedisThrottlerStorage],
+      useFactory: (config: AppConfig, storage: RedisThrottlerStorage) => ({
+        throttlers: [{ limit: config.throttle.http.limit, ttl: config.throttle.http.ttlMs }],
+        storage,
+      }),
+    }),
+  ],
+  providers: [
+    RedisThrottlerStorage,
+    RateLimitMetrics,
+    WsThrottlerGuard,
+    ConnectionRegistry,
+    HandshakeLimits,
+    { provide: APP_GUARD, useClass: HttpThrottlerGuard },
+  ],
+  exports: [RedisThrottlerStorage, RateLimitMetrics, WsThrottlerGuard],
+})
+export class ThrottlingModule {}

@@ -1,0 +1,138 @@
+import { ClientEvent } from '../../src/common/contract';
+import { connect, disconnection, nextEvent, request, requestOk, roundTrip } from '../support/clients';
+import { PollingClient, rawHttp } from '../support/polling';
+import { uniqueRoom, useCluster } from '../support/scenario';
+import { makeToken } from '../support/tokens';
+
+/** Well under a frame (MESSAGE_MAX_LENGTH 4000 -> frames up to about 32 KB), far over every field. */
+const HUGE = 'x'.repeat(20_000);
+
+const nested = (levels: number): object => (levels === 0 ? { leaf: true } : { a: nested(levels - 1) });
+
+/** Payloads no event accepts: each must be answered `validation_failed` and change nothing. */
+const JUNK: [label: string, args: unknown[]][] = [
+  ['no payload', []],
+  ['null', [null]],
+  ['a number', [42]],
+  ['a boolean', [true]],
+  ['a string', ['room:join']],
+  ['a huge string', [HUGE]],
+  ['an empty array', [[]]],
+  ['an array of payloads', [[{ room: 'lobby' }]]],
+  ['an empty object', [{}]],
+  ['a deeply nested object', [nested(200)]],
+  ['binary', [Buffer.from('lobby')]],
+  ['two payloads', [{ room: 'lobby' }, { room: 'lobby' }]],
+  ['a room with a space', [{ room: 'bad room', content: 'hi', messageId: '1-0', to: 'bob', token: 'x' }]],
+  ['a room of 129 characters', [{ room: 'r'.repeat(129) }]],
+  ['an empty room', [{ room: '' }]],
+  ['a huge room', [{ room: HUGE }]],
+  ['a room that is an object', [{ room: { $gt: '' } }]],
+  ['a room that is an array', [{ room: ['lobby'] }]],
+  ['a __proto__ key', [JSON.parse('{"room":"lobby","__proto__":{"isAdmin":true}}')]],
+  ['a nested __proto__ key', [JSON.parse('{"room":"lobby","since":{"__proto__":{"polluted":true}}}')]],
+  ['constructor.prototype', [JSON.parse('{"room":"lobby","constructor":{"prototype":{"polluted":true}}}')]],
+  ['an unknown property', [{ room: 'lobby', bogus: 1 }]],
+];
+
+describe('hardened input', () => {
+  const cluster = useCluster(1, { THROTTLE_WS_LIMIT: '100000' });
+  const node = () => cluster.nodes[0];
+
+  it.each(Object.values(ClientEvent))('answers every junk payload of %s with validation_failed and keeps the socket usable', async (event) => {
+    const socket = await connect(node().url, { token: makeToken({ sub: `fuzz-${event}` }) });
+    const acks = await Promise.all(JUNK.map(([, args]) => request(socket, event, ...args)));
+
+    acks.forEach((ack, i) => {
+      expect({ payload: JUNK[i][0], ok: ack.ok }).toEqual({ payload: JUNK[i][0], ok: false });
+      if (!ack.ok) {
+        expect({ payload: JUNK[i][0], code: ack.error.code }).toEqual({ payload: JUNK[i][0], code: 'validation_failed' });
+        expect(typeof ack.error.message).toBe('string');
+      }
+    });
+    expect(socket.connected).toBe(true);
+    const room = uniqueRoom();
+    await requestOk(socket, 'room:join', { room });
+    expect(await requestOk(socket, 'message:send', { room, content: 'still here' })).toMatchObject({ room, content: 'still here' });
+  });
+
+  it('leaves Object.prototype alone after __proto__ payloads', async () => {
+    const socket = await connect(node().url, { token: makeToken({ sub: 'polluter' }) });
+    const room = uniqueRoom();
+    await requestOk(socket, 'room:join', { room });
+    const ack = await request(socket, 'message:send', JSON.parse(`{"room":"${room}","content":"x","__proto__":{"roles":["admin"]}}`));
+    expect(ack).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    // had the payload reached an object's prototype, this non-admin could now delete another user's message
+    const author = await connect(node().url, { token: makeToken({ sub: 'author' }) });
+    await requestOk(author, 'room:join', { room });
+    const message = await requestOk(author, 'message:send', { room, content: 'mine' });
+    expect(await request(socket, 'message:delete', { room, messageId: message.id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+
+  it('ignores unknown event names and keeps the socket usable', async () => {
+    const socket = await connect(node().url, { token: makeToken({ sub: 'explorer' }) });
+    const answered: unknown[] = [];
+    for (const name of ['no:such:event', 'constructor', '__proto__', 'message', 'x'.repeat(5000)]) {
+      socket.emit(name, { room: 'lobby' }, (ack: unknown) => answered.push(ack));
+    }
+    // events on one socket are handled in order: once this is acknowledged, any answer to the others came first
+    await roundTrip(socket);
+    expect(answered).toEqual([]);
+    expect(socket.connected).toBe(true);
+  });
+
+  it('handles events sent without an acknowledgement callback, junk or not, without an error', async () => {
+    const room = uniqueRoom();
+    const sender = await connect(node().url, { token: makeToken({ sub: 'no-ack' }) });
+    const listener = await connect(node().url, { token: makeToken({ sub: 'listener' }) });
+    await requestOk(sender, 'room:join', { room });
+    await requestOk(listener, 'room:join', { room });
+    for (const event of Object.values(ClientEvent)) {
+      for (const [, args] of JUNK) sender.emit(event, ...args);
+    }
+    const delivered = nextEvent(listener, 'message', (message: { content: string }) => message.content === 'fire and forget');
+    sender.emit('message:send', { room, content: 'fire and forget' });
+
+    expect(await delivered).toMatchObject({ room, userId: 'no-ack' });
+    expect(await requestOk(sender, 'message:history', { room })).toMatchObject({ messages: [{ content: 'fire and forget' }] });
+    expect(sender.connected).toBe(true);
+  });
+
+  it.each([
+    ['without any handshake', []],
+    ['behind a refused handshake', ['40/chat,{"token":"not-a-token"}']],
+    ['while a valid handshake is still being checked', [`40/chat,{"token":"${makeToken({ sub: 'eager' })}"}`]],
+  ])('handles no event sent %s: the connection is closed', async (_case, before) => {
+    const client = await PollingClient.open(node().url);
+    await client.send(...before, '42/chat,0["message:history",{"room":"lobby"}]');
+
+    const packets = await client.pollUntilClosed();
+
+    expect(packets.filter((packet) => packet.startsWith('43/chat,'))).toEqual([]);
+    const witness = await connect(node().url, { token: makeToken({ sub: 'witness' }) });
+    expect(await requestOk(witness, 'message:history', { room: 'lobby' })).toEqual({ messages: [] });
+  });
+
+  it('closes only the connection that sends an oversized frame; the node stays ready', async () => {
+    const room = uniqueRoom();
+    const bystander = await connect(node().url, { token: makeToken({ sub: 'bystander' }) });
+    const offender = await connect(node().url, { token: makeToken({ sub: 'offender' }) });
+    await requestOk(bystander, 'room:join', { room });
+    await requestOk(offender, 'room:join', { room });
+
+    const closed = disconnection(offender);
+    offender.emit('message:send', { room, content: 'y'.repeat(200_000) }, () => undefined);
+
+    expect(await closed).toBe('transport close');
+    expect(bystander.connected).toBe(true);
+    expect(await requestOk(bystander, 'message:send', { room, content: 'unaffected' })).toMatchObject({ content: 'unaffected' });
+    expect((await rawHttp(`${node().url}/health/ready`)).status).toBe(200);
+    const history = await requestOk(bystander, 'message:history', { room });
+    expect(history.messages.map((message: { content: string }) => message.content)).toEqual(['unaffected']);
+  });
+
+  it('logged no error and never crashed through all of the above', () => {
+    expect(node().process.exitCode).toBeNull();
+    expect(node().logs()).not.toMatch(/ERROR|unhandled/);
+  });
+});
