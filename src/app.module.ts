@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatModule } from './chat/chat.module';
 import { AppConfig } from './config/app-config';
@@ -6,6 +7,7 @@ import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ModerationModule } from './moderation/moderation.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 
@@ -14,7 +16,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LifecycleModule, RedisModule, RealtimeModule, MetricsModule, AuthModule, ChatModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), LifecycleModule, RedisModule, RealtimeModule, MetricsModule, AuthModule, AuditModule, ChatModule, ModerationModule, HealthModule],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ExtendedError, Socket } from 'socket.io';
 import { isRedisUnavailable } from '../common/redis-errors';
+import { AuthUser } from './auth-user';
 import { AuthenticationError } from './handshake-error';
 import { TokenVerifier } from './token-verifier.service';
 
@@ -16,6 +17,9 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+export type RefusalListener = (socket: Socket, error: AuthenticationError) => Promise<void>;
+export type AdmissionListener = (user: AuthUser) => Promise<void>;
+
 /**
  * The handshake check of the `/chat` namespace. A refusal reaches the client as `connect_error` with
  * `message: "unauthorized"` and `data.code`; Redis trouble as `message: "unavailable"`.
@@ -23,30 +27,41 @@ export function bearerToken(header: string | undefined): string | undefined {
 @Injectable()
 export class SocketAuthenticator {
   private readonly logger = new Logger(SocketAuthenticator.name);
-  private readonly refusalListeners: ((socket: Socket, error: AuthenticationError) => void)[] = [];
+  private readonly refusalListeners: RefusalListener[] = [];
+  private readonly admissionListeners: AdmissionListener[] = [];
 
   constructor(private readonly verifier: TokenVerifier) {}
 
-  onRefusal(listener: (socket: Socket, error: AuthenticationError) => void): void {
+  /** Awaited before the client hears the refusal, so that whatever it records exists by then; its failures are logged. */
+  onRefusal(listener: RefusalListener): void {
     this.refusalListeners.push(listener);
+  }
+
+  /** Awaited before the connection is accepted; a failure refuses the connection (as `unavailable` when Redis is down). */
+  onAdmission(listener: AdmissionListener): void {
+    this.admissionListeners.push(listener);
   }
 
   readonly middleware = (socket: Socket, next: (error?: ExtendedError) => void): void => {
     this.authenticate(socket).then(
       () => next(),
-      (error: unknown) => next(this.toConnectError(socket, error)),
+      (error: unknown) => void this.toConnectError(socket, error).then(next),
     );
   };
 
   private async authenticate(socket: Socket): Promise<void> {
     const token = tokenFromHandshake(socket);
     if (!token) throw new AuthenticationError('token_missing', 'no token: pass auth.token or Authorization: Bearer');
-    socket.data.user = await this.verifier.verify(token);
+    const user = await this.verifier.verify(token);
+    await Promise.all(this.admissionListeners.map((listener) => listener(user)));
+    socket.data.user = user;
   }
 
-  private toConnectError(socket: Socket, error: unknown): ExtendedError {
+  private async toConnectError(socket: Socket, error: unknown): Promise<ExtendedError> {
     if (error instanceof AuthenticationError) {
-      for (const listener of this.refusalListeners) listener(socket, error);
+      for (const outcome of await Promise.allSettled(this.refusalListeners.map((listener) => listener(socket, error)))) {
+        if (outcome.status === 'rejected') this.logger.warn(`a refusal listener failed: ${String(outcome.reason)}`);
+      }
       return Object.assign(new Error('unauthorized'), { data: { code: error.code, message: error.message } });
     }
     if (isRedisUnavailable(error)) {
