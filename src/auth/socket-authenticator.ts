@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ExtendedError, Socket } from 'socket.io';
 import { isRedisUnavailable } from '../common/redis-errors';
-import { AuthUser } from './auth-user';
+import type { AuthUser } from './auth-user';
 import { AuthenticationError } from './handshake-error';
 import { TokenVerifier } from './token-verifier.service';
 
