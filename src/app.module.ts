@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatModule } from './chat/chat.module';
 import { AppConfig } from './config/app-config';
@@ -6,6 +7,7 @@ import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ModerationModule } from './moderation/moderation.module';
 import { ReactionsModule } from './reactions/reactions.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
@@ -24,10 +26,12 @@ export class AppModule {
         RealtimeModule,
         MetricsModule,
         AuthModule,
+        AuditModule,
         ThrottlingModule,
         ChatModule,
         ReactionsModule,
         TypingModule,
+        ModerationModule,
         HealthModule,
       ],
     };

@@ -9,25 +9,35 @@ import { TokenVerifier } from './token-verifier.service';
 /** setTimeout's ceiling; a later expiry is re-armed when this fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** A session lasts as long as its token: it ends at `exp` unless `auth:refresh` brought a newer token. */
+/**
+ * A session lasts as long as its token: it ends at `exp` unless `auth:refresh` brought a newer token.
+ * Timers live here, not in `socket.data`: the adapter serializes `socket.data` for other nodes' `fetchSockets`,
+ * and a timer handle cannot be serialized.
+ */
 @Injectable()
 export class SessionLifetime {
+  private readonly expiryTimers = new WeakMap<ChatSocket, NodeJS.Timeout>();
+
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly sessions: SessionService,
   ) {}
 
   watch(socket: ChatSocket): void {
-    clearTimeout(socket.data.expiryTimer);
+    clearTimeout(this.expiryTimers.get(socket));
     const remainingMs = socket.data.user.expiresAtSec * 1000 - Date.now();
-    socket.data.expiryTimer = setTimeout(
-      () => (remainingMs > MAX_TIMER_MS ? this.watch(socket) : this.sessions.end(socket, 'expired')),
-      Math.max(0, Math.min(remainingMs, MAX_TIMER_MS)),
+    this.expiryTimers.set(
+      socket,
+      setTimeout(
+        () => (remainingMs > MAX_TIMER_MS ? this.watch(socket) : this.sessions.end(socket, 'expired')),
+        Math.max(0, Math.min(remainingMs, MAX_TIMER_MS)),
+      ),
     );
   }
 
   forget(socket: ChatSocket): void {
-    clearTimeout(socket.data.expiryTimer);
+    clearTimeout(this.expiryTimers.get(socket));
+    this.expiryTimers.delete(socket);
   }
 
   async refresh(socket: ChatSocket, token: string): Promise<{ exp: number }> {

@@ -7,6 +7,18 @@ import type { ChatSocket } from '../common/chat-socket';
 /** Cross-node message: every node ends the sessions it holds in a channel. */
 const END_SESSIONS = 'session:end';
 
+/** Why sessions end: the `session` reasons, or a ban (announced by a `moderation` event instead). */
+export type SessionEndCause = SessionEndReason | 'banned';
+
+/** The last event a client hears before the server disconnects it. */
+export interface Farewell {
+  event: string;
+  payload: object;
+}
+
+/** Told which user's connections a node is about to end, and why; awaited before they close. */
+export type SessionsEndingListener = (userId: string, cause: SessionEndCause, connections: number) => Promise<void>;
+
 /**
  * Ends sessions wherever they are connected. One server-side event carries the order to every node, so the
  * `session` notice and the disconnect that follows it stay in order on each socket.
@@ -14,25 +26,37 @@ const END_SESSIONS = 'session:end';
 @Injectable()
 export class SessionService {
   private readonly logger = new Logger(SessionService.name);
+  private readonly endingListeners: SessionsEndingListener[] = [];
 
   constructor(private readonly namespace: ChatNamespace) {}
 
   /** Listens for the other nodes' orders; called once the namespace exists. */
   listen(): void {
-    this.namespace.server.on(END_SESSIONS, (channel: string, reason: SessionEndReason) => this.endLocalSessions(channel, reason));
+    this.namespace.server.on(END_SESSIONS, (channel: string, cause: SessionEndCause, farewell: Farewell) =>
+      void this.endLocalSessions(channel, cause, farewell),
+    );
+  }
+
+  /** Lets the audit trail record ended sessions before their clients see them end. */
+  onSessionsEnding(listener: SessionsEndingListener): void {
+    this.endingListeners.push(listener);
   }
 
   endUserSessions(userId: string, reason: SessionEndReason): void {
-    this.endEverywhere(userChannel(userId), reason);
+    this.endEverywhere(userChannel(userId), reason, sessionFarewell(reason));
+  }
+
+  /** Ends every session of a user with a farewell of the caller's choosing, such as a ban's `moderation` event. */
+  endUserSessionsWith(userId: string, cause: SessionEndCause, farewell: Farewell): void {
+    this.endEverywhere(userChannel(userId), cause, farewell);
   }
 
   endTokenSessions(tokenId: string, reason: SessionEndReason): void {
-    this.endEverywhere(tokenChannel(tokenId), reason);
+    this.endEverywhere(tokenChannel(tokenId), reason, sessionFarewell(reason));
   }
 
   end(socket: ChatSocket, reason: SessionEndReason): void {
-    socket.emit(ServerEvent.Session, { reason });
-    socket.disconnect(true);
+    this.close(socket, sessionFarewell(reason));
   }
 
   /** Shutdown: clients hear why, then lose the transport, so that they reconnect to another node by themselves. */
@@ -45,19 +69,36 @@ export class SessionService {
     return sockets.length;
   }
 
-  private endEverywhere(channel: string, reason: SessionEndReason): void {
-    this.endLocalSessions(channel, reason);
-    this.namespace.server.serverSideEmit(END_SESSIONS, channel, reason);
+  private close(socket: ChatSocket, farewell: Farewell): void {
+    socket.emit(farewell.event, farewell.payload);
+    socket.disconnect(true);
   }
 
-  private endLocalSessions(channel: string, reason: SessionEndReason): void {
+  private endEverywhere(channel: string, cause: SessionEndCause, farewell: Farewell): void {
+    void this.endLocalSessions(channel, cause, farewell);
+    this.namespace.server.serverSideEmit(END_SESSIONS, channel, cause, farewell);
+  }
+
+  private async endLocalSessions(channel: string, cause: SessionEndCause, farewell: Farewell): Promise<void> {
     const namespace = this.namespace.server;
     const socketIds = namespace.adapter.rooms.get(channel);
     if (!socketIds) return;
-    for (const id of [...socketIds]) {
-      const socket = namespace.sockets.get(id) as ChatSocket | undefined;
-      if (socket) this.end(socket, reason);
+    const sockets = [...socketIds].map((id) => namespace.sockets.get(id) as ChatSocket | undefined).filter((socket) => socket !== undefined);
+    await this.announceEnding(sockets, cause);
+    for (const socket of sockets) this.close(socket, farewell);
+    this.logger.log(`ended sessions in ${channel}: ${cause}`);
+  }
+
+  private async announceEnding(sockets: ChatSocket[], cause: SessionEndCause): Promise<void> {
+    const connectionsByUser = new Map<string, number>();
+    for (const socket of sockets) connectionsByUser.set(socket.data.user.id, (connectionsByUser.get(socket.data.user.id) ?? 0) + 1);
+    const announcements = [...connectionsByUser].flatMap(([userId, connections]) =>
+      this.endingListeners.map((listener) => listener(userId, cause, connections)),
+    );
+    for (const outcome of await Promise.allSettled(announcements)) {
+      if (outcome.status === 'rejected') this.logger.warn(`a session-ending listener failed: ${String(outcome.reason)}`);
     }
-    this.logger.log(`ended sessions in ${channel}: ${reason}`);
   }
 }
+
+const sessionFarewell = (reason: SessionEndReason): Farewell => ({ event: ServerEvent.Session, payload: { reason } });

@@ -18,6 +18,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /** A further handshake condition; it refuses by throwing a `HandshakeRefusal`. */
 export type HandshakeCheck = (socket: Socket) => Promise<void>;
+export type RefusalListener = (socket: Socket, error: AuthenticationError) => Promise<void>;
 
 /**
  * The handshake check of the `/chat` namespace. A refusal reaches the client as `connect_error` with
@@ -27,12 +28,13 @@ export type HandshakeCheck = (socket: Socket) => Promise<void>;
 @Injectable()
 export class SocketAuthenticator {
   private readonly logger = new Logger(SocketAuthenticator.name);
-  private readonly refusalListeners: ((socket: Socket, error: AuthenticationError) => void)[] = [];
+  private readonly refusalListeners: RefusalListener[] = [];
   private readonly checks: Record<'beforeToken' | 'afterToken', HandshakeCheck[]> = { beforeToken: [], afterToken: [] };
 
   constructor(private readonly verifier: TokenVerifier) {}
 
-  onRefusal(listener: (socket: Socket, error: AuthenticationError) => void): void {
+  /** Awaited before the client hears the refusal, so that whatever it records exists by then; its failures are logged. */
+  onRefusal(listener: RefusalListener): void {
     this.refusalListeners.push(listener);
   }
 
@@ -43,7 +45,7 @@ export class SocketAuthenticator {
   readonly middleware = (socket: Socket, next: (error?: ExtendedError) => void): void => {
     this.authenticate(socket).then(
       () => next(),
-      (error: unknown) => next(this.toConnectError(socket, error)),
+      (error: unknown) => void this.toConnectError(socket, error).then(next),
     );
   };
 
@@ -55,9 +57,11 @@ export class SocketAuthenticator {
     for (const check of this.checks.afterToken) await check(socket);
   }
 
-  private toConnectError(socket: Socket, error: unknown): ExtendedError {
+  private async toConnectError(socket: Socket, error: unknown): Promise<ExtendedError> {
     if (error instanceof AuthenticationError) {
-      for (const listener of this.refusalListeners) listener(socket, error);
+      for (const outcome of await Promise.allSettled(this.refusalListeners.map((listener) => listener(socket, error)))) {
+        if (outcome.status === 'rejected') this.logger.warn(`a refusal listener failed: ${String(outcome.reason)}`);
+      }
       return Object.assign(new Error('unauthorized'), { data: { code: error.code, message: error.message } });
     }
     if (error instanceof HandshakeRefusal) return Object.assign(new Error(error.message), { data: error.data });

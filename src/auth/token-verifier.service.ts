@@ -6,7 +6,8 @@ import { AccessRepository } from './access.repository';
 import { AuthUser } from './auth-user';
 import { AuthenticationError } from './handshake-error';
 
-const USER_ID_PATTERN = /^[^\s{}\u0000-\u001f]{1,128}$/;
+/** What a `sub` may be: it names Socket.IO channels and Redis keys, so no spaces, braces or control characters. */
+export const USER_ID_PATTERN = /^[^\s{}\u0000-\u001f]{1,128}$/;
 
 interface Claims {
   sub?: unknown;
@@ -55,12 +56,12 @@ export class TokenVerifier {
       user.tokenId ? this.access.isTokenRevoked(user.tokenId) : Promise.resolve(false),
       this.access.userAccess(user.id),
     ]);
-    if (tokenRevoked) throw new AuthenticationError('token_revoked', 'token was revoked');
+    if (tokenRevoked) throw new AuthenticationError('token_revoked', 'token was revoked', user.id);
     if (access.tokensRevokedAtSec !== undefined && (user.issuedAtSec ?? 0) <= access.tokensRevokedAtSec) {
-      throw new AuthenticationError('token_revoked', "the user's tokens were revoked");
+      throw new AuthenticationError('token_revoked', "the user's tokens were revoked", user.id);
     }
     if (access.bannedUntilMs !== undefined && access.bannedUntilMs > Date.now()) {
-      throw new AuthenticationError('banned', access.banReason ? `banned: ${access.banReason}` : 'banned');
+      throw new AuthenticationError('banned', access.banReason ? `banned: ${access.banReason}` : 'banned', user.id);
     }
     return user;
   }

@@ -105,11 +105,15 @@ export class ChatService {
     }
   }
 
-  async history(socket: ChatSocket, { room, before, after, limit }: HistoryQueryDto): Promise<{ messages: Message[] }> {
+  async history(socket: ChatSocket, { room, ...page }: HistoryQueryDto): Promise<{ messages: Message[] }> {
     assertMayJoin(socket.data.user, room);
+    return { messages: await this.readMessages(room, page) };
+  }
+
+  /** A page of history, oldest first: the latest messages, or those between `after` and `before`. Also for admins over REST. */
+  readMessages(room: string, { before, after, limit }: { before?: string; after?: string; limit?: number }): Promise<Message[]> {
     const pageSize = limit ?? HISTORY_PAGE_DEFAULT;
-    const messages = before || after ? await this.messages.page(room, { before, after }, pageSize) : await this.messages.latest(room, pageSize);
-    return { messages };
+    return before || after ? this.messages.page(room, { before, after }, pageSize) : this.messages.latest(room, pageSize);
   }
 
   /** Author only. The room hears `message:edited`; history serves the new content from now on. */

@@ -1,9 +1,9 @@
 import type { DefaultEventsMap, Socket } from 'socket.io';
 import type { AuthUser } from '../auth/auth-user';
 
+/** Serializable only: other nodes receive it through the adapter's `fetchSockets`. */
 export interface ChatSocketData {
   user: AuthUser;
-  expiryTimer?: NodeJS.Timeout;
 }
 
 /** A socket that passed the handshake: `data.user` is always set. */

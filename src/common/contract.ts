@@ -45,6 +45,14 @@ export type HandshakeErrorCode = 'token_missing' | 'token_invalid' | 'token_expi
 
 export type SessionEndReason = 'expired' | 'revoked' | 'logout' | 'shutdown';
 
+/** The `moderation` event: what an admin did to this user. `until` (epoch ms) is absent when it does not lapse. */
+export interface ModerationNotice {
+  action: 'kicked' | 'muted' | 'unmuted' | 'banned';
+  room?: string;
+  reason?: string;
+  until?: number;
+}
+
 export interface ErrorBody {
   code: ErrorCode;
   message: string;

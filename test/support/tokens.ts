@@ -20,5 +20,6 @@ export function makeToken(claims: TestClaims, options: { secret?: string; algori
   const { jti, ...rest } = claims;
   const payload: Record<string, unknown> = { iat: now, exp: now + 3600, ...rest };
   if (jti !== null) payload.jti = jti ?? randomUUID();
-  return sign(payload, options.secret ?? TEST_JWT_SECRET, { algorithm: options.algorithm ?? 'HS256', noTimestamp: true });
+  // no `noTimestamp`: jsonwebtoken would drop the iat set above, and revocation compares against it
+  return sign(payload, options.secret ?? TEST_JWT_SECRET, { algorithm: options.algorithm ?? 'HS256' });
 }

@@ -1,0 +1,52 @@
+/** Every action the audit trail records, defined once. Admin routes name theirs with `@Audited`. */
+export const AuditAction = {
+  RoomsList: 'rooms.list',
+  RoomPresenceRead: 'room.presence.read',
+  RoomMessagesRead: 'room.messages.read',
+  MessageDelete: 'message.delete',
+  UserKick: 'user.kick',
+  UserMute: 'user.mute',
+  UserUnmute: 'user.unmute',
+  UserBan: 'user.ban',
+  UserUnban: 'user.unban',
+  UserTokensRevoke: 'user.tokens.revoke',
+  AuditRead: 'audit.read',
+  HandshakeRefused: 'handshake.refused',
+  Logout: 'auth.logout',
+  RateLimitHit: 'rate_limit.hit',
+  SessionEnded: 'session.ended',
+} as const;
+
+export type AuditActionName = (typeof AuditAction)[keyof typeof AuditAction];
+
+/** Who or what an action applied to; only the parts that apply are present. */
+export interface AuditTarget {
+  userId?: string;
+  room?: string;
+  messageId?: string;
+}
+
+/**
+ * `actor` is the user id that acted; `anonymous` when no verified identity exists (a refused handshake with a
+ * missing or invalid token), `system` when the server acted on an order (a node ending sessions after a ban).
+ */
+export interface AuditRecord {
+  actor: string;
+  action: AuditActionName;
+  target: AuditTarget;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  /** The stream id: sorts in recording order, usable as the `before` cursor. */
+  id: string;
+  /** Epoch milliseconds. */
+  at: number;
+  actor: string;
+  action: string;
+  target: AuditTarget;
+  details: Record<string, unknown>;
+}
+
+export const ANONYMOUS_ACTOR = 'anonymous';
+export const SYSTEM_ACTOR = 'system';

@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { AuditEntry, AuditRecord } from './audit-actions';
+import { AuditRepository } from './audit.repository';
+
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  before?: string;
+  limit: number;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** Present when older entries may match: pass it as `before` to read on. */
+  nextBefore?: string;
+}
+
+/** Entries read per round trip while filtering. */
+const SCAN_BATCH = 500;
+/** Entries one query examines at most, so that a rare filter over a long trail stays a bounded request. */
+export const SCAN_BUDGET = 20_000;
+
+@Injectable()
+export class AuditService {
+  private readonly logger = new Logger(AuditService.name);
+
+  constructor(
+    private readonly repository: AuditRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Appends an entry. Never throws: it runs after the action it records has happened, so a failure can only
+   * be logged (an action that needs Redis has already failed with `unavailable` when Redis is down).
+   */
+  async record(record: AuditRecord): Promise<void> {
+    try {
+      await this.repository.append(record, this.config.auditMaxEntries);
+    } catch (error) {
+      this.logger.error(`audit entry lost (${record.action} by ${record.actor}): ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Newest first. Filters are exact matches, applied while scanning back from `before`. */
+  async query({ actor, action, before, limit }: AuditQuery): Promise<AuditPage> {
+    const matches = (entry: AuditEntry) => (!actor || entry.actor === actor) && (!action || entry.action === action);
+    const entries: AuditEntry[] = [];
+    let cursor = before;
+    let scanned = 0;
+    while (scanned < SCAN_BUDGET) {
+      const batchSize = actor || action ? Math.min(SCAN_BATCH, SCAN_BUDGET - scanned) : limit;
+      const batch = await this.repository.newestFirst(cursor, batchSize);
+      for (const entry of batch) {
+        cursor = entry.id;
+        scanned += 1;
+        if (!matches(entry)) continue;
+        entries.push(entry);
+        if (entries.length === limit) return { entries, nextBefore: entry.id };
+      }
+      if (batch.length < batchSize) return { entries };
+    }
+    return { entries, nextBefore: cursor };
+  }
+}

@@ -1,0 +1,84 @@
+import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit-actions';
+import { Audited } from '../audit/audited.decorator';
+import type { AuthUser } from '../auth/auth-user';
+import { AdminController, CurrentAdmin } from '../common/admin-controller.decorator';
+import { HttpErrorDto } from '../common/http-error.dto';
+import { MessagesQueryDto } from './dto/messages-query.dto';
+import { KickDto, MuteDto } from './dto/moderation-bodies.dto';
+import { MessagesPageDto, PresenceDto, RoomSummaryDto } from './dto/moderation-responses.dto';
+import { MessageParamsDto, RoomParamsDto, RoomUserParamsDto } from './dto/params.dto';
+import { ModerationService, RoomSummary } from './moderation.service';
+
+@AdminController('admin: rooms')
+@ApiBadRequestResponse({ description: 'Invalid room name, id, query or body; one message per field', type: HttpErrorDto })
+export class RoomsAdminController {
+  constructor(private readonly moderation: ModerationService) {}
+
+  @Get('rooms')
+  @Audited(AuditAction.RoomsList)
+  @ApiOperation({ summary: 'Every room ever joined, by name, with its online users and last message time' })
+  @ApiOkResponse({ type: [RoomSummaryDto] })
+  rooms(): Promise<RoomSummary[]> {
+    return this.moderation.listRooms();
+  }
+
+  @Get('rooms/:room/presence')
+  @Audited(AuditAction.RoomPresenceRead)
+  @ApiOperation({ summary: 'Users connected in the room across nodes, as `presence:list` answers' })
+  @ApiOkResponse({ type: PresenceDto })
+  @ApiNotFoundResponse({ description: 'No such room', type: HttpErrorDto })
+  presence(@Param() { room }: RoomParamsDto): Promise<PresenceDto> {
+    return this.moderation.presence(room);
+  }
+
+  @Get('rooms/:room/messages')
+  @Audited(AuditAction.RoomMessagesRead)
+  @ApiOperation({ summary: 'A page of the room\'s history, oldest first: the latest, or between `after` and `before`' })
+  @ApiOkResponse({ type: MessagesPageDto })
+  @ApiNotFoundResponse({ description: 'No such room', type: HttpErrorDto })
+  messages(@Param() { room }: RoomParamsDto, @Query() page: MessagesQueryDto): Promise<MessagesPageDto> {
+    return this.moderation.messages(room, page);
+  }
+
+  @Delete('rooms/:room/messages/:messageId')
+  @HttpCode(204)
+  @Audited(AuditAction.MessageDelete)
+  @ApiOperation({ summary: 'Delete a message; the room hears `message:deleted`' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNotFoundResponse({ description: 'No such room or message', type: HttpErrorDto })
+  async deleteMessage(@Param() { room, messageId }: MessageParamsDto, @CurrentAdmin() admin: AuthUser): Promise<void> {
+    await this.moderation.deleteMessage(room, messageId, admin);
+  }
+
+  @Post('rooms/:room/kick')
+  @HttpCode(204)
+  @Audited(AuditAction.UserKick)
+  @ApiOperation({ summary: 'Remove the user\'s connections from the room on every node; they hear `moderation: kicked` and may rejoin' })
+  @ApiNoContentResponse({ description: 'Kicked (also when the user was not in the room)' })
+  @ApiNotFoundResponse({ description: 'No such room or user', type: HttpErrorDto })
+  async kick(@Param() { room }: RoomParamsDto, @Body() { userId, reason }: KickDto): Promise<void> {
+    await this.moderation.kick(room, userId, reason);
+  }
+
+  @Post('rooms/:room/mute')
+  @HttpCode(204)
+  @Audited(AuditAction.UserMute)
+  @ApiOperation({ summary: 'Mute the user in the room: `message:send` answers `muted` until it lapses or is lifted' })
+  @ApiNoContentResponse({ description: 'Muted (a second mute replaces the first)' })
+  @ApiNotFoundResponse({ description: 'No such room or user', type: HttpErrorDto })
+  async mute(@Param() { room }: RoomParamsDto, @Body() { userId, durationSec, reason }: MuteDto, @CurrentAdmin() admin: AuthUser): Promise<void> {
+    await this.moderation.mute(room, userId, durationSec, reason, admin);
+  }
+
+  @Delete('rooms/:room/mute/:userId')
+  @HttpCode(204)
+  @Audited(AuditAction.UserUnmute)
+  @ApiOperation({ summary: 'Lift a mute; the user hears `moderation: unmuted`' })
+  @ApiNoContentResponse({ description: 'Lifted' })
+  @ApiNotFoundResponse({ description: 'No such room or user, or the user is not muted there', type: HttpErrorDto })
+  async unmute(@Param() { room, userId }: RoomUserParamsDto): Promise<void> {
+    await this.moderation.unmute(room, userId);
+  }
+}
