@@ -1,0 +1,27 @@
+const POLL_INTERVAL_MS = 50;
+
+/** The status code of a GET, or 0 when nothing answers. */
+export async function httpStatus(url: string): Promise<number> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Polls `url` until it answers `status`; resolves with the milliseconds that took. For states that announce
+ * themselves only through an HTTP probe (readiness), where there is no event to await.
+ */
+export async function untilStatus(url: string, status: number, timeoutMs = 15_000): Promise<number> {
+  const startedAt = Date.now();
+  let last = -1;
+  while (Date.now() - startedAt < timeoutMs) {
+    last = await httpStatus(url);
+    if (last === status) return Date.now() - startedAt;
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+  throw new Error(`${url} still answered ${last} after ${timeoutMs} ms, expected ${status}`);
+}
