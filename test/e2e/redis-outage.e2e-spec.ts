@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { collect, connect, connectError, disconnection, nextEvent, request, requestOk, wholeHistory } from '../support/clients';
-import { httpStatus, untilStatus } from '../support/http';
+import { httpStatus, untilEventsInFlight, untilStatus } from '../support/http';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
 import { SendOutcome, Traffic } from '../support/traffic';
@@ -99,7 +99,7 @@ describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the 
     await operator.call('CLIENT', 'PAUSE', '10000', 'WRITE');
     operator.disconnect();
     const inFlight = request(alice, 'message:send', { room, content: 'caught mid-air', clientMsgId: 'mid-air' });
-    await untilInFlight(nodeA().url, 1);
+    await untilEventsInFlight(nodeA().url, 1);
 
     await cluster.redis.kill();
     expect(await inFlight).toMatchObject({ ok: false, error: { code: 'unavailable' } });
@@ -129,17 +129,6 @@ describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the 
   });
 });
 
-/** Polls the node's in-flight gauge: there is no event for "the node is waiting on Redis". */
-async function untilInFlight(nodeUrl: string, count: number, timeoutMs = 5000): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (Date.now() < giveUpAt) {
-    const metrics = await (await fetch(`${nodeUrl}/metrics`)).text();
-    const match = /^chat_socket_events_in_flight (\d+)/m.exec(metrics);
-    if (match && Number(match[1]) >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`fewer than ${count} events in flight on ${nodeUrl} after ${timeoutMs} ms`);
-}
 
 function firstAnswerAfter(outcomes: SendOutcome[], since: number, matches: (outcome: SendOutcome) => boolean): number {
   return Math.min(...outcomes.filter((o) => o.sentAt >= since && matches(o)).map((o) => o.answeredAt));

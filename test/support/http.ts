@@ -25,3 +25,16 @@ export async function untilStatus(url: string, status: number, timeoutMs = 15_00
   }
   throw new Error(`${url} still answered ${last} after ${timeoutMs} ms, expected ${status}`);
 }
+
+/** Polls a node's in-flight gauge until at least `count` client events wait for an answer. */
+export async function untilEventsInFlight(nodeUrl: string, count: number, timeoutMs = 5000): Promise<void> {
+  const giveUpAt = Date.now() + timeoutMs;
+  let last = 0;
+  while (Date.now() < giveUpAt) {
+    const metrics = await (await fetch(`${nodeUrl}/metrics`)).text();
+    last = Number(/^chat_socket_events_in_flight (\d+)/m.exec(metrics)?.[1] ?? 0);
+    if (last >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+  throw new Error(`${last} events in flight on ${nodeUrl} after ${timeoutMs} ms, expected ${count}`);
+}

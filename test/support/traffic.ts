@@ -13,8 +13,9 @@ export interface SendOutcome {
 }
 
 /**
- * One client sending to `room` one message after another, each with its own clientMsgId (content = that id),
- * until stopped or disconnected. Records every outcome so that a test can compare acks with history.
+ * One client sending to `room`, each message with its own clientMsgId (content = that id), until stopped or
+ * disconnected: `parallel` sends on the wire at once, each followed by the next when its ack arrives.
+ * Records every outcome so that a test can compare acks with history.
  */
 export class Traffic {
   readonly outcomes: SendOutcome[] = [];
@@ -26,8 +27,9 @@ export class Traffic {
     private readonly socket: Socket,
     private readonly room: string,
     private readonly prefix: string,
+    parallel = 1,
   ) {
-    this.done = this.run();
+    this.done = Promise.all(Array.from({ length: parallel }, (_, lane) => this.run(parallel > 1 ? `${prefix}.${lane}` : prefix))).then(() => undefined);
   }
 
   get acknowledged(): SendOutcome[] {
@@ -49,9 +51,9 @@ export class Traffic {
     return this.outcomes;
   }
 
-  private async run(): Promise<void> {
+  private async run(prefix: string): Promise<void> {
     for (let i = 0; this.running && this.socket.connected; i++) {
-      const clientMsgId = `${this.prefix}-${i}`;
+      const clientMsgId = `${prefix}-${i}`;
       const sentAt = Date.now();
       const ack = await request(this.socket, 'message:send', { room: this.room, content: clientMsgId, clientMsgId }).catch(() => undefined);
       this.outcomes.push({ clientMsgId, sentAt, answeredAt: Date.now(), ack });
