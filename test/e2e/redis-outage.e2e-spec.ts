@@ -1,11 +1,14 @@
 import Redis from 'ioredis';
 import { collect, connect, connectError, disconnection, nextEvent, request, requestOk, wholeHistory } from '../support/clients';
 import { httpStatus, untilEventsInFlight, untilStatus } from '../support/http';
+import { startNode } from '../support/nodes';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
 import { SendOutcome, Traffic } from '../support/traffic';
 
 const OUTAGE_MS = 4000;
+/** The default REDIS_COMMAND_TIMEOUT_MS, which these nodes run with. */
+const COMMAND_TIMEOUT_MS = 2000;
 
 describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the same AOF data', () => {
   const cluster = useCluster(2, { THROTTLE_WS_LIMIT: '0' });
@@ -76,6 +79,9 @@ describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the 
     expect(cluster.nodes.map((node) => node.process.pid)).toEqual(pids);
     expect(cluster.nodes.every((node) => node.process.exitCode === null)).toBe(true);
     const refusedCount = outcomes.filter((o) => o.ack?.ok === false).length;
+    // bounded by the command timeout, never by the length of the outage
+    const slowestRefusalMs = Math.max(...outcomes.filter((o) => o.ack?.ok === false).map((o) => o.answeredAt - o.sentAt));
+    expect(slowestRefusalMs).toBeLessThan(COMMAND_TIMEOUT_MS + 2000);
     for (const node of cluster.nodes) {
       expect(node.logs()).not.toMatch(/unhandled rejection|internal error/i);
       // the outage is logged once per connection, not once per refused request
@@ -86,7 +92,7 @@ describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the 
     console.log(
       `redis outage: first unavailable ack ${firstUnavailableMs} ms after SIGKILL; readiness 503 after ${notReadyMs} ms; ` +
         `after restart: readiness 200 in ${readyMs} ms, first ok ack in ${firstOkMs} ms, cross-node delivery both ways by ${deliveredMs} ms; ` +
-        `${outcomes.filter((o) => o.ack?.ok).length} acknowledged, ${outcomes.filter((o) => o.ack?.ok === false).length} refused`,
+        `${outcomes.filter((o) => o.ack?.ok).length} acknowledged, ${refusedCount} refused (slowest refusal ${slowestRefusalMs} ms)`,
     );
   }, 60_000);
 
@@ -110,6 +116,29 @@ describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the 
     const again = await requestOk(alice, 'message:send', { room, content: 'caught mid-air', clientMsgId: 'mid-air' });
     expect(again).toEqual(retried);
     expect((await requestOk(alice, 'message:history', { room })).messages).toEqual([retried]);
+  });
+
+  it('may store a send answered unavailable after a command timeout; its retry with the same clientMsgId is stored once', async () => {
+    const room = uniqueRoom('timed-out');
+    const impatient = await startNode({ REDIS_URL: cluster.redis.url, NODE_ID: 'impatient', REDIS_COMMAND_TIMEOUT_MS: '300' });
+    try {
+      const alice = await connect(impatient.url, { token: makeToken({ sub: 'alice' }) });
+      await requestOk(alice, 'room:join', { room });
+      const operator = new Redis(cluster.redis.url, { maxRetriesPerRequest: 0 });
+      await operator.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+      const send = { room, content: 'slow but delivered', clientMsgId: 'slow-1' };
+      expect(await request(alice, 'message:send', send)).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      await operator.call('CLIENT', 'UNPAUSE');
+      operator.disconnect();
+
+      // the command had reached Redis, which ran it once unpaused: "unavailable" was "not known to be stored"
+      const [storedAnyway] = (await requestOk(alice, 'message:history', { room })).messages;
+      expect(storedAnyway).toMatchObject(send);
+      expect(await requestOk(alice, 'message:send', send)).toEqual(storedAnyway);
+      expect((await requestOk(alice, 'message:history', { room })).messages).toEqual([storedAnyway]);
+    } finally {
+      await impatient.stop('SIGKILL');
+    }
   });
 
   it('carries cross-node orders again after recovery: a logout on one node ends the session on the other', async () => {

@@ -91,7 +91,8 @@ describe('graceful shutdown under load', () => {
 
   it('answers every send in flight at SIGTERM (stuck in a slow Redis) before it goes, and accepts none after', async () => {
     const room = uniqueRoom('in-flight');
-    const node = await startNode({ REDIS_URL: cluster.redis.url, NODE_ID: 'slow-redis', ...NODE_ENV });
+    // commands wait for the slow Redis rather than time out (a timeout would answer unavailable)
+    const node = await startNode({ REDIS_URL: cluster.redis.url, NODE_ID: 'slow-redis', REDIS_COMMAND_TIMEOUT_MS: '10000', ...NODE_ENV });
     const { notices, traffic } = await loadNode(node, room);
     const operator = new Redis(cluster.redis.url, { maxRetriesPerRequest: 0 });
     await operator.call('CLIENT', 'PAUSE', '3000', 'WRITE');
