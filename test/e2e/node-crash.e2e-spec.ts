@@ -1,33 +1,11 @@
-import type { Socket } from 'socket.io-client';
 import { connect, disconnection, nextEvent, requestOk } from '../support/clients';
 import { startFailoverProxy } from '../support/failover-proxy';
 import { httpStatus } from '../support/http';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
+import { FollowedMessage, RoomFollower } from '../support/room-follower';
 
-interface Message {
-  id: string;
-  content: string;
-}
-
-/**
- * What a client app does with `reconnection: true` behind a load balancer: keep the last message id it saw
- * and, on every (re)connect, rejoin its room with `since`, so that what it missed comes with the join.
- */
-function followRoom(socket: Socket, room: string) {
-  const seen: Message[] = [];
-  const joins: Promise<{ messages: Message[]; complete?: boolean }>[] = [];
-  const join = () => {
-    const since = seen.at(-1)?.id;
-    const joined = requestOk(socket, 'room:join', since ? { room, since } : { room });
-    joins.push(joined);
-    void joined.then(({ messages }) => seen.push(...messages), () => undefined);
-  };
-  socket.on('message', (message: Message) => seen.push(message));
-  socket.on('connect', join);
-  join();
-  return { seen, joins };
-}
+type Message = FollowedMessage;
 
 describe('node crash: the clients of a SIGKILLed node catch up on another node', () => {
   const cluster = useCluster(2, { THROTTLE_WS_LIMIT: '0' });
@@ -38,7 +16,7 @@ describe('node crash: the clients of a SIGKILLed node catch up on another node',
     const balancer = await startFailoverProxy([nodeA.url, nodeB.url]);
     try {
       const alice = await connect(balancer.url, { token: makeToken({ sub: 'alice' }), reconnection: true });
-      const followed = followRoom(alice, room);
+      const followed = new RoomFollower(alice, room);
       await followed.joins[0];
       const bob = await connect(nodeB.url, { token: makeToken({ sub: 'bob' }) });
       await requestOk(bob, 'room:join', { room });

@@ -1,9 +1,10 @@
 import Redis from 'ioredis';
-import { collect, connect, connectError, disconnection, nextEvent, request, requestOk, wholeHistory } from '../support/clients';
+import { connect, connectError, disconnection, nextEvent, request, requestOk, wholeHistory } from '../support/clients';
 import { httpStatus, untilEventsInFlight, untilStatus } from '../support/http';
 import { startNode } from '../support/nodes';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
+import { RoomFollower } from '../support/room-follower';
 import { SendOutcome, Traffic } from '../support/traffic';
 
 const OUTAGE_MS = 4000;
@@ -17,15 +18,14 @@ describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the 
 
   it('loses nothing acknowledged, answers unavailable quickly, and recovers without restarting nodes', async () => {
     const room = uniqueRoom('outage');
-    const alice = await connect(nodeA().url, { token: makeToken({ sub: 'alice' }) });
-    const bob = await connect(nodeB().url, { token: makeToken({ sub: 'bob' }) });
-    await requestOk(alice, 'room:join', { room });
-    await requestOk(bob, 'room:join', { room });
+    const alice = await connect(nodeA().url, { token: makeToken({ sub: 'alice' }), reconnection: true });
+    const bob = await connect(nodeB().url, { token: makeToken({ sub: 'bob' }), reconnection: true });
+    const aliceFollows = new RoomFollower(alice, room);
+    const bobFollows = new RoomFollower(bob, room);
+    await Promise.all([aliceFollows.joined(), bobFollows.joined()]);
     const pids = cluster.nodes.map((node) => node.process.pid);
-    const atAlice = collect<{ content: string }>(alice, 'message');
-    const atBob = collect<{ content: string }>(bob, 'message');
-    const fromAlice = new Traffic(alice, room, 'a');
-    const fromBob = new Traffic(bob, room, 'b');
+    const fromAlice = new Traffic(alice, room, 'a', 1, aliceFollows);
+    const fromBob = new Traffic(bob, room, 'b', 1, bobFollows);
     const traffic = [fromAlice, fromBob];
     await Promise.all(traffic.map((sender) => sender.until((outcomes) => outcomes.filter((o) => o.ack?.ok).length >= 30)));
 
@@ -41,10 +41,16 @@ describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the 
     expect(refused.message).toBe('unavailable');
     // long enough for the reconnect back-off to reach its ceiling
     await Promise.all(traffic.map((sender) => sender.until((outcomes) => outcomes.some((o) => o.sentAt > killedAt + OUTAGE_MS))));
+    expect(alice.connected && bob.connected).toBe(true);
 
+    const resyncs = [alice, bob].map((socket) => disconnection(socket, 20_000));
     const restartedAt = Date.now();
     await cluster.redis.restart();
     const readyMs = Math.max(...(await Promise.all(cluster.nodes.map((node) => untilStatus(`${node.url}/health/ready`, 200)))));
+    // each node, its subscriber back, drops its clients' transports so that they reconnect and catch up
+    expect(await Promise.all(resyncs)).toEqual(['transport close', 'transport close']);
+    await Promise.all([aliceFollows.joined(), bobFollows.joined()]);
+    const caughtUpMs = Date.now() - restartedAt;
     await Promise.all(traffic.map((sender) => sender.until((outcomes) => outcomes.some((o) => o.sentAt > restartedAt && o.ack?.ok))));
     const firstOkMs = Math.min(...traffic.map((sender) => firstAnswerAfter(sender.outcomes, restartedAt, (o) => o.ack?.ok === true) - restartedAt));
 
@@ -59,47 +65,53 @@ describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the 
     await Promise.all(traffic.map((sender) => sender.stop()));
 
     const outcomes = traffic.flatMap((sender) => sender.outcomes);
-    // every send was answered, and every refusal says unavailable
-    expect(outcomes.filter((o) => !o.ack)).toEqual([]);
-    expect(new Set(outcomes.filter((o) => o.ack?.ok === false).map((o) => o.ack?.ok === false && o.ack.error.code))).toEqual(new Set(['unavailable']));
+    const refusedSends = outcomes.filter((o) => o.ack?.ok === false);
+    // every refusal says unavailable; only sends caught by the reconnect went unanswered
+    expect(new Set(refusedSends.map((o) => o.ack?.ok === false && o.ack.error.code))).toEqual(new Set(['unavailable']));
+    // bounded by the command timeout, never by the length of the outage
+    const slowestRefusalMs = Math.max(...refusedSends.map((o) => o.answeredAt - o.sentAt));
+    expect(slowestRefusalMs).toBeLessThan(COMMAND_TIMEOUT_MS + 2000);
 
-    // retries of the refused sends with the same clientMsgId are safe: each message is stored exactly once
-    for (const refusedSend of outcomes.filter((o) => o.ack?.ok === false)) {
-      const sender = refusedSend.clientMsgId.startsWith('a-') ? alice : bob;
-      await requestOk(sender, 'message:send', { room, content: refusedSend.clientMsgId, clientMsgId: refusedSend.clientMsgId });
+    // retrying every send that was not acknowledged, with its clientMsgId, is safe: each is stored exactly once
+    for (const unacknowledged of outcomes.filter((o) => !o.ack?.ok)) {
+      const sender = unacknowledged.clientMsgId.startsWith('a-') ? alice : bob;
+      await requestOk(sender, 'message:send', { room, content: unacknowledged.clientMsgId, clientMsgId: unacknowledged.clientMsgId });
     }
     const stored = await wholeHistory<{ id: string; clientMsgId?: string; content: string }>(bob, room);
     const storedIds = stored.map((m) => m.clientMsgId).filter((id): id is string => id !== undefined);
     expect(new Set(storedIds).size).toBe(storedIds.length);
+    expect(storedIds.sort()).toEqual(outcomes.map((o) => o.clientMsgId).sort());
     for (const acknowledged of outcomes.filter((o) => o.ack?.ok)) {
       expect(stored).toContainEqual(expect.objectContaining({ id: acknowledged.ack!.ok && acknowledged.ack!.data.id, content: acknowledged.clientMsgId }));
     }
-    expect(storedIds.sort()).toEqual(outcomes.map((o) => o.clientMsgId).sort());
+
+    // no gaps: every message acknowledged to one side reached the other, live or with its catch-up
+    const seenByBob = new Set(bobFollows.seen.map((m) => m.id));
+    const seenByAlice = new Set(aliceFollows.seen.map((m) => m.id));
+    expect(fromAlice.acknowledged.filter((o) => o.ack!.ok && !seenByBob.has(o.ack!.data.id))).toEqual([]);
+    expect(fromBob.acknowledged.filter((o) => o.ack!.ok && !seenByAlice.has(o.ack!.data.id))).toEqual([]);
 
     expect(cluster.nodes.map((node) => node.process.pid)).toEqual(pids);
     expect(cluster.nodes.every((node) => node.process.exitCode === null)).toBe(true);
-    const refusedCount = outcomes.filter((o) => o.ack?.ok === false).length;
-    // bounded by the command timeout, never by the length of the outage
-    const slowestRefusalMs = Math.max(...outcomes.filter((o) => o.ack?.ok === false).map((o) => o.answeredAt - o.sentAt));
-    expect(slowestRefusalMs).toBeLessThan(COMMAND_TIMEOUT_MS + 2000);
     for (const node of cluster.nodes) {
       expect(node.logs()).not.toMatch(/unhandled rejection|internal error/i);
       // the outage is logged once per connection, not once per refused request
-      expect(node.logs().match(/WARN/g)?.length ?? 0).toBeLessThan(Math.min(20, refusedCount));
+      expect(node.logs().match(/WARN/g)?.length ?? 0).toBeLessThan(Math.min(20, refusedSends.length));
     }
-    expect(atAlice.length + atBob.length).toBeGreaterThan(0);
 
     console.log(
       `redis outage: first unavailable ack ${firstUnavailableMs} ms after SIGKILL; readiness 503 after ${notReadyMs} ms; ` +
-        `after restart: readiness 200 in ${readyMs} ms, first ok ack in ${firstOkMs} ms, cross-node delivery both ways by ${deliveredMs} ms; ` +
-        `${outcomes.filter((o) => o.ack?.ok).length} acknowledged, ${refusedCount} refused (slowest refusal ${slowestRefusalMs} ms)`,
+        `after restart: readiness 200 in ${readyMs} ms, first ok ack in ${firstOkMs} ms, clients reconnected and caught up by ${caughtUpMs} ms, ` +
+        `cross-node delivery both ways by ${deliveredMs} ms; ${outcomes.filter((o) => o.ack?.ok).length} acknowledged, ` +
+        `${refusedSends.length} refused (slowest refusal ${slowestRefusalMs} ms), ${outcomes.filter((o) => !o.ack).length} unanswered`,
     );
   }, 60_000);
 
   it('answers unavailable to a send that was in flight when Redis died; its retry is stored once', async () => {
     const room = uniqueRoom('in-flight');
-    const alice = await connect(nodeA().url, { token: makeToken({ sub: 'alice' }) });
-    await requestOk(alice, 'room:join', { room });
+    const alice = await connect(nodeA().url, { token: makeToken({ sub: 'alice' }), reconnection: true });
+    const follower = new RoomFollower(alice, room);
+    await follower.joined();
     const operator = new Redis(cluster.redis.url, { maxRetriesPerRequest: 0 });
     // writes wait in Redis unanswered, so the send below is on the wire when the server dies
     await operator.call('CLIENT', 'PAUSE', '10000', 'WRITE');
@@ -110,8 +122,10 @@ describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the 
     await cluster.redis.kill();
     expect(await inFlight).toMatchObject({ ok: false, error: { code: 'unavailable' } });
 
+    const resync = disconnection(alice, 20_000);
     await cluster.redis.restart();
-    await Promise.all(cluster.nodes.map((node) => untilStatus(`${node.url}/health/ready`, 200)));
+    await resync;
+    await follower.joined();
     const retried = await requestOk(alice, 'message:send', { room, content: 'caught mid-air', clientMsgId: 'mid-air' });
     const again = await requestOk(alice, 'message:send', { room, content: 'caught mid-air', clientMsgId: 'mid-air' });
     expect(again).toEqual(retried);
@@ -142,12 +156,12 @@ describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the 
   });
 
   it('carries cross-node orders again after recovery: a logout on one node ends the session on the other', async () => {
-    const token = makeToken({ sub: 'dave' });
-    const dave = await connect(nodeA().url, { token });
     await cluster.redis.kill();
     await untilStatus(`${nodeB().url}/health/ready`, 503);
     await cluster.redis.restart();
     await Promise.all(cluster.nodes.map((node) => untilStatus(`${node.url}/health/ready`, 200)));
+    const token = makeToken({ sub: 'dave' });
+    const dave = await connect(nodeA().url, { token });
 
     const told = nextEvent(dave, 'session');
     const ended = disconnection(dave);

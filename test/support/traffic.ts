@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { Ack, request } from './clients';
+import type { RoomFollower } from './room-follower';
 
 /** Pause between one client's sends: steady load without flooding a shared test machine. */
 const SEND_GAP_MS = 10;
@@ -14,7 +15,8 @@ export interface SendOutcome {
 
 /**
  * One client sending to `room`, each message with its own clientMsgId (content = that id), until stopped or
- * disconnected: `parallel` sends on the wire at once, each followed by the next when its ack arrives.
+ * disconnected for good: `parallel` sends on the wire at once, each followed by the next when its ack arrives.
+ * With a `follower`, a client that reconnects by itself pauses until it has rejoined, then goes on.
  * Records every outcome so that a test can compare acks with history.
  */
 export class Traffic {
@@ -28,6 +30,7 @@ export class Traffic {
     private readonly room: string,
     private readonly prefix: string,
     parallel = 1,
+    private readonly follower?: RoomFollower,
   ) {
     this.done = Promise.all(Array.from({ length: parallel }, (_, lane) => this.run(parallel > 1 ? `${prefix}.${lane}` : prefix))).then(() => undefined);
   }
@@ -52,7 +55,8 @@ export class Traffic {
   }
 
   private async run(prefix: string): Promise<void> {
-    for (let i = 0; this.running && this.socket.connected; i++) {
+    for (let i = 0; this.running && (this.socket.connected || this.follower?.isFollowing); i++) {
+      if (this.follower) await this.follower.joined();
       const clientMsgId = `${prefix}-${i}`;
       const sentAt = Date.now();
       const ack = await request(this.socket, 'message:send', { room: this.room, content: clientMsgId, clientMsgId }).catch(() => undefined);
