@@ -20,9 +20,10 @@ describe('node crash: the clients of a SIGKILLed node catch up on another node',
       await followed.joins[0];
       const bob = await connect(nodeB.url, { token: makeToken({ sub: 'bob' }) });
       await requestOk(bob, 'room:join', { room });
+      const lastBeforeCrash = nextEvent(alice, 'message', (m: Message) => m.content === 'before 2');
       const beforeCrash: Message[] = [];
       for (let i = 0; i < 3; i++) beforeCrash.push(await requestOk(bob, 'message:send', { room, content: `before ${i}` }));
-      await nextEvent(alice, 'message', (m: Message) => m.id === beforeCrash[2].id);
+      await lastBeforeCrash;
 
       balancer.hold();
       const lost = disconnection(alice);
