@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ChatSocket } from '../common/chat-socket';
 import { ContractError } from '../common/contract-error';
 import { tokenChannel } from '../common/socket-channels';
+import { AuthUser } from './auth-user';
 import { AuthenticationError } from './handshake-error';
 import { SessionService } from './session.service';
 import { TokenVerifier } from './token-verifier.service';
@@ -17,6 +18,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 @Injectable()
 export class SessionLifetime {
   private readonly expiryTimers = new WeakMap<ChatSocket, NodeJS.Timeout>();
+  /** Refreshes still being verified (Redis: revocation, ban): an expiry that falls meanwhile waits for them. */
+  private readonly refreshing = new WeakMap<ChatSocket, Promise<AuthUser>>();
 
   constructor(
     private readonly verifier: TokenVerifier,
@@ -25,13 +28,11 @@ export class SessionLifetime {
 
   watch(socket: ChatSocket): void {
     clearTimeout(this.expiryTimers.get(socket));
+    if (socket.disconnected) return;
     const remainingMs = socket.data.user.expiresAtSec * 1000 - Date.now();
     this.expiryTimers.set(
       socket,
-      setTimeout(
-        () => (remainingMs > MAX_TIMER_MS ? this.watch(socket) : this.sessions.end(socket, 'expired')),
-        Math.max(0, Math.min(remainingMs, MAX_TIMER_MS)),
-      ),
+      setTimeout(() => (remainingMs > MAX_TIMER_MS ? this.watch(socket) : this.expire(socket)), Math.max(0, Math.min(remainingMs, MAX_TIMER_MS))),
     );
   }
 
@@ -42,12 +43,16 @@ export class SessionLifetime {
 
   async refresh(socket: ChatSocket, token: string): Promise<{ exp: number }> {
     const current = socket.data.user;
-    let next;
+    const verification = this.verifier.verify(token);
+    this.refreshing.set(socket, verification);
+    let next: AuthUser;
     try {
-      next = await this.verifier.verify(token);
+      next = await verification;
     } catch (error) {
       if (error instanceof AuthenticationError) throw new ContractError('forbidden', error.message, { code: error.code });
       throw error;
+    } finally {
+      if (this.refreshing.get(socket) === verification) this.refreshing.delete(socket);
     }
     if (next.id !== current.id) throw new ContractError('forbidden', 'the new token belongs to another user');
     if (current.tokenId && current.tokenId !== next.tokenId) socket.leave(tokenChannel(current.tokenId));
@@ -55,5 +60,16 @@ export class SessionLifetime {
     socket.data.user = next;
     this.watch(socket);
     return { exp: next.expiresAtSec };
+  }
+
+  /**
+   * The token ran out. A refresh the client sent before that is honoured once verified: the session is
+   * judged again on whichever token it holds then (the old one, already expired, ends it at once).
+   */
+  private expire(socket: ChatSocket): void {
+    const pending = this.refreshing.get(socket);
+    if (!pending) return this.sessions.end(socket, 'expired');
+    const judgeAgain = () => this.watch(socket);
+    pending.then(judgeAgain, judgeAgain);
   }
 }

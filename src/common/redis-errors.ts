@@ -3,12 +3,13 @@
  * Anything else from Redis is a bug on our side and is reported as `internal`.
  */
 const UNAVAILABLE_PATTERN =
-  /Connection is closed|Command timed out|Stream isn't writeable|Reached the max retries|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|^LOADING|^READONLY|^CLUSTERDOWN|^MASTERDOWN|^TRYAGAIN|^OOM|^BUSY|All sentinels are unreachable|Failed to refresh slots cache|None of startup nodes is available/;
+  /Connection is closed|Command timed out|Command aborted due to connection close|Stream isn't writeable|Reached the max retries|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|^LOADING|^READONLY|^CLUSTERDOWN|^MASTERDOWN|^TRYAGAIN|^OOM|^BUSY|All sentinels are unreachable|Failed to refresh slots cache|None of startup nodes is available/;
 
 export function isRedisUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return (
     error.name === 'MaxRetriesPerRequestError' ||
+    error.name === 'AbortError' ||
     error.name === 'ClusterAllFailedError' ||
     UNAVAILABLE_PATTERN.test(error.message)
   );

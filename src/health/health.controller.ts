@@ -21,7 +21,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: 200 while Redis answers PING and the node is not draining for shutdown, 503 otherwise. */
+  /** Readiness: 200 while every Redis connection answers PING and the node is not draining for shutdown, 503 otherwise. */
   @Get(['ready', ''])
   @HealthCheck()
   ready() {

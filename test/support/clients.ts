@@ -10,6 +10,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   transports?: ('websocket' | 'polling')[];
   extraHeaders?: Record<string, string>;
+  /** Let socket.io-client reconnect by itself after a lost transport (off by default: most tests want one connection). */
+  reconnection?: boolean;
 }
 
 const opened: Socket[] = [];
@@ -20,7 +22,9 @@ export function connect(baseUrl: string, options: ConnectOptions = {}): Promise<
     auth: options.token ? { token: options.token } : {},
     extraHeaders: options.extraHeaders,
     transports: options.transports ?? ['websocket'],
-    reconnection: false,
+    reconnection: options.reconnection ?? false,
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 500,
     forceNew: true,
     timeout: 5000,
   });
@@ -99,6 +103,18 @@ export function disconnection(socket: Socket, timeoutMs = EVENT_TIMEOUT_MS): Pro
  */
 export async function roundTrip(socket: Socket): Promise<void> {
   await request(socket, 'message:history', { room: 'round-trip', limit: 1 });
+}
+
+/** Every stored message of `room`, oldest first, paged through `message:history`. */
+export async function wholeHistory<T = any>(socket: Socket, room: string): Promise<T[]> {
+  const messages: T[] = [];
+  let after = '0-0';
+  for (;;) {
+    const page = await requestOk<{ messages: (T & { id: string })[] }>(socket, 'message:history', { room, after, limit: 100 });
+    messages.push(...page.messages);
+    if (page.messages.length < 100) return messages;
+    after = page.messages[page.messages.length - 1].id;
+  }
 }
 
 export function closeAllClients(): void {
