@@ -43,6 +43,7 @@ export class SessionLifetime {
 
   async refresh(socket: ChatSocket, token: string): Promise<{ exp: number }> {
     const current = socket.data.user;
+    if (this.refreshing.has(socket)) throw new ContractError('rate_limited', 'a refresh is already being verified', { retryAfterMs: 1000 });
     const verification = this.verifier.verify(token);
     this.refreshing.set(socket, verification);
     let next: AuthUser;

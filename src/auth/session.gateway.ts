@@ -6,6 +6,7 @@ import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
 import { MetricsService } from '../metrics/metrics.service';
 import { ChatNamespace } from '../realtime/chat-namespace';
 import { tokenChannel, userChannel } from '../common/socket-channels';
+import { OutsideSocketBudget } from '../throttling/ws-throttler.guard';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { SessionService } from './session.service';
 import { SessionLifetime } from './session-lifetime.service';
@@ -40,6 +41,8 @@ export class SessionGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     this.metrics.connections.dec();
   }
 
+  /** Outside the shared budget: a refresh that waits on it may miss `exp`. One refresh per socket at a time instead. */
+  @OutsideSocketBudget()
   @SubscribeMessage(ClientEvent.AuthRefresh)
   refresh(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: RefreshTokenDto) {
     return this.lifetime.refresh(socket, body.token);

@@ -3,7 +3,7 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { throttleKeys } from './keys';
-import { HIT_SCRIPT } from './throttle.scripts';
+import { GRANT_SCRIPT, HIT_SCRIPT } from './throttle.scripts';
 
 export interface BudgetHit {
   totalHits: number;
@@ -12,8 +12,14 @@ export interface BudgetHit {
   msToBlockExpire: number;
 }
 
+export interface BudgetGrant {
+  granted: number;
+  msToExpire: number;
+}
+
 interface ThrottleScripts {
   throttleHit(hitsKey: string, blockedKey: string, ttlMs: number, limit: number, blockMs: number): Promise<[number, number, number, number]>;
+  throttleGrant(hitsKey: string, ttlMs: number, limit: number, want: number): Promise<[number, number]>;
 }
 
 /**
@@ -27,6 +33,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
     redis.defineCommand('throttleHit', { numberOfKeys: 2, lua: HIT_SCRIPT });
+    redis.defineCommand('throttleGrant', { numberOfKeys: 1, lua: GRANT_SCRIPT });
     this.redis = redis as Redis & ThrottleScripts;
   }
 
@@ -38,6 +45,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       isBlocked: blocked === 1,
       msToBlockExpire,
     }));
+  }
+
+  /** A slice of up to `want` hits of the tracker's window, already counted against it. */
+  grant(tracker: string, ttlMs: number, limit: number, want: number): Promise<BudgetGrant> {
+    return this.redis.throttleGrant(throttleKeys(tracker).hits, ttlMs, limit, want).then(([granted, msToExpire]) => ({ granted, msToExpire }));
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number): ReturnType<ThrottlerStorage['increment']> {

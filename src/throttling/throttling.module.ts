@@ -9,6 +9,7 @@ import { HandshakeLimits } from './handshake-limits.service';
 import { HttpThrottlerGuard } from './http-throttler.guard';
 import { RateLimitMetrics } from './rate-limit.metrics';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
+import { SocketEventBudget } from './socket-event-budget';
 import { WsThrottlerGuard } from './ws-throttler.guard';
 
 /**
@@ -31,11 +32,12 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
   providers: [
     RedisThrottlerStorage,
     RateLimitMetrics,
+    SocketEventBudget,
     WsThrottlerGuard,
     ConnectionRegistry,
     HandshakeLimits,
     { provide: APP_GUARD, useClass: HttpThrottlerGuard },
   ],
-  exports: [RedisThrottlerStorage, RateLimitMetrics, WsThrottlerGuard],
+  exports: [RedisThrottlerStorage, RateLimitMetrics, SocketEventBudget, WsThrottlerGuard],
 })
 export class ThrottlingModule {}

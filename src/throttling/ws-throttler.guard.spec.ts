@@ -2,39 +2,80 @@ import { ExecutionContext } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { ContractError } from '../common/contract-error';
 import { RateLimitMetrics } from './rate-limit.metrics';
-import { BudgetHit, RedisThrottlerStorage } from './redis-throttler.storage';
+import { Reflector } from '@nestjs/core';
+import { BudgetGrant, RedisThrottlerStorage } from './redis-throttler.storage';
+import { SocketEventBudget } from './socket-event-budget';
 import { WsThrottlerGuard } from './ws-throttler.guard';
 
-function guardWith(limit: number, hit: BudgetHit) {
+function budgetWith(limit: number, grants: BudgetGrant[]) {
   const calls: unknown[][] = [];
-  const storage = { hit: (...args: unknown[]) => (calls.push(args), Promise.resolve(hit)) } as unknown as RedisThrottlerStorage;
-  const metrics = { refused: jest.fn() } as unknown as RateLimitMetrics;
+  const storage = { grant: (...args: unknown[]) => (calls.push(args), Promise.resolve(grants.shift() ?? { granted: 0, msToExpire: 5000 })) } as unknown as RedisThrottlerStorage;
   const config = { throttle: { ws: { limit, ttlMs: 10_000 } } } as AppConfig;
-  return { guard: new WsThrottlerGuard(storage, metrics, config), calls, metrics };
+  return { budget: new SocketEventBudget(storage, config), calls };
+}
+
+function guardWith(limit: number, grants: BudgetGrant[], isOutsideBudget = false) {
+  const { budget, calls } = budgetWith(limit, grants);
+  const metrics = { refused: jest.fn() } as unknown as RateLimitMetrics;
+  const reflector = { get: () => isOutsideBudget } as unknown as Reflector;
+  return { guard: new WsThrottlerGuard(budget, metrics, reflector), calls, metrics, budget };
 }
 
 const contextOf = (userId: string) =>
-  ({ switchToWs: () => ({ getClient: () => ({ data: { user: { id: userId } } }) }) }) as unknown as ExecutionContext;
+  ({ switchToWs: () => ({ getClient: () => ({ data: { user: { id: userId } } }) }), getHandler: () => undefined }) as unknown as ExecutionContext;
 
 describe('WsThrottlerGuard', () => {
-  it('lets every event through without a Redis call when the limit is 0', () => {
-    const { guard, calls } = guardWith(0, { totalHits: 1, msToExpire: 1, isBlocked: true, msToBlockExpire: 1 });
-    expect(guard.canActivate(contextOf('alice'))).toBe(true);
-    expect(calls).toEqual([]);
+  it('lets every event through without a Redis call when the limit is 0, or for an event outside the budget', () => {
+    expect(guardWith(0, []).guard.canActivate(contextOf('alice'))).toBe(true);
+    const outside = guardWith(300, [], true);
+    expect(outside.guard.canActivate(contextOf('alice'))).toBe(true);
+    expect(outside.calls).toEqual([]);
   });
 
-  it('spends the user\'s budget, the same one on every connection', async () => {
-    const { guard, calls } = guardWith(300, { totalHits: 1, msToExpire: 10_000, isBlocked: false, msToBlockExpire: 0 });
-    await expect(guard.canActivate(contextOf('alice'))).resolves.toBe(true);
-    expect(calls).toEqual([['ws:user:alice', 10_000, 300, 10_000]]);
-  });
-
-  it('refuses with rate_limited and the time until the budget is back', async () => {
-    const { guard, metrics } = guardWith(300, { totalHits: 301, msToExpire: 7250, isBlocked: true, msToBlockExpire: 7250 });
+  it('refuses with rate_limited and the time until the window ends', async () => {
+    const { guard, metrics } = guardWith(300, [{ granted: 0, msToExpire: 7250 }]);
     const refusal = guard.canActivate(contextOf('alice')) as Promise<boolean>;
     await expect(refusal).rejects.toBeInstanceOf(ContractError);
     await expect(refusal).rejects.toMatchObject({ code: 'rate_limited', details: { retryAfterMs: 7250 } });
     expect(metrics.refused).toHaveBeenCalledWith('socket_events');
+  });
+});
+
+describe('SocketEventBudget', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('asks Redis for a twentieth of the window and spends it without further round trips', async () => {
+    const { budget, calls } = budgetWith(300, [{ granted: 15, msToExpire: 10_000 }]);
+    await expect(budget.spend('alice')).resolves.toEqual({ allowed: true });
+    for (let i = 0; i < 14; i++) expect(budget.spend('alice')).toEqual({ allowed: true });
+    expect(calls).toEqual([['ws:user:alice', 10_000, 300, 15]]);
+    expect(budget.spend('alice')).toBeInstanceOf(Promise);
+  });
+
+  it('asks once for events that arrive while a slice is on its way', async () => {
+    const { budget, calls } = budgetWith(300, [{ granted: 15, msToExpire: 10_000 }]);
+    const decisions = await Promise.all([budget.spend('alice'), budget.spend('alice'), budget.spend('alice')]);
+    expect(decisions).toEqual([{ allowed: true }, { allowed: true }, { allowed: true }]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('keeps small limits exact: one event per request', async () => {
+    const { budget, calls } = budgetWith(5, [{ granted: 1, msToExpire: 2000 }, { granted: 0, msToExpire: 1500 }]);
+    await expect(budget.spend('alice')).resolves.toEqual({ allowed: true });
+    await expect(budget.spend('alice')).resolves.toEqual({ allowed: false, retryAfterMs: expect.any(Number) });
+    expect(calls.map((call) => call[3])).toEqual([1, 1]);
+  });
+
+  it('refuses locally while the window is spent, and asks again once it has ended', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const { budget, calls } = budgetWith(300, [{ granted: 0, msToExpire: 4000 }, { granted: 15, msToExpire: 10_000 }]);
+    await expect(budget.spend('alice')).resolves.toEqual({ allowed: false, retryAfterMs: 4000 });
+    jest.setSystemTime(1_002_500);
+    expect(budget.spend('alice')).toEqual({ allowed: false, retryAfterMs: 1500 });
+    expect(calls).toHaveLength(1);
+    jest.setSystemTime(1_004_001);
+    await expect(budget.spend('alice')).resolves.toEqual({ allowed: true });
+    expect(calls).toHaveLength(2);
   });
 });
 

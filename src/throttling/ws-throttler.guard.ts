@@ -1,37 +1,36 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { AppConfig, ThrottleConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { ChatSocket } from '../common/chat-socket';
 import { ContractError } from '../common/contract-error';
-import { throttleTrackers } from './keys';
 import { RateLimitMetrics } from './rate-limit.metrics';
-import { RedisThrottlerStorage } from './redis-throttler.storage';
+import { BudgetDecision, SocketEventBudget } from './socket-event-budget';
+
+const IS_OUTSIDE_BUDGET = 'socket-event-outside-budget';
+/** For an event that must not wait on the shared budget; it needs a limit of its own. */
+export const OutsideSocketBudget = () => SetMetadata(IS_OUTSIDE_BUDGET, true);
 
 /**
  * One budget of socket events per user, shared by all of the user's connections on every node. Over it, the
  * event is not handled and the exception filter acks `rate_limited` with `details.retryAfterMs`.
- * On the hot path of every event: one script call, no other await.
+ * On the hot path of every event: no Redis round trip while this node holds a slice of the user's budget.
  */
 @Injectable()
 export class WsThrottlerGuard implements CanActivate {
-  private readonly budget: ThrottleConfig;
-
   constructor(
-    private readonly storage: RedisThrottlerStorage,
+    private readonly budget: SocketEventBudget,
     private readonly metrics: RateLimitMetrics,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.budget = config.throttle.ws;
-  }
+    private readonly reflector: Reflector,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const { limit, ttlMs } = this.budget;
-    if (limit === 0) return true;
-    const socket = context.switchToWs().getClient<ChatSocket>();
-    return this.storage.hit(throttleTrackers.socketEvents(socket.data.user.id), ttlMs, limit, ttlMs).then(({ isBlocked, msToBlockExpire }) => {
-      if (!isBlocked) return true;
-      this.metrics.refused('socket_events');
-      throw new ContractError('rate_limited', 'too many events: slow down', { retryAfterMs: msToBlockExpire });
-    });
+    if (!this.budget.isEnabled || this.reflector.get<boolean>(IS_OUTSIDE_BUDGET, context.getHandler())) return true;
+    const decision = this.budget.spend(context.switchToWs().getClient<ChatSocket>().data.user.id);
+    return decision instanceof Promise ? decision.then((settled) => this.admit(settled)) : this.admit(decision);
+  }
+
+  private admit(decision: BudgetDecision): boolean {
+    if (decision.allowed) return true;
+    this.metrics.refused('socket_events');
+    throw new ContractError('rate_limited', 'too many events: slow down', { retryAfterMs: decision.retryAfterMs });
   }
 }

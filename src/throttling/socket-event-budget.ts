@@ -1,0 +1,88 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import type { AppConfig, ThrottleConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { throttleTrackers } from './keys';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
+
+/** How much of a user's window a node takes at once: a twentieth, so that a few nodes sharing a user waste little. */
+const LEASE_FRACTION = 20;
+
+interface Lease {
+  remaining: number;
+  /** Until when the slice may be spent: the end of the window Redis granted it in. */
+  validUntil: number;
+  /** The window is spent cluster-wide until then. */
+  isExhausted: boolean;
+  refill?: Promise<void>;
+}
+
+export type BudgetDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
+
+/**
+ * One budget of socket events per user and window, shared by every node through Redis and spent in slices:
+ * a node asks Redis for a slice (one script call) and spends it locally, so most events cost no round trip.
+ * The cluster never admits more than the limit; a user spread over several nodes may be refused up to one
+ * unspent slice per node early. With a limit under 20 every event asks Redis, which keeps small limits exact.
+ */
+@Injectable()
+export class SocketEventBudget implements OnModuleDestroy {
+  private readonly window: ThrottleConfig;
+  private readonly sliceSize: number;
+  private readonly leases = new Map<string, Lease>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly storage: RedisThrottlerStorage,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.window = config.throttle.ws;
+    this.sliceSize = Math.max(1, Math.floor(this.window.limit / LEASE_FRACTION));
+    this.sweeper = setInterval(() => this.forgetEndedWindows(), Math.max(this.window.ttlMs, 1000));
+    this.sweeper.unref();
+  }
+
+  get isEnabled(): boolean {
+    return this.window.limit > 0;
+  }
+
+  /** Synchronous while the node holds a slice; a promise only when it has to ask Redis. */
+  spend(userId: string): BudgetDecision | Promise<BudgetDecision> {
+    const lease = this.leases.get(userId);
+    const now = Date.now();
+    if (lease && lease.validUntil > now) {
+      if (lease.remaining > 0) {
+        lease.remaining -= 1;
+        return { allowed: true };
+      }
+      if (lease.isExhausted) return { allowed: false, retryAfterMs: lease.validUntil - now };
+    }
+    return this.refill(userId, lease).then(() => this.spend(userId));
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /** One request to Redis per user at a time: events arriving meanwhile wait for the same slice. */
+  private refill(userId: string, current: Lease | undefined): Promise<void> {
+    if (current?.refill) return current.refill;
+    const lease: Lease = current ?? { remaining: 0, validUntil: 0, isExhausted: false };
+    this.leases.set(userId, lease);
+    lease.refill = this.storage
+      .grant(throttleTrackers.socketEvents(userId), this.window.ttlMs, this.window.limit, this.sliceSize)
+      .then(({ granted, msToExpire }) => {
+        lease.remaining = granted;
+        lease.isExhausted = granted === 0;
+        lease.validUntil = Date.now() + msToExpire;
+      })
+      .finally(() => {
+        lease.refill = undefined;
+      });
+    return lease.refill;
+  }
+
+  private forgetEndedWindows(): void {
+    const now = Date.now();
+    for (const [userId, lease] of this.leases) if (lease.validUntil <= now && !lease.refill) this.leases.delete(userId);
+  }
+}
