@@ -44,3 +44,4 @@ chat.on('connection', (socket) => {
   });
 });
 httpServer.listen(Number(process.env.PORT ?? 3100), '127.0.0.1', () => console.log(`baseline listening on ${httpServer.address().port}`));
+process.on('SIGINT', () => process.exit(0));

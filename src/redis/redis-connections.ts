@@ -19,9 +19,9 @@ export function createRedisConnection(config: AppConfig, role: Role): RedisConne
     connectionName: `chat:${config.nodeId}:${role}`,
     enableOfflineQueue: isSubscriber,
     maxRetriesPerRequest: isSubscriber ? null : 0,
-    commandTimeout: isSubscriber ? undefined : config.redisCommandTimeoutMs,
+    commandTimeout: role === 'commands' ? config.redisCommandTimeoutMs : undefined,
     connectTimeout: 5000,
-    enableAutoPipelining: role === 'commands',
+    enableAutoPipelining: !isSubscriber,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, RECONNECT_CAP_MS),
     lazyConnect: false,
   };
@@ -38,7 +38,7 @@ export function createRedisConnection(config: AppConfig, role: Role): RedisConne
       const clusterOptions: ClusterOptions = {
         redisOptions: options,
         enableOfflineQueue: isSubscriber,
-        enableAutoPipelining: role === 'commands',
+        enableAutoPipelining: !isSubscriber,
         shardedSubscribers: isSubscriber,
         clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, RECONNECT_CAP_MS),
       };
