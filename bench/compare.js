@@ -18,7 +18,7 @@ const args = process.argv.slice(2);
 const arg = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const rounds = Number(arg('rounds', 3));
 // The budget stays on (its cost is part of the product) but high enough that the load is never refused.
-const productEnv = Object.fromEntries([['THROTTLE_WS_LIMIT', '1000000'], ...args.filter((a) => /^[A-Z_]+=/.test(a)).map((a) => a.split('='))]);
+const productEnv = Object.fromEntries([['THROTTLE_WS_LIMIT', '1000000'], ...args.filter((a) => /^[A-Z_]+=/.test(a)).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)])]);
 const load = ['--clients', arg('clients', '20'), '--messages', arg('messages', '500'), '--in-flight', arg('in-flight', '10')];
 
 const freePort = () =>

@@ -44,7 +44,7 @@ export class RedisIoAdapter extends IoAdapter {
     for (const { message, callback, isAckHandledManually } of handlers) {
       const event = message as string;
       socket.on(event, (...args: unknown[]) => {
-        const { data, ack } = this.mapPayload(args);
+        const { data, ack } = this.mapPayload(args.length <= 1 ? args[0] : args);
         if (isAckHandledManually) return void callback(data, ack);
         void this.responder.respond(event, (answer) => callback(data, answer), ack);
       });
