@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatModule } from './chat/chat.module';
+import { ContractExceptionFilter } from './common/contract-exception.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
@@ -34,6 +36,9 @@ export class AppModule {
         ModerationModule,
         HealthModule,
       ],
+      // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
+      // since Nest applies global filters to HTTP only.
+      providers: [{ provide: APP_FILTER, useClass: ContractExceptionFilter }],
     };
   }
 }

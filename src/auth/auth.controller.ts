@@ -1,8 +1,7 @@
-import { Controller, HttpCode, Post, Req, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, UseGuards, UseInterceptors } from '@nestjs/common';
 import { AuditAction } from '../audit/audit-actions';
 import { AuditInterceptor } from '../audit/audit.interceptor';
 import { Audited } from '../audit/audited.decorator';
-import { ContractExceptionFilter } from '../common/contract-exception.filter';
 import { AuthService } from './auth.service';
 import { HttpAuthGuard } from './http-auth.guard';
 import type { AuthenticatedRequest } from './http-auth.guard';
@@ -10,7 +9,6 @@ import type { AuthenticatedRequest } from './http-auth.guard';
 @Controller('auth')
 @UseGuards(HttpAuthGuard)
 @UseInterceptors(AuditInterceptor)
-@UseFilters(ContractExceptionFilter)
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 

@@ -1,4 +1,4 @@
-import { applyDecorators, Controller, createParamDecorator, ExecutionContext, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { applyDecorators, Controller, createParamDecorator, ExecutionContext, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -11,7 +11,6 @@ import { AuditInterceptor } from '../audit/audit.interceptor';
 import { AuthUser } from '../auth/auth-user';
 import { HttpAuthGuard, Roles } from '../auth/http-auth.guard';
 import type { AuthenticatedRequest } from '../auth/http-auth.guard';
-import { ContractExceptionFilter } from './contract-exception.filter';
 import { HttpErrorDto } from './http-error.dto';
 import { RestValidationPipe } from './rest-validation.pipe';
 
@@ -27,7 +26,6 @@ export const AdminController = (tag: string) =>
     Roles('admin'),
     UsePipes(RestValidationPipe),
     UseInterceptors(AuditInterceptor),
-    UseFilters(ContractExceptionFilter),
     ApiTags(tag),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({ description: 'No bearer token, or it is invalid, expired, revoked or its user is banned', type: HttpErrorDto }),
