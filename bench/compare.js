@@ -4,7 +4,9 @@
  * each on a fresh redis-server, the same load from bench/send-throughput.js, rounds alternated so that both
  * see the same machine. Needs `npm run build` first. Loopback only.
  *
- *   node bench/compare.js [--rounds 3] [--clients 20] [--messages 500] [--in-flight 10]
+ *   node bench/compare.js [--rounds 3] [--clients 20] [--messages 500] [--in-flight 10] [--listeners 0] [ENV=value ...]
+ *
+ * ENV=value pairs go to the product's environment (its throttle stays on, with a limit the load never reaches).
  */
 const { spawn, execFileSync } = require('node:child_process');
 const { mkdtempSync, rmSync } = require('node:fs');
@@ -19,7 +21,7 @@ const arg = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(
 const rounds = Number(arg('rounds', 3));
 // The budget stays on (its cost is part of the product) but high enough that the load is never refused.
 const productEnv = Object.fromEntries([['THROTTLE_WS_LIMIT', '1000000'], ...args.filter((a) => /^[A-Z_]+=/.test(a)).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)])]);
-const load = ['--clients', arg('clients', '20'), '--messages', arg('messages', '500'), '--in-flight', arg('in-flight', '10')];
+const load = ['--clients', arg('clients', '20'), '--messages', arg('messages', '500'), '--in-flight', arg('in-flight', '10'), '--listeners', arg('listeners', '0')];
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -89,7 +91,7 @@ async function main() {
     console.log(
       `${name.padEnd(9)} acks/s median ${median(runs.map((r) => r.acksPerSecond))} (${runs.map((r) => r.acksPerSecond).join(', ')})  ` +
         `p50 ${median(runs.map((r) => r.p50Ms))} ms  p99 ${median(runs.map((r) => r.p99Ms))} ms  ` +
-        `server CPU/ack ${median(runs.map((r) => r.serverCpuUsPerAck))} µs  outcomes ${JSON.stringify(runs[0].outcomes)}`,
+        `deliveries/s ${median(runs.map((r) => r.deliveriesPerSecond))}  server CPU/ack ${median(runs.map((r) => r.serverCpuUsPerAck))} µs  outcomes ${JSON.stringify(runs[0].outcomes)}`,
     );
   }
 }

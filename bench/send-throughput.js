@@ -26,6 +26,7 @@ function options() {
     messages: Number(value('messages', 500)),
     inFlight: Number(value('in-flight', 10)),
     size: Number(value('size', 100)),
+    listeners: Number(value('listeners', 0)),
   };
   if (!parsed.secret) throw new Error('pass --secret (the node\'s JWT_SECRET) or set JWT_SECRET');
   const host = new URL(parsed.url).hostname;
@@ -60,10 +61,15 @@ async function sendAll(socket, room, count, inFlight, content, latencies, outcom
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main() {
-  const { url, secret, clients, messages, inFlight, size } = options();
+  const { url, secret, clients, messages, inFlight, size, listeners } = options();
   const sockets = await Promise.all(Array.from({ length: clients }, (_, i) => connectClient(url, secret, i)));
   const rooms = sockets.map((_, i) => `bench-${process.pid}-${i}`);
   await Promise.all(sockets.map((socket, i) => socket.emitWithAck('room:join', { room: rooms[i] })));
+  // --listeners K: K more members in every room, each its own user, so that each send fans out to K sockets
+  let deliveries = 0;
+  const audience = await Promise.all(Array.from({ length: clients * listeners }, (_, i) => connectClient(url, secret, clients + i)));
+  await Promise.all(audience.map((socket, i) => socket.emitWithAck('room:join', { room: rooms[i % clients] })));
+  for (const socket of audience) socket.on('message', () => (deliveries += 1));
   const content = 'x'.repeat(size);
 
   // warm-up: scripts loaded, connections hot
@@ -74,7 +80,7 @@ async function main() {
   const started = process.hrtime.bigint();
   await Promise.all(sockets.map((socket, i) => sendAll(socket, rooms[i], messages, inFlight, content, latencies, outcomes)));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  for (const socket of sockets) socket.close();
+  for (const socket of [...sockets, ...audience]) socket.close();
 
   latencies.sort((a, b) => a - b);
   console.log(
@@ -85,6 +91,7 @@ async function main() {
       acks: latencies.length,
       outcomes: Object.fromEntries(outcomes),
       acksPerSecond: Math.round(latencies.length / seconds),
+      deliveriesPerSecond: Math.round(deliveries / seconds),
       p50Ms: Number(percentile(latencies, 50).toFixed(2)),
       p99Ms: Number(percentile(latencies, 99).toFixed(2)),
     }),
