@@ -36,7 +36,12 @@ export class ContractExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException && !(exception instanceof ThrottlerException)) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      const message = typeof body === 'object' && body !== null && 'message' in body ? (body as { message: unknown }).message : exception.message;
+      // A report rather than an error message (Terminus's health check): its body is the answer.
+      if (typeof body === 'object' && body !== null && !('message' in body)) {
+        response.status(status).json(body);
+        return;
+      }
+      const message = typeof body === 'object' && body !== null ? (body as { message: unknown }).message : exception.message;
       response.status(status).json({ statusCode: status, error: httpErrorName(status), message });
       return;
     }
