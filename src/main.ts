@@ -49,4 +49,7 @@ async function bootstrap(): Promise<void> {
   logger.log(`Listening on http://${address}:${port} as node ${config.nodeId} (${config.env})`, 'Bootstrap');
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  console.error(`start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

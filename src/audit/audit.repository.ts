@@ -29,6 +29,8 @@ export class AuditRepository {
 
   /** Up to `count` entries strictly older than `before` (or the newest), newest first. */
   async newestFirst(before: string | undefined, count: number): Promise<AuditEntry[]> {
+    // nothing precedes the first possible id, and Redis refuses it as an exclusive end
+    if (before === '0-0') return [];
     const entries = await this.redis.xrevrange(AUDIT_STREAM_KEY, before ? `(${before}` : '+', '-', 'COUNT', count);
     return entries.map(([id, fields]) => decodeEntry(id, fields));
   }

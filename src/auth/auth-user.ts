@@ -5,7 +5,8 @@ export interface AuthUser {
   roles: string[];
   /** Room names and `prefix*` patterns the user may join; undefined means any room. */
   rooms?: string[];
-  tokenId?: string;
+  /** The jti claim, or a digest of the token when it has none. */
+  tokenId: string;
   issuedAtSec?: number;
   expiresAtSec: number;
 }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { ChatSocket } from '../common/chat-socket';
 import { ContractError } from '../common/contract-error';
+import { ROOM_NAME_PATTERN } from '../common/contract';
 import { tokenChannel } from '../common/socket-channels';
+import { mayJoin } from '../chat/room-access';
 import { AuthUser } from './auth-user';
 import { AuthenticationError } from './handshake-error';
 import { SessionService } from './session.service';
@@ -56,9 +58,11 @@ export class SessionLifetime {
       if (this.refreshing.get(socket) === verification) this.refreshing.delete(socket);
     }
     if (next.id !== current.id) throw new ContractError('forbidden', 'the new token belongs to another user');
-    if (current.tokenId && current.tokenId !== next.tokenId) socket.leave(tokenChannel(current.tokenId));
-    if (next.tokenId) socket.join(tokenChannel(next.tokenId));
+    if (current.tokenId !== next.tokenId) socket.leave(tokenChannel(current.tokenId));
+    socket.join(tokenChannel(next.tokenId));
     socket.data.user = next;
+    // the new token's grants apply from now on: rooms it no longer allows are left
+    for (const room of socket.rooms) if (ROOM_NAME_PATTERN.test(room) && !mayJoin(next, room)) socket.leave(room);
     this.watch(socket);
     return { exp: next.expiresAtSec };
   }

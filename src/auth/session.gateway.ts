@@ -31,7 +31,7 @@ export class SessionGateway implements OnGatewayInit, OnGatewayConnection, OnGat
 
   handleConnection(socket: ChatSocket): void {
     const { user } = socket.data;
-    socket.join(user.tokenId ? [userChannel(user.id), tokenChannel(user.tokenId)] : userChannel(user.id));
+    socket.join([userChannel(user.id), tokenChannel(user.tokenId)]);
     this.lifetime.watch(socket);
     this.metrics.connections.inc();
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService, JwtVerifyOptions } from '@nestjs/jwt';
 import type { AppConfig } from '../config/app-config';
@@ -46,14 +47,14 @@ export class TokenVerifier {
       if ((error as Error).name === 'TokenExpiredError') throw new AuthenticationError('token_expired', 'token expired');
       throw new AuthenticationError('token_invalid', `token rejected: ${(error as Error).message}`);
     }
-    return toAuthUser(claims);
+    return toAuthUser(claims, token);
   }
 
   /** Everything a handshake or an admin request needs: signature, then revocation, then ban. */
   async verify(token: string): Promise<AuthUser> {
     const user = this.verifySignature(token);
     const [tokenRevoked, access] = await Promise.all([
-      user.tokenId ? this.access.isTokenRevoked(user.tokenId) : Promise.resolve(false),
+      this.access.isTokenRevoked(user.tokenId),
       this.access.userAccess(user.id),
     ]);
     if (tokenRevoked) throw new AuthenticationError('token_revoked', 'token was revoked', user.id);
@@ -76,7 +77,12 @@ function decodeAlgorithm(token: string): string | undefined {
   }
 }
 
-function toAuthUser(claims: Claims): AuthUser {
+/** Names a token without a jti claim, so that it can be logged out on its own all the same. */
+function digestOf(token: string): string {
+  return `sha256:${createHash('sha256').update(token).digest('base64url')}`;
+}
+
+function toAuthUser(claims: Claims, token: string): AuthUser {
   if (typeof claims.sub !== 'string' || !USER_ID_PATTERN.test(claims.sub)) {
     throw new AuthenticationError('token_invalid', 'token needs a sub claim of 1 to 128 characters without spaces or braces');
   }
@@ -88,7 +94,7 @@ function toAuthUser(claims: Claims): AuthUser {
     name: typeof claims.name === 'string' ? claims.name.slice(0, 128) : undefined,
     roles,
     rooms,
-    tokenId: typeof claims.jti === 'string' ? claims.jti : undefined,
+    tokenId: typeof claims.jti === 'string' ? claims.jti : digestOf(token),
     issuedAtSec: typeof claims.iat === 'number' ? claims.iat : undefined,
     expiresAtSec: claims.exp,
   };

@@ -43,20 +43,29 @@ export class ChatService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Joins before reading, so that nothing sent meanwhile falls between history and live delivery. */
+  /**
+   * Joins before reading, so that nothing sent meanwhile falls between history and live delivery; a join
+   * whose reads fail is undone, so that a client told `unavailable` is not left receiving the room.
+   */
   async join(socket: ChatSocket, { room, since }: JoinRoomDto): Promise<JoinResult> {
     const { user } = socket.data;
     assertMayJoin(user, room);
+    const wasMember = socket.rooms.has(room);
     await socket.join(room);
-    const [history, presence, readState] = await Promise.all([
-      since
-        ? this.messages.since(room, since, this.config.historyMaxPerRoom)
-        : this.messages.latest(room, HISTORY_PAGE_DEFAULT).then((messages) => ({ messages, complete: undefined })),
-      this.presence.membersAfterJoin(room, user.id),
-      this.receipts.readState(room, user.id),
-      this.messages.registerRoom(room),
-    ]);
-    return { room, messages: history.messages, presence, ...readState, ...(since ? { complete: history.complete } : {}) };
+    try {
+      const [history, presence, readState] = await Promise.all([
+        since
+          ? this.messages.since(room, since, this.config.historyMaxPerRoom)
+          : this.messages.latest(room, HISTORY_PAGE_DEFAULT).then((messages) => ({ messages, complete: undefined })),
+        this.presence.membersAfterJoin(room, user.id),
+        this.receipts.readState(room, user.id),
+        this.messages.registerRoom(room),
+      ]);
+      return { room, messages: history.messages, presence, ...readState, ...(since ? { complete: history.complete } : {}) };
+    } catch (error) {
+      if (!wasMember) await socket.leave(room);
+      throw error;
+    }
   }
 
   /** Answers once presence reflects the leave, so that a `presence:list` after the ack agrees with it. */
@@ -99,7 +108,7 @@ export class ChatService {
       case 'duplicate':
         return result.message;
       case 'muted':
-        throw new ContractError('muted', 'you are muted in this room', result.mutedForMs === null ? {} : { until: Date.now() + result.mutedForMs });
+        throw mutedError(result.mutedForMs);
       case 'reply_target_missing':
         throw notFound(`message ${replyTo}`);
     }
@@ -124,12 +133,14 @@ export class ChatService {
     const result = await this.messages.edit(room, messageId, user.id, content, Date.now());
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_author') throw forbidden('only the author may edit a message');
+    if (result.status === 'muted') throw mutedError(result.mutedForMs);
     socket.to(this.audienceOf(room)).emit(ServerEvent.MessageEdited, result.message);
     return result.message;
   }
 
+  /** An admin may delete in any room, DM rooms included (moderation), though not join a DM room. */
   async deleteFromSocket(socket: ChatSocket, { room, messageId }: MessageRefDto): Promise<{ room: string; messageId: string }> {
-    assertMayJoin(socket.data.user, room);
+    if (!isAdmin(socket.data.user)) assertMayJoin(socket.data.user, room);
     await this.deleteMessage(room, messageId, socket.data.user, socket);
     return { room, messageId };
   }
@@ -168,6 +179,10 @@ export class ChatService {
     const length = [...content].length;
     if (length > max) throw new ContractError('payload_too_large', `content is ${length} characters, the limit is ${max}`, { limit: max });
   }
+}
+
+function mutedError(mutedForMs: number | null): ContractError {
+  return new ContractError('muted', 'you are muted in this room', mutedForMs === null ? {} : { until: Date.now() + mutedForMs });
 }
 
 function invalidDmPeer(problem: string): ContractError {

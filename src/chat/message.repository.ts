@@ -12,16 +12,22 @@ export type AppendResult =
   | { status: 'muted'; mutedForMs: number | null }
   | { status: 'reply_target_missing' };
 
-export type EditResult = { status: 'edited'; message: Message } | { status: 'not_found' } | { status: 'not_author' };
+export type EditResult = { status: 'edited'; message: Message } | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
 export type DeleteResult = 'deleted' | 'not_found' | 'not_allowed';
 
 type StreamEntry = [id: string, fields: string[]];
+
+/** No stream entry precedes it, and Redis refuses it as an exclusive end. */
+const FIRST_POSSIBLE_ID = '0-0';
+
+/** A mute marker's PTTL: milliseconds left, or null for a mute without end. */
+const mutedFor = (pttl: number) => (pttl >= 0 ? pttl : null);
 type ReadReply = [entries: StreamEntry[], edits: (string | null)[], reactions: (string | null)[]];
 
 interface ChatScripts {
   chatAppendMessage(stream: string, dedup: string, mute: string, ...args: (string | number)[]): Promise<[number, string?, string[]?] | [number, number]>;
   chatReadMessages(stream: string, edits: string, reactions: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<ReadReply>;
-  chatEditMessage(stream: string, edits: string, reactions: string, id: string, editorId: string, content: string, editedAt: number): Promise<[number, string[]?, (string | null)?]>;
+  chatEditMessage(stream: string, edits: string, reactions: string, mute: string, id: string, editorId: string, content: string, editedAt: number): Promise<[number, (string[] | number)?, (string | null)?]>;
   chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[number]>;
 }
 
@@ -36,7 +42,7 @@ export class MessageRepository {
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
     redis.defineCommand('chatAppendMessage', { numberOfKeys: 3, lua: APPEND_MESSAGE_SCRIPT });
     redis.defineCommand('chatReadMessages', { numberOfKeys: 3, lua: READ_MESSAGES_SCRIPT });
-    redis.defineCommand('chatEditMessage', { numberOfKeys: 3, lua: EDIT_MESSAGE_SCRIPT });
+    redis.defineCommand('chatEditMessage', { numberOfKeys: 4, lua: EDIT_MESSAGE_SCRIPT });
     redis.defineCommand('chatDeleteMessage', { lua: DELETE_MESSAGE_SCRIPT });
     this.redis = redis as Redis & ChatScripts;
   }
@@ -60,10 +66,8 @@ export class MessageRepository {
         const [, id, fields] = reply as [number, string, string[]?];
         return { status: 'duplicate', message: fields ? decodeMessage(room, id, fields) : messageFromDraft(room, id, draft) };
       }
-      case -1: {
-        const pttl = reply[1] as number;
-        return { status: 'muted', mutedForMs: pttl >= 0 ? pttl : null };
-      }
+      case -1:
+        return { status: 'muted', mutedForMs: mutedFor(reply[1] as number) };
       default:
         return { status: 'reply_target_missing' };
     }
@@ -80,6 +84,7 @@ export class MessageRepository {
 
   /** Messages strictly after `after` and/or strictly before `before`, oldest first, at most `limit`. */
   async page(room: string, range: { after?: string; before?: string }, limit: number): Promise<Message[]> {
+    if (range.before === FIRST_POSSIBLE_ID) return [];
     if (range.before && !range.after) {
       return (await this.read(room, 'XREVRANGE', `(${range.before}`, '-', limit)).reverse();
     }
@@ -101,12 +106,13 @@ export class MessageRepository {
   }
 
   async edit(room: string, id: string, editorId: string, content: string, editedAt: number): Promise<EditResult> {
-    const [status, fields, reactions] = await this.redis.chatEditMessage(
-      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), id, editorId, content, editedAt,
+    const [status, fieldsOrMuteTtl, reactions] = await this.redis.chatEditMessage(
+      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.mute(room, editorId), id, editorId, content, editedAt,
     );
     if (status === -1) return { status: 'not_found' };
     if (status === -2) return { status: 'not_author' };
-    const message = withOverlays(decodeMessage(room, id, fields!), JSON.stringify({ content, editedAt }), reactions ?? null);
+    if (status === -3) return { status: 'muted', mutedForMs: mutedFor(fieldsOrMuteTtl as number) };
+    const message = withOverlays(decodeMessage(room, id, fieldsOrMuteTtl as string[]), JSON.stringify({ content, editedAt }), reactions ?? null);
     return { status: 'edited', message };
   }
 

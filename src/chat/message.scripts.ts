@@ -1,13 +1,12 @@
 /**
- * Stores a message unless its author is muted, it replies to a message the room does not have, or it is a
- * retry of a message already stored, all in one round trip. Every key is in the room's slot.
+ * Stores a message unless it is a retry of a message already stored (answered as stored, even if its author
+ * was muted since), its author is muted, or it replies to a message the room does not have, all in one round
+ * trip. Every key is in the room's slot.
  * KEYS: stream, dedup marker (the stream again when there is no clientMsgId), mute marker
  * ARGV: max length, dedup window in s ("0": no clientMsgId), replyTo id ("": none), then field/value pairs
  * Returns {1, id} stored, {0, id, fields?} a retry, {-1, pttl} muted, {-2} replyTo not found.
  */
 export const APPEND_MESSAGE_SCRIPT = `
-local mute_ttl = redis.call('PTTL', KEYS[3])
-if mute_ttl ~= -2 then return {-1, mute_ttl} end
 local dedup = ARGV[2] ~= '0'
 if dedup then
   local existing = redis.call('GET', KEYS[2])
@@ -17,6 +16,8 @@ if dedup then
     return {0, existing}
   end
 end
+local mute_ttl = redis.call('PTTL', KEYS[3])
+if mute_ttl ~= -2 then return {-1, mute_ttl} end
 if ARGV[3] ~= '' and not redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])[1] then return {-2} end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', unpack(ARGV, 4))
 if dedup then redis.call('SET', KEYS[2], id, 'EX', ARGV[2]) end
@@ -40,10 +41,10 @@ return {entries, edits, reactions}
 `;
 
 /**
- * Replaces a message's content, if the editor wrote it.
- * KEYS: stream, edits hash, reaction counts hash
+ * Replaces a message's content, if the editor wrote it and is not muted in the room.
+ * KEYS: stream, edits hash, reaction counts hash, the editor's mute marker
  * ARGV: message id, editor id, new content, editedAt (ms)
- * Returns {1, fields, reactions} edited, {-1} no such message, {-2} not the author.
+ * Returns {1, fields, reactions} edited, {-1} no such message, {-2} not the author, {-3, pttl} muted.
  */
 export const EDIT_MESSAGE_SCRIPT = `
 local entry = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])[1]
@@ -52,6 +53,8 @@ local fields = entry[2]
 local author
 for i = 1, #fields, 2 do if fields[i] == 'u' then author = fields[i + 1] end end
 if author ~= ARGV[2] then return {-2} end
+local mute_ttl = redis.call('PTTL', KEYS[4])
+if mute_ttl ~= -2 then return {-3, mute_ttl} end
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({content = ARGV[3], editedAt = tonumber(ARGV[4])}))
 return {1, fields, redis.call('HGET', KEYS[3], ARGV[1])}
 `;

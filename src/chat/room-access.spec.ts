@@ -1,7 +1,7 @@
 import { AuthUser } from '../auth/auth-user';
 import { dmMembersOf, dmRoomOf, mayJoin } from './room-access';
 
-const user = (id: string, extra: Partial<AuthUser> = {}): AuthUser => ({ id, roles: [], expiresAtSec: 0, ...extra });
+const user = (id: string, extra: Partial<AuthUser> = {}): AuthUser => ({ id, roles: [], tokenId: 't', expiresAtSec: 0, ...extra });
 
 describe('room access', () => {
   it('names a DM room after its two users, lower id first', () => {

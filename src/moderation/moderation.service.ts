@@ -4,10 +4,11 @@ import { AuthUser } from '../auth/auth-user';
 import { SessionService } from '../auth/session.service';
 import { SocketAuthenticator } from '../auth/socket-authenticator';
 import { ChatService } from '../chat/chat.service';
-import type { ChatSocketData } from '../common/chat-socket';
 import { Message, ModerationNotice, ServerEvent } from '../common/contract';
 import { ContractError, notFound } from '../common/contract-error';
 import { userChannel } from '../common/socket-channels';
+import { PresenceMember } from '../presence/presence.repository';
+import { PresenceService } from '../presence/presence.service';
 import { ChatNamespace } from '../realtime/chat-namespace';
 import { ModerationRepository } from './moderation.repository';
 
@@ -15,12 +16,6 @@ export interface RoomSummary {
   room: string;
   online: number;
   lastMessageAt: number | null;
-}
-
-export interface PresenceUser {
-  userId: string;
-  name?: string;
-  connections: number;
 }
 
 /**
@@ -41,37 +36,24 @@ export class ModerationService implements OnModuleInit {
     private readonly sessions: SessionService,
     private readonly authenticator: SocketAuthenticator,
     private readonly namespace: ChatNamespace,
+    private readonly presence: PresenceService,
   ) {}
 
   onModuleInit(): void {
     this.authenticator.addCheck('afterToken', (socket) => this.repository.rememberUser(socket.data.user.id));
   }
 
-  /** Every room ever joined, by name, with the distinct users connected in it now. */
+  /** Every room ever joined, by name, with the distinct users connected in it now (from presence). */
   async listRooms(): Promise<RoomSummary[]> {
-    const [rooms, sockets] = await Promise.all([this.repository.rooms(), this.namespace.server.fetchSockets()]);
-    const lastMessageAt = await this.repository.lastMessageTimes(rooms);
-    const usersByRoom = new Map<string, Set<string>>();
-    for (const socket of sockets) {
-      const userId = (socket.data as ChatSocketData).user.id;
-      for (const room of socket.rooms) {
-        const users = usersByRoom.get(room) ?? new Set<string>();
-        usersByRoom.set(room, users.add(userId));
-      }
-    }
-    return rooms.map((room, i) => ({ room, online: usersByRoom.get(room)?.size ?? 0, lastMessageAt: lastMessageAt[i] }));
+    const rooms = await this.repository.rooms();
+    const [online, lastMessageAt] = await Promise.all([this.presence.onlineCounts(rooms), this.repository.lastMessageTimes(rooms)]);
+    return rooms.map((room, i) => ({ room, online: online[i], lastMessageAt: lastMessageAt[i] }));
   }
 
-  async presence(room: string): Promise<{ users: PresenceUser[] }> {
+  /** The same list as `presence:list`. */
+  async presenceOf(room: string): Promise<{ users: PresenceMember[] }> {
     await this.assertKnownRoom(room);
-    const users = new Map<string, PresenceUser>();
-    for (const socket of await this.namespace.server.in(room).fetchSockets()) {
-      const { id, name } = (socket.data as ChatSocketData).user;
-      const entry = users.get(id) ?? { userId: id, ...(name === undefined ? {} : { name }), connections: 0 };
-      entry.connections += 1;
-      users.set(id, entry);
-    }
-    return { users: [...users.values()] };
+    return { users: await this.presence.members(room) };
   }
 
   async messages(room: string, page: { before?: string; after?: string; limit?: number }): Promise<{ messages: Message[] }> {
@@ -114,9 +96,11 @@ export class ModerationService implements OnModuleInit {
     this.tell(userId, notice({ action: 'unmuted', room }));
   }
 
-  /** New handshakes answer `banned` from now on; open connections hear `moderation: banned` and close, on every node. */
+  /**
+   * New handshakes answer `banned` from now on; open connections hear `moderation: banned` and close, on every
+   * node. Any user id may be banned, also before it ever connects (a leaked token used only over REST).
+   */
   async ban(userId: string, durationSec: number | undefined, reason: string | undefined): Promise<void> {
-    await this.assertKnownUser(userId);
     const until = await this.access.ban(userId, durationSec, reason);
     this.sessions.endUserSessionsWith(userId, 'banned', { event: ServerEvent.Moderation, payload: notice({ action: 'banned', reason, until }) });
   }
@@ -126,9 +110,11 @@ export class ModerationService implements OnModuleInit {
     if (!(await this.access.unban(userId))) throw new ContractError('not_found', `user ${userId} is not banned`);
   }
 
-  /** Tokens issued up to this second are refused (`token_revoked`); open sessions hear `session: revoked` and close. */
+  /**
+   * Tokens issued up to this second are refused (`token_revoked`); open sessions hear `session: revoked` and
+   * close. Like a ban, it may be placed for a user who never connected.
+   */
   async revokeTokens(userId: string): Promise<void> {
-    await this.assertKnownUser(userId);
     await this.access.revokeUserTokens(userId, Math.floor(Date.now() / 1000));
     this.sessions.endUserSessions(userId, 'revoked');
   }

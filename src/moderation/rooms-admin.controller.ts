@@ -30,7 +30,7 @@ export class RoomsAdminController {
   @ApiOkResponse({ type: PresenceDto })
   @ApiNotFoundResponse({ description: 'No such room', type: HttpErrorDto })
   presence(@Param() { room }: RoomParamsDto): Promise<PresenceDto> {
-    return this.moderation.presence(room);
+    return this.moderation.presenceOf(room);
   }
 
   @Get('rooms/:room/messages')

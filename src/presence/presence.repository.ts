@@ -6,7 +6,8 @@ import { CLAIM_OWNER_SCRIPT, HEARTBEAT_SCRIPT, LIST_MEMBERS_SCRIPT, REMOVE_OWNER
 
 export interface PresenceMember {
   userId: string;
-  name?: string;
+  /** null when the user's token carries no name: presence lists always have the field. */
+  name: string | null;
   connections: number;
 }
 
@@ -60,9 +61,14 @@ export class PresenceRepository {
     const members: PresenceMember[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       const name = flat[i + 2];
-      members.push({ userId: flat[i] as string, ...(name ? { name } : {}), connections: Number(flat[i + 1]) });
+      members.push({ userId: flat[i] as string, name: name || null, connections: Number(flat[i + 1]) });
     }
     return members.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  }
+
+  /** Users with at least one connection in the room, on any node. */
+  onlineCount(room: string): Promise<number> {
+    return this.redis.hlen(presenceRoomKeys.users(room));
   }
 
   async addOwnerRoom(owner: string, room: string): Promise<void> {

@@ -78,6 +78,10 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     return this.repository.members(room);
   }
 
+  onlineCounts(rooms: string[]): Promise<number[]> {
+    return Promise.all(rooms.map((room) => this.repository.onlineCount(room)));
+  }
+
   /** The room's members once the joining user's own entry is written: what the join ack reports. */
   async membersAfterJoin(room: string, userId: string): Promise<PresenceMember[]> {
     await this.whenWritten(room, userId);

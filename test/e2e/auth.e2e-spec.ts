@@ -59,6 +59,17 @@ describe('handshake authentication', () => {
     expect(await requestOk(otherDevice, 'room:join', { room: uniqueRoom() })).toHaveProperty('room');
   });
 
+  it('logs out a token without a jti claim all the same, leaving the user\'s other tokens alone', async () => {
+    const withoutJti = makeToken({ sub: 'legacy', jti: null });
+    const other = makeToken({ sub: 'legacy', jti: null, exp: Math.floor(Date.now() / 1000) + 7200 });
+    const socket = await connect(nodeB(), { token: withoutJti });
+    const told = nextEvent(socket, 'session');
+    expect((await fetch(`${nodeA()}/auth/logout`, { method: 'POST', headers: { Authorization: `Bearer ${withoutJti}` } })).status).toBe(204);
+    expect(await told).toEqual({ reason: 'logout' });
+    expect((await connectError(nodeA(), { token: withoutJti })).data.code).toBe('token_revoked');
+    expect((await connect(nodeA(), { token: other })).connected).toBe(true);
+  });
+
   it('answers 401 to a logout without a valid bearer token', async () => {
     const attempts: Record<string, string>[] = [{}, { Authorization: 'Bearer garbage' }, { Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }];
     for (const headers of attempts) {

@@ -68,6 +68,7 @@ describe('chat core across two nodes', () => {
 
     const defaultPage = await requestOk(reader, 'message:history', { room });
     expect(defaultPage.messages).toHaveLength(25);
+    expect((await requestOk(reader, 'message:history', { room, before: '0-0' })).messages).toEqual([]);
   });
 
   it('returns exactly the missed messages, in order, to a client rejoining with since', async () => {
@@ -238,5 +239,16 @@ describe('edits and deletes across two nodes', () => {
     expect(await seenAgain).toEqual({ room, messageId: second.id, by: 'root' });
     expect((await requestOk(bob, 'message:history', { room })).messages).toEqual([]);
     expect(await request(alice, 'message:delete', { room, messageId: first.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('lets an admin delete a message in a DM room it may not join', async () => {
+    const alice = await connect(cluster.nodes[0].url, { token: makeToken({ sub: 'alice' }) });
+    const bob = await connect(cluster.nodes[1].url, { token: makeToken({ sub: 'bob' }) });
+    const admin = await connect(cluster.nodes[1].url, { token: makeToken({ sub: 'root', roles: ['admin'] }) });
+    const dm = await requestOk(alice, 'dm:send', { to: 'bob', content: 'report me' });
+    expect(await request(admin, 'room:join', { room: dm.room })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    const seen = nextEvent(bob, 'message:deleted');
+    expect(await requestOk(admin, 'message:delete', { room: dm.room, messageId: dm.id })).toEqual({ room: dm.room, messageId: dm.id });
+    expect(await seen).toEqual({ room: dm.room, messageId: dm.id, by: 'root' });
   });
 });

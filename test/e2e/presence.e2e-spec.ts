@@ -59,9 +59,9 @@ describe('presence across two nodes', () => {
     const room = uniqueRoom();
     const alice = await connect(nodeA(), { token: makeToken({ sub: 'alice' }) });
     const first = await requestOk(alice, 'room:join', { room });
-    expect(first.presence).toEqual([{ userId: 'alice', connections: 1 }]);
+    expect(first.presence).toEqual([{ userId: 'alice', name: null, connections: 1 }]);
     const again = await requestOk(alice, 'room:join', { room });
-    expect(again.presence).toEqual([{ userId: 'alice', connections: 1 }]);
+    expect(again.presence).toEqual([{ userId: 'alice', name: null, connections: 1 }]);
   });
 
   it('lets presence:list be read with the right to join, without joining, and refuses it otherwise', async () => {
@@ -70,7 +70,7 @@ describe('presence across two nodes', () => {
     await requestOk(member, 'room:join', { room });
 
     const granted = await connect(nodeB(), { token: makeToken({ sub: 'granted', rooms: ['team-*'] }) });
-    expect((await requestOk(granted, 'presence:list', { room })).users).toEqual([{ userId: 'member', connections: 1 }]);
+    expect((await requestOk(granted, 'presence:list', { room })).users).toEqual([{ userId: 'member', name: null, connections: 1 }]);
 
     const outsider = await connect(nodeB(), { token: makeToken({ sub: 'outsider', rooms: ['general'] }) });
     expect(await request(outsider, 'presence:list', { room })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
@@ -90,7 +90,7 @@ describe('presence across two nodes', () => {
     expect(await doomed.stop('SIGTERM')).toBe(0);
     await gone;
     expect(await left).toEqual({ room, userId: 'alice', status: 'left' });
-    expect((await requestOk(watcher, 'presence:list', { room })).users).toEqual([{ userId: 'watcher', connections: 1 }]);
+    expect((await requestOk(watcher, 'presence:list', { room })).users).toEqual([{ userId: 'watcher', name: null, connections: 1 }]);
   });
 
   it('heals after a node is killed with SIGKILL: one survivor announces left, users still connected elsewhere stay', async () => {
@@ -104,7 +104,7 @@ describe('presence across two nodes', () => {
     const carolOnDoomed = await connect(doomed.url, { token: makeToken({ sub: 'carol' }) });
     const carolOnB = await connect(nodeB(), { token: makeToken({ sub: 'carol' }) });
     for (const socket of [alice, carolOnDoomed, carolOnB]) await requestOk(socket, 'room:join', { room });
-    expect((await requestOk(bob, 'presence:list', { room })).users).toContainEqual({ userId: 'carol', connections: 2 });
+    expect((await requestOk(bob, 'presence:list', { room })).users).toContainEqual({ userId: 'carol', name: null, connections: 2 });
     const heardByBob = collect<PresenceEvent>(bob, 'presence');
     const heardByDave = collect<PresenceEvent>(dave, 'presence');
 
@@ -115,9 +115,9 @@ describe('presence across two nodes', () => {
     await leftAtDave;
 
     expect((await requestOk(bob, 'presence:list', { room })).users).toEqual([
-      { userId: 'bob', connections: 1 },
-      { userId: 'carol', connections: 1 },
-      { userId: 'dave', connections: 1 },
+      { userId: 'bob', name: null, connections: 1 },
+      { userId: 'carol', name: null, connections: 1 },
+      { userId: 'dave', name: null, connections: 1 },
     ]);
     // a newcomer's arrival, announced after the healing, is the barrier for any second announcement
     const erin = await connect(nodeA(), { token: makeToken({ sub: 'erin' }) });

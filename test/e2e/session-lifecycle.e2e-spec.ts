@@ -125,6 +125,25 @@ describe('session lifecycle: a session lasts as long as its token', () => {
     expect(alice.connected).toBe(true);
   });
 
+  it("applies the refreshed token's room grants: rooms it no longer allows are left", async () => {
+    const kept = uniqueRoom('kept');
+    const revoked = uniqueRoom('revoked');
+    const alice = await connect(nodeA(), { token: makeToken({ sub: 'alice' }) });
+    const bob = await connect(nodeB(), { token: makeToken({ sub: 'bob' }) });
+    for (const room of [kept, revoked]) {
+      await requestOk(alice, 'room:join', { room });
+      await requestOk(bob, 'room:join', { room });
+    }
+    await requestOk(alice, 'auth:refresh', { token: makeToken({ sub: 'alice', rooms: [kept] }) });
+    const delivered = collect<{ room: string }>(alice, 'message');
+    await requestOk(bob, 'message:send', { room: revoked, content: 'not for alice any more' });
+    const barrier = nextEvent(alice, 'message', (message: { room: string }) => message.room === kept);
+    await requestOk(bob, 'message:send', { room: kept, content: 'still for alice' });
+    await barrier;
+    expect(delivered.map((message) => message.room)).toEqual([kept]);
+    expect(await request(alice, 'message:send', { room: revoked, content: 'x' })).toMatchObject({ ok: false, error: { code: 'not_joined' } });
+  });
+
   it('moves the session to the refreshed token: logging out the old token leaves it, logging out the new one ends it', async () => {
     const oldToken = makeToken({ sub: 'alice' });
     const newToken = makeToken({ sub: 'alice' });

@@ -15,8 +15,8 @@ export class PresenceUserDto {
   @ApiProperty({ example: 'alice' })
   userId: string;
 
-  @ApiPropertyOptional({ example: 'Alice' })
-  name?: string;
+  @ApiProperty({ example: 'Alice', nullable: true, type: String, description: "The token's name claim, null without one" })
+  name: string | null;
 
   @ApiProperty({ description: 'Connections of this user in the room, across nodes', example: 2 })
   connections: number;
