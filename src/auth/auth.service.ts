@@ -12,6 +12,6 @@ export class AuthService {
 
   async logout(user: AuthUser): Promise<void> {
     await this.access.revokeToken(user.tokenId, user.expiresAtSec);
-    this.sessions.endTokenSessions(user.tokenId, 'logout');
+    await this.sessions.endTokenSessions(user.tokenId, 'logout');
   }
 }

@@ -1,11 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ServerEvent, SessionEndReason } from '../common/contract';
+import { ContractError } from '../common/contract-error';
 import { ChatNamespace } from '../realtime/chat-namespace';
 import { tokenChannel, userChannel } from '../common/socket-channels';
 import type { ChatSocket } from '../common/chat-socket';
 
-/** Cross-node message: every node ends the sessions it holds in a channel. */
+/** Cross-node message: every node ends the sessions it holds in a channel, then acknowledges. */
 const END_SESSIONS = 'session:end';
+/**
+ * How long an order waits for every other node's acknowledgement. Past it (or when Redis cannot carry the
+ * order) the caller hears `unavailable`: the order may not have reached every node, and repeating it is safe.
+ */
+const ORDER_ACK_TIMEOUT_MS = 4000;
 
 /** Why sessions end: the `session` reasons, or a ban (announced by a `moderation` event instead). */
 export type SessionEndCause = SessionEndReason | 'banned';
@@ -21,7 +27,8 @@ export type SessionsEndingListener = (userId: string, cause: SessionEndCause, co
 
 /**
  * Ends sessions wherever they are connected. One server-side event carries the order to every node, so the
- * `session` notice and the disconnect that follows it stay in order on each socket.
+ * `session` notice and the disconnect that follows it stay in order on each socket; the call resolves once
+ * every node has acted on it, so that a 204 means the sessions are gone everywhere.
  */
 @Injectable()
 export class SessionService {
@@ -32,8 +39,8 @@ export class SessionService {
 
   /** Listens for the other nodes' orders; called once the namespace exists. */
   listen(): void {
-    this.namespace.server.on(END_SESSIONS, (channel: string, cause: SessionEndCause, farewell: Farewell) =>
-      void this.endLocalSessions(channel, cause, farewell),
+    this.namespace.server.on(END_SESSIONS, (channel: string, cause: SessionEndCause, farewell: Farewell, acknowledge?: () => void) =>
+      void this.endLocalSessions(channel, cause, farewell).finally(() => acknowledge?.()),
     );
   }
 
@@ -42,17 +49,17 @@ export class SessionService {
     this.endingListeners.push(listener);
   }
 
-  endUserSessions(userId: string, reason: SessionEndReason): void {
-    this.endEverywhere(userChannel(userId), reason, sessionFarewell(reason));
+  endUserSessions(userId: string, reason: SessionEndReason): Promise<void> {
+    return this.endEverywhere(userChannel(userId), reason, sessionFarewell(reason));
   }
 
   /** Ends every session of a user with a farewell of the caller's choosing, such as a ban's `moderation` event. */
-  endUserSessionsWith(userId: string, cause: SessionEndCause, farewell: Farewell): void {
-    this.endEverywhere(userChannel(userId), cause, farewell);
+  endUserSessionsWith(userId: string, cause: SessionEndCause, farewell: Farewell): Promise<void> {
+    return this.endEverywhere(userChannel(userId), cause, farewell);
   }
 
-  endTokenSessions(tokenId: string, reason: SessionEndReason): void {
-    this.endEverywhere(tokenChannel(tokenId), reason, sessionFarewell(reason));
+  endTokenSessions(tokenId: string, reason: SessionEndReason): Promise<void> {
+    return this.endEverywhere(tokenChannel(tokenId), reason, sessionFarewell(reason));
   }
 
   end(socket: ChatSocket, reason: SessionEndReason): void {
@@ -74,9 +81,21 @@ export class SessionService {
     socket.disconnect(true);
   }
 
-  private endEverywhere(channel: string, cause: SessionEndCause, farewell: Farewell): void {
-    void this.endLocalSessions(channel, cause, farewell);
-    this.namespace.server.serverSideEmit(END_SESSIONS, channel, cause, farewell);
+  private async endEverywhere(channel: string, cause: SessionEndCause, farewell: Farewell): Promise<void> {
+    await Promise.all([this.endLocalSessions(channel, cause, farewell), this.orderOtherNodes(channel, cause, farewell)]);
+  }
+
+  /** The adapter's own wait can hang when Redis cannot count the nodes, so it is bounded here as well. */
+  private async orderOtherNodes(channel: string, cause: SessionEndCause, farewell: Farewell): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ContractError('unavailable', 'not every node confirmed the order; repeat it')), ORDER_ACK_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.namespace.server.serverSideEmitWithAck(END_SESSIONS, channel, cause, farewell), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async endLocalSessions(channel: string, cause: SessionEndCause, farewell: Farewell): Promise<void> {

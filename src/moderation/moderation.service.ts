@@ -102,7 +102,7 @@ export class ModerationService implements OnModuleInit {
    */
   async ban(userId: string, durationSec: number | undefined, reason: string | undefined): Promise<void> {
     const until = await this.access.ban(userId, durationSec, reason);
-    this.sessions.endUserSessionsWith(userId, 'banned', { event: ServerEvent.Moderation, payload: notice({ action: 'banned', reason, until }) });
+    await this.sessions.endUserSessionsWith(userId, 'banned', { event: ServerEvent.Moderation, payload: notice({ action: 'banned', reason, until }) });
   }
 
   async unban(userId: string): Promise<void> {
@@ -116,7 +116,7 @@ export class ModerationService implements OnModuleInit {
    */
   async revokeTokens(userId: string): Promise<void> {
     await this.access.revokeUserTokens(userId, Math.floor(Date.now() / 1000));
-    this.sessions.endUserSessions(userId, 'revoked');
+    await this.sessions.endUserSessions(userId, 'revoked');
   }
 
   private tell(userId: string, moderation: ModerationNotice): void {
