@@ -33,7 +33,7 @@ async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
 
 describe('ChatService.send', () => {
   it('stores and broadcasts to the room except the sending socket', async () => {
-    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored });
+    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
     const { socket, emit, to } = fakeSocket(['general']);
     expect(await service.send(socket, { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
     expect(appendIfNew).toHaveBeenCalledWith('general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined }, 100, 60);
@@ -49,14 +49,14 @@ describe('ChatService.send', () => {
   });
 
   it('refuses a room the socket has not joined without touching Redis', async () => {
-    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored });
+    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
     const { socket } = fakeSocket([]);
     expect((await errorOf(service.send(socket, { room: 'general', content: 'hi' }))).code).toBe('not_joined');
     expect(appendIfNew).not.toHaveBeenCalled();
   });
 
   it('counts the length in characters, not UTF-16 units', async () => {
-    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored });
+    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
     const { socket } = fakeSocket(['general']);
     await service.send(socket, { room: 'general', content: '😀'.repeat(10) });
     const error = await errorOf(service.send(socket, { room: 'general', content: 'x'.repeat(11) }));

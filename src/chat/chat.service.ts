@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthUser, isAdmin } from '../auth/auth-user';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -33,6 +33,7 @@ export interface JoinResult {
 
 @Injectable()
 export class ChatService {
+  private readonly logger = new Logger(ChatService.name);
   private readonly perMessageKeyProviders: ((room: string, messageId: string) => string[])[] = [];
 
   constructor(
@@ -104,6 +105,7 @@ export class ChatService {
     switch (result.status) {
       case 'stored':
         socket.to(this.audienceOf(room)).emit(ServerEvent.Message, result.message);
+        if (result.trimmedWithReactions.length > 0) this.forgetTrimmed(room, result.trimmedWithReactions);
         return result.message;
       case 'duplicate':
         return result.message;
@@ -166,6 +168,13 @@ export class ChatService {
   /** Features that keep per-message state (reactions) register its keys, so that a delete removes it too. */
   registerPerMessageKeys(provider: (room: string, messageId: string) => string[]): void {
     this.perMessageKeyProviders.push(provider);
+  }
+
+  /** Not awaited: the send is stored and answered; a failure here leaves only unreachable keys behind. */
+  private forgetTrimmed(room: string, messageIds: string[]): void {
+    this.messages
+      .forget(messageIds.flatMap((messageId) => this.perMessageKeys(room, messageId)))
+      .catch((error: Error) => this.logger.warn(`state of trimmed messages in ${room} not removed: ${error.message}`));
   }
 
   private perMessageKeys(room: string, messageId: string): string[] {

@@ -7,7 +7,7 @@ import { compareMessageIds, decodeMessage, encodeMessage, MessageDraft, messageF
 import { APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, READ_MESSAGES_SCRIPT } from './message.scripts';
 
 export type AppendResult =
-  | { status: 'stored'; message: Message }
+  | { status: 'stored'; message: Message; trimmedWithReactions: string[] }
   | { status: 'duplicate'; message: Message }
   | { status: 'muted'; mutedForMs: number | null }
   | { status: 'reply_target_missing' };
@@ -25,7 +25,7 @@ const mutedFor = (pttl: number) => (pttl >= 0 ? pttl : null);
 type ReadReply = [entries: StreamEntry[], edits: (string | null)[], reactions: (string | null)[]];
 
 interface ChatScripts {
-  chatAppendMessage(stream: string, dedup: string, mute: string, ...args: (string | number)[]): Promise<[number, string?, string[]?] | [number, number]>;
+  chatAppendMessage(stream: string, dedup: string, mute: string, edits: string, reactions: string, ...args: (string | number)[]): Promise<[number, string?, string[]?] | [number, number]>;
   chatReadMessages(stream: string, edits: string, reactions: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<ReadReply>;
   chatEditMessage(stream: string, edits: string, reactions: string, mute: string, id: string, editorId: string, content: string, editedAt: number): Promise<[number, (string[] | number)?, (string | null)?]>;
   chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[number]>;
@@ -40,7 +40,7 @@ export class MessageRepository {
   private readonly redis: Redis & ChatScripts;
 
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
-    redis.defineCommand('chatAppendMessage', { numberOfKeys: 3, lua: APPEND_MESSAGE_SCRIPT });
+    redis.defineCommand('chatAppendMessage', { numberOfKeys: 5, lua: APPEND_MESSAGE_SCRIPT });
     redis.defineCommand('chatReadMessages', { numberOfKeys: 3, lua: READ_MESSAGES_SCRIPT });
     redis.defineCommand('chatEditMessage', { numberOfKeys: 4, lua: EDIT_MESSAGE_SCRIPT });
     redis.defineCommand('chatDeleteMessage', { lua: DELETE_MESSAGE_SCRIPT });
@@ -54,6 +54,8 @@ export class MessageRepository {
       stream,
       dedup,
       roomKeys.mute(room, draft.userId),
+      roomKeys.edits(room),
+      roomKeys.reactionCounts(room),
       maxLength,
       draft.clientMsgId ? dedupWindowSec : 0,
       draft.replyTo ?? '',
@@ -61,7 +63,7 @@ export class MessageRepository {
     );
     switch (reply[0]) {
       case 1:
-        return { status: 'stored', message: messageFromDraft(room, reply[1] as string, draft) };
+        return { status: 'stored', message: messageFromDraft(room, reply[1] as string, draft), trimmedWithReactions: (reply[2] as string[] | undefined) ?? [] };
       case 0: {
         const [, id, fields] = reply as [number, string, string[]?];
         return { status: 'duplicate', message: fields ? decodeMessage(room, id, fields) : messageFromDraft(room, id, draft) };
@@ -121,6 +123,11 @@ export class MessageRepository {
     const keys = [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), ...extraKeys];
     const [status] = await this.redis.chatDeleteMessage(keys.length, ...keys, id, deleterId, mayDeleteAny ? '1' : '0');
     return status === 1 ? 'deleted' : status === -1 ? 'not_found' : 'not_allowed';
+  }
+
+  /** Per-message state other features keep, for messages that are gone (all keys in the room's slot). */
+  async forget(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.del(...keys);
   }
 
   async registerRoom(room: string): Promise<void> {

@@ -1,10 +1,14 @@
 /**
  * Stores a message unless it is a retry of a message already stored (answered as stored, even if its author
  * was muted since), its author is muted, or it replies to a message the room does not have, all in one round
- * trip. Every key is in the room's slot.
- * KEYS: stream, dedup marker (the stream again when there is no clientMsgId), mute marker
+ * trip. Every key is in the room's slot. A full room trims its oldest message, and that message's edit and
+ * reaction counts go with it; the ids of trimmed messages that had reactions are returned, so that the
+ * caller removes their per-reaction state too.
+ * KEYS: stream, dedup marker (the stream again when there is no clientMsgId), mute marker, edits hash,
+ *       reaction counts hash
  * ARGV: max length, dedup window in s ("0": no clientMsgId), replyTo id ("": none), then field/value pairs
- * Returns {1, id} stored, {0, id, fields?} a retry, {-1, pttl} muted, {-2} replyTo not found.
+ * Returns {1, id, trimmedWithReactions} stored, {0, id, fields?} a retry, {-1, pttl} muted, {-2} replyTo
+ * not found.
  */
 export const APPEND_MESSAGE_SCRIPT = `
 local dedup = ARGV[2] ~= '0'
@@ -19,9 +23,18 @@ end
 local mute_ttl = redis.call('PTTL', KEYS[3])
 if mute_ttl ~= -2 then return {-1, mute_ttl} end
 if ARGV[3] ~= '' and not redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])[1] then return {-2} end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', unpack(ARGV, 4))
+local max_length = tonumber(ARGV[1])
+local trimmed_with_reactions = {}
+local overflow = redis.call('XLEN', KEYS[1]) - max_length + 1
+if overflow > 0 then
+  for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', overflow)) do
+    redis.call('HDEL', KEYS[4], entry[1])
+    if redis.call('HDEL', KEYS[5], entry[1]) == 1 then table.insert(trimmed_with_reactions, entry[1]) end
+  end
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 4))
 if dedup then redis.call('SET', KEYS[2], id, 'EX', ARGV[2]) end
-return {1, id}
+return {1, id, trimmed_with_reactions}
 `;
 
 /**

@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { collect, connect, nextEvent, request, requestOk } from '../support/clients';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
@@ -250,5 +251,33 @@ describe('edits and deletes across two nodes', () => {
     const seen = nextEvent(bob, 'message:deleted');
     expect(await requestOk(admin, 'message:delete', { room: dm.room, messageId: dm.id })).toEqual({ room: dm.room, messageId: dm.id });
     expect(await seen).toEqual({ room: dm.room, messageId: dm.id, by: 'root' });
+  });
+});
+
+describe('a full room (HISTORY_MAX_PER_ROOM)', () => {
+  const cluster = useCluster(1, { HISTORY_MAX_PER_ROOM: '3' });
+
+  it('trims the oldest message together with its edit and its reactions, so that a busy room stays bounded in Redis', async () => {
+    const room = uniqueRoom('full');
+    const alice = await connect(cluster.nodes[0].url, { token: makeToken({ sub: 'alice' }) });
+    const bob = await connect(cluster.nodes[0].url, { token: makeToken({ sub: 'bob' }) });
+    await requestOk(alice, 'room:join', { room });
+    await requestOk(bob, 'room:join', { room });
+    const oldest = await requestOk(alice, 'message:send', { room, content: 'first' });
+    await requestOk(alice, 'message:edit', { room, messageId: oldest.id, content: 'first, edited' });
+    await requestOk(bob, 'reaction:add', { room, messageId: oldest.id, emoji: '👍' });
+    const kept = [];
+    for (const content of ['second', 'third', 'fourth']) kept.push(await requestOk(alice, 'message:send', { room, content }));
+
+    // read through the same node: its commands are carried out in order, the clean-up included
+    expect((await requestOk(alice, 'message:history', { room })).messages.map((m: { id: string }) => m.id)).toEqual(kept.map((m) => m.id));
+    const redis = new Redis(cluster.redis.url);
+    try {
+      expect(await redis.hexists(`chat:{${room}}:edits`, oldest.id)).toBe(0);
+      expect(await redis.hexists(`chat:{${room}}:reaction-counts`, oldest.id)).toBe(0);
+      expect(await redis.keys(`chat:{${room}}:reactions:*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
