@@ -54,7 +54,8 @@ export class SocketAuthenticator {
     const token = tokenFromHandshake(socket);
     if (!token) throw new AuthenticationError('token_missing', 'no token: pass auth.token or Authorization: Bearer');
     socket.data.user = await this.verifier.verify(token);
-    for (const check of this.checks.afterToken) await check(socket);
+    // independent of each other (a connection lease, the user registry): one round trip for all of them
+    await Promise.all(this.checks.afterToken.map((check) => check(socket)));
   }
 
   private async toConnectError(socket: Socket, error: unknown): Promise<ExtendedError> {
