@@ -10,7 +10,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { ChatNamespace } from '../realtime/chat-namespace';
 import { ConnectionRegistry } from './connection.registry';
 import { throttleTrackers } from './keys';
-import { RateLimitMetrics } from './rate-limit.metrics';
+import { RateLimitReporter } from './rate-limit.reporter';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 /** Leases are renewed three times per lease, so one missed renewal (a Redis blip) loses nothing. */
@@ -35,7 +35,7 @@ export class HandshakeLimits implements OnModuleInit, OnApplicationShutdown {
     private readonly storage: RedisThrottlerStorage,
     private readonly registry: ConnectionRegistry,
     private readonly namespace: ChatNamespace,
-    private readonly metrics: RateLimitMetrics,
+    private readonly limits: RateLimitReporter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.trust = compileTrust(config.trustProxy);
@@ -60,7 +60,7 @@ export class HandshakeLimits implements OnModuleInit, OnApplicationShutdown {
     const address = normalizeIp(clientAddress(socket.request, this.trust));
     const { isBlocked, msToBlockExpire } = await this.storage.hit(throttleTrackers.handshakes(address), ttlMs, limit, ttlMs);
     if (!isBlocked) return;
-    this.metrics.refused('handshakes_per_ip');
+    this.limits.refused('handshakes_per_ip', { address }, msToBlockExpire);
     throw new HandshakeRefusal({
       code: 'rate_limited',
       reason: 'handshake_rate',
@@ -73,7 +73,7 @@ export class HandshakeLimits implements OnModuleInit, OnApplicationShutdown {
     const userId = socket.data.user.id;
     const max = this.config.maxConnectionsPerUser;
     if (!(await this.registry.admit(userId, socket.id, this.leaseMs, max))) {
-      this.metrics.refused('connections_per_user');
+      this.limits.refused('connections_per_user', { userId });
       throw new HandshakeRefusal({
         code: 'rate_limited',
         reason: 'too_many_connections',

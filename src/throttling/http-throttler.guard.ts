@@ -15,7 +15,7 @@ import { TokenVerifier } from '../auth/token-verifier.service';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { throttleTrackers } from './keys';
-import { RateLimitMetrics } from './rate-limit.metrics';
+import { RateLimitReporter } from './rate-limit.reporter';
 
 /**
  * The REST budget: one per user when the request carries a token with a valid signature, else one per client
@@ -31,7 +31,7 @@ export class HttpThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly verifier: TokenVerifier,
-    private readonly metrics: RateLimitMetrics,
+    private readonly limits: RateLimitReporter,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super(options, storage, reflector);
@@ -61,8 +61,10 @@ export class HttpThrottlerGuard extends ThrottlerGuard {
   }
 
   /** `Retry-After` (seconds) is already set by the base guard. */
-  protected override throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    this.metrics.refused('http_requests');
+  protected override throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const request = context.switchToHttp().getRequest<Request>();
+    const userId = detail.tracker.startsWith(throttleTrackers.httpUser('')) ? detail.tracker.slice(throttleTrackers.httpUser('').length) : undefined;
+    this.limits.refused('http_requests', userId ? { userId } : { address: normalizeIp(request.ip ?? 'unknown') }, detail.timeToBlockExpire * 1000);
     const status = HttpStatus.TOO_MANY_REQUESTS;
     throw new HttpException({ statusCode: status, error: 'Too Many Requests', message: `too many requests; retry in ${detail.timeToBlockExpire} s` }, status);
   }

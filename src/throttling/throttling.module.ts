@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { ConnectionRegistry } from './connection.registry';
 import { HandshakeLimits } from './handshake-limits.service';
 import { HttpThrottlerGuard } from './http-throttler.guard';
-import { RateLimitMetrics } from './rate-limit.metrics';
+import { RateLimitReporter } from './rate-limit.reporter';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { SocketEventBudget } from './socket-event-budget';
 import { WsThrottlerGuard } from './ws-throttler.guard';
@@ -31,13 +31,13 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
   ],
   providers: [
     RedisThrottlerStorage,
-    RateLimitMetrics,
+    RateLimitReporter,
     SocketEventBudget,
     WsThrottlerGuard,
     ConnectionRegistry,
     HandshakeLimits,
     { provide: APP_GUARD, useClass: HttpThrottlerGuard },
   ],
-  exports: [RedisThrottlerStorage, RateLimitMetrics, SocketEventBudget, WsThrottlerGuard],
+  exports: [RedisThrottlerStorage, RateLimitReporter, SocketEventBudget, WsThrottlerGuard],
 })
 export class ThrottlingModule {}

@@ -1,7 +1,7 @@
 import { ExecutionContext } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { ContractError } from '../common/contract-error';
-import { RateLimitMetrics } from './rate-limit.metrics';
+import { RateLimitReporter } from './rate-limit.reporter';
 import { Reflector } from '@nestjs/core';
 import { BudgetGrant, RedisThrottlerStorage } from './redis-throttler.storage';
 import { SocketEventBudget } from './socket-event-budget';
@@ -16,7 +16,7 @@ function budgetWith(limit: number, grants: BudgetGrant[]) {
 
 function guardWith(limit: number, grants: BudgetGrant[], isOutsideBudget = false) {
   const { budget, calls } = budgetWith(limit, grants);
-  const metrics = { refused: jest.fn() } as unknown as RateLimitMetrics;
+  const metrics = { refused: jest.fn() } as unknown as RateLimitReporter;
   const reflector = { get: () => isOutsideBudget } as unknown as Reflector;
   return { guard: new WsThrottlerGuard(budget, metrics, reflector), calls, metrics, budget };
 }
@@ -37,7 +37,7 @@ describe('WsThrottlerGuard', () => {
     const refusal = guard.canActivate(contextOf('alice')) as Promise<boolean>;
     await expect(refusal).rejects.toBeInstanceOf(ContractError);
     await expect(refusal).rejects.toMatchObject({ code: 'rate_limited', details: { retryAfterMs: 7250 } });
-    expect(metrics.refused).toHaveBeenCalledWith('socket_events');
+    expect(metrics.refused).toHaveBeenCalledWith('socket_events', { userId: 'alice' }, 7250);
   });
 });
 

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/
 import { Reflector } from '@nestjs/core';
 import type { ChatSocket } from '../common/chat-socket';
 import { ContractError } from '../common/contract-error';
-import { RateLimitMetrics } from './rate-limit.metrics';
+import { RateLimitReporter } from './rate-limit.reporter';
 import { BudgetDecision, SocketEventBudget } from './socket-event-budget';
 
 const IS_OUTSIDE_BUDGET = 'socket-event-outside-budget';
@@ -18,19 +18,20 @@ export const OutsideSocketBudget = () => SetMetadata(IS_OUTSIDE_BUDGET, true);
 export class WsThrottlerGuard implements CanActivate {
   constructor(
     private readonly budget: SocketEventBudget,
-    private readonly metrics: RateLimitMetrics,
+    private readonly limits: RateLimitReporter,
     private readonly reflector: Reflector,
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (!this.budget.isEnabled || this.reflector.get<boolean>(IS_OUTSIDE_BUDGET, context.getHandler())) return true;
-    const decision = this.budget.spend(context.switchToWs().getClient<ChatSocket>().data.user.id);
-    return decision instanceof Promise ? decision.then((settled) => this.admit(settled)) : this.admit(decision);
+    const userId = context.switchToWs().getClient<ChatSocket>().data.user.id;
+    const decision = this.budget.spend(userId);
+    return decision instanceof Promise ? decision.then((settled) => this.admit(settled, userId)) : this.admit(decision, userId);
   }
 
-  private admit(decision: BudgetDecision): boolean {
+  private admit(decision: BudgetDecision, userId: string): boolean {
     if (decision.allowed) return true;
-    this.metrics.refused('socket_events');
+    this.limits.refused('socket_events', { userId }, decision.retryAfterMs);
     throw new ContractError('rate_limited', 'too many events: slow down', { retryAfterMs: decision.retryAfterMs });
   }
 }

@@ -40,6 +40,16 @@ describe('rate limits shared by all nodes', () => {
     expect(await request(neighbour, 'message:history', { room: 'lobby' })).toMatchObject({ ok: true });
     expect((await rawHttp(`${nodeA()}/metrics`)).body).toMatch(/chat_rate_limited_total\{limit="socket_events"\} [1-9]/);
 
+    // the audit entry is written beside the refusal, not before it: read until it is there, within a bound
+    const auditor = { headers: { authorization: `Bearer ${makeToken({ sub: 'auditor', roles: ['admin'] })}` } };
+    let entries: { actor: string; target: { userId: string }; details: { limit: string } }[] = [];
+    for (const giveUpAt = Date.now() + 5000; entries.length === 0 && Date.now() < giveUpAt; ) {
+      entries = JSON.parse((await rawHttp(`${nodeB()}/admin/audit?action=rate_limit.hit&actor=chatty`, auditor)).body).entries ?? [];
+    }
+    expect(entries.length).toBeGreaterThanOrEqual(1);
+    expect(entries.length).toBeLessThanOrEqual(2);
+    expect(entries[0]).toMatchObject({ actor: 'chatty', target: { userId: 'chatty' }, details: { limit: 'socket_events' } });
+
     await delay(retryAfterMs + 50);
     expect(await request(onB, 'message:history', { room: 'lobby' })).toMatchObject({ ok: true });
     expect(await request(onA, 'message:history', { room: 'lobby' })).toMatchObject({ ok: true });
