@@ -68,14 +68,15 @@ async function measure(name) {
   const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
   const redis = await startProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'], {}, /Ready to accept/);
   const port = await freePort();
-  const server = await targets[name](port, `redis://127.0.0.1:${redisPort}`);
+  let server;
   try {
+    server = await targets[name](port, `redis://127.0.0.1:${redisPort}`);
     const cpuBefore = cpuMs(server.pid);
     const output = execFileSync(process.execPath, [join(__dirname, 'send-throughput.js'), '--url', `http://127.0.0.1:${port}`, '--secret', SECRET, ...load], { encoding: 'utf8' });
     const result = JSON.parse(output.trim().split('\n').pop());
     return { ...result, serverCpuUsPerAck: Math.round(((cpuMs(server.pid) - cpuBefore) * 1000) / result.acks) };
   } finally {
-    await stop(server);
+    if (server) await stop(server);
     await stop(redis);
     rmSync(dir, { recursive: true, force: true });
   }
