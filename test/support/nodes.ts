@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { untilStatus } from './http';
 import { TEST_JWT_SECRET } from './tokens';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
@@ -35,7 +36,7 @@ export interface TestNode {
 
 /**
  * Starts `node dist/main.js` as its own process, as in production: one node of a cluster. Listens on a port
- * of its choosing (PORT=0) and reports it in its start-up log.
+ * of its choosing (PORT=0) and reports it in its start-up log; resolves once `/health/ready` answers 200.
  */
 export function startNode(env: Record<string, string | undefined>): Promise<TestNode> {
   const child = spawn(process.execPath, [MAIN], {
@@ -62,7 +63,7 @@ export function startNode(env: Record<string, string | undefined>): Promise<Test
         clearTimeout(timer);
         child.stdout!.off('data', onData);
         child.stdout!.on('data', (more: Buffer) => (output += more.toString()));
-        resolve({
+        const node: TestNode = {
           url: `http://127.0.0.1:${match[1]}`,
           process: child,
           logs: () => output,
@@ -71,7 +72,9 @@ export function startNode(env: Record<string, string | undefined>): Promise<Test
             if (child.exitCode === null && child.signalCode === null) child.kill(signal);
             return exited;
           },
-        });
+        };
+        // as an orchestrator would: traffic only once the node says it is ready (all its Redis connections up)
+        untilStatus(`${node.url}/health/ready`, 200, START_TIMEOUT_MS).then(() => resolve(node), reject);
       }
     };
     child.stdout!.on('data', onData);
