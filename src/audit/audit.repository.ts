@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { FIRST_POSSIBLE_STREAM_ID } from '../redis/stream-ids';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { AuditEntry, AuditRecord } from './audit-actions';
 import { AUDIT_STREAM_KEY } from './keys';
@@ -29,8 +30,7 @@ export class AuditRepository {
 
   /** Up to `count` entries strictly older than `before` (or the newest), newest first. */
   async newestFirst(before: string | undefined, count: number): Promise<AuditEntry[]> {
-    // nothing precedes the first possible id, and Redis refuses it as an exclusive end
-    if (before === '0-0') return [];
+    if (before === FIRST_POSSIBLE_STREAM_ID) return [];
     const entries = await this.redis.xrevrange(AUDIT_STREAM_KEY, before ? `(${before}` : '+', '-', 'COUNT', count);
     return entries.map(([id, fields]) => decodeEntry(id, fields));
   }

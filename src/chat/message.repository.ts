@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Message } from '../common/contract';
+import { FIRST_POSSIBLE_STREAM_ID } from '../redis/stream-ids';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { ROOM_INDEX_KEY, roomKeys } from './keys';
 import { compareMessageIds, decodeMessage, encodeMessage, MessageDraft, messageFromDraft, withOverlays } from './message.codec';
@@ -16,9 +17,6 @@ export type EditResult = { status: 'edited'; message: Message } | { status: 'not
 export type DeleteResult = 'deleted' | 'not_found' | 'not_allowed';
 
 type StreamEntry = [id: string, fields: string[]];
-
-/** No stream entry precedes it, and Redis refuses it as an exclusive end. */
-const FIRST_POSSIBLE_ID = '0-0';
 
 /** A mute marker's PTTL: milliseconds left, or null for a mute without end. */
 const mutedFor = (pttl: number) => (pttl >= 0 ? pttl : null);
@@ -86,7 +84,7 @@ export class MessageRepository {
 
   /** Messages strictly after `after` and/or strictly before `before`, oldest first, at most `limit`. */
   async page(room: string, range: { after?: string; before?: string }, limit: number): Promise<Message[]> {
-    if (range.before === FIRST_POSSIBLE_ID) return [];
+    if (range.before === FIRST_POSSIBLE_STREAM_ID) return [];
     if (range.before && !range.after) {
       return (await this.read(room, 'XREVRANGE', `(${range.before}`, '-', limit)).reverse();
     }

@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { ContractError, HTTP_STATUS_BY_CODE } from './contract-error';
 import { ErrorBody } from './contract';
@@ -33,7 +32,7 @@ export class ContractExceptionFilter implements ExceptionFilter {
 
   private replyHttp(exception: unknown, response: Response): void {
     if (response.headersSent) return;
-    if (exception instanceof HttpException && !(exception instanceof ThrottlerException)) {
+    if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
       // A report rather than an error message (Terminus's health check): its body is the answer.
@@ -45,7 +44,7 @@ export class ContractExceptionFilter implements ExceptionFilter {
       response.status(status).json({ statusCode: status, error: httpErrorName(status), message });
       return;
     }
-    const body = exception instanceof ThrottlerException ? { code: 'rate_limited' as const, message: 'too many requests' } : this.toErrorBody(exception);
+    const body = this.toErrorBody(exception);
     const status = HTTP_STATUS_BY_CODE[body.code];
     response.status(status).json({ statusCode: status, error: httpErrorName(status), message: body.message, code: body.code, ...(body.details ? { details: body.details } : {}) });
   }
