@@ -97,22 +97,23 @@ describe('graceful shutdown under load', () => {
     await requestOk(latecomer, 'room:join', { room });
     const { notices, traffic } = await loadNode(node, room);
     const operator = new Redis(cluster.redis.url, { maxRetriesPerRequest: 0 });
-    try {
-      // Redis holds every write until the drain has begun and the late send below was refused
-      await operator.call('CLIENT', 'PAUSE', '10000', 'WRITE');
-      // every sender's every lane now waits on Redis: nothing is on its way to the node
-      await untilEventsInFlight(node.url, SENDERS * SENDS_IN_FLIGHT);
-
-      const signalledAt = Date.now();
-      const exited = node.stop('SIGTERM');
-      await node.untilLogged(/SIGTERM: draining/);
-      const late = await request(latecomer, 'message:send', { room, content: 'after SIGTERM', clientMsgId: 'after-sigterm' });
-      expect(late).toMatchObject({ ok: false, error: { code: 'unavailable' } });
-      await operator.call('CLIENT', 'UNPAUSE');
-      var exit = { code: await exited, afterMs: Date.now() - signalledAt, at: signalledAt };
-    } finally {
-      operator.disconnect();
-    }
+    // Redis holds every write until the drain has begun and a send made after it was refused
+    await operator.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+    const exit = await (async () => {
+      try {
+        // every sender's every lane now waits on Redis: nothing is on its way to the node
+        await untilEventsInFlight(node.url, SENDERS * SENDS_IN_FLIGHT);
+        const signalledAt = Date.now();
+        const exited = node.stop('SIGTERM');
+        await node.untilLogged(/SIGTERM: draining/);
+        const late = await request(latecomer, 'message:send', { room, content: 'after SIGTERM', clientMsgId: 'after-sigterm' });
+        expect(late).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+        await operator.call('CLIENT', 'UNPAUSE');
+        return { code: await exited, afterMs: Date.now() - signalledAt, at: signalledAt };
+      } finally {
+        operator.disconnect();
+      }
+    })();
     expect(exit.code).toBe(0);
     expect(exit.afterMs).toBeLessThan(10_000);
     expect(await Promise.all(notices)).toEqual(notices.map(() => ({ reason: 'shutdown' })));
