@@ -110,7 +110,7 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const logDir = mkdtempSync(join(tmpdir(), 'chat-soak-'));
   const stopHogs = startHogs(options.busyCores);
-  console.log(`soak: ${options.runs} runs of jest --selectProjects ${options.project} ${options.jestArgs.join(' ')} beside ${options.busyCores} busy cores; logs in ${logDir}`);
+  console.log(`soak: ${options.runs} runs of jest ${[...options.jestArgs, '--selectProjects', options.project].join(' ')} beside ${options.busyCores} busy cores; logs in ${logDir}`);
 
   const byTest = new Map();
   const runs = [];
