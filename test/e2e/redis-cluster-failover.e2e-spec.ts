@@ -8,11 +8,14 @@ const RETRY_EVERY_MS = 100;
 /** The sharded Socket.IO adapter's channel for a room (createShardedAdapter, channelPrefix `chat-io`). */
 const roomChannel = (room: string) => `chat-io#/chat#${room}#`;
 
-async function sendUntilStored(socket: Socket, room: string, content: string, giveUpAt: number): Promise<{ at: number; refusals: string[]; message: any }> {
+async function sendUntilStored(socket: Socket, room: string, content: string, giveUpAt: number): Promise<{ at: number; refusals: string[]; slowestAnswerMs: number; message: any }> {
   const refusals: string[] = [];
+  let slowestAnswerMs = 0;
   for (;;) {
+    const sentAt = Date.now();
     const ack = await request(socket, 'message:send', { room, content, clientMsgId: content }).catch((error: Error) => ({ ok: false as const, error: { code: error.message, message: '' } }));
-    if (ack.ok) return { at: Date.now(), refusals, message: ack.data };
+    slowestAnswerMs = Math.max(slowestAnswerMs, Date.now() - sentAt);
+    if (ack.ok) return { at: Date.now(), refusals, slowestAnswerMs, message: ack.data };
     refusals.push(ack.error.code);
     if (ack.error.code === 'not_joined') await request(socket, 'room:join', { room }).catch(() => undefined);
     if (Date.now() > giveUpAt) throw new Error(`no send stored before the deadline; refusals: ${[...new Set(refusals)].join(', ')}`);
@@ -61,7 +64,7 @@ describe('Redis Cluster master failover (3 masters + 3 replicas)', () => {
     const promoted = await redis.masterOf(slot);
     console.log(
       `cluster failover: first stored send ${viaFirst.at - killedAt} ms after SIGKILL of the shard's master via node 1, ` +
-        `${viaSecond.at - killedAt} ms via node 2; refusals meanwhile: ${JSON.stringify(count(viaFirst.refusals))}`,
+        `${viaSecond.at - killedAt} ms via node 2; refusals meanwhile: ${JSON.stringify(count(viaFirst.refusals))}, slowest answer ${viaFirst.slowestAnswerMs} ms`,
     );
     expect(promoted).not.toBe(master);
 

@@ -11,11 +11,14 @@ const RETRY_EVERY_MS = 100;
  * Sends until one is acknowledged ok; returns when, and the refusals seen meanwhile. A socket that Socket.IO
  * reconnected (the node closes transports after a subscriber outage) joins the room again first.
  */
-async function sendUntilStored(socket: Socket, content: string, giveUpAt: number): Promise<{ at: number; refusals: string[]; message: any }> {
+async function sendUntilStored(socket: Socket, content: string, giveUpAt: number): Promise<{ at: number; refusals: string[]; slowestAnswerMs: number; message: any }> {
   const refusals: string[] = [];
+  let slowestAnswerMs = 0;
   for (;;) {
+    const sentAt = Date.now();
     const ack = await request(socket, 'message:send', { room: ROOM, content, clientMsgId: content }).catch((error: Error) => ({ ok: false as const, error: { code: error.message, message: '' } }));
-    if (ack.ok) return { at: Date.now(), refusals, message: ack.data };
+    slowestAnswerMs = Math.max(slowestAnswerMs, Date.now() - sentAt);
+    if (ack.ok) return { at: Date.now(), refusals, slowestAnswerMs, message: ack.data };
     refusals.push(ack.error.code);
     if (ack.error.code === 'not_joined') await request(socket, 'room:join', { room: ROOM }).catch(() => undefined);
     if (Date.now() > giveUpAt) throw new Error(`no send stored before the deadline; refusals: ${[...new Set(refusals)].join(', ')}`);
@@ -52,7 +55,7 @@ describe('Redis Sentinel failover (master killed, replica promoted)', () => {
     const viaSecond = await sendUntilStored(bob, 'after the failover via node 2', giveUpAt);
     console.log(
       `sentinel failover: first stored send ${viaFirst.at - killedAt} ms after SIGKILL of the master via node 1, ` +
-        `${viaSecond.at - killedAt} ms via node 2; refusals meanwhile: ${JSON.stringify(count(viaFirst.refusals))}`,
+        `${viaSecond.at - killedAt} ms via node 2; refusals meanwhile: ${JSON.stringify(count(viaFirst.refusals))}, slowest answer ${viaFirst.slowestAnswerMs} ms`,
     );
     expect(await group.masterPort()).toBe(group.replica.port);
     expect(viaFirst.refusals.every((code) => ['unavailable', 'not_joined', 'operation has timed out'].includes(code))).toBe(true);
