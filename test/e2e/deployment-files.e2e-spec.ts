@@ -30,7 +30,7 @@ const PLANNED_METRICS = ['chat_messages_stored_total', 'chat_messages_delivered_
 
 const documentedVariables = new Set([...read('.env.example').matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
 
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [field: string]: any };
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [field: string]: any };
 
 describe('deployment files', () => {
   let redis: TestRedis;
@@ -181,7 +181,7 @@ describe('deployment files', () => {
       const backend = ingress.spec.rules[0].http.paths[0].backend.service;
       expect(backend.name).toBe(service.metadata.name);
       expect(service.spec.ports.map((port: any) => port.name)).toContain(backend.port.name);
-      expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
+      expect(ingress.metadata.annotations!['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
     });
 
     it('scales on a connections metric the node exports, served to the HPA by the prometheus-adapter rule', () => {

@@ -59,7 +59,7 @@ describe('behind nginx (docker/nginx.conf) with three nodes', () => {
       // the WebSocket transport takes localAddress; long-polling requests go through the agent
       localAddress: address,
       agent: new Agent({ keepAlive: true, localAddress: address }),
-    } as Parameters<typeof io>[1]);
+    } as unknown as Parameters<typeof io>[1]); // the client's types declare `agent` as a string, Node takes an Agent
     sockets.push(socket);
     return new Promise((resolve, reject) => {
       socket.once('connect', () => resolve(socket));

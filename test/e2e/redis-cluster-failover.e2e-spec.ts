@@ -1,27 +1,10 @@
-import { Socket } from 'socket.io-client';
-import { connect, nextEvent, request, requestOk } from '../support/clients';
+import { connect, nextEvent, requestOk } from '../support/clients';
 import { startCluster, stopAll, TestNode } from '../support/nodes';
-import { redisCli, ReplicatedRedisCluster, startReplicatedRedisCluster, until } from '../support/redis-failover';
+import { countCodes, redisCli, ReplicatedRedisCluster, sendUntilStored, startReplicatedRedisCluster, until } from '../support/redis-failover';
 import { makeToken } from '../support/tokens';
 
-const RETRY_EVERY_MS = 100;
 /** The sharded Socket.IO adapter's channel for a room (createShardedAdapter, channelPrefix `chat-io`). */
 const roomChannel = (room: string) => `chat-io#/chat#${room}#`;
-
-async function sendUntilStored(socket: Socket, room: string, content: string, giveUpAt: number): Promise<{ at: number; refusals: string[]; slowestAnswerMs: number; message: any }> {
-  const refusals: string[] = [];
-  let slowestAnswerMs = 0;
-  for (;;) {
-    const sentAt = Date.now();
-    const ack = await request(socket, 'message:send', { room, content, clientMsgId: content }).catch((error: Error) => ({ ok: false as const, error: { code: error.message, message: '' } }));
-    slowestAnswerMs = Math.max(slowestAnswerMs, Date.now() - sentAt);
-    if (ack.ok) return { at: Date.now(), refusals, slowestAnswerMs, message: ack.data };
-    refusals.push(ack.error.code);
-    if (ack.error.code === 'not_joined') await request(socket, 'room:join', { room }).catch(() => undefined);
-    if (Date.now() > giveUpAt) throw new Error(`no send stored before the deadline; refusals: ${[...new Set(refusals)].join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, RETRY_EVERY_MS));
-  }
-}
 
 describe('Redis Cluster master failover (3 masters + 3 replicas)', () => {
   let redis: ReplicatedRedisCluster;
@@ -64,7 +47,7 @@ describe('Redis Cluster master failover (3 masters + 3 replicas)', () => {
     const promoted = await redis.masterOf(slot);
     console.log(
       `cluster failover: first stored send ${viaFirst.at - killedAt} ms after SIGKILL of the shard's master via node 1, ` +
-        `${viaSecond.at - killedAt} ms via node 2; refusals meanwhile: ${JSON.stringify(count(viaFirst.refusals))}, slowest answer ${viaFirst.slowestAnswerMs} ms`,
+        `${viaSecond.at - killedAt} ms via node 2; refusals meanwhile: ${JSON.stringify(countCodes(viaFirst.refusals))}, slowest answer ${viaFirst.slowestAnswerMs} ms`,
     );
     expect(promoted).not.toBe(master);
 
@@ -84,7 +67,3 @@ describe('Redis Cluster master failover (3 masters + 3 replicas)', () => {
     expect(history).toEqual(expect.arrayContaining([before.id, viaFirst.message.id, viaSecond.message.id, live.id, back.id]));
   });
 });
-
-function count(codes: string[]): Record<string, number> {
-  return codes.reduce<Record<string, number>>((counts, code) => ({ ...counts, [code]: (counts[code] ?? 0) + 1 }), {});
-}

@@ -1,30 +1,9 @@
-import { Socket } from 'socket.io-client';
-import { connect, nextEvent, request, requestOk } from '../support/clients';
+import { connect, nextEvent, requestOk } from '../support/clients';
 import { startCluster, stopAll, TestNode } from '../support/nodes';
-import { redisCli, SentinelGroup, startSentinelGroup } from '../support/redis-failover';
+import { countCodes, redisCli, SentinelGroup, sendUntilStored, startSentinelGroup } from '../support/redis-failover';
 import { makeToken } from '../support/tokens';
 
 const ROOM = 'sentinel-failover';
-const RETRY_EVERY_MS = 100;
-
-/**
- * Sends until one is acknowledged ok; returns when, and the refusals seen meanwhile. A socket that Socket.IO
- * reconnected (the node closes transports after a subscriber outage) joins the room again first.
- */
-async function sendUntilStored(socket: Socket, content: string, giveUpAt: number): Promise<{ at: number; refusals: string[]; slowestAnswerMs: number; message: any }> {
-  const refusals: string[] = [];
-  let slowestAnswerMs = 0;
-  for (;;) {
-    const sentAt = Date.now();
-    const ack = await request(socket, 'message:send', { room: ROOM, content, clientMsgId: content }).catch((error: Error) => ({ ok: false as const, error: { code: error.message, message: '' } }));
-    slowestAnswerMs = Math.max(slowestAnswerMs, Date.now() - sentAt);
-    if (ack.ok) return { at: Date.now(), refusals, slowestAnswerMs, message: ack.data };
-    refusals.push(ack.error.code);
-    if (ack.error.code === 'not_joined') await request(socket, 'room:join', { room: ROOM }).catch(() => undefined);
-    if (Date.now() > giveUpAt) throw new Error(`no send stored before the deadline; refusals: ${[...new Set(refusals)].join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, RETRY_EVERY_MS));
-  }
-}
 
 describe('Redis Sentinel failover (master killed, replica promoted)', () => {
   let group: SentinelGroup;
@@ -51,11 +30,11 @@ describe('Redis Sentinel failover (master killed, replica promoted)', () => {
     const killedAt = Date.now();
     await group.master.kill();
     const giveUpAt = killedAt + 25_000;
-    const viaFirst = await sendUntilStored(alice, 'after the failover via node 1', giveUpAt);
-    const viaSecond = await sendUntilStored(bob, 'after the failover via node 2', giveUpAt);
+    const viaFirst = await sendUntilStored(alice, ROOM, 'after the failover via node 1', giveUpAt);
+    const viaSecond = await sendUntilStored(bob, ROOM, 'after the failover via node 2', giveUpAt);
     console.log(
       `sentinel failover: first stored send ${viaFirst.at - killedAt} ms after SIGKILL of the master via node 1, ` +
-        `${viaSecond.at - killedAt} ms via node 2; refusals meanwhile: ${JSON.stringify(count(viaFirst.refusals))}, slowest answer ${viaFirst.slowestAnswerMs} ms`,
+        `${viaSecond.at - killedAt} ms via node 2; refusals meanwhile: ${JSON.stringify(countCodes(viaFirst.refusals))}, slowest answer ${viaFirst.slowestAnswerMs} ms`,
     );
     expect(await group.masterPort()).toBe(group.replica.port);
     expect(viaFirst.refusals.every((code) => ['unavailable', 'not_joined', 'operation has timed out'].includes(code))).toBe(true);
@@ -73,7 +52,3 @@ describe('Redis Sentinel failover (master killed, replica promoted)', () => {
     expect(history).toEqual([before.id, viaFirst.message.id, viaSecond.message.id, live.id, back.id]);
   });
 });
-
-function count(codes: string[]): Record<string, number> {
-  return codes.reduce<Record<string, number>>((counts, code) => ({ ...counts, [code]: (counts[code] ?? 0) + 1 }), {});
-}

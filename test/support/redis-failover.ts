@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Socket } from 'socket.io-client';
+import { request } from './clients';
 import { freePort } from './ports';
 import { startRedis, TestRedis } from './redis-server';
 import { startSentinel, TestSentinel } from './redis-sentinel';
@@ -156,4 +158,38 @@ function kill(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });
+}
+
+export interface RecoveredSend {
+  /** When the first send was acknowledged ok. */
+  at: number;
+  /** Error codes answered before it (or the client-side timeout message). */
+  refusals: string[];
+  slowestAnswerMs: number;
+  message: any;
+}
+
+const RETRY_EVERY_MS = 100;
+
+/**
+ * Sends to `room` until one is acknowledged ok, as a client retrying with one clientMsgId would. A socket that
+ * Socket.IO reconnected (a node closes transports after a subscriber outage) joins the room again first.
+ */
+export async function sendUntilStored(socket: Socket, room: string, content: string, giveUpAt: number): Promise<RecoveredSend> {
+  const refusals: string[] = [];
+  let slowestAnswerMs = 0;
+  for (;;) {
+    const sentAt = Date.now();
+    const ack = await request(socket, 'message:send', { room, content, clientMsgId: content }).catch((error: Error) => ({ ok: false as const, error: { code: error.message, message: '' } }));
+    slowestAnswerMs = Math.max(slowestAnswerMs, Date.now() - sentAt);
+    if (ack.ok) return { at: Date.now(), refusals, slowestAnswerMs, message: ack.data };
+    refusals.push(ack.error.code);
+    if (ack.error.code === 'not_joined') await request(socket, 'room:join', { room }).catch(() => undefined);
+    if (Date.now() > giveUpAt) throw new Error(`no send stored before the deadline; refusals: ${[...new Set(refusals)].join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, RETRY_EVERY_MS));
+  }
+}
+
+export function countCodes(codes: string[]): Record<string, number> {
+  return codes.reduce<Record<string, number>>((counts, code) => ({ ...counts, [code]: (counts[code] ?? 0) + 1 }), {});
 }
