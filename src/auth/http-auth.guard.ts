@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuthUser } from './auth-user';
+import { AuthUser } from '../common/auth-user';
 import { AuthenticationError } from './handshake-error';
 import { bearerToken } from './socket-authenticator';
 import { TokenVerifier } from './token-verifier.service';

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import { ContractError } from '../common/contract-error';
 import { ROOM_NAME_PATTERN } from '../common/contract';
-import { tokenChannel } from '../common/socket-channels';
+import { tokenChannel } from '../realtime/socket-channels';
 import { mayJoin } from '../chat/room-access';
-import { AuthUser } from './auth-user';
+import { AuthUser } from '../common/auth-user';
 import { AuthenticationError } from './handshake-error';
 import { SessionService } from './session.service';
 import { TokenVerifier } from './token-verifier.service';

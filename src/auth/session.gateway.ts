@@ -1,11 +1,11 @@
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import { ClientEvent } from '../common/contract';
 import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
 import { MetricsService } from '../metrics/metrics.service';
 import { ChatNamespace } from '../realtime/chat-namespace';
-import { tokenChannel, userChannel } from '../common/socket-channels';
+import { tokenChannel, userChannel } from '../realtime/socket-channels';
 import { OutsideSocketBudget } from '../throttling/ws-throttler.guard';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { SessionService } from './session.service';

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ServerEvent, SessionEndReason } from '../common/contract';
 import { ContractError } from '../common/contract-error';
 import { ChatNamespace } from '../realtime/chat-namespace';
-import { tokenChannel, userChannel } from '../common/socket-channels';
-import type { ChatSocket } from '../common/chat-socket';
+import { tokenChannel, userChannel } from '../realtime/socket-channels';
+import type { ChatSocket } from '../realtime/chat-socket';
 
 /** Cross-node message: every node ends the sessions it holds in a channel, then acknowledges. */
 const END_SESSIONS = 'session:end';

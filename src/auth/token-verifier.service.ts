@@ -4,7 +4,7 @@ import { JwtService, JwtVerifyOptions } from '@nestjs/jwt';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AccessRepository } from './access.repository';
-import { AuthUser } from './auth-user';
+import { AuthUser } from '../common/auth-user';
 import { AuthenticationError } from './handshake-error';
 
 /** What a `sub` may be: it names Socket.IO channels and Redis keys, so no spaces, braces or control characters. */

@@ -1,5 +1,5 @@
 import type { AppConfig } from '../config/app-config';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import { ContractError } from '../common/contract-error';
 import type { PresenceService } from '../presence/presence.service';
 import type { ChatNamespace } from '../realtime/chat-namespace';

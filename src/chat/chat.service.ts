@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuthUser, isAdmin } from '../auth/auth-user';
+import { AuthUser, isAdmin } from '../common/auth-user';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import { Message, ROOM_NAME_PATTERN, ServerEvent } from '../common/contract';
 import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
-import { userChannel } from '../common/socket-channels';
+import { userChannel } from '../realtime/socket-channels';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
 import { ChatNamespace } from '../realtime/chat-namespace';

@@ -1,4 +1,4 @@
-import { AuthUser } from '../auth/auth-user';
+import { AuthUser } from '../common/auth-user';
 import { dmMembersOf, dmRoomOf, mayJoin } from './room-access';
 
 const user = (id: string, extra: Partial<AuthUser> = {}): AuthUser => ({ id, roles: [], tokenId: 't', expiresAtSec: 0, ...extra });

@@ -1,4 +1,4 @@
-import { AuthUser, isAdmin } from '../auth/auth-user';
+import { AuthUser, isAdmin } from '../common/auth-user';
 import { DM_ROOM_PREFIX } from '../common/contract';
 import { forbidden } from '../common/contract-error';
 

@@ -8,7 +8,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AuditInterceptor } from '../audit/audit.interceptor';
-import { AuthUser } from '../auth/auth-user';
+import { AuthUser } from './auth-user';
 import { HttpAuthGuard, Roles } from '../auth/http-auth.guard';
 import type { AuthenticatedRequest } from '../auth/http-auth.guard';
 import { HttpErrorDto } from './http-error.dto';

@@ -1,12 +1,12 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AccessRepository } from '../auth/access.repository';
-import { AuthUser } from '../auth/auth-user';
+import { AuthUser } from '../common/auth-user';
 import { SessionService } from '../auth/session.service';
 import { SocketAuthenticator } from '../auth/socket-authenticator';
 import { ChatService } from '../chat/chat.service';
 import { Message, ModerationNotice, ServerEvent } from '../common/contract';
 import { ContractError, notFound } from '../common/contract-error';
-import { userChannel } from '../common/socket-channels';
+import { userChannel } from '../realtime/socket-channels';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
 import { ChatNamespace } from '../realtime/chat-namespace';

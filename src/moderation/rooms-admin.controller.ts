@@ -2,7 +2,7 @@ import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common'
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
-import type { AuthUser } from '../auth/auth-user';
+import type { AuthUser } from '../common/auth-user';
 import { AdminController, CurrentAdmin } from '../common/admin-controller.decorator';
 import { HttpErrorDto } from '../common/http-error.dto';
 import { MessagesQueryDto } from './dto/messages-query.dto';

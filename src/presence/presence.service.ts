@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Namespace } from 'socket.io';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import { ROOM_NAME_PATTERN, ServerEvent } from '../common/contract';
-import { userChannel } from '../common/socket-channels';
+import { userChannel } from '../realtime/socket-channels';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ChatNamespace } from '../realtime/chat-namespace';

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ChatService } from '../chat/chat.service';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import { ServerEvent } from '../common/contract';
 import { ContractError, notFound, notJoined } from '../common/contract-error';
 import { ReactionDto } from './dto/reaction.dto';

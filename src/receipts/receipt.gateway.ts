@@ -1,5 +1,5 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import { ClientEvent } from '../common/contract';
 import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
 import { MessageRefDto } from '../chat/dto/message-ref.dto';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import { ServerEvent } from '../common/contract';
 import { notFound, notJoined } from '../common/contract-error';
-import { userChannel } from '../common/socket-channels';
+import { userChannel } from '../realtime/socket-channels';
 import { ReadState, ReceiptRepository } from './receipt.repository';
 
 /** Unread counts stop here (clients show "999+"): counting walks the messages, and a join must stay cheap. */

@@ -4,7 +4,7 @@ import type { Socket } from 'socket.io';
 import { HandshakeRefusal } from '../auth/handshake-error';
 import { SocketAuthenticator } from '../auth/socket-authenticator';
 import { clientAddress, compileTrust, TrustFunction } from '../common/client-address';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ChatNamespace } from '../realtime/chat-namespace';

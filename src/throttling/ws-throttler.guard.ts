@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import { ContractError } from '../common/contract-error';
 import { RateLimitReporter } from './rate-limit.reporter';
 import { BudgetDecision, SocketEventBudget } from './socket-event-budget';

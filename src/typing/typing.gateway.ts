@@ -1,6 +1,6 @@
 import { ConnectedSocket, MessageBody, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import { ClientEvent } from '../common/contract';
 import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
 import { TypingDto } from './dto/typing.dto';

@@ -1,4 +1,4 @@
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import type { AppConfig } from '../config/app-config';
 import type { ChatNamespace } from '../realtime/chat-namespace';
 import { TypingService } from './typing.service';

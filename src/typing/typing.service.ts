@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
-import type { ChatSocket } from '../common/chat-socket';
+import type { ChatSocket } from '../realtime/chat-socket';
 import { ServerEvent } from '../common/contract';
 import { notJoined } from '../common/contract-error';
-import { userChannel } from '../common/socket-channels';
+import { userChannel } from '../realtime/socket-channels';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ChatNamespace } from '../realtime/chat-namespace';

@@ -7,8 +7,8 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EventResponder } from '../metrics/event-responder';
 import { MetricsService } from '../metrics/metrics.service';
-import { RedisConnectionClient } from './redis-connections';
-import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from './redis.tokens';
+import { RedisConnectionClient } from '../redis/redis-connections';
+import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
 
 /** Bounded wait for the other nodes' answers to fetchSockets / serverSideEmitWithAck. */
 const CROSS_NODE_REQUEST_TIMEOUT_MS = 3000;

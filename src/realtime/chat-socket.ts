@@ -1,5 +1,5 @@
 import type { DefaultEventsMap, Socket } from 'socket.io';
-import type { AuthUser } from '../auth/auth-user';
+import type { AuthUser } from '../common/auth-user';
 
 /** Serializable only: other nodes receive it through the adapter's `fetchSockets`. */
 export interface ChatSocketData {
