@@ -7,13 +7,12 @@ import { HttpAuthGuard } from './http-auth.guard';
 import { SessionGateway } from './session.gateway';
 import { SessionLifetime } from './session-lifetime.service';
 import { SessionService } from './session.service';
-import { SocketAuthenticator } from './socket-authenticator';
 import { TokenVerifier } from './token-verifier.service';
 
 @Module({
   imports: [JwtModule.register({})],
   controllers: [AuthController],
-  providers: [AccessRepository, TokenVerifier, SocketAuthenticator, SessionService, SessionLifetime, SessionGateway, AuthService, HttpAuthGuard],
-  exports: [AccessRepository, TokenVerifier, SocketAuthenticator, SessionService, HttpAuthGuard],
+  providers: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, SessionGateway, AuthService, HttpAuthGuard],
+  exports: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, HttpAuthGuard],
 })
 export class AuthModule {}

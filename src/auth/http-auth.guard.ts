@@ -2,8 +2,8 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable, SetMetad
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AuthUser } from '../common/auth-user';
-import { AuthenticationError } from './handshake-error';
-import { bearerToken } from './socket-authenticator';
+import { AuthenticationError } from '../common/handshake-error';
+import { bearerToken } from '../common/bearer-token';
 import { TokenVerifier } from './token-verifier.service';
 
 export type AuthenticatedRequest = Request & { user: AuthUser; token: string };

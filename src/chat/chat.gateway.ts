@@ -1,7 +1,8 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
-import type { ChatSocket } from '../realtime/chat-socket';
+import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import type { Connection } from '../common/connection';
+import { ClientConnection } from '../realtime/client-connection.decorator';
 import { ClientEvent } from '../common/contract';
-import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
+import { ChatNamespaceHandlers } from '../realtime/chat-namespace-handlers.decorator';
 import { ChatService } from './chat.service';
 import { DirectMessageDto } from './dto/direct-message.dto';
 import { HistoryQueryDto } from './dto/history.dto';
@@ -10,42 +11,42 @@ import { EditMessageDto, MessageRefDto } from './dto/message-ref.dto';
 import { RoomDto } from './dto/room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 
-@ChatNamespaceGateway()
+@ChatNamespaceHandlers()
 export class ChatGateway {
   constructor(private readonly chat: ChatService) {}
 
   @SubscribeMessage(ClientEvent.RoomJoin)
-  join(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: JoinRoomDto) {
-    return this.chat.join(socket, body);
+  join(@ClientConnection() connection: Connection, @MessageBody() body: JoinRoomDto) {
+    return this.chat.join(connection, body);
   }
 
   @SubscribeMessage(ClientEvent.RoomLeave)
-  leave(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: RoomDto) {
-    return this.chat.leave(socket, body.room);
+  leave(@ClientConnection() connection: Connection, @MessageBody() body: RoomDto) {
+    return this.chat.leave(connection, body.room);
   }
 
   @SubscribeMessage(ClientEvent.MessageSend)
-  send(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: SendMessageDto) {
-    return this.chat.send(socket, body);
+  send(@ClientConnection() connection: Connection, @MessageBody() body: SendMessageDto) {
+    return this.chat.send(connection, body);
   }
 
   @SubscribeMessage(ClientEvent.DmSend)
-  sendDirect(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: DirectMessageDto) {
-    return this.chat.sendDirect(socket, body);
+  sendDirect(@ClientConnection() connection: Connection, @MessageBody() body: DirectMessageDto) {
+    return this.chat.sendDirect(connection, body);
   }
 
   @SubscribeMessage(ClientEvent.MessageEdit)
-  edit(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: EditMessageDto) {
-    return this.chat.edit(socket, body);
+  edit(@ClientConnection() connection: Connection, @MessageBody() body: EditMessageDto) {
+    return this.chat.edit(connection, body);
   }
 
   @SubscribeMessage(ClientEvent.MessageDelete)
-  delete(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: MessageRefDto) {
-    return this.chat.deleteFromSocket(socket, body);
+  delete(@ClientConnection() connection: Connection, @MessageBody() body: MessageRefDto) {
+    return this.chat.deleteFromConnection(connection, body);
   }
 
   @SubscribeMessage(ClientEvent.MessageHistory)
-  history(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: HistoryQueryDto) {
-    return this.chat.history(socket, body);
+  history(@ClientConnection() connection: Connection, @MessageBody() body: HistoryQueryDto) {
+    return this.chat.history(connection, body);
   }
 }

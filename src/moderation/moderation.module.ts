@@ -12,5 +12,6 @@ import { UsersAdminController } from './users-admin.controller';
   imports: [AuthModule, ChatModule, PresenceModule],
   controllers: [RoomsAdminController, UsersAdminController],
   providers: [ModerationService, ModerationRepository],
+  exports: [ModerationRepository],
 })
 export class ModerationModule {}

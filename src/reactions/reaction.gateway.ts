@@ -1,21 +1,22 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
-import type { ChatSocket } from '../realtime/chat-socket';
+import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import type { Connection } from '../common/connection';
+import { ClientConnection } from '../realtime/client-connection.decorator';
 import { ClientEvent } from '../common/contract';
-import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
+import { ChatNamespaceHandlers } from '../realtime/chat-namespace-handlers.decorator';
 import { ReactionDto } from './dto/reaction.dto';
 import { ReactionService } from './reaction.service';
 
-@ChatNamespaceGateway()
+@ChatNamespaceHandlers()
 export class ReactionGateway {
   constructor(private readonly reactions: ReactionService) {}
 
   @SubscribeMessage(ClientEvent.ReactionAdd)
-  add(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: ReactionDto) {
-    return this.reactions.react(socket, body, 'add');
+  add(@ClientConnection() connection: Connection, @MessageBody() body: ReactionDto) {
+    return this.reactions.react(connection, body, 'add');
   }
 
   @SubscribeMessage(ClientEvent.ReactionRemove)
-  remove(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: ReactionDto) {
-    return this.reactions.react(socket, body, 'remove');
+  remove(@ClientConnection() connection: Connection, @MessageBody() body: ReactionDto) {
+    return this.reactions.react(connection, body, 'remove');
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ChatService } from '../chat/chat.service';
-import type { ChatSocket } from '../realtime/chat-socket';
+import type { Connection } from '../common/connection';
+import { Broadcaster } from '../realtime/broadcaster';
 import { ServerEvent } from '../common/contract';
 import { ContractError, notFound, notJoined } from '../common/contract-error';
 import { ReactionDto } from './dto/reaction.dto';
@@ -14,6 +15,7 @@ export class ReactionService implements OnModuleInit {
   constructor(
     private readonly reactions: ReactionRepository,
     private readonly chat: ChatService,
+    private readonly broadcaster: Broadcaster,
   ) {}
 
   onModuleInit(): void {
@@ -22,11 +24,11 @@ export class ReactionService implements OnModuleInit {
 
   /**
    * One reaction per user per emoji per message. The room hears `reaction` when something changed (the
-   * reacting socket excepted, like `message`); a repeated add or a remove of nothing only answers the counts.
+   * reacting connection excepted, like `message`); a repeated add or a remove of nothing only answers the counts.
    */
-  async react(socket: ChatSocket, { room, messageId, emoji }: ReactionDto, action: ReactionAction): Promise<{ messageId: string; reactions: ReactionCounts }> {
-    if (!socket.rooms.has(room)) throw notJoined(room);
-    const userId = socket.data.user.id;
+  async react(connection: Connection, { room, messageId, emoji }: ReactionDto, action: ReactionAction): Promise<{ messageId: string; reactions: ReactionCounts }> {
+    if (!connection.rooms.has(room)) throw notJoined(room);
+    const userId = connection.user.id;
     const result = await this.reactions.react(room, messageId, action, emoji, userId, MAX_DISTINCT_EMOJI_PER_MESSAGE);
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'too_many_emoji') {
@@ -36,7 +38,7 @@ export class ReactionService implements OnModuleInit {
       });
     }
     if (result.status === 'changed') {
-      socket.to(room).emit(ServerEvent.Reaction, { room, messageId, emoji, userId, action, reactions: result.reactions });
+      this.broadcaster.toRooms(room, ServerEvent.Reaction, { room, messageId, emoji, userId, action, reactions: result.reactions }, { exceptConnection: connection.id });
     }
     return { messageId, reactions: result.reactions };
   }

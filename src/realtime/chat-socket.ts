@@ -1,5 +1,6 @@
-import type { DefaultEventsMap, Socket } from 'socket.io';
+import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
 import type { AuthUser } from '../common/auth-user';
+import type { ClientToServerEvents, ServerToClientEvents } from '../common/contract';
 
 /** Serializable only: other nodes receive it through the adapter's `fetchSockets`. */
 export interface ChatSocketData {
@@ -7,4 +8,5 @@ export interface ChatSocketData {
 }
 
 /** A socket that passed the handshake: `data.user` is always set. */
-export type ChatSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, ChatSocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, DefaultEventsMap, ChatSocketData>;
+export type ChatServer = Namespace<ClientToServerEvents, ServerToClientEvents, DefaultEventsMap, ChatSocketData>;

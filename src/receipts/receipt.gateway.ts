@@ -1,16 +1,17 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
-import type { ChatSocket } from '../realtime/chat-socket';
+import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import type { Connection } from '../common/connection';
+import { ClientConnection } from '../realtime/client-connection.decorator';
 import { ClientEvent } from '../common/contract';
-import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
+import { ChatNamespaceHandlers } from '../realtime/chat-namespace-handlers.decorator';
 import { MessageRefDto } from '../chat/dto/message-ref.dto';
 import { ReceiptService } from './receipt.service';
 
-@ChatNamespaceGateway()
+@ChatNamespaceHandlers()
 export class ReceiptGateway {
   constructor(private readonly receipts: ReceiptService) {}
 
   @SubscribeMessage(ClientEvent.ReceiptRead)
-  read(@ConnectedSocket() socket: ChatSocket, @MessageBody() { room, messageId }: MessageRefDto) {
-    return this.receipts.markRead(socket, room, messageId);
+  read(@ClientConnection() connection: Connection, @MessageBody() { room, messageId }: MessageRefDto) {
+    return this.receipts.markRead(connection, room, messageId);
   }
 }

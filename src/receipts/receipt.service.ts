@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatSocket } from '../realtime/chat-socket';
+import type { Connection } from '../common/connection';
 import { ServerEvent } from '../common/contract';
 import { notFound, notJoined } from '../common/contract-error';
-import { userChannel } from '../realtime/socket-channels';
+import { Broadcaster } from '../realtime/broadcaster';
 import { ReadState, ReceiptRepository } from './receipt.repository';
 
 /** Unread counts stop here (clients show "999+"): counting walks the messages, and a join must stay cheap. */
@@ -10,18 +10,23 @@ export const UNREAD_COUNT_CAP = 1000;
 
 @Injectable()
 export class ReceiptService {
-  constructor(private readonly receipts: ReceiptRepository) {}
+  constructor(
+    private readonly receipts: ReceiptRepository,
+    private readonly broadcaster: Broadcaster,
+  ) {}
 
   /**
    * Moves the user's read marker forward. The room hears `receipt`, and so do the user's other connections
    * (joined or not) so that their unread badges follow; a marker that does not move is not announced.
    */
-  async markRead(socket: ChatSocket, room: string, messageId: string): Promise<Record<string, never>> {
-    if (!socket.rooms.has(room)) throw notJoined(room);
-    const userId = socket.data.user.id;
+  async markRead(connection: Connection, room: string, messageId: string): Promise<Record<string, never>> {
+    if (!connection.rooms.has(room)) throw notJoined(room);
+    const userId = connection.user.id;
     const result = await this.receipts.markRead(room, userId, messageId);
     if (result === 'not_found') throw notFound(`message ${messageId}`);
-    if (result === 'moved') socket.to([room, userChannel(userId)]).emit(ServerEvent.Receipt, { room, userId, messageId });
+    if (result === 'moved') {
+      this.broadcaster.toRooms([room, this.broadcaster.userAddress(userId)], ServerEvent.Receipt, { room, userId, messageId }, { exceptConnection: connection.id });
+    }
     return {};
   }
 

@@ -10,12 +10,12 @@ import { HttpThrottlerGuard } from './http-throttler.guard';
 import { RateLimitReporter } from './rate-limit.reporter';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { SocketEventBudget } from './socket-event-budget';
-import { WsThrottlerGuard } from './ws-throttler.guard';
+import { EVENT_BUDGET } from '../realtime/event-budget';
 
 /**
  * Every limit of the service, shared by all nodes through Redis: REST requests (global guard), socket events
- * (`WsThrottlerGuard`, applied to every gateway by `@ChatNamespaceGateway()`), handshakes per address and
- * connections per user. Global, so that every gateway's module can build the socket guard.
+ * (`SocketEventBudget`, provided as realtime/'s `EVENT_BUDGET`), handshakes per address and connections per
+ * user. Global, so that realtime/'s budget guard finds the budget in every handler's module.
  */
 @Global()
 @Module({
@@ -33,11 +33,11 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
     RedisThrottlerStorage,
     RateLimitReporter,
     SocketEventBudget,
-    WsThrottlerGuard,
+    { provide: EVENT_BUDGET, useExisting: SocketEventBudget },
     ConnectionRegistry,
     HandshakeLimits,
     { provide: APP_GUARD, useClass: HttpThrottlerGuard },
   ],
-  exports: [RedisThrottlerStorage, RateLimitReporter, SocketEventBudget, WsThrottlerGuard],
+  exports: [RedisThrottlerStorage, RateLimitReporter, EVENT_BUDGET, HandshakeLimits],
 })
 export class ThrottlingModule {}

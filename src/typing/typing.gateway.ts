@@ -1,21 +1,17 @@
-import { ConnectedSocket, MessageBody, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
-import type { Namespace } from 'socket.io';
-import type { ChatSocket } from '../realtime/chat-socket';
+import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import type { Connection } from '../common/connection';
+import { ClientConnection } from '../realtime/client-connection.decorator';
 import { ClientEvent } from '../common/contract';
-import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
+import { ChatNamespaceHandlers } from '../realtime/chat-namespace-handlers.decorator';
 import { TypingDto } from './dto/typing.dto';
 import { TypingService } from './typing.service';
 
-@ChatNamespaceGateway()
-export class TypingGateway implements OnGatewayInit {
+@ChatNamespaceHandlers()
+export class TypingGateway {
   constructor(private readonly typing: TypingService) {}
 
-  afterInit(namespace: Namespace): void {
-    this.typing.watch(namespace);
-  }
-
   @SubscribeMessage(ClientEvent.Typing)
-  update(@ConnectedSocket() socket: ChatSocket, @MessageBody() { room, isTyping }: TypingDto) {
-    return this.typing.update(socket, room, isTyping);
+  update(@ClientConnection() connection: Connection, @MessageBody() { room, isTyping }: TypingDto) {
+    return this.typing.update(connection, room, isTyping);
   }
 }

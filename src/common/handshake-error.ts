@@ -1,4 +1,4 @@
-import { HandshakeErrorCode } from '../common/contract';
+import { HandshakeErrorCode } from './contract';
 
 /**
  * Refuses a connection (or an HTTP request) for an identity reason; `code` is the contract's connect_error code.
