@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
+import { AuditModule } from '../audit/audit.module';
+import { EventsModule } from '../events/events.module';
 import { AccessRepository } from './access.repository';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -10,7 +12,7 @@ import { SessionService } from './session.service';
 import { TokenVerifier } from './token-verifier.service';
 
 @Module({
-  imports: [JwtModule.register({})],
+  imports: [JwtModule.register({}), AuditModule, EventsModule],
   controllers: [AuthController],
   providers: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, SessionGateway, AuthService, HttpAuthGuard],
   exports: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, HttpAuthGuard],

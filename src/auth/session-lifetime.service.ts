@@ -3,7 +3,7 @@ import type { Connection } from '../common/connection';
 import { ContractError } from '../common/contract-error';
 import { ROOM_NAME_PATTERN } from '../common/contract';
 import { Broadcaster } from '../realtime/broadcaster';
-import { mayJoin } from '../chat/room-access';
+import { mayJoin } from '../rooms/room-access';
 import { AuthUser } from '../common/auth-user';
 import { AuthenticationError } from '../common/handshake-error';
 import { SessionService } from './session.service';

@@ -7,8 +7,8 @@ import { ChatService } from './chat.service';
 import { DirectMessageDto } from './dto/direct-message.dto';
 import { HistoryQueryDto } from './dto/history.dto';
 import { JoinRoomDto } from './dto/join-room.dto';
-import { EditMessageDto, MessageRefDto } from './dto/message-ref.dto';
-import { RoomDto } from './dto/room.dto';
+import { EditMessageDto, MessageRefDto } from '../rooms/dto/message-ref.dto';
+import { RoomDto } from '../rooms/dto/room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 
 @ChatNamespaceHandlers()

@@ -4,7 +4,7 @@ import type { PresenceService } from '../presence/presence.service';
 import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import type { ReceiptService } from '../receipts/receipt.service';
 import { ChatService } from './chat.service';
-import type { AppendResult, MessageRepository } from './message.repository';
+import type { AppendResult, RoomStore } from '../rooms/room-store';
 
 const config = { historyMaxPerRoom: 100, messageMaxLength: 10, dedupWindowSec: 60 } as AppConfig;
 const stored = { id: '1-0', room: 'general', userId: 'alice', content: 'hi', createdAt: 1 };
@@ -14,7 +14,7 @@ const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alic
 function serviceAppending(result: AppendResult) {
   const appendIfNew = jest.fn().mockResolvedValue(result);
   const broadcaster = new FakeBroadcaster();
-  const service = new ChatService({ appendIfNew } as unknown as MessageRepository, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService, config);
+  const service = new ChatService({ appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService, config);
   return { service, appendIfNew, broadcaster };
 }
 

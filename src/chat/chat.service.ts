@@ -10,12 +10,12 @@ import { PresenceService } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
 import { ReceiptService } from '../receipts/receipt.service';
 import { DirectMessageDto } from './dto/direct-message.dto';
-import { EditMessageDto, MessageRefDto } from './dto/message-ref.dto';
+import { EditMessageDto, MessageRefDto } from '../rooms/dto/message-ref.dto';
 import { HistoryQueryDto, HISTORY_PAGE_DEFAULT } from './dto/history.dto';
 import { JoinRoomDto } from './dto/join-room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
-import { MessageRepository } from './message.repository';
-import { assertMayJoin, dmMembersOf, dmRoomOf } from './room-access';
+import { RoomStore } from '../rooms/room-store';
+import { assertMayJoin, dmMembersOf, dmRoomOf } from '../rooms/room-access';
 
 export interface JoinResult {
   room: string;
@@ -33,10 +33,9 @@ export interface JoinResult {
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
-  private readonly perMessageKeyProviders: ((room: string, messageId: string) => string[])[] = [];
 
   constructor(
-    private readonly messages: MessageRepository,
+    private readonly messages: RoomStore,
     private readonly broadcaster: Broadcaster,
     private readonly presence: PresenceService,
     private readonly receipts: ReceiptService,
@@ -151,7 +150,7 @@ export class ChatService {
    * it. `origin`, when the request came from a connection, does not hear its own deletion.
    */
   async deleteMessage(room: string, messageId: string, by: AuthUser, origin?: Connection): Promise<void> {
-    const result = await this.messages.delete(room, messageId, by.id, isAdmin(by), this.perMessageKeys(room, messageId));
+    const result = await this.messages.delete(room, messageId, by.id, isAdmin(by));
     if (result === 'not_found') throw notFound(`message ${messageId}`);
     if (result === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, { room, messageId, by: by.id }, { exceptConnection: origin?.id });
@@ -163,20 +162,11 @@ export class ChatService {
     return pair ? [room, this.broadcaster.userAddress(pair[0]), this.broadcaster.userAddress(pair[1])] : [room];
   }
 
-  /** Features that keep per-message state (reactions) register its keys, so that a delete removes it too. */
-  registerPerMessageKeys(provider: (room: string, messageId: string) => string[]): void {
-    this.perMessageKeyProviders.push(provider);
-  }
-
   /** Not awaited: the send is stored and answered; a failure here leaves only unreachable keys behind. */
   private forgetTrimmed(room: string, messageIds: string[]): void {
     this.messages
-      .forget(messageIds.flatMap((messageId) => this.perMessageKeys(room, messageId)))
+      .forgetReactions(room, messageIds)
       .catch((error: Error) => this.logger.warn(`state of trimmed messages in ${room} not removed: ${error.message}`));
-  }
-
-  private perMessageKeys(room: string, messageId: string): string[] {
-    return this.perMessageKeyProviders.flatMap((provider) => provider(room, messageId));
   }
 
   /** Counted in code points, not UTF-16 units; the cheap bound first since nearly every message passes it. */

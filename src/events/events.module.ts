@@ -1,8 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AppEvents } from './app-events.service';
 
-/** Global: any feature may emit a domain event or declare a listener without importing the others. */
-@Global()
+/** The domain-event bus; listeners anywhere in the application are found by their `@OnAppEvent` decorator. */
 @Module({ imports: [DiscoveryModule], providers: [AppEvents], exports: [AppEvents] })
 export class EventsModule {}

@@ -8,6 +8,7 @@ import { ContractError, notFound } from '../common/contract-error';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
+import { RoomStore } from '../rooms/room-store';
 import { ModerationRepository } from './moderation.repository';
 
 export interface RoomSummary {
@@ -29,6 +30,7 @@ export interface RoomSummary {
 export class ModerationService {
   constructor(
     private readonly repository: ModerationRepository,
+    private readonly rooms: RoomStore,
     private readonly chat: ChatService,
     private readonly access: AccessRepository,
     private readonly sessions: SessionService,
@@ -38,8 +40,8 @@ export class ModerationService {
 
   /** Every room ever joined, by name, with the distinct users connected in it now (from presence). */
   async listRooms(): Promise<RoomSummary[]> {
-    const rooms = await this.repository.rooms();
-    const [online, lastMessageAt] = await Promise.all([this.presence.onlineCounts(rooms), this.repository.lastMessageTimes(rooms)]);
+    const rooms = await this.rooms.rooms();
+    const [online, lastMessageAt] = await Promise.all([this.presence.onlineCounts(rooms), this.rooms.lastMessageTimes(rooms)]);
     return rooms.map((room, i) => ({ room, online: online[i], lastMessageAt: lastMessageAt[i] }));
   }
 
@@ -76,13 +78,13 @@ export class ModerationService {
   async mute(room: string, userId: string, durationSec: number, reason: string | undefined, admin: AuthUser): Promise<void> {
     await Promise.all([this.assertKnownRoom(room), this.assertKnownUser(userId)]);
     const until = Date.now() + durationSec * 1000;
-    await this.repository.mute(room, userId, durationSec, { by: admin.id, ...(reason === undefined ? {} : { reason }) });
+    await this.rooms.mute(room, userId, durationSec, { by: admin.id, ...(reason === undefined ? {} : { reason }) });
     this.tell(userId, notice({ action: 'muted', room, until, reason }));
   }
 
   async unmute(room: string, userId: string): Promise<void> {
     await Promise.all([this.assertKnownRoom(room), this.assertKnownUser(userId)]);
-    if (!(await this.repository.unmute(room, userId))) throw new ContractError('not_found', `user ${userId} is not muted in room ${room}`);
+    if (!(await this.rooms.unmute(room, userId))) throw new ContractError('not_found', `user ${userId} is not muted in room ${room}`);
     this.tell(userId, notice({ action: 'unmuted', room }));
   }
 
@@ -114,7 +116,7 @@ export class ModerationService {
   }
 
   private async assertKnownRoom(room: string): Promise<void> {
-    if (!(await this.repository.isKnownRoom(room))) throw notFound(`room ${room}`);
+    if (!(await this.rooms.isKnownRoom(room))) throw notFound(`room ${room}`);
   }
 
   private async assertKnownUser(userId: string): Promise<void> {

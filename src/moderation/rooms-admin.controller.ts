@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOk
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
 import type { AuthUser } from '../common/auth-user';
-import { AdminController, CurrentAdmin } from '../common/admin-controller.decorator';
+import { AdminController, CurrentAdmin } from './admin-controller.decorator';
 import { HttpErrorDto } from '../common/http-error.dto';
 import { MessagesQueryDto } from './dto/messages-query.dto';
 import { KickDto, MuteDto } from './dto/moderation-bodies.dto';

@@ -3,8 +3,8 @@ import type { Connection } from '../common/connection';
 import { ClientConnection } from '../realtime/client-connection.decorator';
 import { ClientEvent } from '../common/contract';
 import { ChatNamespaceHandlers } from '../realtime/chat-namespace-handlers.decorator';
-import { RoomDto } from '../chat/dto/room.dto';
-import { assertMayJoin } from '../chat/room-access';
+import { RoomDto } from '../rooms/dto/room.dto';
+import { assertMayJoin } from '../rooms/room-access';
 import { PresenceService } from './presence.service';
 
 @ChatNamespaceHandlers()

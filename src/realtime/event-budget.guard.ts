@@ -1,5 +1,5 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { ContractError } from '../common/contract-error';
 import type { ChatSocket } from './chat-socket';
 import { EVENT_BUDGET, IS_OUTSIDE_EVENT_BUDGET } from './event-budget';
@@ -12,10 +12,17 @@ import type { EventBudget, EventBudgetDecision } from './event-budget';
  */
 @Injectable()
 export class EventBudgetGuard implements CanActivate {
+  private budgetInstance?: EventBudget;
+
   constructor(
-    @Inject(EVENT_BUDGET) private readonly budget: EventBudget,
+    private readonly modules: ModuleRef,
     private readonly reflector: Reflector,
   ) {}
+
+  /** Looked up once, application-wide: whichever module provides `EVENT_BUDGET`, no handler module imports it. */
+  private get budget(): EventBudget {
+    return (this.budgetInstance ??= this.modules.get<EventBudget>(EVENT_BUDGET, { strict: false }));
+  }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (!this.budget.isEnabled || this.reflector.get<boolean>(IS_OUTSIDE_EVENT_BUDGET, context.getHandler())) return true;

@@ -3,7 +3,7 @@ import type { Connection } from '../common/connection';
 import { ClientConnection } from '../realtime/client-connection.decorator';
 import { ClientEvent } from '../common/contract';
 import { ChatNamespaceHandlers } from '../realtime/chat-namespace-handlers.decorator';
-import { MessageRefDto } from '../chat/dto/message-ref.dto';
+import { MessageRefDto } from '../rooms/dto/message-ref.dto';
 import { ReceiptService } from './receipt.service';
 
 @ChatNamespaceHandlers()

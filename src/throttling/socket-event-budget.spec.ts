@@ -1,5 +1,5 @@
 import { ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config';
 import { ContractError } from '../common/contract-error';
 import { EventBudgetGuard } from '../realtime/event-budget.guard';
@@ -18,7 +18,7 @@ function budgetWith(limit: number, grants: BudgetGrant[]) {
 function guardWith(limit: number, grants: BudgetGrant[], isOutsideBudget = false) {
   const { budget, calls, reporter } = budgetWith(limit, grants);
   const reflector = { get: () => isOutsideBudget } as unknown as Reflector;
-  return { guard: new EventBudgetGuard(budget, reflector), calls, reporter, budget };
+  return { guard: new EventBudgetGuard({ get: () => budget } as unknown as ModuleRef, reflector), calls, reporter, budget };
 }
 
 const contextOf = (userId: string) =>

@@ -1,6 +1,6 @@
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { MESSAGE_ID_HINT, MESSAGE_ID_PATTERN } from './message-id';
-import { RoomDto } from './room.dto';
+import { MESSAGE_ID_HINT, MESSAGE_ID_PATTERN } from '../../common/validation-patterns';
+import { RoomDto } from '../../rooms/dto/room.dto';
 
 export const HISTORY_PAGE_MAX = 100;
 export const HISTORY_PAGE_DEFAULT = 50;

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX } from '../../chat/dto/history.dto';
-import { MESSAGE_ID_HINT, MESSAGE_ID_PATTERN } from '../../chat/dto/message-id';
+import { MESSAGE_ID_HINT, MESSAGE_ID_PATTERN } from '../../common/validation-patterns';
 
 export class MessagesQueryDto {
   @ApiPropertyOptional({ description: 'Only messages older than this id', example: '1700000000000-0' })

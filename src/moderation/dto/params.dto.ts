@@ -1,10 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
-import { USER_ID_PATTERN } from '../../auth/token-verifier.service';
-import { MESSAGE_ID_HINT, MESSAGE_ID_PATTERN, ROOM_NAME_HINT } from '../../chat/dto/message-id';
+import { MESSAGE_ID_HINT, MESSAGE_ID_PATTERN, ROOM_NAME_HINT, USER_ID_HINT, USER_ID_PATTERN } from '../../common/validation-patterns';
 import { ROOM_NAME_PATTERN } from '../../common/contract';
 
-export const USER_ID_HINT = 'must be 1 to 128 characters without spaces, braces or control characters';
 
 export class RoomParamsDto {
   @ApiProperty({ description: 'Room name', pattern: ROOM_NAME_PATTERN.source, example: 'general' })

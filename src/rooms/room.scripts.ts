@@ -1,3 +1,12 @@
+import { STREAM_AUTHOR_FIELD } from './message.codec';
+
+/** The one author lookup of every script: a stream entry's author field, from its flat field list. */
+const AUTHOR_OF = `
+local function author_of(fields)
+  for i = 1, #fields, 2 do if fields[i] == '${STREAM_AUTHOR_FIELD}' then return fields[i + 1] end end
+end
+`;
+
 /**
  * Stores a message unless it is a retry of a message already stored (answered as stored, even if its author
  * was muted since), its author is muted, or it replies to a message the room does not have, all in one round
@@ -59,13 +68,11 @@ return {entries, edits, reactions}
  * ARGV: message id, editor id, new content, editedAt (ms)
  * Returns {1, fields, reactions} edited, {-1} no such message, {-2} not the author, {-3, pttl} muted.
  */
-export const EDIT_MESSAGE_SCRIPT = `
+export const EDIT_MESSAGE_SCRIPT = `${AUTHOR_OF}
 local entry = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])[1]
 if not entry then return {-1} end
 local fields = entry[2]
-local author
-for i = 1, #fields, 2 do if fields[i] == 'u' then author = fields[i + 1] end end
-if author ~= ARGV[2] then return {-2} end
+if author_of(fields) ~= ARGV[2] then return {-2} end
 local mute_ttl = redis.call('PTTL', KEYS[4])
 if mute_ttl ~= -2 then return {-3, mute_ttl} end
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({content = ARGV[3], editedAt = tonumber(ARGV[4])}))
@@ -74,22 +81,88 @@ return {1, fields, redis.call('HGET', KEYS[3], ARGV[1])}
 
 /**
  * Removes a message and everything attached to it, if the deleter wrote it or may delete any message.
- * KEYS: stream, edits hash, reaction counts hash, then any further keys holding per-message state
+ * KEYS: stream, edits hash, reaction counts hash, the message's who-reacted hash
  * ARGV: message id, deleter id, "1" when the deleter may delete any message
  * Returns {1} deleted, {-1} no such message, {-2} not allowed.
  */
-export const DELETE_MESSAGE_SCRIPT = `
+export const DELETE_MESSAGE_SCRIPT = `${AUTHOR_OF}
 local entry = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])[1]
 if not entry then return {-1} end
-if ARGV[3] ~= '1' then
-  local fields = entry[2]
-  local author
-  for i = 1, #fields, 2 do if fields[i] == 'u' then author = fields[i + 1] end end
-  if author ~= ARGV[2] then return {-2} end
-end
+if ARGV[3] ~= '1' and author_of(entry[2]) ~= ARGV[2] then return {-2} end
 redis.call('XDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
 return {1}
+`;
+
+/**
+ * Adds or removes one user's reaction and rewrites the message's counts, atomically; adding twice or
+ * removing what is not there changes nothing.
+ * KEYS: message stream, reaction counts hash (message id -> JSON {emoji: count}), the message's by-user hash
+ * ARGV: "add" or "remove", message id, emoji, user id, most distinct emoji a message may carry
+ * Returns {1, counts JSON} changed, {0, counts JSON} unchanged, {-1} no such message, {-2} too many emoji.
+ */
+export const REACT_SCRIPT = `
+if not redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])[1] then return {-1} end
+local raw = redis.call('HGET', KEYS[2], ARGV[2])
+local counts = raw and cjson.decode(raw) or {}
+local emoji = ARGV[3]
+local field = emoji .. '\\n' .. ARGV[4]
+if ARGV[1] == 'add' then
+  if counts[emoji] == nil then
+    local distinct = 0
+    for _ in pairs(counts) do distinct = distinct + 1 end
+    if distinct >= tonumber(ARGV[5]) then return {-2} end
+  end
+  if redis.call('HSETNX', KEYS[3], field, '1') == 0 then return {0, raw or '{}'} end
+  counts[emoji] = (counts[emoji] or 0) + 1
+else
+  if redis.call('HDEL', KEYS[3], field) == 0 then return {0, raw or '{}'} end
+  counts[emoji] = counts[emoji] - 1
+  if counts[emoji] <= 0 then counts[emoji] = nil end
+end
+if next(counts) == nil then
+  redis.call('HDEL', KEYS[2], ARGV[2])
+  return {1, '{}'}
+end
+local encoded = cjson.encode(counts)
+redis.call('HSET', KEYS[2], ARGV[2], encoded)
+return {1, encoded}
+`;
+
+/**
+ * Moves a user's read marker forward to a message the room holds; an older or equal id leaves it.
+ * KEYS: last-read hash, message stream
+ * ARGV: user id, message id
+ * Returns 1 moved, 0 already at or past it, -1 no such message.
+ */
+export const MARK_READ_SCRIPT = `
+if not redis.call('XRANGE', KEYS[2], ARGV[2], ARGV[2])[1] then return -1 end
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current then
+  local cms, cseq = string.match(current, '^(%d+)-(%d+)$')
+  local ms, seq = string.match(ARGV[2], '^(%d+)-(%d+)$')
+  cms, cseq, ms, seq = tonumber(cms), tonumber(cseq), tonumber(ms), tonumber(seq)
+  if ms < cms or (ms == cms and seq <= cseq) then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+/**
+ * A user's read marker and how many messages by others came after it (all of them without a marker),
+ * counting newest first and stopping at a cap.
+ * KEYS: last-read hash, message stream
+ * ARGV: user id, cap
+ * Returns {last read id or false, unread count}.
+ */
+export const READ_STATE_SCRIPT = `${AUTHOR_OF}
+local last = redis.call('HGET', KEYS[1], ARGV[1])
+local stop = last and ('(' .. last) or '-'
+local unread = 0
+for _, entry in ipairs(redis.call('XREVRANGE', KEYS[2], '+', stop, 'COUNT', ARGV[2])) do
+  if author_of(entry[2]) ~= ARGV[1] then unread = unread + 1 end
+end
+return {last or false, unread}
 `;

@@ -1,12 +1,12 @@
 import { Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { AdminController } from '../common/admin-controller.decorator';
+import { AdminController } from './admin-controller.decorator';
 import { HttpErrorDto } from '../common/http-error.dto';
-import { AuditAction } from './audit-actions';
-import { AuditService } from './audit.service';
-import { Audited } from './audited.decorator';
-import { AuditPageDto } from './dto/audit-page.dto';
-import { AUDIT_PAGE_DEFAULT, AuditQueryDto } from './dto/audit-query.dto';
+import { AuditAction } from '../audit/audit-actions';
+import { AuditService } from '../audit/audit.service';
+import { Audited } from '../audit/audited.decorator';
+import { AuditPageDto } from '../audit/dto/audit-page.dto';
+import { AUDIT_PAGE_DEFAULT, AuditQueryDto } from '../audit/dto/audit-query.dto';
 
 @AdminController('audit')
 export class AuditController {

@@ -8,11 +8,11 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AuditInterceptor } from '../audit/audit.interceptor';
-import { AuthUser } from './auth-user';
+import { AuthUser } from '../common/auth-user';
 import { HttpAuthGuard, Roles } from '../auth/http-auth.guard';
-import type { AuthenticatedRequest } from '../auth/http-auth.guard';
-import { HttpErrorDto } from './http-error.dto';
-import { RestValidationPipe } from './rest-validation.pipe';
+import type { AuthenticatedRequest } from '../common/authenticated-request';
+import { HttpErrorDto } from '../common/http-error.dto';
+import { RestValidationPipe } from '../common/rest-validation.pipe';
 
 /**
  * A controller of the admin API: bearer token with the `admin` role (401 / 403), validated input (400),

@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsString, Matches } from 'class-validator';
-import { MESSAGE_ID_HINT, MESSAGE_ID_PATTERN } from './message-id';
+import { MESSAGE_ID_HINT, MESSAGE_ID_PATTERN } from '../../common/validation-patterns';
 import { RoomDto } from './room.dto';
 
 export class MessageRefDto extends RoomDto {
