@@ -1,11 +1,8 @@
 import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { MESSAGE_ID_HINT, MESSAGE_ID_PATTERN } from '../../common/validation-patterns';
+import { HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, MESSAGE_ID_HINT, MESSAGE_ID_PATTERN } from '../../common/validation-patterns';
 import { RoomDto } from '../../rooms/dto/room.dto';
-
-export const HISTORY_PAGE_MAX = 100;
-export const HISTORY_PAGE_DEFAULT = 50;
 
 /**
  * A page of history: `message:history` (with its room) and `GET /admin/rooms/:room/messages` (query string).
