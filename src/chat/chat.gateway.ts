@@ -1,8 +1,7 @@
-import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { Injectable } from '@nestjs/common';
 import type { Connection } from '../common/connection';
-import { ClientConnection } from '../realtime/client-connection.decorator';
 import { ClientEvent } from '../common/contract';
-import { ChatNamespaceHandlers } from '../realtime/chat-namespace-handlers.decorator';
+import { OnClientEvent } from '../realtime/on-client-event.decorator';
 import { ChatService } from './chat.service';
 import { DirectMessageDto } from './dto/direct-message.dto';
 import { HistoryQueryDto } from './dto/history.dto';
@@ -11,42 +10,42 @@ import { EditMessageDto, MessageRefDto } from '../rooms/dto/message-ref.dto';
 import { RoomDto } from '../rooms/dto/room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 
-@ChatNamespaceHandlers()
+@Injectable()
 export class ChatGateway {
   constructor(private readonly chat: ChatService) {}
 
-  @SubscribeMessage(ClientEvent.RoomJoin)
-  join(@ClientConnection() connection: Connection, @MessageBody() body: JoinRoomDto) {
+  @OnClientEvent(ClientEvent.RoomJoin)
+  join(connection: Connection, body: JoinRoomDto) {
     return this.chat.join(connection, body);
   }
 
-  @SubscribeMessage(ClientEvent.RoomLeave)
-  leave(@ClientConnection() connection: Connection, @MessageBody() body: RoomDto) {
+  @OnClientEvent(ClientEvent.RoomLeave)
+  leave(connection: Connection, body: RoomDto) {
     return this.chat.leave(connection, body.room);
   }
 
-  @SubscribeMessage(ClientEvent.MessageSend)
-  send(@ClientConnection() connection: Connection, @MessageBody() body: SendMessageDto) {
+  @OnClientEvent(ClientEvent.MessageSend)
+  send(connection: Connection, body: SendMessageDto) {
     return this.chat.send(connection, body);
   }
 
-  @SubscribeMessage(ClientEvent.DmSend)
-  sendDirect(@ClientConnection() connection: Connection, @MessageBody() body: DirectMessageDto) {
+  @OnClientEvent(ClientEvent.DmSend)
+  sendDirect(connection: Connection, body: DirectMessageDto) {
     return this.chat.sendDirect(connection, body);
   }
 
-  @SubscribeMessage(ClientEvent.MessageEdit)
-  edit(@ClientConnection() connection: Connection, @MessageBody() body: EditMessageDto) {
+  @OnClientEvent(ClientEvent.MessageEdit)
+  edit(connection: Connection, body: EditMessageDto) {
     return this.chat.edit(connection, body);
   }
 
-  @SubscribeMessage(ClientEvent.MessageDelete)
-  delete(@ClientConnection() connection: Connection, @MessageBody() body: MessageRefDto) {
+  @OnClientEvent(ClientEvent.MessageDelete)
+  delete(connection: Connection, body: MessageRefDto) {
     return this.chat.deleteFromConnection(connection, body);
   }
 
-  @SubscribeMessage(ClientEvent.MessageHistory)
-  history(@ClientConnection() connection: Connection, @MessageBody() body: HistoryQueryDto) {
+  @OnClientEvent(ClientEvent.MessageHistory)
+  history(connection: Connection, body: HistoryQueryDto) {
     return this.chat.history(connection, body);
   }
 }

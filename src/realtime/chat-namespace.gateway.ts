@@ -7,14 +7,15 @@ import { AuthenticationError, HandshakeRefusal } from '../common/handshake-error
 import { isRedisUnavailable } from '../common/redis-errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { ChatNamespace } from './chat-namespace';
+import { ClientEventRouter } from './client-event-router';
 import type { ChatServer, ChatSocket } from './chat-socket';
 import { CONNECTION_PIPELINE } from './connection-pipeline';
 import type { ConnectionPipeline } from './connection-pipeline';
 import { connectionOf } from './socket-connection';
 
 /**
- * The `/chat` namespace: attaches it, runs the handshake pipeline as its middleware and reports connections
- * opening and closing. A refusal reaches the client as `connect_error` with `message: "unauthorized"` and
+ * The `/chat` namespace: attaches it, runs the handshake pipeline as its middleware, binds every client event
+ * to the `ClientEventRouter` and reports connections opening and closing. A refusal reaches the client as `connect_error` with `message: "unauthorized"` and
  * `data.code`; a limit as `message: "rate_limited"`; Redis trouble as `message: "unavailable"`.
  */
 @WebSocketGateway({ namespace: CHAT_NAMESPACE })
@@ -25,6 +26,7 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     private readonly namespace: ChatNamespace,
     @Inject(CONNECTION_PIPELINE) private readonly pipeline: ConnectionPipeline,
     private readonly metrics: MetricsService,
+    private readonly router: ClientEventRouter,
   ) {}
 
   afterInit(namespace: ChatServer): void {
@@ -32,8 +34,17 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     namespace.use((socket, next) => this.admit(socket, next));
   }
 
+  /** One plain listener per event, straight into the router: no rxjs stream per socket, no Nest interceptor chain. */
   handleConnection(socket: ChatSocket): void {
-    this.pipeline.opened(connectionOf(socket));
+    const connection = connectionOf(socket);
+    const listen = socket.on.bind(socket) as (event: string, listener: (...args: unknown[]) => void) => void;
+    for (const event of this.router.events) {
+      listen(event, (...args: unknown[]) => {
+        const ack = typeof args.at(-1) === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
+        void this.router.dispatch(connection, event, args.length <= 1 ? args[0] : args).then(ack);
+      });
+    }
+    this.pipeline.opened(connection);
     this.metrics.connections.inc();
   }
 

@@ -1,5 +1,3 @@
-import { SetMetadata } from '@nestjs/common';
-
 /**
  * The shared per-user budget of client events, supplied by the application (throttling/) under
  * `EVENT_BUDGET`, so that realtime/ applies it without depending on who implements it. `spend` answers
@@ -15,8 +13,3 @@ export interface EventBudget {
 export type EventBudgetDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
 
 export const EVENT_BUDGET = Symbol('EventBudget');
-
-export const IS_OUTSIDE_EVENT_BUDGET = 'client-event-outside-budget';
-
-/** For an event that must not wait on the shared budget; it needs a limit of its own. */
-export const OutsideEventBudget = () => SetMetadata(IS_OUTSIDE_EVENT_BUDGET, true);

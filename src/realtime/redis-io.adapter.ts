@@ -1,12 +1,9 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
-import type { MessageMappingProperties } from '@nestjs/websockets';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import { Namespace, Server, ServerOptions, Socket } from 'socket.io';
+import { Namespace, Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { EventResponder } from '../metrics/event-responder';
-import { MetricsService } from '../metrics/metrics.service';
 import { RedisConnectionClient } from '../redis/redis-connections';
 import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
 
@@ -24,7 +21,6 @@ export class RedisIoAdapter extends IoAdapter {
   private readonly publisher: RedisConnectionClient;
   private readonly subscriber: RedisConnectionClient;
   private readonly commands: RedisConnectionClient;
-  private readonly responder: EventResponder;
 
   constructor(app: INestApplicationContext) {
     super(app);
@@ -32,23 +28,6 @@ export class RedisIoAdapter extends IoAdapter {
     this.commands = app.get(REDIS_COMMANDS);
     this.publisher = app.get(REDIS_PUBLISHER);
     this.subscriber = app.get(REDIS_SUBSCRIBER);
-    this.responder = new EventResponder(app.get(MetricsService));
-  }
-
-  /**
-   * One plain listener per event; Nest's guards, pipes and filters run as usual inside `callback`, and the
-   * responder answers. Nest's own binding builds an rxjs stream per socket and event and runs every event
-   * through it, which costs more than the rest of the send path.
-   */
-  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[]): void {
-    for (const { message, callback, isAckHandledManually } of handlers) {
-      const event = message as string;
-      socket.on(event, (...args: unknown[]) => {
-        const { data, ack } = this.mapPayload(args.length <= 1 ? args[0] : args);
-        if (isAckHandledManually) return void callback(data, ack);
-        void this.responder.respond(event, (answer) => callback(data, answer), ack);
-      });
-    }
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {

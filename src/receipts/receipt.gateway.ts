@@ -1,17 +1,16 @@
-import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { Injectable } from '@nestjs/common';
 import type { Connection } from '../common/connection';
-import { ClientConnection } from '../realtime/client-connection.decorator';
 import { ClientEvent } from '../common/contract';
-import { ChatNamespaceHandlers } from '../realtime/chat-namespace-handlers.decorator';
+import { OnClientEvent } from '../realtime/on-client-event.decorator';
 import { MessageRefDto } from '../rooms/dto/message-ref.dto';
 import { ReceiptService } from './receipt.service';
 
-@ChatNamespaceHandlers()
+@Injectable()
 export class ReceiptGateway {
   constructor(private readonly receipts: ReceiptService) {}
 
-  @SubscribeMessage(ClientEvent.ReceiptRead)
-  read(@ClientConnection() connection: Connection, @MessageBody() { room, messageId }: MessageRefDto) {
+  @OnClientEvent(ClientEvent.ReceiptRead)
+  read(connection: Connection, { room, messageId }: MessageRefDto) {
     return this.receipts.markRead(connection, room, messageId);
   }
 }

@@ -38,7 +38,7 @@ export class HttpThrottlerGuard extends ThrottlerGuard {
     this.isDisabled = config.throttle.http.limit === 0;
   }
 
-  /** Global guards see socket events too: those have their own budget (`WsThrottlerGuard`). */
+  /** Global guards see socket events too: those have their own budget (`SocketEventBudget`). */
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
     return Promise.resolve(this.isDisabled || context.getType() !== 'http');
   }

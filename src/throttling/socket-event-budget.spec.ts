@@ -1,8 +1,4 @@
-import { ExecutionContext } from '@nestjs/common';
-import { ModuleRef, Reflector } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config';
-import { ContractError } from '../common/contract-error';
-import { EventBudgetGuard } from '../realtime/event-budget.guard';
 import { RateLimitReporter } from './rate-limit.reporter';
 import { BudgetGrant, RedisThrottlerStorage } from './redis-throttler.storage';
 import { SocketEventBudget } from './socket-event-budget';
@@ -14,39 +10,6 @@ function budgetWith(limit: number, grants: BudgetGrant[]) {
   const reporter = { refused: jest.fn() } as unknown as RateLimitReporter;
   return { budget: new SocketEventBudget(storage, reporter, config), calls, reporter };
 }
-
-function guardWith(limit: number, grants: BudgetGrant[], isOutsideBudget = false) {
-  const { budget, calls, reporter } = budgetWith(limit, grants);
-  const reflector = { get: () => isOutsideBudget } as unknown as Reflector;
-  return { guard: new EventBudgetGuard({ get: () => budget } as unknown as ModuleRef, reflector), calls, reporter, budget };
-}
-
-const contextOf = (userId: string) =>
-  ({ switchToWs: () => ({ getClient: () => ({ data: { user: { id: userId } } }) }), getHandler: () => undefined }) as unknown as ExecutionContext;
-
-describe('EventBudgetGuard over SocketEventBudget', () => {
-  afterEach(() => jest.useRealTimers());
-
-  it('never calls Redis when the limit is 0, however many events come', () => {
-    const disabled = guardWith(0, []);
-    for (let i = 0; i < 1000; i++) expect(disabled.guard.canActivate(contextOf('alice'))).toBe(true);
-    expect(disabled.calls).toEqual([]);
-  });
-
-  it('lets an event outside the budget through without a Redis call', () => {
-    const outside = guardWith(300, [], true);
-    expect(outside.guard.canActivate(contextOf('alice'))).toBe(true);
-    expect(outside.calls).toEqual([]);
-  });
-
-  it('refuses with rate_limited and the time until the window ends', async () => {
-    const { guard, reporter } = guardWith(300, [{ granted: 0, msToExpire: 7250 }]);
-    const refusal = guard.canActivate(contextOf('alice')) as Promise<boolean>;
-    await expect(refusal).rejects.toBeInstanceOf(ContractError);
-    await expect(refusal).rejects.toMatchObject({ code: 'rate_limited', details: { retryAfterMs: 7250 } });
-    expect(reporter.refused).toHaveBeenCalledWith('socket_events', { userId: 'alice' }, 7250);
-  });
-});
 
 describe('SocketEventBudget', () => {
   afterEach(() => jest.useRealTimers());
