@@ -74,3 +74,39 @@ describe('ChatService.send', () => {
     expect(error.code).toBe('not_found');
   });
 });
+
+describe('ChatService.join and delete', () => {
+  function serviceWith(messages: Partial<RoomStore>, presence: Partial<PresenceService>, receipts: Partial<ReceiptService>) {
+    const broadcaster = new FakeBroadcaster();
+    const service = new ChatService(messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService, config);
+    return { service, broadcaster };
+  }
+
+  it('leaves the room again when a read of the join fails, so that an unavailable join delivers nothing', async () => {
+    const unavailable = new Error('Connection is closed.');
+    const { service } = serviceWith(
+      { latest: jest.fn().mockRejectedValue(unavailable), registerRoom: jest.fn().mockResolvedValue(undefined) },
+      { membersAfterJoin: jest.fn().mockResolvedValue([]) },
+      { readState: jest.fn().mockResolvedValue({ lastReadId: null, unreadCount: 0 }) },
+    );
+    const connection = connectionIn([]);
+    await expect(service.join(connection, { room: 'general' })).rejects.toBe(unavailable);
+    expect(connection.rooms.has('general')).toBe(false);
+  });
+
+  it('refuses a DM room of two other users before joining it', async () => {
+    const { service } = serviceWith({}, {}, {});
+    const connection = connectionIn([]);
+    await expect(service.join(connection, { room: 'dm:bob:carol' })).rejects.toMatchObject({ code: 'forbidden' });
+    expect(connection.rooms.size).toBe(0);
+  });
+
+  it("announces a deletion in a DM room to both users' connections, except the deleting one", async () => {
+    const { service, broadcaster } = serviceWith({ delete: jest.fn().mockResolvedValue('deleted') }, {}, {});
+    const connection = new FakeConnection('c-1', userOf('alice'), ['dm:alice:bob']);
+    await service.deleteFromConnection(connection, { room: 'dm:alice:bob', messageId: '1-0' });
+    expect(broadcaster.sent).toEqual([
+      { to: ['dm:alice:bob', '~user:alice', '~user:bob'], event: 'message:deleted', payload: { room: 'dm:alice:bob', messageId: '1-0', by: 'alice' }, options: { exceptConnection: 'c-1' } },
+    ]);
+  });
+});
