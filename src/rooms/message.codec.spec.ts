@@ -1,4 +1,5 @@
-import { compareMessageIds, createdAtOf, decodeMessage, encodeMessage, withOverlays } from './message.codec';
+import { compareStreamIds, timeOfStreamId } from '../redis/stream-ids';
+import { decodeMessage, encodeMessage, withOverlays } from './message.codec';
 
 describe('message codec', () => {
   it('round-trips a message through stream fields, deriving createdAt from the id', () => {
@@ -31,9 +32,9 @@ describe('message codec', () => {
   });
 
   it('orders ids numerically, not as strings', () => {
-    expect(compareMessageIds('999-0', '1000-0')).toBeLessThan(0);
-    expect(compareMessageIds('1000-10', '1000-9')).toBeGreaterThan(0);
-    expect(compareMessageIds('7-1', '7-1')).toBe(0);
-    expect(createdAtOf('1700000000000-3')).toBe(1700000000000);
+    expect(compareStreamIds('999-0', '1000-0')).toBeLessThan(0);
+    expect(compareStreamIds('1000-10', '1000-9')).toBeGreaterThan(0);
+    expect(compareStreamIds('7-1', '7-1')).toBe(0);
+    expect(timeOfStreamId('1700000000000-3')).toBe(1700000000000);
   });
 });

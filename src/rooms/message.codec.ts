@@ -1,4 +1,5 @@
 import { Message } from '../common/contract';
+import { timeOfStreamId } from '../redis/stream-ids';
 
 /** A message as a stream entry. Short field names: they are stored once per message. */
 const FIELD = { userId: 'u', name: 'n', content: 'c', clientMsgId: 'm', replyTo: 'r' } as const;
@@ -24,7 +25,7 @@ export function encodeMessage(draft: MessageDraft): string[] {
 
 /** The stream id doubles as the creation time: its first part is Redis's clock in ms at XADD. */
 export function decodeMessage(room: string, id: string, fields: string[]): Message {
-  const message: Message = { id, room, userId: '', content: '', createdAt: createdAtOf(id) };
+  const message: Message = { id, room, userId: '', content: '', createdAt: timeOfStreamId(id) };
   for (let i = 0; i < fields.length; i += 2) {
     const value = fields[i + 1];
     switch (fields[i]) {
@@ -53,16 +54,5 @@ export function withOverlays(message: Message, edit: string | null, reactions: s
 }
 
 export function messageFromDraft(room: string, id: string, draft: MessageDraft): Message {
-  return { id, room, ...draft, createdAt: createdAtOf(id) };
-}
-
-export function createdAtOf(id: string): number {
-  return Number(id.slice(0, id.indexOf('-')));
-}
-
-/** Orders stream ids ("ms-seq") numerically; string order is wrong once the ms part gains a digit. */
-export function compareMessageIds(a: string, b: string): number {
-  const [aMs, aSeq] = a.split('-').map(Number);
-  const [bMs, bSeq] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
+  return { id, room, ...draft, createdAt: timeOfStreamId(id) };
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Message } from '../common/contract';
-import { FIRST_POSSIBLE_STREAM_ID } from '../redis/stream-ids';
+import { compareStreamIds, FIRST_POSSIBLE_STREAM_ID, timeOfStreamId } from '../redis/stream-ids';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { ROOM_INDEX_KEY, roomKeys } from './keys';
-import { compareMessageIds, createdAtOf, decodeMessage, encodeMessage, MessageDraft, messageFromDraft, withOverlays } from './message.codec';
+import { decodeMessage, encodeMessage, MessageDraft, messageFromDraft, withOverlays } from './message.codec';
 import { APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT } from './room.scripts';
 
 export type AppendResult =
@@ -123,7 +123,7 @@ export class RoomStore {
       this.redis.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1),
     ]);
     const oldestId = oldest[0]?.[0];
-    const trimmedPastSince = oldestId !== undefined && compareMessageIds(oldestId, since) > 0 && messages[0]?.id === oldestId;
+    const trimmedPastSince = oldestId !== undefined && compareStreamIds(oldestId, since) > 0 && messages[0]?.id === oldestId;
     return { messages: messages.slice(0, limit), complete: messages.length <= limit && !trimmedPastSince };
   }
 
@@ -190,7 +190,7 @@ export class RoomStore {
   /** Epoch ms of each room's newest stored message (its stream id's time), null for an empty room. */
   async lastMessageTimes(rooms: string[]): Promise<(number | null)[]> {
     const newest = await Promise.all(rooms.map((room) => this.redis.xrevrange(roomKeys.messages(room), '+', '-', 'COUNT', 1)));
-    return newest.map((entries) => (entries[0] ? createdAtOf(entries[0][0]) : null));
+    return newest.map((entries) => (entries[0] ? timeOfStreamId(entries[0][0]) : null));
   }
 
   async registerRoom(room: string): Promise<void> {
