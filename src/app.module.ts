@@ -6,6 +6,8 @@ import { ChatModule } from './chat/chat.module';
 import { ContractExceptionFilter } from './common/contract-exception.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { EventsModule } from './events/events.module';
+import { HandshakeModule } from './handshake/handshake.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -26,6 +28,7 @@ export class AppModule {
         LifecycleModule,
         RedisModule,
         RealtimeModule,
+        EventsModule,
         MetricsModule,
         AuthModule,
         AuditModule,
@@ -34,6 +37,7 @@ export class AppModule {
         ReactionsModule,
         TypingModule,
         ModerationModule,
+        HandshakeModule,
         HealthModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
