@@ -1,0 +1,74 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { DefaultJobOptions, Processor, Queue, Worker } from 'bullmq';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { createRedisConnection, RedisConnectionClient } from '../redis/redis-connections';
+
+/** One hash tag for every queue key, so that each queue's keys share a slot on Redis Cluster. */
+export const QUEUE_PREFIX = '{bull}';
+
+/** Jobs waiting or running, per state: what a metrics gauge reads. */
+export interface QueueDepth {
+  waiting: number;
+  delayed: number;
+  active: number;
+  failed: number;
+}
+
+/**
+ * The BullMQ side of every engine: one lazily opened connection per node (a node without any configured
+ * engine never opens it), shared by queues and workers (BullMQ duplicates it for its blocking reads), and
+ * closed after them at shutdown.
+ */
+@Injectable()
+export class QueueFactory implements OnApplicationShutdown {
+  private connection?: RedisConnectionClient;
+  private readonly workers: Worker[] = [];
+  private readonly queues: Queue[] = [];
+  private readonly dedicated: RedisConnectionClient[] = [];
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  queue<T>(name: string, defaultJobOptions: DefaultJobOptions): Queue<T> {
+    const queue = new Queue<T>(name, { connection: this.sharedConnection(), prefix: QUEUE_PREFIX, defaultJobOptions });
+    this.queues.push(queue as Queue);
+    return queue;
+  }
+
+  /** A job whose worker died is run again once its lock lapses (`QUEUE_LOCK_MS`): the stalled-job check. */
+  worker<T>(name: string, processor: Processor<T>, concurrency: number): Worker<T> {
+    const worker = new Worker<T>(name, processor, {
+      connection: this.sharedConnection(),
+      prefix: QUEUE_PREFIX,
+      concurrency,
+      lockDuration: this.config.queueLockMs,
+      stalledInterval: Math.max(500, Math.floor(this.config.queueLockMs / 2)),
+    });
+    this.workers.push(worker as Worker);
+    return worker;
+  }
+
+  /** A connection of its own, for a consumer that blocks on Redis (XREADGROUP BLOCK). */
+  dedicatedConnection(): RedisConnectionClient {
+    const connection = createRedisConnection(this.config, 'queue');
+    this.dedicated.push(connection);
+    return connection;
+  }
+
+  async depth(queue: Queue): Promise<QueueDepth> {
+    const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
+    return { waiting: counts.waiting ?? 0, delayed: counts.delayed ?? 0, active: counts.active ?? 0, failed: counts.failed ?? 0 };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.workers.map((worker) => worker.close()));
+    await Promise.allSettled(this.queues.map((queue) => queue.close()));
+    const connections = this.connection ? [...this.dedicated, this.connection] : [];
+    await Promise.allSettled(connections.map((client) => client.quit().catch(() => client.disconnect())));
+  }
+
+  private sharedConnection(): RedisConnectionClient {
+    this.connection ??= createRedisConnection(this.config, 'queue');
+    return this.connection;
+  }
+}
