@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookPublisher } from './webhook.publisher';
@@ -12,6 +13,7 @@ import { WebhooksAdminController } from './webhooks-admin.controller';
  */
 @Global()
 @Module({
+  imports: [AuthModule],
   controllers: [WebhooksAdminController],
   providers: [WebhookStreamRepository, WebhookPublisher, WebhookQueue, WebhookDispatcher, WebhookDeliveryWorker],
   exports: [WebhookPublisher, WebhookQueue],
