@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { QueueDepth, QueueFactory } from '../queue/queue.factory';
+import { EMPTY_DEPTH, QueueDepth, QueueFactory } from '../queue/queue.factory';
 import { PUSH_QUEUE } from './keys';
 import { OfflineNotification, PushSubscription } from './push-subscription';
 
@@ -35,18 +35,13 @@ export class PushQueue {
   }
 
   async depth(): Promise<QueueDepth> {
-    if (!this.config.push.vapid) return { waiting: 0, delayed: 0, active: 0, failed: 0 };
+    if (!this.config.push.vapid) return EMPTY_DEPTH;
     return this.queues.depth(this.pushes());
   }
 
   private pushes(): Queue<PushJob> {
     const { maxAttempts, retryBaseMs } = this.config.push;
-    this.queue ??= this.queues.queue<PushJob>(PUSH_QUEUE, {
-      attempts: maxAttempts,
-      backoff: { type: 'exponential', delay: retryBaseMs },
-      removeOnComplete: COMPLETED_KEPT,
-      removeOnFail: FAILED_KEPT,
-    });
+    this.queue ??= this.queues.queue<PushJob>(PUSH_QUEUE, { maxAttempts, retryBaseMs, keepCompleted: COMPLETED_KEPT, keepFailed: FAILED_KEPT });
     return this.queue;
   }
 }

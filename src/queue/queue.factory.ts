@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { DefaultJobOptions, Processor, Queue, Worker } from 'bullmq';
+import { KeepJobs, Processor, Queue, Worker } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { createRedisConnection, RedisConnectionClient } from '../redis/redis-connections';
@@ -13,6 +13,17 @@ export interface QueueDepth {
   delayed: number;
   active: number;
   failed: number;
+}
+
+export const EMPTY_DEPTH: QueueDepth = { waiting: 0, delayed: 0, active: 0, failed: 0 };
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  /** Exponential backoff: the n-th retry waits retryBaseMs * 2^(n-1). */
+  retryBaseMs: number;
+  /** Finished jobs kept: completed ones make a re-added job id a no-op; failed ones are the dead letters. */
+  keepCompleted: KeepJobs;
+  keepFailed: KeepJobs;
 }
 
 /**
@@ -29,8 +40,17 @@ export class QueueFactory implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  queue<T>(name: string, defaultJobOptions: DefaultJobOptions): Queue<T> {
-    const queue = new Queue<T>(name, { connection: this.sharedConnection(), prefix: QUEUE_PREFIX, defaultJobOptions });
+  queue<T>(name: string, { maxAttempts, retryBaseMs, keepCompleted, keepFailed }: RetryPolicy): Queue<T> {
+    const queue = new Queue<T>(name, {
+      connection: this.sharedConnection(),
+      prefix: QUEUE_PREFIX,
+      defaultJobOptions: {
+        attempts: maxAttempts,
+        backoff: { type: 'exponential', delay: retryBaseMs },
+        removeOnComplete: keepCompleted,
+        removeOnFail: keepFailed,
+      },
+    });
     this.queues.push(queue as Queue);
     return queue;
   }

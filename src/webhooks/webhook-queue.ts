@@ -3,7 +3,7 @@ import { Job, Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { QueueDepth, QueueFactory } from '../queue/queue.factory';
+import { EMPTY_DEPTH, QueueDepth, QueueFactory } from '../queue/queue.factory';
 import { WEBHOOK_QUEUE } from './keys';
 import { WebhookDelivery, WebhookEvent } from './webhook-event';
 
@@ -65,7 +65,7 @@ export class WebhookQueue {
   }
 
   async depth(): Promise<QueueDepth> {
-    if (!this.isConfigured()) return { waiting: 0, delayed: 0, active: 0, failed: 0 };
+    if (!this.isConfigured()) return EMPTY_DEPTH;
     return this.queues.depth(this.deliveries());
   }
 
@@ -75,12 +75,7 @@ export class WebhookQueue {
 
   private deliveries(): Queue<WebhookDelivery> {
     const { maxAttempts, retryBaseMs } = this.config.webhooks;
-    this.queue ??= this.queues.queue<WebhookDelivery>(WEBHOOK_QUEUE, {
-      attempts: maxAttempts,
-      backoff: { type: 'exponential', delay: retryBaseMs },
-      removeOnComplete: COMPLETED_KEPT,
-      removeOnFail: FAILED_KEPT,
-    });
+    this.queue ??= this.queues.queue<WebhookDelivery>(WEBHOOK_QUEUE, { maxAttempts, retryBaseMs, keepCompleted: COMPLETED_KEPT, keepFailed: FAILED_KEPT });
     return this.queue;
   }
 }

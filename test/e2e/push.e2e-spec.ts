@@ -11,6 +11,7 @@ import { PushRepository } from '../../src/push/push.repository';
 import { QueueModule } from '../../src/queue/queue.module';
 import { RedisModule } from '../../src/redis/redis.module';
 import { WebhookPublisher } from '../../src/webhooks/webhook.publisher';
+import { untilQueueDrained } from '../support/condition';
 import { killAllNodes, startNode } from '../support/nodes';
 import { TestPushService } from '../support/push-service';
 import { startRedis, TestRedis } from '../support/redis-server';
@@ -49,19 +50,7 @@ describe('Web Push: encrypted, VAPID-signed, once per message and subscription, 
     return moduleRef;
   }
 
-  async function untilQueueDrained(): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const [waiting, active, delayed] = await Promise.all([
-        redisClient.llen('{bull}:push:wait'),
-        redisClient.llen('{bull}:push:active'),
-        redisClient.zcard('{bull}:push:delayed'),
-      ]);
-      if (waiting + active + delayed === 0) return;
-      if (Date.now() > deadline) throw new Error(`push queue not drained: waiting ${waiting}, active ${active}, delayed ${delayed}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  const untilPushesDrained = () => untilQueueDrained(redisClient, 'push');
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -132,7 +121,7 @@ describe('Web Push: encrypted, VAPID-signed, once per message and subscription, 
 
     await push.notifyOffline('gary', message('200-0'));
     await pushService.until(() => pushService.pushesTo('gone').length === 1 && pushService.pushesTo('alive').length === 1);
-    await untilQueueDrained();
+    await untilPushesDrained();
     expect((await moduleRef.get(PushRepository).list('gary')).map((sub) => sub.endpoint)).toEqual([alive.subscription.endpoint]);
     expect(pushService.pushesTo('gone')).toHaveLength(1);
   });
@@ -148,7 +137,7 @@ describe('Web Push: encrypted, VAPID-signed, once per message and subscription, 
     await second.notifyOffline('tina', message('300-0'));
     await first.notifyOffline('tina', message('301-0'));
     await pushService.until(() => pushService.pushesTo('tina-tablet').length >= 2);
-    await untilQueueDrained();
+    await untilPushesDrained();
     expect(pushService.pushesTo('tina-tablet').map((received) => received.payload?.messageId).sort()).toEqual(['300-0', '301-0']);
   });
 

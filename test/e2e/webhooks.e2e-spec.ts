@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { untilQueueDrained } from '../support/condition';
 import { http } from '../support/http';
 import { killAllNodes, startCluster, startNode, TestNode } from '../support/nodes';
 import { startRedis, TestRedis } from '../support/redis-server';
@@ -50,20 +51,7 @@ describe('webhooks: signed, at least once, exactly once in normal operation, acr
   const acceptedFor = (prefix: string) => receiver.accepted().filter((event) => targetOf(event)?.startsWith(prefix));
 
   /** Nothing left anywhere: the stream is empty, no job waits, runs or waits for a retry. */
-  async function untilDrained(): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const [streamLength, waiting, active, delayed] = await Promise.all([
-        redisClient.xlen('{webhooks}:events'),
-        redisClient.llen('{bull}:webhooks:wait'),
-        redisClient.llen('{bull}:webhooks:active'),
-        redisClient.zcard('{bull}:webhooks:delayed'),
-      ]);
-      if (streamLength + waiting + active + delayed === 0) return;
-      if (Date.now() > deadline) throw new Error(`not drained: stream ${streamLength}, waiting ${waiting}, active ${active}, delayed ${delayed}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  const untilDrained = () => untilQueueDrained(redisClient, 'webhooks', () => redisClient.xlen('{webhooks}:events'));
 
   it('POSTs { events: [{ id, type, at, data }] } with a signature of the raw body that verifies', async () => {
     const [node] = await startCluster(1, env);

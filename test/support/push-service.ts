@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Condition } from './condition';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ece = require('http_ece') as { decrypt(buffer: Buffer, params: Record<string, unknown>): Buffer };
 
@@ -41,7 +42,7 @@ export class TestPushService {
   private dir = '';
   private server?: Server;
   private readonly subscribers = new Map<string, TestSubscriber>();
-  private waiters: (() => void)[] = [];
+  private readonly arrivals = new Condition(() => JSON.stringify(this.received));
 
   constructor(private readonly vapid: { publicKey: string; subject: string }) {}
 
@@ -86,21 +87,8 @@ export class TestPushService {
     return this.received.filter((push) => push.path === `/push/${name}`);
   }
 
-  async until<T>(condition: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const result = condition();
-      if (result) return result;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`timed out waiting for pushes; received ${JSON.stringify(this.received)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  until<T>(condition: () => T | undefined | false, timeoutMs?: number): Promise<T> {
+    return this.arrivals.until(condition, timeoutMs);
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
@@ -125,9 +113,7 @@ export class TestPushService {
         push.answered = reply;
         response.writeHead(reply).end();
       }
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const wake of waiters) wake();
+      this.arrivals.changed();
     });
   }
 

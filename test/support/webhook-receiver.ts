@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Condition } from './condition';
 
 export interface ReceivedEvent {
   id: string;
@@ -29,7 +30,9 @@ export class WebhookReceiver {
   reply: (request: ReceivedRequest) => Reply = () => 200;
   private server?: Server;
   private readonly held = new Set<ServerResponse>();
-  private waiters: (() => void)[] = [];
+  private readonly arrivals = new Condition(() =>
+    JSON.stringify(this.requests.map((request) => [request.answered, request.events.map((event) => event.data?.target?.userId ?? event.type)])),
+  );
 
   async start(): Promise<string> {
     this.server = createServer((request, response) => this.handle(request, response));
@@ -48,21 +51,8 @@ export class WebhookReceiver {
     return this.requests.filter((request) => request.answered !== undefined && request.answered < 300).flatMap((request) => request.events);
   }
 
-  async until<T>(condition: () => T | undefined | false, timeoutMs = 20_000, what = 'webhook deliveries'): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const result = condition();
-      if (result) return result;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`timed out waiting for ${what}; received ${JSON.stringify(this.requests.map((r) => [r.answered, r.events.map((e) => e.data?.target?.userId ?? e.type)]))}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  until<T>(condition: () => T | undefined | false, timeoutMs?: number): Promise<T> {
+    return this.arrivals.until(condition, timeoutMs);
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
@@ -81,14 +71,8 @@ export class WebhookReceiver {
         received.answered = reply;
         response.writeHead(reply).end();
       }
-      this.notify();
+      this.arrivals.changed();
     });
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
   }
 }
 
