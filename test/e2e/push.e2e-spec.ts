@@ -23,6 +23,9 @@ const SUBJECT = 'mailto:ops@example.com';
 @Module({ providers: [{ provide: WebhookPublisher, useValue: { publish: () => undefined, isEnabled: () => false } }], exports: [WebhookPublisher] })
 class NoWebhooksModule {}
 
+/** Tests start their own nodes (up to three) and some wait out a lock: more than jest's default on a shared machine. */
+const MULTI_NODE_TIMEOUT_MS = 60_000;
+
 /**
  * Web Push end to end. Nothing calls `notifyOffline` in the product yet (the send path is wired to it in the
  * next phase), so producers here are Nest application contexts of PushModule in the test process, on the real
@@ -100,7 +103,7 @@ describe('Web Push: encrypted, VAPID-signed, once per message and subscription, 
       expect(received.payload).toEqual({ type: 'message', room: 'dm:bob:olivia', messageId: '100-0', from: 'bob', preview: 'x'.repeat(99) + '€' });
       expect(Number(received.ttl)).toBeGreaterThan(0);
     }
-  });
+  }, MULTI_NODE_TIMEOUT_MS);
 
   it('refuses an endpoint outside PUSH_ALLOWED_HOSTS with validation_failed and stores nothing', async () => {
     const moduleRef = await producer();
@@ -124,7 +127,7 @@ describe('Web Push: encrypted, VAPID-signed, once per message and subscription, 
     await untilPushesDrained();
     expect((await moduleRef.get(PushRepository).list('gary')).map((sub) => sub.endpoint)).toEqual([alive.subscription.endpoint]);
     expect(pushService.pushesTo('gone')).toHaveLength(1);
-  });
+  }, MULTI_NODE_TIMEOUT_MS);
 
   it('pushes a message queued by two nodes once per subscription', async () => {
     await worker('worker-1');
@@ -139,7 +142,7 @@ describe('Web Push: encrypted, VAPID-signed, once per message and subscription, 
     await pushService.until(() => pushService.pushesTo('tina-tablet').length >= 2);
     await untilPushesDrained();
     expect(pushService.pushesTo('tina-tablet').map((received) => received.payload?.messageId).sort()).toEqual(['300-0', '301-0']);
-  });
+  }, MULTI_NODE_TIMEOUT_MS);
 
   it('delivers from another node a push whose node was SIGKILLed while sending it', async () => {
     const doomed = await worker('doomed');
@@ -157,5 +160,5 @@ describe('Web Push: encrypted, VAPID-signed, once per message and subscription, 
     const [, delivered] = await pushService.until(() => pushService.pushesTo('wanda-watch').length === 2 && pushService.pushesTo('wanda-watch'));
     expect(delivered).toMatchObject({ answered: 201, payload: { messageId: '400-0' } });
     expect(delivered.problem).toBeUndefined();
-  });
+  }, MULTI_NODE_TIMEOUT_MS);
 });

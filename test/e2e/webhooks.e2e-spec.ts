@@ -9,6 +9,9 @@ import { isSignatureValid, ReceivedEvent, WebhookReceiver } from '../support/web
 const SECRET = 'webhook-secret-for-the-end-to-end-tests';
 const MAX_ATTEMPTS = 3;
 
+/** Tests start their own nodes (up to three) and some wait out a lock: more than jest's default on a shared machine. */
+const MULTI_NODE_TIMEOUT_MS = 60_000;
+
 /**
  * Webhooks are driven by the one event wired so far: every moderation action an admin takes (here
  * `POST /admin/users/:userId/revoke-tokens`) is recorded in the audit trail and goes out as `moderation.action`.
@@ -70,7 +73,7 @@ describe('webhooks: signed, at least once, exactly once in normal operation, acr
       data: expect.objectContaining({ actor: 'root', action: 'user.tokens.revoke', target: { userId: 'signed-1' } }),
     });
     expect(event.at).toBeGreaterThanOrEqual(before - 5);
-  });
+  }, MULTI_NODE_TIMEOUT_MS);
 
   it('delivers events published on three nodes exactly once each, in batches', async () => {
     const nodes = await startCluster(3, env);
@@ -86,7 +89,7 @@ describe('webhooks: signed, at least once, exactly once in normal operation, acr
     expect(new Set(delivered.map((event) => event.id)).size).toBe(published.length);
     const requests = receiver.requests.filter((request) => request.events.some((event) => targetOf(event)?.startsWith('three-')));
     expect(requests.length).toBeLessThanOrEqual(published.length);
-  });
+  }, MULTI_NODE_TIMEOUT_MS);
 
   it('retries a delivery answered 500 with backoff until it is accepted, with the same event id', async () => {
     const [node] = await startCluster(1, env);
@@ -98,7 +101,7 @@ describe('webhooks: signed, at least once, exactly once in normal operation, acr
     const attempts = receiver.requests.filter((request) => request.events.some((e) => targetOf(e) === 'retried-1'));
     expect(attempts.map((attempt) => attempt.answered)).toEqual([500, 500, 200]);
     expect(new Set(attempts.map((attempt) => attempt.events.find((e) => targetOf(e) === 'retried-1')!.id)).size).toBe(1);
-  });
+  }, MULTI_NODE_TIMEOUT_MS);
 
   it('delivers the events of a node SIGKILLed before it could deliver them from another node', async () => {
     const doomed = await startNode({ ...env, NODE_ID: 'doomed' });
@@ -112,7 +115,7 @@ describe('webhooks: signed, at least once, exactly once in normal operation, acr
     await startNode({ ...env, NODE_ID: 'survivor' });
     await receiver.until(() => new Set(acceptedFor('orphan-').map(targetOf)).size === orphans.length);
     expect([...new Set(acceptedFor('orphan-').map(targetOf))].sort()).toEqual(orphans);
-  });
+  }, MULTI_NODE_TIMEOUT_MS);
 
   it('keeps a delivery that used up its attempts as a dead letter an admin lists and replays', async () => {
     const [node] = await startCluster(1, env);
@@ -150,5 +153,5 @@ describe('webhooks: signed, at least once, exactly once in normal operation, acr
 
     const audit = await http(node.url, 'GET', '/admin/audit?action=webhook.replay', { token: admin });
     expect(audit.body.entries[0]).toMatchObject({ actor: 'root', action: 'webhook.replay' });
-  });
+  }, MULTI_NODE_TIMEOUT_MS);
 });
