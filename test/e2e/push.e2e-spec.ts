@@ -25,6 +25,8 @@ class NoWebhooksModule {}
 
 /** Tests start their own nodes (up to three) and some wait out a lock: more than jest's default on a shared machine. */
 const MULTI_NODE_TIMEOUT_MS = 60_000;
+/** A survivor takes over once the lock of the dead node lapses, plus its own start-up. */
+const RECOVERY_TIMEOUT_MS = 40_000;
 
 /**
  * Web Push end to end. Nothing calls `notifyOffline` in the product yet (the send path is wired to it in the
@@ -157,7 +159,10 @@ describe('Web Push: encrypted, VAPID-signed, once per message and subscription, 
     pushService.reply = () => 201;
 
     await worker('survivor');
-    const [, delivered] = await pushService.until(() => pushService.pushesTo('wanda-watch').length === 2 && pushService.pushesTo('wanda-watch'));
+    const [, delivered] = await pushService.until(
+      () => pushService.pushesTo('wanda-watch').length === 2 && pushService.pushesTo('wanda-watch'),
+      RECOVERY_TIMEOUT_MS,
+    );
     expect(delivered).toMatchObject({ answered: 201, payload: { messageId: '400-0' } });
     expect(delivered.problem).toBeUndefined();
   }, MULTI_NODE_TIMEOUT_MS);

@@ -11,6 +11,8 @@ const MAX_ATTEMPTS = 3;
 
 /** Tests start their own nodes (up to three) and some wait out a lock: more than jest's default on a shared machine. */
 const MULTI_NODE_TIMEOUT_MS = 60_000;
+/** A survivor takes over after the claim idle time or the lock lapses, plus its own start-up. */
+const RECOVERY_TIMEOUT_MS = 40_000;
 
 /**
  * Webhooks are driven by the one event wired so far: every moderation action an admin takes (here
@@ -113,7 +115,7 @@ describe('webhooks: signed, at least once, exactly once in normal operation, acr
 
     receiver.reply = () => 200;
     await startNode({ ...env, NODE_ID: 'survivor' });
-    await receiver.until(() => new Set(acceptedFor('orphan-').map(targetOf)).size === orphans.length);
+    await receiver.until(() => new Set(acceptedFor('orphan-').map(targetOf)).size === orphans.length, RECOVERY_TIMEOUT_MS);
     expect([...new Set(acceptedFor('orphan-').map(targetOf))].sort()).toEqual(orphans);
   }, MULTI_NODE_TIMEOUT_MS);
 
