@@ -15,6 +15,13 @@ export interface QueueDepth {
   failed: number;
 }
 
+/**
+ * At shutdown, how long running jobs may finish before their workers are closed anyway: a POST can take up to its
+ * timeout, longer than the shutdown deadline. A job abandoned this way is run again by another node once its lock
+ * lapses (a repeat the receiver drops, never a loss).
+ */
+const WORKER_DRAIN_MS = 2000;
+
 export const EMPTY_DEPTH: QueueDepth = { waiting: 0, delayed: 0, active: 0, failed: 0 };
 
 export interface RetryPolicy {
@@ -81,7 +88,7 @@ export class QueueFactory implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled(this.workers.map((worker) => worker.close()));
+    await Promise.allSettled(this.workers.map((worker) => closeWithin(worker, WORKER_DRAIN_MS)));
     await Promise.allSettled(this.queues.map((queue) => queue.close()));
     const connections = this.connection ? [...this.dedicated, this.connection] : [];
     await Promise.allSettled(connections.map((client) => client.quit().catch(() => client.disconnect())));
@@ -91,4 +98,14 @@ export class QueueFactory implements OnApplicationShutdown {
     this.connection ??= createRedisConnection(this.config, 'queue');
     return this.connection;
   }
+}
+
+async function closeWithin(worker: Worker, drainMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const drained = await Promise.race([
+    worker.close().then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), drainMs))),
+  ]);
+  clearTimeout(timer);
+  if (!drained) await worker.close(true);
 }
