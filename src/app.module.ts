@@ -12,11 +12,14 @@ import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ModerationModule } from './moderation/moderation.module';
+import { PushModule } from './push/push.module';
+import { QueueModule } from './queue/queue.module';
 import { ReactionsModule } from './reactions/reactions.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { TypingModule } from './typing/typing.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -27,6 +30,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LifecycleModule,
         RedisModule,
+        QueueModule,
+        WebhooksModule,
         RealtimeModule,
         EventsModule,
         MetricsModule,
@@ -39,6 +44,7 @@ export class AppModule {
         ModerationModule,
         HandshakeModule,
         HealthModule,
+        PushModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
       // since Nest applies global filters to HTTP only.
