@@ -4,19 +4,21 @@
  * Layers, lowest first; a folder imports only from its own layer's folder or lower ones:
  *   common (contract types, errors, validation helpers)
  *   config, events
- *   redis, metrics
+ *   redis, metrics, queue (BullMQ connections)
  *   realtime (the only owner of Socket.IO), lifecycle
- *   rooms < audit < auth < throttling < presence, receipts, typing, reactions < chat < moderation, health
+ *   rooms, webhooks < push, audit < auth < throttling < presence, receipts, typing, reactions < chat < moderation, health
  *   handshake (composes auth, throttling and moderation into the connection pipeline), docs, scripts
  *   app.module.ts and main.ts compose everything.
  */
-const INFRASTRUCTURE = '^src/(common|config|events|redis|metrics|realtime|lifecycle)/';
-const FEATURES = 'src/(rooms|audit|auth|throttling|presence|receipts|typing|reactions|chat|moderation|health|handshake|docs|scripts)/';
+const INFRASTRUCTURE = '^src/(common|config|events|redis|metrics|queue|realtime|lifecycle)/';
+const FEATURES = 'src/(rooms|webhooks|push|audit|auth|throttling|presence|receipts|typing|reactions|chat|moderation|health|handshake|docs|scripts)/';
 
 /** Each feature folder and the feature folders it may import. */
 const FEATURE_LAYERS = [
   ['rooms', []],
-  ['audit', []],
+  ['webhooks', []],
+  ['push', ['webhooks']],
+  ['audit', ['webhooks']],
   ['auth', ['rooms', 'audit']],
   ['throttling', ['audit', 'auth']],
   ['presence', ['rooms']],
@@ -24,7 +26,7 @@ const FEATURE_LAYERS = [
   ['typing', ['rooms']],
   ['reactions', ['rooms']],
   ['chat', ['rooms', 'presence', 'receipts']],
-  ['moderation', ['rooms', 'audit', 'auth', 'chat', 'presence']],
+  ['moderation', ['rooms', 'webhooks', 'audit', 'auth', 'chat', 'presence']],
   ['health', []],
   ['handshake', ['auth', 'throttling', 'moderation']],
 ];
@@ -56,7 +58,7 @@ module.exports = {
       name: 'infrastructure-layers',
       severity: 'error',
       comment: 'Inside infrastructure: config and events use only common; redis and metrics add config; realtime and lifecycle sit on top.',
-      from: { path: '^src/(config|events|redis|metrics)/' },
+      from: { path: '^src/(config|events|redis|metrics|queue)/' },
       to: { path: '^src/(realtime|lifecycle)/' },
     },
     {

@@ -9,11 +9,12 @@ import { ModerationService } from './moderation.service';
 import { RoomsAdminController } from './rooms-admin.controller';
 import { UsersAdminController } from './users-admin.controller';
 import { AuditController } from './audit-admin.controller';
+import { WebhooksAdminController } from './webhooks-admin.controller';
 
-/** The admin API under /admin: rooms, messages, kicks, mutes, bans, revocations and the audit trail. */
+/** The admin API under /admin: rooms, messages, kicks, mutes, bans, revocations and the audit trail, webhook dead letters. */
 @Module({
   imports: [AuthModule, AuditModule, RoomsModule, ChatModule, PresenceModule],
-  controllers: [RoomsAdminController, UsersAdminController, AuditController],
+  controllers: [RoomsAdminController, UsersAdminController, AuditController, WebhooksAdminController],
   providers: [ModerationService, ModerationRepository],
   exports: [ModerationRepository],
 })

@@ -2,11 +2,11 @@ import { Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
-import { AdminController } from '../common/admin-controller.decorator';
+import { AdminController } from './admin-controller.decorator';
 import { notFound } from '../common/contract-error';
 import { HttpErrorDto } from '../common/http-error.dto';
 import { DEAD_LETTERS_PAGE_DEFAULT, DeadLetterParamsDto, DeadLettersDto, DeadLettersQueryDto } from './dto/dead-letters.dto';
-import { WebhookQueue } from './webhook-queue';
+import { WebhookQueue } from '../webhooks/webhook-queue';
 
 @AdminController('admin: webhooks')
 @ApiBadRequestResponse({ description: 'Invalid query or id', type: HttpErrorDto })
