@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AttachmentsModule } from './attachments/attachments.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatModule } from './chat/chat.module';
@@ -13,6 +14,7 @@ import { ModerationModule } from './moderation/moderation.module';
 import { ReactionsModule } from './reactions/reactions.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
+import { SearchModule } from './search/search.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { TypingModule } from './typing/typing.module';
 
@@ -34,6 +36,8 @@ export class AppModule {
         ReactionsModule,
         TypingModule,
         ModerationModule,
+        AttachmentsModule,
+        SearchModule,
         HealthModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
