@@ -1,5 +1,4 @@
 import { Controller, Get, Inject, Param, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ATTACHMENT_STORAGE } from './attachment-storage';
 import type { AttachmentStorage } from './attachment-storage';
@@ -10,7 +9,6 @@ import type { LinkQuery } from './local-attachment.storage';
  * The links of local storage: a signed PUT receives a file, a signed GET serves it. Without local storage (S3)
  * there is nothing here. The signature is the authorization: these routes take no token.
  */
-@ApiExcludeController()
 @Controller('uploads')
 export class UploadsController {
   constructor(@Inject(ATTACHMENT_STORAGE) private readonly storage: AttachmentStorage) {}
