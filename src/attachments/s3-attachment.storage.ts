@@ -22,6 +22,8 @@ export class S3AttachmentStorage implements AttachmentStorage {
       region: config.region,
       forcePathStyle: config.forcePathStyle,
       credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+      // by default the SDK signs a CRC32 of the empty body into a presigned PUT, and S3 then refuses the real bytes
+      requestChecksumCalculation: 'WHEN_REQUIRED',
     });
   }
 
