@@ -23,7 +23,7 @@ export interface IndexWrite {
 interface SearchScripts {
   searchIndexMessage(documents: string, prefix: string, messageId: string, ...terms: string[]): Promise<number>;
   searchUnindexMessages(documents: string, prefix: string, ...messageIds: string[]): Promise<number>;
-  searchRoom(documents: string, prefix: string, limit: number, ...words: string[]): Promise<string[]>;
+  searchRoom(documents: string, scratch: string, prefix: string, limit: number, ...words: string[]): Promise<string[]>;
 }
 
 /** The only code that knows the search keys: an inverted index per room, kept by Lua scripts. */
@@ -34,7 +34,7 @@ export class SearchIndexRepository {
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
     redis.defineCommand('searchIndexMessage', { numberOfKeys: 1, lua: INDEX_MESSAGE_SCRIPT });
     redis.defineCommand('searchUnindexMessages', { numberOfKeys: 1, lua: UNINDEX_MESSAGES_SCRIPT });
-    redis.defineCommand('searchRoom', { numberOfKeys: 1, lua: SEARCH_ROOM_SCRIPT });
+    redis.defineCommand('searchRoom', { numberOfKeys: 2, lua: SEARCH_ROOM_SCRIPT });
     this.redis = redis as Redis & SearchScripts;
   }
 
@@ -58,7 +58,7 @@ export class SearchIndexRepository {
    */
   async search(rooms: string[], words: string[], limit: number): Promise<RoomMatch[]> {
     const perRoom = await Promise.all(
-      rooms.map((room) => this.redis.searchRoom(searchKeys.documents(room), searchKeys.postingsPrefix(room), limit, ...words)),
+      rooms.map((room) => this.redis.searchRoom(searchKeys.documents(room), searchKeys.scratch(room), searchKeys.postingsPrefix(room), limit, ...words)),
     );
     return perRoom.flatMap((flat, index) => {
       const matches: RoomMatch[] = [];

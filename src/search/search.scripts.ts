@@ -40,14 +40,19 @@ for i = 2, #ARGV do removed = removed + search_unindex(KEYS[1], ARGV[1], ARGV[i]
 return removed`;
 
 /**
- * KEYS[1] documents; ARGV: prefix, limit, words... Messages holding every word, best first: the score sums each
- * word's count weighted by its rarity in the room (idf = ln(1 + messages / messages with the word)); ties go
- * to the newer message. Returns id, score, id, score ... (scores as strings: Lua numbers would be truncated).
+ * KEYS[1] documents, KEYS[2] a scratch key of the room; ARGV: prefix, limit, words... Messages holding every word,
+ * best first, as id, score, id, score ... One word: its postings ranked by count, read straight from the sorted
+ * set (O(log n + limit)). Several: the sum of each word's count weighted by its rarity in the room
+ * (idf = ln(1 + messages / messages with the word)), intersected by Redis itself into the scratch key, which the
+ * script deletes before it returns. Ties go to the greater id, the newer message: no sorting in Lua.
  */
 export const SEARCH_ROOM_SCRIPT = `
+local limit = tonumber(ARGV[2])
+if #ARGV == 3 then
+  return redis.call('ZRANGE', ARGV[1] .. ARGV[3], '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit, 'WITHSCORES')
+end
 local total = redis.call('HLEN', KEYS[1])
-if total == 0 then return {} end
-local command = {'ZINTER', #ARGV - 2}
+local command = {'ZINTERSTORE', KEYS[2], #ARGV - 2}
 local weights = {'WEIGHTS'}
 for i = 3, #ARGV do
   local key = ARGV[1] .. ARGV[i]
@@ -57,22 +62,7 @@ for i = 3, #ARGV do
   weights[#weights + 1] = string.format('%.6f', math.log(1 + total / containing))
 end
 for _, weight in ipairs(weights) do command[#command + 1] = weight end
-command[#command + 1] = 'WITHSCORES'
-local flat = redis.call(unpack(command))
-local matches = {}
-for i = 1, #flat, 2 do
-  local ms, seq = string.match(flat[i], '^(%d+)-(%d+)$')
-  matches[#matches + 1] = { id = flat[i], score = tonumber(flat[i + 1]), ms = tonumber(ms or 0), seq = tonumber(seq or 0) }
-end
-table.sort(matches, function(a, b)
-  if a.score ~= b.score then return a.score > b.score end
-  if a.ms ~= b.ms then return a.ms > b.ms end
-  if a.seq ~= b.seq then return a.seq > b.seq end
-  return a.id > b.id
-end)
-local result = {}
-for i = 1, math.min(tonumber(ARGV[2]), #matches) do
-  result[#result + 1] = matches[i].id
-  result[#result + 1] = string.format('%.6f', matches[i].score)
-end
-return result`;
+redis.call(unpack(command))
+local best = redis.call('ZRANGE', KEYS[2], '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit, 'WITHSCORES')
+redis.call('DEL', KEYS[2])
+return best`;
