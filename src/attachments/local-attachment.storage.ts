@@ -1,8 +1,9 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { readOrCreateSecretFile } from '../config/development-secret';
 import { essence } from './attachment-rules';
 import { AttachmentStorage, StoredObject, UploadLink } from './attachment-storage';
 
@@ -38,7 +39,7 @@ export class LocalAttachmentStorage implements AttachmentStorage {
   ) {
     mkdirSync(join(directory, 'pending'), { recursive: true });
     mkdirSync(join(directory, 'kept'), { recursive: true });
-    this.secret = Buffer.from(configuredSecret ?? readOrCreateSecret(directory));
+    this.secret = Buffer.from(configuredSecret ?? readOrCreateSecretFile(directory, SIGNING_SECRET_FILE));
   }
 
   async uploadLink(object: StoredObject, expiresAt: number): Promise<UploadLink> {
@@ -192,14 +193,4 @@ export class LocalAttachmentStorage implements AttachmentStorage {
 function reply(response: ServerResponse, status: number, message?: string): void {
   response.writeHead(status, { 'Content-Type': 'application/json' });
   response.end(JSON.stringify(message ? { statusCode: status, message } : { statusCode: status }));
-}
-
-function readOrCreateSecret(directory: string): string {
-  const file = join(directory, SIGNING_SECRET_FILE);
-  try {
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return readFileSync(file, 'utf8').trim();
 }
