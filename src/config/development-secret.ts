@@ -19,7 +19,8 @@ export function readOrCreateDevelopmentSecret(dataDir: string): string {
  */
 export function readOrCreateSecretFile(directory: string, name: string): string {
   const file = join(directory, name);
-  const draft = `${file}.${process.pid}.draft`;
+  // a random name, not the pid: containers sharing the volume may all run as pid 1
+  const draft = `${file}.${randomBytes(8).toString('hex')}.draft`;
   mkdirSync(directory, { recursive: true });
   writeFileSync(draft, randomBytes(32).toString('hex'), { mode: 0o600 });
   try {
