@@ -16,6 +16,7 @@ export const ClientEvent = {
   DmSend: 'dm:send',
   PresenceList: 'presence:list',
   AuthRefresh: 'auth:refresh',
+  AttachmentCreate: 'attachment:create',
 } as const;
 
 export const ServerEvent = {

@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { LocalAttachmentStorage } from '../../src/attachments/local-attachment.storage';
 import { AttachmentContext, startAttachmentContext } from '../support/attachment-context';
+import { connect, request, requestOk } from '../support/clients';
 import { startNode, TestNode } from '../support/nodes';
 import { startRedis, TestRedis } from '../support/redis-server';
+import { makeToken } from '../support/tokens';
 
 /**
  * Local attachment storage end to end: two real nodes share one Redis and one data directory (the shared volume
- * local storage needs); the test creates and claims attachments through the attachments module wired as a node
- * wires it, and moves the bytes over real HTTP to one node and back from the other.
+ * local storage needs). Clients declare attachments with `attachment:create` on a real socket; claiming them
+ * (`message:send`, next phase) goes through the attachments module wired as a node wires it, in the test process.
+ * The bytes move over real HTTP to one node and back from the other.
  */
 describe('attachments on local storage, two nodes', () => {
   let redis: TestRedis;
@@ -44,8 +47,15 @@ describe('attachments on local storage, two nodes', () => {
   const put = (node: TestNode, uploadUrl: string, body: string | Buffer, contentType = 'text/plain') =>
     fetch(node.url + uploadUrl, { method: 'PUT', headers: { 'Content-Type': contentType }, body });
 
-  it('uploads through one node, claims it for a message and downloads it through the other', async () => {
-    const ticket = await declare(11);
+  it('declares on a socket (joined rooms only), uploads through one node, claims it and downloads it through the other', async () => {
+    const socket = await connect(nodeA.url, { token: makeToken({ sub: 'alice' }) });
+    const declaration = { room: 'general', filename: 'notes.txt', contentType: 'text/plain', size: 11 };
+    expect(await request(socket, 'attachment:create', declaration)).toMatchObject({ ok: false, error: { code: 'not_joined' } });
+    expect(await request(socket, 'attachment:create', { ...declaration, size: '11' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    await requestOk(socket, 'room:join', { room: 'general' });
+    expect(await request(socket, 'attachment:create', { ...declaration, size: 1001 })).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
+    const ticket = await requestOk(socket, 'attachment:create', declaration);
+    socket.close();
     expect(ticket).toMatchObject({ method: 'PUT', headers: { 'Content-Type': 'text/plain' } });
     expect(ticket.uploadUrl).toMatch(new RegExp(`^/uploads/${ticket.attachmentId}\\?`));
 
