@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AttachmentsModule } from './attachments/attachments.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatModule } from './chat/chat.module';
@@ -17,6 +18,7 @@ import { QueueModule } from './queue/queue.module';
 import { ReactionsModule } from './reactions/reactions.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
+import { SearchModule } from './search/search.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { TypingModule } from './typing/typing.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -43,6 +45,8 @@ export class AppModule {
         TypingModule,
         ModerationModule,
         HandshakeModule,
+        AttachmentsModule,
+        SearchModule,
         HealthModule,
         PushModule,
       ],

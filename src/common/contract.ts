@@ -20,6 +20,7 @@ export const ClientEvent = {
   DmSend: 'dm:send',
   PresenceList: 'presence:list',
   AuthRefresh: 'auth:refresh',
+  AttachmentCreate: 'attachment:create',
 } as const satisfies Record<string, ClientEventName>;
 
 export const ServerEvent = {

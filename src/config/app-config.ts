@@ -52,6 +52,7 @@ export interface AppConfig {
   queueLockMs: number;
   webhooks: WebhookConfig;
   push: PushConfig;
+  attachments: AttachmentConfig;
 }
 
 export interface WebhookConfig {
@@ -76,6 +77,48 @@ export interface PushConfig {
   retryBaseMs: number;
   timeoutMs: number;
 }
+
+export interface S3StorageConfig {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Path-style URLs (endpoint/bucket/key): what MinIO, Ceph and most S3-compatible stores expect. */
+  forcePathStyle: boolean;
+}
+
+export interface AttachmentConfig {
+  maxBytes: number;
+  /** Exact types (`application/pdf`) or wildcards (`image/*`), lower case. */
+  allowedTypes: string[];
+  uploadUrlTtlSec: number;
+  downloadUrlTtlSec: number;
+  /** An attachment never sent in a message is forgotten (and its local file swept) this long after creation. */
+  pendingTtlSec: number;
+  /** Absolute base of the links the node signs for local storage; relative links without it. */
+  publicUrl?: string;
+  /** Local storage only: HMAC key of upload and download links; generated beside the files when unset. */
+  signingSecret?: string;
+  /** S3-compatible storage; local files under `<dataDir>/uploads` when absent. */
+  s3?: S3StorageConfig;
+}
+
+export const DEFAULT_ATTACHMENT_TYPES = [
+  'image/*',
+  'application/pdf',
+  'text/plain',
+  'application/zip',
+  'application/msword',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.ms-powerpoint',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
+];
 
 export class ConfigError extends Error {
   constructor(
@@ -152,6 +195,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     queueLockMs: read.int('QUEUE_LOCK_MS', 30_000, 1000, 600_000),
     webhooks: readWebhooks(read),
     push: readPush(read),
+    attachments: readAttachmentConfig(read),
   };
 }
 
@@ -218,6 +262,42 @@ function readPush(read: EnvReader): PushConfig {
     retryBaseMs: read.int('PUSH_RETRY_BASE_MS', 2000, 10, 3_600_000),
     timeoutMs: read.int('PUSH_TIMEOUT_MS', 10_000, 100, 120_000),
   };
+}
+
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/([a-z0-9][a-z0-9!#$&^_.+-]*|\*)$/;
+const S3_VARIABLES = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
+
+function readAttachmentConfig(read: EnvReader): AttachmentConfig {
+  const allowedTypes = (read.list('ATTACHMENT_TYPES') ?? DEFAULT_ATTACHMENT_TYPES).map((type) => type.toLowerCase());
+  for (const type of allowedTypes) {
+    if (!MEDIA_TYPE.test(type)) throw new ConfigError('ATTACHMENT_TYPES', `has "${type}": each entry must be a media type like image/png or image/*`);
+  }
+  const publicUrl = read.string('PUBLIC_URL')?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new ConfigError('PUBLIC_URL', 'must be an http(s) URL');
+  const signingSecret = read.string('ATTACHMENT_SIGNING_SECRET');
+  if (signingSecret !== undefined && signingSecret.length < 32) throw new ConfigError('ATTACHMENT_SIGNING_SECRET', 'must be at least 32 characters');
+  return {
+    maxBytes: read.int('ATTACHMENT_MAX_BYTES', 25 * 1024 * 1024, 1, 5 * 1024 ** 3),
+    allowedTypes,
+    uploadUrlTtlSec: read.int('ATTACHMENT_UPLOAD_URL_TTL_SEC', 900, 10, 7 * 86_400),
+    downloadUrlTtlSec: read.int('ATTACHMENT_DOWNLOAD_URL_TTL_SEC', 3600, 10, 7 * 86_400),
+    pendingTtlSec: read.int('ATTACHMENT_PENDING_TTL_SEC', 86_400, 60, 30 * 86_400),
+    publicUrl,
+    signingSecret,
+    s3: readS3Config(read),
+  };
+}
+
+/** All five S3 variables or none: a half-configured bucket must not fall back to local files silently. */
+function readS3Config(read: EnvReader): S3StorageConfig | undefined {
+  const values = S3_VARIABLES.map((name) => read.string(name));
+  if (values.every((value) => value === undefined)) return undefined;
+  const missing = S3_VARIABLES.find((_, index) => values[index] === undefined);
+  if (missing) throw new ConfigError(missing, `is required when any of ${S3_VARIABLES.join(', ')} is set`);
+  const [endpoint, bucket, region, accessKeyId, secretAccessKey] = values as string[];
+  if (!/^https?:\/\/[^\s]+$/.test(endpoint)) throw new ConfigError('S3_ENDPOINT', 'must be an http(s) URL');
+  const forcePathStyle = read.oneOf('S3_FORCE_PATH_STYLE', ['true', 'false'], 'true') === 'true';
+  return { endpoint, bucket, region, accessKeyId, secretAccessKey, forcePathStyle };
 }
 
 /** Default: proxies on loopback and private networks (an ingress, a load balancer in the same network). */
