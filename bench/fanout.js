@@ -75,6 +75,7 @@ async function sendAtRate(sockets, rate, seconds, phase, tally) {
     await h.sleep(2);
   }
   tally.sent += sent;
+  tally.sendingSeconds = (performance.now() - started) / 1000;
   await Promise.all(pending);
 }
 
@@ -102,7 +103,6 @@ async function measure(side, rate) {
     const redisCpuBefore = h.cpuMs(redis.pid);
     const started = performance.now();
     await sendAtRate(sockets, rate, durationSec, 'm', tally);
-    const sendSeconds = (performance.now() - started) / 1000;
     const drainDeadline = performance.now() + 5000;
     while (tally.received < tally.expectedDeliveries && performance.now() < drainDeadline) await h.sleep(20);
     const nodeCpuMs = nodes.reduce((sum, node, n) => sum + h.cpuMs(node.pid) - cpuBefore[n], 0);
@@ -118,7 +118,7 @@ async function measure(side, rate) {
       sent: tally.sent,
       acked: tally.acked,
       outcomes: tally.outcomes,
-      sendsPerSecond: Math.round(tally.sent / sendSeconds),
+      sendsPerSecond: Math.round(tally.sent / tally.sendingSeconds),
       deliveries: tally.received,
       lost: tally.expectedDeliveries - tally.received,
       deliveryP50Ms: h.round2(h.percentile(tally.latencies, 50)),
@@ -128,7 +128,7 @@ async function measure(side, rate) {
       ackP99Ms: h.round2(h.percentile(tally.ackLatencies, 99)),
       nodeCpuUsPerDelivery: h.round2((nodeCpuMs * 1000) / deliveries),
       redisCpuUsPerDelivery: h.round2((redisCpuMs * 1000) / deliveries),
-      nodeCpuPercent: Math.round((nodeCpuMs / 10 / sendSeconds) * 10) / 10,
+      nodeCpuPercent: Math.round((nodeCpuMs / 10 / ((performance.now() - started) / 1000)) * 10) / 10,
       rssMbPerNode: rssMb,
     };
   } finally {
