@@ -25,12 +25,15 @@ function parseArgs(argv = process.argv.slice(2)) {
   return { get, number, list, productEnv, has: (name) => argv.includes(`--${name}`) };
 }
 
+/** Listening ports come from below the ephemeral range (32768+ here), which the load's client sockets use up. */
+const LISTEN_PORTS = { from: 20_000, to: 32_000 };
+
 const freePort = () =>
   new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    const port = LISTEN_PORTS.from + Math.floor(Math.random() * (LISTEN_PORTS.to - LISTEN_PORTS.from));
+    const server = createServer()
+      .once('error', () => resolve(freePort()))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(port)));
   });
 
 function startProcess(command, argv, env, readyPattern) {
