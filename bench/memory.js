@@ -7,10 +7,11 @@
  * with --expose-gc and a SIGUSR2 hook) and a settle. Sides alternate in every round.
  *
  *   node bench/memory.js [--connections 3000,10000] [--room-size 25] [--rounds 1] [--per-process 15000]
- *                        [--sides baseline,product] [--out bench/results] [ENV=value ...]
+ *                        [--sides baseline,product] [--out bench/results] [--heap-snapshot dir] [ENV=value ...]
  *
  * The product's per-address handshake limit is raised to the count here (that limit is the storm's subject).
- * A node holds at most its open-file limit of sockets (`ulimit -n`); see docs/PERFORMANCE.md.
+ * --heap-snapshot dir: each node writes a heap snapshot there while the connections are open (summarise it with
+ * bench/heap-top.js). A node holds at most its open-file limit of sockets (`ulimit -n`); see docs/PERFORMANCE.md.
  */
 const { fork } = require('node:child_process');
 const { mkdirSync, writeFileSync } = require('node:fs');
@@ -59,6 +60,16 @@ const nextMessage = (child) => new Promise((resolve, reject) => {
   child.once('exit', (code) => reject(new Error(`load process exited ${code}`)));
 });
 
+const heapSnapshotDir = args.get('heap-snapshot', '');
+const heapSnapshotArgs = heapSnapshotDir ? ['--heapsnapshot-signal=SIGTTIN', `--diagnostic-dir=${heapSnapshotDir}`] : [];
+
+/** Node writes the snapshot synchronously on the signal; done when the server answers /proc reads again. */
+async function writeHeapSnapshot(node) {
+  node.child.kill('SIGTTIN');
+  await h.sleep(3000);
+  while (/State:\s+R/.test(require('node:fs').readFileSync(`/proc/${node.pid}/status`, 'utf8'))) await h.sleep(500);
+}
+
 async function rssAfterGc(node) {
   await h.sleep(2000);
   node.child.kill('SIGUSR2');
@@ -73,7 +84,7 @@ async function measure(side, total) {
   const workers = [];
   let node;
   try {
-    node = await h.startNode(side, { redisUrl: redis.url, productEnv: { HANDSHAKE_LIMIT_PER_IP: String(Math.min(1_000_000, Math.max(3000, total))), ...args.productEnv }, gcOnSignal: true });
+    node = await h.startNode(side, { redisUrl: redis.url, productEnv: { HANDSHAKE_LIMIT_PER_IP: String(Math.min(1_000_000, Math.max(3000, total))), ...args.productEnv }, gcOnSignal: true, nodeArgs: heapSnapshotArgs });
     const rssBeforeKb = await rssAfterGc(node);
     const processCount = Math.ceil(total / perProcess);
     for (let w = 0; w < processCount; w++) {
@@ -94,6 +105,7 @@ async function measure(side, total) {
     const errors = {};
     for (const report of reports) for (const [code, count] of Object.entries(report.errors)) errors[code] = (errors[code] ?? 0) + count;
     const rssAfterKb = await rssAfterGc(node);
+    if (heapSnapshotDir) await writeHeapSnapshot(node);
     return {
       side,
       requested: total,
