@@ -36,16 +36,19 @@ function niceMax(value) {
 }
 
 /** One panel: axes, grid, and a polyline per series; series = [{ label, color, dash, points: [[x, y]] }]. */
-function panel(offsetX, title, yLabel, series) {
+function panel(offsetX, title, yLabel, series, { log = false } = {}) {
   const rates = results.map((r) => r.rate);
   const xMin = Math.min(...rates);
   const xMax = Math.max(...rates);
-  const yMax = niceMax(Math.max(...series.flatMap((s) => s.points.map(([, y]) => y))));
+  const values = series.flatMap((s) => s.points.map(([, y]) => y)).filter((v) => v > 0);
+  const yMax = log ? 10 ** Math.ceil(Math.log10(Math.max(...values))) : niceMax(Math.max(...values));
+  const yMin = log ? 10 ** Math.floor(Math.log10(Math.min(...values))) : 0;
+  const scale = (value) => (log ? (Math.log10(Math.max(value, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin)) : value / yMax);
+  const ticks = log ? Array.from({ length: Math.log10(yMax / yMin) + 1 }, (_, i) => yMin * 10 ** i) : Array.from({ length: 6 }, (_, i) => (yMax * i) / 5);
   const x = (rate) => offsetX + PANEL.left + (xMax === xMin ? PANEL.width / 2 : ((rate - xMin) / (xMax - xMin)) * PANEL.width);
-  const y = (value) => PANEL.top + PANEL.height - (value / yMax) * PANEL.height;
+  const y = (value) => PANEL.top + PANEL.height - scale(value) * PANEL.height;
   const parts = [`<text x="${offsetX + PANEL.left + PANEL.width / 2}" y="30" text-anchor="middle" font-weight="bold">${escape(title)}</text>`];
-  for (let i = 0; i <= 5; i++) {
-    const value = (yMax * i) / 5;
+  for (const value of ticks) {
     parts.push(`<line x1="${offsetX + PANEL.left}" x2="${offsetX + PANEL.left + PANEL.width}" y1="${y(value)}" y2="${y(value)}" stroke="#ddd"/>`);
     parts.push(`<text x="${offsetX + PANEL.left - 6}" y="${y(value) + 4}" text-anchor="end">${Number(value.toPrecision(3))}</text>`);
   }
@@ -74,7 +77,7 @@ const height = PANEL.top + PANEL.height + 70;
 const svg = [
   `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
   `<rect width="100%" height="100%" fill="white"/>`,
-  panel(0, 'Delivery latency at receivers (median of rounds)', 'milliseconds', latencySeries),
+  panel(0, 'Delivery latency at receivers (median of rounds)', 'milliseconds (log scale)', latencySeries, { log: true }),
   panel(PANEL.left + PANEL.width + 40, 'Node CPU per delivery (both nodes)', 'microseconds', cpuSeries),
   `<text x="10" y="${height - 8}" fill="#666">${escape(`bench/fanout.js, ${results.map((r) => r.at.slice(0, 10)).filter((d, i, all) => all.indexOf(d) === i).join(', ')}; load generator, nodes and redis on one shared 2-core machine`)}</text>`,
   '</svg>',
