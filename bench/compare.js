@@ -39,10 +39,7 @@ async function measure(side) {
 }
 
 async function main() {
-  const results = Object.fromEntries(sides.map((side) => [side, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const side of h.sidesOfRound(round, sides)) results[side].push(await measure(side));
-  }
+  const results = await h.runAlternating(sides, rounds, measure);
   for (const [name, runs] of Object.entries(results)) {
     const m = (field) => h.median(runs.map((r) => r[field]));
     console.log(

@@ -141,7 +141,7 @@ async function measure(side, rate) {
 const MEDIAN_FIELDS = ['sendsPerSecond', 'deliveries', 'lost', 'deliveryP50Ms', 'deliveryP95Ms', 'deliveryP99Ms', 'ackP50Ms', 'ackP99Ms', 'nodeCpuUsPerDelivery', 'redisCpuUsPerDelivery', 'nodeCpuPercent'];
 
 function summarize(runs) {
-  const summary = Object.fromEntries(MEDIAN_FIELDS.map((field) => [field, h.median(runs.map((run) => run[field]))]));
+  const summary = h.medianOfFields(runs, MEDIAN_FIELDS);
   summary.rssMbPerNode = h.median(runs.flatMap((run) => run.rssMbPerNode));
   summary.lostTotal = runs.reduce((sum, run) => sum + run.lost, 0);
   summary.refusedOrFailed = runs.reduce((sum, run) => sum + Object.entries(run.outcomes).filter(([k]) => k !== 'ok').reduce((s, [, v]) => s + v, 0), 0);
@@ -151,14 +151,7 @@ function summarize(runs) {
 async function main() {
   mkdirSync(outDir, { recursive: true });
   for (const rate of rates) {
-    const runs = Object.fromEntries(sides.map((side) => [side, []]));
-    for (let round = 0; round < rounds; round++) {
-      for (const side of h.sidesOfRound(round, sides)) {
-        const run = await measure(side, rate);
-        runs[side].push(run);
-        console.error(JSON.stringify(run));
-      }
-    }
+    const runs = await h.runAlternating(sides, rounds, (side) => measure(side, rate));
     const medians = Object.fromEntries(sides.map((side) => [side, summarize(runs[side])]));
     const result = { scenario: 'fanout', at: new Date().toISOString(), clients: clientCount, roomSize, rate, durationSec, rounds, size, productEnv: args.productEnv, medians, runs };
     writeFileSync(join(outDir, `fanout-${clientCount}c-${rate}r.json`), `${JSON.stringify(result, null, 2)}\n`);

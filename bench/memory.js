@@ -132,17 +132,8 @@ async function main() {
   const outDir = args.get('out', join(__dirname, 'results'));
   mkdirSync(outDir, { recursive: true });
   for (const total of counts) {
-    const runs = Object.fromEntries(sides.map((side) => [side, []]));
-    for (let round = 0; round < rounds; round++) {
-      for (const side of h.sidesOfRound(round, sides)) {
-        const run = await measure(side, total);
-        runs[side].push(run);
-        console.error(JSON.stringify(run));
-      }
-    }
-    const medians = Object.fromEntries(
-      sides.map((side) => [side, Object.fromEntries(['open', 'handshakesAndJoinsPerSecond', 'rssMbBefore', 'rssMbAfter', 'kbPerConnection'].map((field) => [field, h.median(runs[side].map((run) => run[field]))]))]),
-    );
+    const runs = await h.runAlternating(sides, rounds, (side) => measure(side, total));
+    const medians = h.mediansOf(runs, ['open', 'handshakesAndJoinsPerSecond', 'rssMbBefore', 'rssMbAfter', 'kbPerConnection']);
     writeFileSync(join(outDir, `memory-${total}.json`), `${JSON.stringify({ scenario: 'memory', at: new Date().toISOString(), connections: total, rounds, productEnv: args.productEnv, medians, runs }, null, 2)}\n`);
     for (const side of sides) {
       const m = medians[side];

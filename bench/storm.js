@@ -99,14 +99,7 @@ async function main() {
   const rounds = args.number('rounds', 1);
   const outDir = args.get('out', join(__dirname, 'results'));
   mkdirSync(outDir, { recursive: true });
-  const runs = Object.fromEntries(sides.map((side) => [side, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const side of h.sidesOfRound(round, sides)) {
-      const run = await measure(side);
-      runs[side].push(run);
-      console.error(JSON.stringify(run));
-    }
-  }
+  const runs = await h.runAlternating(sides, rounds, measure);
   writeFileSync(join(outDir, `storm-${clientCount}.json`), `${JSON.stringify({ scenario: 'storm', at: new Date().toISOString(), clients: clientCount, roomSize, missed, perAddress, rounds, productEnv: args.productEnv, runs }, null, 2)}\n`);
   for (const side of sides) {
     const r = runs[side];

@@ -137,4 +137,22 @@ function sidesOfRound(round, sides = ['baseline', 'product']) {
   return round % 2 ? sides.slice().reverse() : sides;
 }
 
-module.exports = { ROOT, SECRET, parseArgs, freePort, startProcess, stop, cpuMs, rssKb, startRedis, startNode, tokenFor, connect, sleep, median, percentile, round2, sidesOfRound };
+/** Runs `measure(side)` for every side in every round, alternating the order; logs each run to stderr. */
+async function runAlternating(sides, rounds, measure) {
+  const runs = Object.fromEntries(sides.map((side) => [side, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const side of sidesOfRound(round, sides)) {
+      const run = await measure(side);
+      runs[side].push(run);
+      console.error(JSON.stringify(run));
+    }
+  }
+  return runs;
+}
+
+/** The median over `list` of each field. */
+const medianOfFields = (list, fields) => Object.fromEntries(fields.map((field) => [field, median(list.map((run) => run[field]))]));
+/** Per side, the median over its runs of each field. */
+const mediansOf = (runs, fields) => Object.fromEntries(Object.entries(runs).map(([side, list]) => [side, medianOfFields(list, fields)]));
+
+module.exports = { runAlternating, medianOfFields, mediansOf, ROOT, SECRET, parseArgs, freePort, startProcess, stop, cpuMs, rssKb, startRedis, startNode, tokenFor, connect, sleep, median, percentile, round2, sidesOfRound };
