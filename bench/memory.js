@@ -84,7 +84,7 @@ async function measure(side, total) {
   const workers = [];
   let node;
   try {
-    node = await h.startNode(side, { redisUrl: redis.url, productEnv: { HANDSHAKE_LIMIT_PER_IP: String(Math.min(1_000_000, Math.max(3000, total))), ...args.productEnv }, gcOnSignal: true, nodeArgs: heapSnapshotArgs });
+    node = await h.startNode(side, { redisUrl: redis.url, productEnv: { HANDSHAKE_LIMIT_PER_IP: String(Math.min(1_000_000, Math.max(3000, total))), ...args.productEnv }, gcOnSignal: true, nodeArgs: [...heapSnapshotArgs, ...args.get('node-args', '').split(' ').filter(Boolean)] });
     const rssBeforeKb = await rssAfterGc(node);
     const processCount = Math.ceil(total / perProcess);
     for (let w = 0; w < processCount; w++) {
