@@ -398,7 +398,9 @@ function onSubmit(form: HTMLFormElement, action: (submitter: HTMLElement | null)
 
 async function start(): Promise<void> {
   const settings = (await (await fetch('/demo/settings.json')).json()) as { signIn: 'name' | 'token' };
-  const form = settings.signIn === 'name' ? ui.nameForm : ui.tokenForm;
+  const [form, unused] = settings.signIn === 'name' ? [ui.nameForm, ui.tokenForm] : [ui.tokenForm, ui.nameForm];
+  // one sign-in form in the page, so that its test hooks are unique
+  unused.remove();
   form.hidden = false;
   onSubmit(ui.nameForm, async () => {
     const name = byId<HTMLInputElement>('signin-name').value.trim();
