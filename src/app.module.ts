@@ -7,6 +7,7 @@ import { ContractExceptionFilter } from './common/contract-exception.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DemoModule } from './demo/demo.module';
+import { AsyncApiModule } from './docs/asyncapi.module';
 import { EventsModule } from './events/events.module';
 import { HandshakeModule } from './handshake/handshake.module';
 import { HealthModule } from './health/health.module';
@@ -41,6 +42,7 @@ export class AppModule {
         HandshakeModule,
         HealthModule,
         DemoModule.forRoot(config),
+        AsyncApiModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
       // since Nest applies global filters to HTTP only.
