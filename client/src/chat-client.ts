@@ -204,7 +204,8 @@ export class ChatClient {
     try {
       await Promise.all(this.rooms.map((room) => this.rejoin(socket, room)));
     } catch {
-      // the connection dropped during the rejoin: the next connection rejoins
+      // a rejoin went unanswered: a connection without its rooms is no use, so start over (the next one rejoins)
+      if (socket === this.socket && socket.connected) this.reconnectLater();
       return;
     }
     if (socket === this.socket && socket.connected) this.settleReady.resolve(socket);
