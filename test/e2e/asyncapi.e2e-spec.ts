@@ -8,17 +8,17 @@ import { useCluster } from '../support/scenario';
 /** The DTO (module under dist/, class name) each handler of this build validates its payload with. */
 const PAYLOAD_DTOS: Record<string, [string, string]> = {
   [ClientEvent.RoomJoin]: ['chat/dto/join-room.dto', 'JoinRoomDto'],
-  [ClientEvent.RoomLeave]: ['chat/dto/room.dto', 'RoomDto'],
+  [ClientEvent.RoomLeave]: ['rooms/dto/room.dto', 'RoomDto'],
   [ClientEvent.MessageSend]: ['chat/dto/send-message.dto', 'SendMessageDto'],
-  [ClientEvent.MessageEdit]: ['chat/dto/message-ref.dto', 'EditMessageDto'],
-  [ClientEvent.MessageDelete]: ['chat/dto/message-ref.dto', 'MessageRefDto'],
+  [ClientEvent.MessageEdit]: ['rooms/dto/message-ref.dto', 'EditMessageDto'],
+  [ClientEvent.MessageDelete]: ['rooms/dto/message-ref.dto', 'MessageRefDto'],
   [ClientEvent.MessageHistory]: ['chat/dto/history.dto', 'HistoryQueryDto'],
   [ClientEvent.DmSend]: ['chat/dto/direct-message.dto', 'DirectMessageDto'],
   [ClientEvent.Typing]: ['typing/dto/typing.dto', 'TypingDto'],
   [ClientEvent.ReactionAdd]: ['reactions/dto/reaction.dto', 'ReactionDto'],
   [ClientEvent.ReactionRemove]: ['reactions/dto/reaction.dto', 'ReactionDto'],
-  [ClientEvent.ReceiptRead]: ['chat/dto/message-ref.dto', 'MessageRefDto'],
-  [ClientEvent.PresenceList]: ['chat/dto/room.dto', 'RoomDto'],
+  [ClientEvent.ReceiptRead]: ['rooms/dto/message-ref.dto', 'MessageRefDto'],
+  [ClientEvent.PresenceList]: ['rooms/dto/room.dto', 'RoomDto'],
   [ClientEvent.AuthRefresh]: ['auth/dto/refresh-token.dto', 'RefreshTokenDto'],
 };
 
