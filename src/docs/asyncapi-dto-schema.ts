@@ -20,10 +20,22 @@ export function dtoSchema(dto: Function): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const [property, rules] of rulesByProperty) {
-    properties[property] = Object.assign({}, ...rules.map(ruleSchema));
+    properties[property] = rules.map(ruleSchema).reduce(mergeBounds, {});
     if (!rules.some((rule) => rule.type === ValidationTypes.CONDITIONAL_VALIDATION)) required.push(property);
   }
   return { type: 'object', properties, ...(required.length > 0 && { required }) };
+}
+
+/** Two rules may bound one property (`@IsNotEmpty` and `@Length(5, 10)`): the tighter bound holds. */
+function mergeBounds(into: JsonSchema, rule: JsonSchema): JsonSchema {
+  const merged = { ...into, ...rule };
+  for (const key of ['minLength', 'minimum'] as const) {
+    if (typeof into[key] === 'number' && typeof rule[key] === 'number') merged[key] = Math.max(into[key], rule[key]);
+  }
+  for (const key of ['maxLength', 'maximum'] as const) {
+    if (typeof into[key] === 'number' && typeof rule[key] === 'number') merged[key] = Math.min(into[key], rule[key]);
+  }
+  return merged;
 }
 
 function validationRulesOf(dto: Function): ValidationMetadata[] {
