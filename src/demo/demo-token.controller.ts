@@ -1,24 +1,13 @@
 import { Body, Controller, Get, Inject, Post, UsePipes } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { JwtService } from '@nestjs/jwt';
-import { IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { RestValidationPipe } from '../common/rest-validation.pipe';
+import { DemoSignInDto } from './dto/demo-sign-in.dto';
 
 const DEMO_TOKEN_TTL_SEC = 12 * 3600;
-
-export class DemoSignInDto {
-  /** Becomes the display name, and (lower-cased, spaces as dashes) the user id. */
-  @IsString()
-  @Matches(/^[A-Za-z0-9 _.-]{1,64}$/, { message: 'name must be 1 to 64 letters, digits, spaces, _ . or -' })
-  name: string;
-
-  @IsOptional()
-  @IsBoolean()
-  admin?: boolean;
-}
 
 /**
  * Development sign-in by name for the demo page: the node signs with its own generated secret, so this exists
