@@ -89,18 +89,26 @@ function digestOf(token: string): string {
   return `sha256:${createHash('sha256').update(token).digest('base64url')}`;
 }
 
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
 function toAuthUser(claims: Claims, token: string): AuthUser {
   if (typeof claims.sub !== 'string' || !USER_ID_PATTERN.test(claims.sub)) {
     throw new AuthenticationError('token_invalid', 'token needs a sub claim of 1 to 128 characters without spaces or braces');
   }
   if (typeof claims.exp !== 'number') throw new AuthenticationError('token_invalid', 'token needs an exp claim');
   const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
-  const rooms = Array.isArray(claims.rooms) ? claims.rooms.filter((room): room is string => typeof room === 'string') : undefined;
+  // Many identity providers send a single value as a plain string. Reading anything but an array of strings as
+  // "no rooms claim" would turn a restricted token into one that may join every room.
+  if (claims.rooms !== undefined && !isStringArray(claims.rooms)) {
+    throw new AuthenticationError('token_invalid', 'token has a rooms claim that is not an array of strings');
+  }
   return {
     id: claims.sub,
     name: typeof claims.name === 'string' ? claims.name.slice(0, 128) : undefined,
     roles,
-    rooms,
+    rooms: claims.rooms,
     tokenId: typeof claims.jti === 'string' ? claims.jti : digestOf(token),
     issuedAtSec: typeof claims.iat === 'number' ? claims.iat : undefined,
     expiresAtSec: claims.exp,
