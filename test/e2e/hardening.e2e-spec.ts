@@ -1,6 +1,8 @@
 import { sign } from 'jsonwebtoken';
 import { connect, connectError, request, requestOk } from '../support/clients';
 import { http } from '../support/http';
+import { startNode, TestNode } from '../support/nodes';
+import { startRedis, TestRedis } from '../support/redis-server';
 import { useCluster } from '../support/scenario';
 import { makeToken, TEST_JWT_SECRET } from '../support/tokens';
 
@@ -36,5 +38,45 @@ describe('a rooms claim that is not an array of strings', () => {
   it('leaves a token without a rooms claim unrestricted', async () => {
     const anyone = await connect(nodeA(), { token: makeToken({ sub: 'anyone' }) });
     await requestOk(anyone, 'room:join', { room: 'team-b' });
+  });
+});
+
+describe('token errors seen by an anonymous client', () => {
+  const AUDIENCE = 'chat-audience-7f3';
+  const ISSUER = 'https://idp-7f3.example';
+  let redis: TestRedis;
+  let node: TestNode;
+  beforeAll(async () => {
+    redis = await startRedis();
+    node = await startNode({ REDIS_URL: redis.url, JWT_AUDIENCE: AUDIENCE, JWT_ISSUER: ISSUER });
+  });
+  afterAll(async () => {
+    await node?.stop('SIGKILL');
+    await redis?.stop();
+  });
+  const signed = (options: { audience?: string; issuer?: string }) =>
+    sign({ sub: 'visitor', exp: inAnHour() }, TEST_JWT_SECRET, { audience: AUDIENCE, issuer: ISSUER, ...options });
+
+  it.each([
+    ['a wrong audience', { audience: 'other' }, 'jwt audience invalid'],
+    ['a wrong issuer', { issuer: 'https://other.example' }, 'jwt issuer invalid'],
+  ])('name neither the expected audience nor issuer for %s, on Socket.IO and REST; the server log does', async (_case, options, reason) => {
+    const token = signed(options);
+    const refused = await connectError(node.url, { token });
+    const rest = await http(node.url, 'POST', '/auth/logout', { token });
+
+    expect(refused.data).toEqual({ code: 'token_invalid', message: 'token invalid' });
+    expect(rest.status).toBe(401);
+    for (const told of [JSON.stringify(refused.data), JSON.stringify(rest.body)]) {
+      expect(told).not.toContain(AUDIENCE);
+      expect(told).not.toContain(ISSUER);
+      expect(told).not.toContain('expected');
+    }
+    expect(node.logs()).toContain(reason);
+    expect(node.logs()).toContain(options.audience ? AUDIENCE : ISSUER);
+  });
+
+  it('still accepts a token with the configured audience and issuer', async () => {
+    expect((await connect(node.url, { token: signed({}) })).connected).toBe(true);
   });
 });
