@@ -46,7 +46,7 @@ async function bootstrap(): Promise<void> {
   }
   await app.listen(config.port, config.host);
   const { address, port } = app.getHttpServer().address() as AddressInfo;
-  logger.log(`Listening on http://${address}:${port} as node ${config.nodeId} (${config.env})`, 'Bootstrap');
+  logger.log(`Listening on http://${address.includes(':') ? `[${address}]` : address}:${port} as node ${config.nodeId} (${config.env})`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

@@ -72,6 +72,12 @@ describe('loadConfig', () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it('trusts only a proxy on loopback by default, and the proxies TRUST_PROXY names', () => {
+    expect(loadConfig({}, developmentSecret).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, fd00::/8' }, developmentSecret).trustProxy).toEqual(['10.0.0.5', 'fd00::/8']);
+    expect(loadConfig({ TRUST_PROXY: '1' }, developmentSecret).trustProxy).toBe(1);
+  });
+
   it('treats 0 as "disabled" for throttles', () => {
     expect(loadConfig({ THROTTLE_WS_LIMIT: '0', THROTTLE_HTTP_LIMIT: '0' }, developmentSecret).throttle).toMatchObject({ ws: { limit: 0 }, http: { limit: 0 } });
   });

@@ -125,9 +125,12 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
   };
 }
 
-/** Default: proxies on loopback and private networks (an ingress, a load balancer in the same network). */
+/**
+ * Default: loopback only (a proxy on the same host). Trusting whole private networks would let any client on them
+ * choose, through X-Forwarded-For, the address its limits are counted against; a real proxy is named explicitly.
+ */
 function readTrustProxy(read: EnvReader): TrustProxy {
-  const raw = read.string('TRUST_PROXY') ?? 'loopback,linklocal,uniquelocal';
+  const raw = read.string('TRUST_PROXY') ?? 'loopback';
   if (raw === 'true' || raw === 'false') return raw === 'true';
   if (/^\d+$/.test(raw)) return Number(raw);
   const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);

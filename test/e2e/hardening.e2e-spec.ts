@@ -1,4 +1,5 @@
 import { sign } from 'jsonwebtoken';
+import { networkInterfaces } from 'node:os';
 import { connect, connectError, request, requestOk } from '../support/clients';
 import { http } from '../support/http';
 import { startNode, TestNode } from '../support/nodes';
@@ -78,5 +79,48 @@ describe('token errors seen by an anonymous client', () => {
 
   it('still accepts a token with the configured audience and issuer', async () => {
     expect((await connect(node.url, { token: signed({}) })).connected).toBe(true);
+  });
+});
+
+/** This machine's own unique-local (fd00::/8) address: a client on a private network, as far as the node can tell. */
+function privateNetworkAddress(): string {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((candidate) => candidate?.family === 'IPv6' && /^f[cd]/i.test(candidate.address));
+  if (!address) throw new Error('this test needs a unique-local IPv6 address (fc00::/7) on a network interface');
+  return address.address;
+}
+
+describe('whose X-Forwarded-For counts for per-address limits', () => {
+  const HANDSHAKES_PER_ADDRESS = 2;
+  let redis: TestRedis;
+  let defaults: TestNode;
+  let behindProxy: TestNode;
+  const ownAddress = privateNetworkAddress();
+  const viaPrivateNetwork = (node: TestNode) => node.url.replace('127.0.0.1', `[${ownAddress}]`);
+  beforeAll(async () => {
+    redis = await startRedis();
+    const env = { REDIS_URL: redis.url, HOST: '::', HANDSHAKE_LIMIT_PER_IP: String(HANDSHAKES_PER_ADDRESS) };
+    [defaults, behindProxy] = await Promise.all([startNode(env), startNode({ ...env, TRUST_PROXY: ownAddress })]);
+  });
+  afterAll(async () => {
+    await Promise.all([defaults?.stop('SIGKILL'), behindProxy?.stop('SIGKILL')]);
+    await redis?.stop();
+  });
+  const handshakesClaiming = async (url: string, prefix: string) => {
+    const outcomes: string[] = [];
+    for (let i = 1; i <= HANDSHAKES_PER_ADDRESS + 1; i++) {
+      const options = { token: makeToken({ sub: `${prefix}-${i}` }), extraHeaders: { 'x-forwarded-for': `${prefix}.${i}` } };
+      outcomes.push(await connect(url, options).then((socket) => (socket.close(), 'connected'), (error: Error) => error.message));
+    }
+    return outcomes;
+  };
+
+  it('by default counts a client on a private network against its own address, whatever it claims', async () => {
+    expect(await handshakesClaiming(viaPrivateNetwork(defaults), '203.0.113')).toEqual(['connected', 'connected', 'rate_limited']);
+  });
+
+  it('counts against the forwarded address when TRUST_PROXY names the proxy', async () => {
+    expect(await handshakesClaiming(viaPrivateNetwork(behindProxy), '198.51.100')).toEqual(['connected', 'connected', 'connected']);
   });
 });
