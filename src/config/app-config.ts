@@ -97,10 +97,11 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
   return {
     env: nodeEnv,
     port: read.int('PORT', 3000, 0, 65535),
-    host: read.string('HOST') ?? '0.0.0.0',
+    // a development node's open defaults (generated secret, CORS *) must not face a network unless asked to
+    host: read.string('HOST') ?? (nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1'),
     nodeId: read.string('NODE_ID') ?? `${hostname()}-${process.pid}`,
     dataDir,
-    redis: readRedisConnection(read),
+    redis: readRedisConnection(read, nodeEnv),
     redisCommandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 2000, 50, 60_000),
     redisServerBin: read.string('REDIS_SERVER_BIN') ?? 'redis-server',
     jwt,
@@ -142,10 +143,11 @@ function readTrustProxy(read: EnvReader): TrustProxy {
   return entries;
 }
 
-function readRedisConnection(read: EnvReader): RedisConnection {
+function readRedisConnection(read: EnvReader, nodeEnv: Environment): RedisConnection {
   const url = read.string('REDIS_URL');
   const clusterNodes = read.hostPorts('REDIS_CLUSTER_NODES');
   const sentinels = read.hostPorts('REDIS_SENTINELS');
+  const isEmbeddedAllowedInProduction = read.boolean('REDIS_EMBEDDED', false);
   const chosen = [url && 'REDIS_URL', clusterNodes && 'REDIS_CLUSTER_NODES', sentinels && 'REDIS_SENTINELS'].filter(Boolean);
   if (chosen.length > 1) {
     throw new ConfigError(chosen[1] as string, `cannot be combined with ${chosen[0]}: set only one Redis connection`);
@@ -156,6 +158,13 @@ function readRedisConnection(read: EnvReader): RedisConnection {
   }
   if (clusterNodes) return { mode: 'cluster', nodes: clusterNodes };
   if (sentinels) return { mode: 'sentinel', sentinels, masterName: read.string('REDIS_SENTINEL_NAME') ?? 'mymaster' };
+  // a private redis-server per node splits a production cluster into islands that never see each other's messages
+  if (nodeEnv === 'production' && !isEmbeddedAllowedInProduction) {
+    throw new ConfigError(
+      'REDIS_URL',
+      'or REDIS_CLUSTER_NODES or REDIS_SENTINELS is required in production; set REDIS_EMBEDDED=true to run a private redis-server on this node instead',
+    );
+  }
   return { mode: 'embedded' };
 }
 
@@ -174,6 +183,13 @@ class EnvReader {
     const value = Number(raw);
     if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
     return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, `must be true or false, got "${raw}"`);
+    return raw === 'true';
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
