@@ -38,7 +38,7 @@ async function bootstrap(): Promise<void> {
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
   app.set('trust proxy', compileTrust(config.trustProxy));
-  setUpApiDocs(app);
+  if (config.isApiDocsEnabled) setUpApiDocs(app);
   installGracefulShutdown(app, config, embeddedRedis);
 
   if (config.jwt.isGeneratedSecret) {

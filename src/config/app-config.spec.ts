@@ -64,6 +64,8 @@ describe('loadConfig', () => {
     ['CORS_ORIGINS', 'app.example.com', /CORS_ORIGINS has "app.example.com"/],
     ['JWT_PUBLIC_KEY', 'not a pem', /JWT_PUBLIC_KEY must be a PEM public key/],
     ['REDIS_EMBEDDED', 'yes', /REDIS_EMBEDDED must be true or false/],
+    ['METRICS_TOKEN', 'short', /METRICS_TOKEN must be at least 16 characters/],
+    ['API_DOCS', 'off', /API_DOCS must be true or false/],
   ];
 
   it.each(badValues)('stops on %s=%s with a message naming the variable', (name, value, message) => {
@@ -82,6 +84,14 @@ describe('loadConfig', () => {
     expect(loadConfig({}, developmentSecret).trustProxy).toEqual(['loopback']);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.5, fd00::/8' }, developmentSecret).trustProxy).toEqual(['10.0.0.5', 'fd00::/8']);
     expect(loadConfig({ TRUST_PROXY: '1' }, developmentSecret).trustProxy).toBe(1);
+  });
+
+  it('serves API docs and open metrics unless told otherwise', () => {
+    expect(loadConfig({}, developmentSecret)).toMatchObject({ isApiDocsEnabled: true, metricsToken: undefined });
+    expect(loadConfig({ API_DOCS: 'false', METRICS_TOKEN: 'm'.repeat(16) }, developmentSecret)).toMatchObject({
+      isApiDocsEnabled: false,
+      metricsToken: 'm'.repeat(16),
+    });
   });
 
   it('treats 0 as "disabled" for throttles', () => {

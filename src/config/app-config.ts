@@ -37,6 +37,10 @@ export interface AppConfig {
   redisServerBin: string;
   jwt: JwtConfig;
   corsOrigins: string[] | '*';
+  /** When set, GET /metrics needs it as a bearer token. */
+  metricsToken?: string;
+  /** Whether /docs and /docs-json are served. */
+  isApiDocsEnabled: boolean;
   trustProxy: TrustProxy;
   throttle: { ws: ThrottleConfig; http: ThrottleConfig };
   historyMaxPerRoom: number;
@@ -94,6 +98,9 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     }
   }
 
+  const metricsToken = read.string('METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
+
   return {
     env: nodeEnv,
     port: read.int('PORT', 3000, 0, 65535),
@@ -106,6 +113,8 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     redisServerBin: read.string('REDIS_SERVER_BIN') ?? 'redis-server',
     jwt,
     trustProxy: readTrustProxy(read),
+    metricsToken,
+    isApiDocsEnabled: read.boolean('API_DOCS', true),
     corsOrigins: cors?.includes('*') ? '*' : (cors ?? (nodeEnv === 'production' ? [] : '*')),
     throttle: {
       ws: { limit: read.int('THROTTLE_WS_LIMIT', 300, 0, 1_000_000), ttlMs: read.int('THROTTLE_WS_TTL_MS', 10_000, 100, 86_400_000) },

@@ -124,3 +124,32 @@ describe('whose X-Forwarded-For counts for per-address limits', () => {
     expect(await handshakesClaiming(viaPrivateNetwork(behindProxy), '198.51.100')).toEqual(['connected', 'connected', 'connected']);
   });
 });
+
+describe('metrics and API docs on a node that closes them', () => {
+  const METRICS_TOKEN = 'scraper-token-0123456789';
+  const cluster = useCluster(2, { METRICS_TOKEN, API_DOCS: 'false' });
+  const scrape = (url: string, authorization?: string) => fetch(`${url}/metrics`, { headers: authorization ? { authorization } : {} });
+
+  it('answers /metrics 401 without the bearer METRICS_TOKEN, and the Prometheus text with it', async () => {
+    for (const { url } of cluster.nodes) {
+      expect((await scrape(url)).status).toBe(401);
+      expect((await scrape(url, `Bearer ${METRICS_TOKEN}x`)).status).toBe(401);
+      expect((await scrape(url, `Bearer ${makeToken({ sub: 'admin', roles: ['admin'] })}`)).status).toBe(401);
+      const allowed = await scrape(url, `Bearer ${METRICS_TOKEN}`);
+      expect(allowed.status).toBe(200);
+      expect(await allowed.text()).toContain('chat_socket_events_in_flight');
+    }
+  });
+
+  it('serves no /docs nor /docs-json with API_DOCS=false', async () => {
+    for (const path of ['/docs', '/docs-json']) expect((await fetch(`${cluster.nodes[0].url}${path}`)).status).toBe(404);
+  });
+});
+
+describe('metrics and API docs by default', () => {
+  const cluster = useCluster(1);
+
+  it('serves /metrics, /docs and /docs-json', async () => {
+    for (const path of ['/metrics', '/docs', '/docs-json']) expect((await fetch(`${cluster.nodes[0].url}${path}`)).status).toBe(200);
+  });
+});
