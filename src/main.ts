@@ -28,7 +28,7 @@ async function bootstrap(): Promise<void> {
   let embeddedRedis: EmbeddedRedis | undefined;
   if (config.redis.mode === 'embedded') {
     embeddedRedis = new EmbeddedRedis(config.dataDir, config.redisServerBin);
-    config = { ...config, redis: { mode: 'standalone', url: await embeddedRedis.start() } };
+    config = { ...config, redis: { mode: 'standalone', ...(await embeddedRedis.start()) } };
   }
 
   process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));

@@ -5,7 +5,7 @@ import { compileTrust, TrustProxy } from '../common/client-address';
 export type Environment = 'development' | 'production' | 'test';
 
 export type RedisConnection =
-  | { mode: 'standalone'; url: string }
+  | { mode: 'standalone'; url: string; password?: string }
   | { mode: 'cluster'; nodes: { host: string; port: number }[] }
   | { mode: 'sentinel'; sentinels: { host: string; port: number }[]; masterName: string }
   | { mode: 'embedded' };
