@@ -2,6 +2,8 @@
  * Unit tests sit beside the code; end-to-end tests drive built nodes (dist/) over real sockets and Redis.
  * NestJS 12 ships ES modules, which jest on Node 20 cannot require: they are compiled to CommonJS too.
  */
+const { availableParallelism } = require('node:os');
+
 const transform = {
   '^.+\\.ts$': 'ts-jest',
   '^.+\\.js$': ['babel-jest', { plugins: ['babel-plugin-transform-import-meta', '@babel/plugin-transform-modules-commonjs'], babelrc: false, configFile: false }],
@@ -31,6 +33,9 @@ module.exports = {
     },
   ],
   testTimeout: 30000,
-  maxWorkers: 2,
+  // End-to-end files run in parallel: each starts its own redis-server on a free port and its nodes on ports of
+  // their choosing, so no two files share a port or a Redis. Their nodes need the CPU as much as jest does:
+  // one worker per two cores, and two at least (`--maxWorkers` on the command line overrides it).
+  maxWorkers: Math.max(2, Math.floor(availableParallelism() / 2)),
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

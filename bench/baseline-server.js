@@ -1,9 +1,10 @@
 'use strict';
 /**
  * The yardstick: a bare Socket.IO + Redis server as the usual tutorials write it. It verifies the JWT at the
- * handshake, XADDs each message to a per-room stream, broadcasts it through the Redis adapter and acks it,
- * and does nothing else (no validation, no dedup, no throttling, no metrics). Speaks enough of our contract
- * (`room:join`, `message:send`, acks `{ ok, data }`) for the same load tool to drive both.
+ * handshake, XADDs each message to a per-room stream (MAXLEN), broadcasts it through the Redis adapter and acks
+ * it, answers `room:join { since }` from the stream (XRANGE after the cursor), and does nothing else (no
+ * validation, no dedup, no throttling, no metrics). Speaks enough of our contract (`room:join`, `message:send`,
+ * acks `{ ok, data }`) for the same load tools to drive both.
  *
  *   REDIS_URL=redis://127.0.0.1:6379 JWT_SECRET=... PORT=3100 node bench/baseline-server.js
  */
@@ -31,10 +32,11 @@ chat.use((socket, next) => {
   }
 });
 chat.on('connection', (socket) => {
-  socket.on('room:join', async ({ room }, ack) => {
+  socket.on('room:join', async ({ room, since }, ack) => {
     socket.join(room);
-    const entries = await commands.xrevrange(`bench:${room}`, '+', '-', 'COUNT', 50);
-    ack({ ok: true, data: { room, messages: entries.length } });
+    const entries = since ? await commands.xrange(`bench:${room}`, `(${since}`, '+', 'COUNT', 1000) : (await commands.xrevrange(`bench:${room}`, '+', '-', 'COUNT', 50)).reverse();
+    const messages = entries.map(([id, [, userId, , content]]) => ({ id, room, userId, content }));
+    ack({ ok: true, data: { room, messages } });
   });
   socket.on('message:send', async ({ room, content }, ack) => {
     const id = await commands.xadd(`bench:${room}`, 'MAXLEN', '10000', '*', 'u', socket.data.user.sub, 'c', content);

@@ -1,98 +1,50 @@
 #!/usr/bin/env node
 /**
- * Side by side, by hand: the product against the bare Socket.IO + Redis baseline (bench/baseline-server.js),
- * each on a fresh redis-server, the same load from bench/send-throughput.js, rounds alternated so that both
- * see the same machine. Needs `npm run build` first. Loopback only.
+ * The headline comparison (`npm run bench`): the product against the bare Socket.IO + Redis baseline
+ * (bench/baseline-server.js), each on a fresh redis-server, the same load from bench/send-throughput.js,
+ * rounds alternated so that both see the same machine. Needs `npm run build` first. Loopback only.
  *
- *   node bench/compare.js [--rounds 3] [--clients 20] [--messages 500] [--in-flight 10] [--listeners 0] [ENV=value ...]
+ *   node bench/compare.js [--rounds 3] [--clients 20] [--messages 500] [--in-flight 10] [--listeners 0]
+ *                         [--sides baseline,product] [--node-args "--cpu-prof --cpu-prof-dir=prof"] [ENV=value ...]
  *
- * ENV=value pairs go to the product's environment (its throttle stays on, with a limit the load never reaches).
+ * Saturation load: --clients 10 --in-flight 10. ENV=value pairs go to the product's environment (its throttle
+ * stays on, with a limit the load never reaches). --node-args go to both servers' node (profiles: a server
+ * stopped after a profiled run is stopped with SIGINT so that node writes them).
  */
-const { spawn, execFileSync } = require('node:child_process');
-const { mkdtempSync, rmSync } = require('node:fs');
-const { createServer } = require('node:net');
-const { tmpdir } = require('node:os');
+const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
+const h = require('./lib/harness');
 
-const ROOT = join(__dirname, '..');
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
-const args = process.argv.slice(2);
-const arg = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const rounds = Number(arg('rounds', 3));
+const args = h.parseArgs();
+const rounds = args.number('rounds', 3);
+const sides = args.list('sides', 'baseline,product');
+const nodeArgs = args.get('node-args', '').split(' ').filter(Boolean);
 // The budget stays on (its cost is part of the product) but high enough that the load is never refused.
-const productEnv = Object.fromEntries([['THROTTLE_WS_LIMIT', '1000000'], ...args.filter((a) => /^[A-Z_]+=/.test(a)).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)])]);
-const load = ['--clients', arg('clients', '20'), '--messages', arg('messages', '500'), '--in-flight', arg('in-flight', '10'), '--listeners', arg('listeners', '0')];
+const productEnv = { THROTTLE_WS_LIMIT: '1000000', ...args.productEnv };
+const load = ['--clients', args.get('clients', '20'), '--messages', args.get('messages', '500'), '--in-flight', args.get('in-flight', '10'), '--listeners', args.get('listeners', '0')];
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-function startProcess(command, argv, env, readyPattern) {
-  const child = spawn(command, argv, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready:\n${output}`)), 20_000);
-    const onData = (chunk) => {
-      output += chunk;
-      if (readyPattern.test(output)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${command} exited ${code}:\n${output}`)));
-  });
-}
-
-/** CPU time the process has used, in ms (Linux /proc): less noisy than throughput on a shared machine. */
-function cpuMs(pid) {
-  const fields = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-const stop = (child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGKILL'))));
-
-const targets = {
-  baseline: (port, redisUrl) => startProcess(process.execPath, [join(__dirname, 'baseline-server.js')], { PORT: String(port), REDIS_URL: redisUrl, JWT_SECRET: SECRET }, /listening/),
-  product: (port, redisUrl) =>
-    startProcess(process.execPath, [join(ROOT, 'dist', 'main.js')], { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), REDIS_URL: redisUrl, JWT_SECRET: SECRET, ...productEnv }, /Listening on/),
-};
-
-async function measure(name) {
-  const redisPort = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
-  const redis = await startProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'], {}, /Ready to accept/);
-  const port = await freePort();
+async function measure(side) {
+  const redis = await h.startRedis();
   let server;
   try {
-    server = await targets[name](port, `redis://127.0.0.1:${redisPort}`);
-    const cpuBefore = cpuMs(server.pid);
-    const output = execFileSync(process.execPath, [join(__dirname, 'send-throughput.js'), '--url', `http://127.0.0.1:${port}`, '--secret', SECRET, ...load], { encoding: 'utf8' });
+    server = await h.startNode(side, { redisUrl: redis.url, productEnv, nodeArgs });
+    const cpuBefore = h.cpuMs(server.pid);
+    const output = execFileSync(process.execPath, [join(__dirname, 'send-throughput.js'), '--url', server.url, '--secret', h.SECRET, ...load], { encoding: 'utf8' });
     const result = JSON.parse(output.trim().split('\n').pop());
-    return { ...result, serverCpuUsPerAck: Math.round(((cpuMs(server.pid) - cpuBefore) * 1000) / result.acks) };
+    return { ...result, serverCpuUsPerAck: Math.round(((h.cpuMs(server.pid) - cpuBefore) * 1000) / result.acks), rssMb: Math.round(h.rssKb(server.pid) / 1024) };
   } finally {
-    if (server) await stop(server);
-    await stop(redis);
-    rmSync(dir, { recursive: true, force: true });
+    if (server) await server.stop();
+    await redis.stop();
   }
 }
 
 async function main() {
-  const results = { baseline: [], product: [] };
-  for (let round = 0; round < rounds; round++) {
-    for (const name of round % 2 ? ['product', 'baseline'] : ['baseline', 'product']) results[name].push(await measure(name));
-  }
-  const median = (values) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const results = await h.runAlternating(sides, rounds, measure);
   for (const [name, runs] of Object.entries(results)) {
+    const m = (field) => h.median(runs.map((r) => r[field]));
     console.log(
-      `${name.padEnd(9)} acks/s median ${median(runs.map((r) => r.acksPerSecond))} (${runs.map((r) => r.acksPerSecond).join(', ')})  ` +
-        `p50 ${median(runs.map((r) => r.p50Ms))} ms  p99 ${median(runs.map((r) => r.p99Ms))} ms  ` +
-        `deliveries/s ${median(runs.map((r) => r.deliveriesPerSecond))}  server CPU/ack ${median(runs.map((r) => r.serverCpuUsPerAck))} µs  outcomes ${JSON.stringify(runs[0].outcomes)}`,
+      `${name.padEnd(9)} acks/s median ${m('acksPerSecond')} (${runs.map((r) => r.acksPerSecond).join(', ')})  p50 ${m('p50Ms')} ms  p99 ${m('p99Ms')} ms  ` +
+        `deliveries/s ${m('deliveriesPerSecond')}  server CPU/ack ${m('serverCpuUsPerAck')} µs  RSS ${m('rssMb')} MB  outcomes ${JSON.stringify(runs[0].outcomes)}`,
     );
   }
 }

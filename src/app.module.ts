@@ -1,20 +1,27 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AttachmentsModule } from './attachments/attachments.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatModule } from './chat/chat.module';
 import { ContractExceptionFilter } from './common/contract-exception.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { EventsModule } from './events/events.module';
+import { HandshakeModule } from './handshake/handshake.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ModerationModule } from './moderation/moderation.module';
+import { PushModule } from './push/push.module';
+import { QueueModule } from './queue/queue.module';
 import { ReactionsModule } from './reactions/reactions.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
+import { SearchModule } from './search/search.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { TypingModule } from './typing/typing.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -25,7 +32,10 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LifecycleModule,
         RedisModule,
+        QueueModule,
+        WebhooksModule,
         RealtimeModule,
+        EventsModule,
         MetricsModule,
         AuthModule,
         AuditModule,
@@ -34,7 +44,11 @@ export class AppModule {
         ReactionsModule,
         TypingModule,
         ModerationModule,
+        HandshakeModule,
+        AttachmentsModule,
+        SearchModule,
         HealthModule,
+        PushModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
       // since Nest applies global filters to HTTP only.

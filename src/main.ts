@@ -10,7 +10,7 @@ import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { readOrCreateDevelopmentSecret } from './config/development-secret';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown';
 import { EmbeddedRedis } from './redis/embedded-redis';
-import { RedisIoAdapter } from './redis/redis-io.adapter';
+import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { setUpApiDocs } from './docs/api-docs';
 
 async function bootstrap(): Promise<void> {

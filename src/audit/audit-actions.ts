@@ -15,9 +15,22 @@ export const AuditAction = {
   Logout: 'auth.logout',
   RateLimitHit: 'rate_limit.hit',
   SessionEnded: 'session.ended',
+  WebhookDeadLettersRead: 'webhook.failed.read',
+  WebhookReplay: 'webhook.replay',
 } as const;
 
 export type AuditActionName = (typeof AuditAction)[keyof typeof AuditAction];
+
+/** The actions that change what users may do or see: each goes out as a `moderation.action` webhook event. */
+export const MODERATION_ACTIONS: ReadonlySet<string> = new Set<AuditActionName>([
+  AuditAction.MessageDelete,
+  AuditAction.UserKick,
+  AuditAction.UserMute,
+  AuditAction.UserUnmute,
+  AuditAction.UserBan,
+  AuditAction.UserUnban,
+  AuditAction.UserTokensRevoke,
+]);
 
 /** Who or what an action applied to; only the parts that apply are present. */
 export interface AuditTarget {

@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { concatMap, Observable } from 'rxjs';
-import type { AuthenticatedRequest } from '../auth/http-auth.guard';
+import type { AuthenticatedRequest } from '../common/authenticated-request';
 import { AuditRecord, AuditTarget } from './audit-actions';
 import { AuditService } from './audit.service';
 import { AUDITED_KEY, AuditedRoute } from './audited.decorator';

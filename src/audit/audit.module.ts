@@ -1,19 +1,14 @@
-import { Global, Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
-import { AuditController } from './audit.controller';
+import { Module } from '@nestjs/common';
 import { AuditInterceptor } from './audit.interceptor';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 import { SecurityAuditHooks } from './security-audit.hooks';
 
 /**
- * The audit trail. Global, so that any feature can record its security events (`AuditService.record`) and
- * any controller can use `AuditInterceptor` without importing this module.
+ * The audit trail: what features record (`AuditService.record`, `AuditInterceptor` on admin routes) and the
+ * listeners of the security events. Read by admins through moderation/'s `/admin/audit` controller.
  */
-@Global()
 @Module({
-  imports: [AuthModule],
-  controllers: [AuditController],
   providers: [AuditRepository, AuditService, AuditInterceptor, SecurityAuditHooks],
   exports: [AuditService, AuditInterceptor],
 })

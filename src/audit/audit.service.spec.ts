@@ -2,6 +2,7 @@ import type { AppConfig } from '../config/app-config';
 import { AuditEntry, AuditRecord } from './audit-actions';
 import { AuditRepository } from './audit.repository';
 import { AuditService, SCAN_BUDGET } from './audit.service';
+import type { WebhookPublisher } from '../webhooks/webhook.publisher';
 
 /** An in-memory trail with the repository's contract: ids grow, reads go newest first from `before`. */
 class FakeAuditRepository {
@@ -27,8 +28,10 @@ class FakeAuditRepository {
 
 function serviceWith(maxEntries = 1_000_000) {
   const repository = new FakeAuditRepository();
-  const service = new AuditService(repository as unknown as AuditRepository, { auditMaxEntries: maxEntries } as AppConfig);
-  return { repository, service };
+  const published: { type: string; data: unknown }[] = [];
+  const webhooks = { publish: (type: string, data: unknown) => published.push({ type, data }) } as unknown as WebhookPublisher;
+  const service = new AuditService(repository as unknown as AuditRepository, { auditMaxEntries: maxEntries } as AppConfig, webhooks);
+  return { repository, service, published };
 }
 
 async function fill(service: AuditService, count: number, actorOf: (i: number) => string) {
@@ -36,6 +39,15 @@ async function fill(service: AuditService, count: number, actorOf: (i: number) =
 }
 
 describe('AuditService', () => {
+  it('publishes moderation actions as moderation.action webhook events, and nothing else', async () => {
+    const { service, published } = serviceWith();
+    await service.record({ actor: 'root', action: 'rooms.list', target: {} });
+    await service.record({ actor: 'root', action: 'user.ban', target: { userId: 'mallory' }, details: { reason: 'spam' } });
+    expect(published).toEqual([
+      { type: 'moderation.action', data: { id: '1001-0', at: 1001, actor: 'root', action: 'user.ban', target: { userId: 'mallory' }, details: { reason: 'spam' } } },
+    ]);
+  });
+
   it('serves the newest entries first, one read when nothing is filtered', async () => {
     const { repository, service } = serviceWith();
     await fill(service, 10, () => 'root');

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { AuditEntry, AuditRecord } from './audit-actions';
+import { WebhookPublisher } from '../webhooks/webhook.publisher';
+import { AuditEntry, AuditRecord, MODERATION_ACTIONS } from './audit-actions';
 import { AuditRepository } from './audit.repository';
 
 export interface AuditQuery {
@@ -29,6 +30,7 @@ export class AuditService {
   constructor(
     private readonly repository: AuditRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly webhooks: WebhookPublisher,
   ) {}
 
   /**
@@ -37,7 +39,10 @@ export class AuditService {
    */
   async record(record: AuditRecord): Promise<void> {
     try {
-      await this.repository.append(record, this.config.auditMaxEntries);
+      const id = await this.repository.append(record, this.config.auditMaxEntries);
+      if (MODERATION_ACTIONS.has(record.action)) {
+        this.webhooks.publish('moderation.action', { id, at: Number(id.slice(0, id.indexOf('-'))), details: {}, ...record });
+      }
     } catch (error) {
       this.logger.error(`audit entry lost (${record.action} by ${record.actor}): ${error instanceof Error ? error.message : String(error)}`);
     }

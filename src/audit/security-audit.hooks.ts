@@ -1,10 +1,8 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type { Socket } from 'socket.io';
-import { AuthenticationError } from '../auth/handshake-error';
-import { SessionEndCause, SessionService } from '../auth/session.service';
-import { SocketAuthenticator } from '../auth/socket-authenticator';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import type { AppEventMap, SessionEndCause } from '../events/app-events';
+import { OnAppEvent } from '../events/on-app-event.decorator';
 import { ANONYMOUS_ACTOR, AuditAction, SYSTEM_ACTOR } from './audit-actions';
 import { AuditService } from './audit.service';
 
@@ -13,29 +11,24 @@ const AUDITED_SESSION_ENDS: ReadonlySet<SessionEndCause> = new Set(['banned', 'r
 
 /** Security events that happen outside the admin routes: refused handshakes and sessions ended by force. */
 @Injectable()
-export class SecurityAuditHooks implements OnModuleInit {
+export class SecurityAuditHooks {
   constructor(
     private readonly audit: AuditService,
-    private readonly authenticator: SocketAuthenticator,
-    private readonly sessions: SessionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  onModuleInit(): void {
-    this.authenticator.onRefusal((socket, error) => this.recordRefusal(socket, error));
-    this.sessions.onSessionsEnding((userId, cause, connections) => this.recordSessionsEnding(userId, cause, connections));
-  }
-
-  private recordRefusal(socket: Socket, error: AuthenticationError): Promise<void> {
+  @OnAppEvent('handshake.refused')
+  recordRefusal({ userId, code, message, address }: AppEventMap['handshake.refused']): Promise<void> {
     return this.audit.record({
-      actor: error.userId ?? ANONYMOUS_ACTOR,
+      actor: userId ?? ANONYMOUS_ACTOR,
       action: AuditAction.HandshakeRefused,
-      target: error.userId ? { userId: error.userId } : {},
-      details: { code: error.code, message: error.message, address: socket.handshake.address },
+      target: userId ? { userId } : {},
+      details: { code, message, address },
     });
   }
 
-  private async recordSessionsEnding(userId: string, cause: SessionEndCause, connections: number): Promise<void> {
+  @OnAppEvent('session.ending')
+  async recordSessionsEnding({ userId, cause, connections }: AppEventMap['session.ending']): Promise<void> {
     if (!AUDITED_SESSION_ENDS.has(cause)) return;
     await this.audit.record({
       actor: SYSTEM_ACTOR,

@@ -4,7 +4,7 @@ import { AuditInterceptor } from '../audit/audit.interceptor';
 import { Audited } from '../audit/audited.decorator';
 import { AuthService } from './auth.service';
 import { HttpAuthGuard } from './http-auth.guard';
-import type { AuthenticatedRequest } from './http-auth.guard';
+import type { AuthenticatedRequest } from '../common/authenticated-request';
 
 @Controller('auth')
 @UseGuards(HttpAuthGuard)

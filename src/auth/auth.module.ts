@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
+import { AuditModule } from '../audit/audit.module';
+import { EventsModule } from '../events/events.module';
 import { AccessRepository } from './access.repository';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -7,13 +9,12 @@ import { HttpAuthGuard } from './http-auth.guard';
 import { SessionGateway } from './session.gateway';
 import { SessionLifetime } from './session-lifetime.service';
 import { SessionService } from './session.service';
-import { SocketAuthenticator } from './socket-authenticator';
 import { TokenVerifier } from './token-verifier.service';
 
 @Module({
-  imports: [JwtModule.register({})],
+  imports: [JwtModule.register({}), AuditModule, EventsModule],
   controllers: [AuthController],
-  providers: [AccessRepository, TokenVerifier, SocketAuthenticator, SessionService, SessionLifetime, SessionGateway, AuthService, HttpAuthGuard],
-  exports: [AccessRepository, TokenVerifier, SocketAuthenticator, SessionService, HttpAuthGuard],
+  providers: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, SessionGateway, AuthService, HttpAuthGuard],
+  exports: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, HttpAuthGuard],
 })
 export class AuthModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessRepository } from './access.repository';
-import { AuthUser } from './auth-user';
+import { AuthUser } from '../common/auth-user';
 import { SessionService } from './session.service';
 
 @Injectable()

@@ -1,12 +1,12 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuthUser } from './auth-user';
-import { AuthenticationError } from './handshake-error';
-import { bearerToken } from './socket-authenticator';
+import { AuthUser } from '../common/auth-user';
+import type { AuthenticatedRequest } from '../common/authenticated-request';
+import { AuthenticationError } from '../common/handshake-error';
+import { bearerToken } from '../common/bearer-token';
 import { TokenVerifier } from './token-verifier.service';
 
-export type AuthenticatedRequest = Request & { user: AuthUser; token: string };
 
 const ROLES_KEY = 'roles';
 /** The roles a route needs, all of them; checked after the token by `HttpAuthGuard`. */

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatSocket } from '../common/chat-socket';
+import type { Connection } from '../common/connection';
 import { ContractError } from '../common/contract-error';
 import { ROOM_NAME_PATTERN } from '../common/contract';
-import { tokenChannel } from '../common/socket-channels';
-import { mayJoin } from '../chat/room-access';
-import { AuthUser } from './auth-user';
-import { AuthenticationError } from './handshake-error';
+import { Broadcaster } from '../realtime/broadcaster';
+import { mayJoin } from '../rooms/room-access';
+import { AuthUser } from '../common/auth-user';
+import { AuthenticationError } from '../common/handshake-error';
 import { SessionService } from './session.service';
 import { TokenVerifier } from './token-verifier.service';
 
@@ -14,40 +14,41 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A session lasts as long as its token: it ends at `exp` unless `auth:refresh` brought a newer token.
- * Timers live here, not in `socket.data`: the adapter serializes `socket.data` for other nodes' `fetchSockets`,
- * and a timer handle cannot be serialized.
+ * Timers live here, keyed by connection, not on the connection: the adapter serializes a socket's data for
+ * other nodes' `fetchSockets`, and a timer handle cannot be serialized.
  */
 @Injectable()
 export class SessionLifetime {
-  private readonly expiryTimers = new WeakMap<ChatSocket, NodeJS.Timeout>();
+  private readonly expiryTimers = new WeakMap<Connection, NodeJS.Timeout>();
   /** Refreshes still being verified (Redis: revocation, ban): an expiry that falls meanwhile waits for them. */
-  private readonly refreshing = new WeakMap<ChatSocket, Promise<AuthUser>>();
+  private readonly refreshing = new WeakMap<Connection, Promise<AuthUser>>();
 
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly sessions: SessionService,
+    private readonly broadcaster: Broadcaster,
   ) {}
 
-  watch(socket: ChatSocket): void {
-    clearTimeout(this.expiryTimers.get(socket));
-    if (socket.disconnected) return;
-    const remainingMs = socket.data.user.expiresAtSec * 1000 - Date.now();
+  watch(connection: Connection): void {
+    clearTimeout(this.expiryTimers.get(connection));
+    if (!connection.isConnected) return;
+    const remainingMs = connection.user.expiresAtSec * 1000 - Date.now();
     this.expiryTimers.set(
-      socket,
-      setTimeout(() => (remainingMs > MAX_TIMER_MS ? this.watch(socket) : this.expire(socket)), Math.max(0, Math.min(remainingMs, MAX_TIMER_MS))),
+      connection,
+      setTimeout(() => (remainingMs > MAX_TIMER_MS ? this.watch(connection) : this.expire(connection)), Math.max(0, Math.min(remainingMs, MAX_TIMER_MS))),
     );
   }
 
-  forget(socket: ChatSocket): void {
-    clearTimeout(this.expiryTimers.get(socket));
-    this.expiryTimers.delete(socket);
+  forget(connection: Connection): void {
+    clearTimeout(this.expiryTimers.get(connection));
+    this.expiryTimers.delete(connection);
   }
 
-  async refresh(socket: ChatSocket, token: string): Promise<{ exp: number }> {
-    const current = socket.data.user;
-    if (this.refreshing.has(socket)) throw new ContractError('rate_limited', 'a refresh is already being verified', { retryAfterMs: 1000 });
+  async refresh(connection: Connection, token: string): Promise<{ exp: number }> {
+    const current = connection.user;
+    if (this.refreshing.has(connection)) throw new ContractError('rate_limited', 'a refresh is already being verified', { retryAfterMs: 1000 });
     const verification = this.verifier.verify(token);
-    this.refreshing.set(socket, verification);
+    this.refreshing.set(connection, verification);
     let next: AuthUser;
     try {
       next = await verification;
@@ -55,15 +56,14 @@ export class SessionLifetime {
       if (error instanceof AuthenticationError) throw new ContractError('forbidden', error.message, { code: error.code });
       throw error;
     } finally {
-      if (this.refreshing.get(socket) === verification) this.refreshing.delete(socket);
+      if (this.refreshing.get(connection) === verification) this.refreshing.delete(connection);
     }
     if (next.id !== current.id) throw new ContractError('forbidden', 'the new token belongs to another user');
-    if (current.tokenId !== next.tokenId) socket.leave(tokenChannel(current.tokenId));
-    socket.join(tokenChannel(next.tokenId));
-    socket.data.user = next;
+    connection.user = next;
+    await this.broadcaster.address(connection, current.tokenId);
     // the new token's grants apply from now on: rooms it no longer allows are left
-    for (const room of socket.rooms) if (ROOM_NAME_PATTERN.test(room) && !mayJoin(next, room)) socket.leave(room);
-    this.watch(socket);
+    for (const room of [...connection.rooms]) if (ROOM_NAME_PATTERN.test(room) && !mayJoin(next, room)) await connection.leave(room);
+    this.watch(connection);
     return { exp: next.expiresAtSec };
   }
 
@@ -71,10 +71,10 @@ export class SessionLifetime {
    * The token ran out. A refresh the client sent before that is honoured once verified: the session is
    * judged again on whichever token it holds then (the old one, already expired, ends it at once).
    */
-  private expire(socket: ChatSocket): void {
-    const pending = this.refreshing.get(socket);
-    if (!pending) return this.sessions.end(socket, 'expired');
-    const judgeAgain = () => this.watch(socket);
+  private expire(connection: Connection): void {
+    const pending = this.refreshing.get(connection);
+    if (!pending) return this.sessions.end(connection, 'expired');
+    const judgeAgain = () => this.watch(connection);
     pending.then(judgeAgain, judgeAgain);
   }
 }

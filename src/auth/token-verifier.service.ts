@@ -4,11 +4,10 @@ import { JwtService, JwtVerifyOptions } from '@nestjs/jwt';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AccessRepository } from './access.repository';
-import { AuthUser } from './auth-user';
-import { AuthenticationError } from './handshake-error';
+import { AuthUser } from '../common/auth-user';
+import { USER_ID_PATTERN } from '../common/validation-patterns';
+import { AuthenticationError } from '../common/handshake-error';
 
-/** What a `sub` may be: it names Socket.IO channels and Redis keys, so no spaces, braces or control characters. */
-export const USER_ID_PATTERN = /^[^\s{}\u0000-\u001f]{1,128}$/;
 
 interface Claims {
   sub?: unknown;

@@ -1,51 +1,51 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
-import type { ChatSocket } from '../common/chat-socket';
+import { Injectable } from '@nestjs/common';
+import type { Connection } from '../common/connection';
 import { ClientEvent } from '../common/contract';
-import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
+import { OnClientEvent } from '../realtime/on-client-event.decorator';
 import { ChatService } from './chat.service';
 import { DirectMessageDto } from './dto/direct-message.dto';
 import { HistoryQueryDto } from './dto/history.dto';
 import { JoinRoomDto } from './dto/join-room.dto';
-import { EditMessageDto, MessageRefDto } from './dto/message-ref.dto';
-import { RoomDto } from './dto/room.dto';
+import { EditMessageDto, MessageRefDto } from '../rooms/dto/message-ref.dto';
+import { RoomDto } from '../rooms/dto/room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 
-@ChatNamespaceGateway()
+@Injectable()
 export class ChatGateway {
   constructor(private readonly chat: ChatService) {}
 
-  @SubscribeMessage(ClientEvent.RoomJoin)
-  join(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: JoinRoomDto) {
-    return this.chat.join(socket, body);
+  @OnClientEvent(ClientEvent.RoomJoin)
+  join(connection: Connection, body: JoinRoomDto) {
+    return this.chat.join(connection, body);
   }
 
-  @SubscribeMessage(ClientEvent.RoomLeave)
-  leave(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: RoomDto) {
-    return this.chat.leave(socket, body.room);
+  @OnClientEvent(ClientEvent.RoomLeave)
+  leave(connection: Connection, body: RoomDto) {
+    return this.chat.leave(connection, body.room);
   }
 
-  @SubscribeMessage(ClientEvent.MessageSend)
-  send(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: SendMessageDto) {
-    return this.chat.send(socket, body);
+  @OnClientEvent(ClientEvent.MessageSend)
+  send(connection: Connection, body: SendMessageDto) {
+    return this.chat.send(connection, body);
   }
 
-  @SubscribeMessage(ClientEvent.DmSend)
-  sendDirect(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: DirectMessageDto) {
-    return this.chat.sendDirect(socket, body);
+  @OnClientEvent(ClientEvent.DmSend)
+  sendDirect(connection: Connection, body: DirectMessageDto) {
+    return this.chat.sendDirect(connection, body);
   }
 
-  @SubscribeMessage(ClientEvent.MessageEdit)
-  edit(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: EditMessageDto) {
-    return this.chat.edit(socket, body);
+  @OnClientEvent(ClientEvent.MessageEdit)
+  edit(connection: Connection, body: EditMessageDto) {
+    return this.chat.edit(connection, body);
   }
 
-  @SubscribeMessage(ClientEvent.MessageDelete)
-  delete(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: MessageRefDto) {
-    return this.chat.deleteFromSocket(socket, body);
+  @OnClientEvent(ClientEvent.MessageDelete)
+  delete(connection: Connection, body: MessageRefDto) {
+    return this.chat.deleteFromConnection(connection, body);
   }
 
-  @SubscribeMessage(ClientEvent.MessageHistory)
-  history(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: HistoryQueryDto) {
-    return this.chat.history(socket, body);
+  @OnClientEvent(ClientEvent.MessageHistory)
+  history(connection: Connection, body: HistoryQueryDto) {
+    return this.chat.history(connection, body);
   }
 }

@@ -3,11 +3,11 @@ import { PresenceModule } from '../presence/presence.module';
 import { ReceiptsModule } from '../receipts/receipts.module';
 import { ChatGateway } from './chat.gateway';
 import { ChatService } from './chat.service';
-import { MessageRepository } from './message.repository';
+import { RoomsModule } from '../rooms/rooms.module';
 
 @Module({
-  imports: [PresenceModule, ReceiptsModule],
-  providers: [ChatGateway, ChatService, MessageRepository],
-  exports: [ChatService, MessageRepository],
+  imports: [RoomsModule, PresenceModule, ReceiptsModule],
+  providers: [ChatGateway, ChatService],
+  exports: [ChatService],
 })
 export class ChatModule {}

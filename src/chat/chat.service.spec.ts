@@ -1,25 +1,21 @@
 import type { AppConfig } from '../config/app-config';
-import type { ChatSocket } from '../common/chat-socket';
 import { ContractError } from '../common/contract-error';
 import type { PresenceService } from '../presence/presence.service';
-import type { ChatNamespace } from '../realtime/chat-namespace';
+import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import type { ReceiptService } from '../receipts/receipt.service';
 import { ChatService } from './chat.service';
-import type { AppendResult, MessageRepository } from './message.repository';
+import type { AppendResult, RoomStore } from '../rooms/room-store';
 
 const config = { historyMaxPerRoom: 100, messageMaxLength: 10, dedupWindowSec: 60 } as AppConfig;
 const stored = { id: '1-0', room: 'general', userId: 'alice', content: 'hi', createdAt: 1 };
 
-function fakeSocket(rooms: string[]) {
-  const emit = jest.fn();
-  const socket = { data: { user: { id: 'alice', name: 'Alice', roles: [], expiresAtSec: 0 } }, rooms: new Set(rooms), to: jest.fn(() => ({ emit })) };
-  return { socket: socket as unknown as ChatSocket, emit, to: socket.to };
-}
+const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alice'), rooms);
 
 function serviceAppending(result: AppendResult) {
   const appendIfNew = jest.fn().mockResolvedValue(result);
-  const service = new ChatService({ appendIfNew } as unknown as MessageRepository, {} as ChatNamespace, {} as PresenceService, {} as ReceiptService, config);
-  return { service, appendIfNew };
+  const broadcaster = new FakeBroadcaster();
+  const service = new ChatService({ appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService, config);
+  return { service, appendIfNew, broadcaster };
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
@@ -32,32 +28,30 @@ async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
 }
 
 describe('ChatService.send', () => {
-  it('stores and broadcasts to the room except the sending socket', async () => {
-    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
-    const { socket, emit, to } = fakeSocket(['general']);
-    expect(await service.send(socket, { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
+  it('stores and broadcasts to the room except the sending connection', async () => {
+    const { service, appendIfNew, broadcaster } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
+    const connection = connectionIn(['general']);
+    expect(await service.send(connection, { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
     expect(appendIfNew).toHaveBeenCalledWith('general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined }, 100, 60);
-    expect(to).toHaveBeenCalledWith(['general']);
-    expect(emit).toHaveBeenCalledWith('message', stored);
+    expect(broadcaster.sent).toEqual([{ to: ['general'], event: 'message', payload: stored, options: { exceptConnection: 'c-1' } }]);
   });
 
   it('answers a retry with the stored message and does not broadcast it again', async () => {
-    const { service } = serviceAppending({ status: 'duplicate', message: stored });
-    const { socket, emit } = fakeSocket(['general']);
-    expect(await service.send(socket, { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
-    expect(emit).not.toHaveBeenCalled();
+    const { service, broadcaster } = serviceAppending({ status: 'duplicate', message: stored });
+    expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
+    expect(broadcaster.sent).toEqual([]);
   });
 
-  it('refuses a room the socket has not joined without touching Redis', async () => {
+  it('refuses a room the connection has not joined without touching Redis', async () => {
     const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
-    const { socket } = fakeSocket([]);
+    const socket = connectionIn([]);
     expect((await errorOf(service.send(socket, { room: 'general', content: 'hi' }))).code).toBe('not_joined');
     expect(appendIfNew).not.toHaveBeenCalled();
   });
 
   it('counts the length in characters, not UTF-16 units', async () => {
     const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
-    const { socket } = fakeSocket(['general']);
+    const socket = connectionIn(['general']);
     await service.send(socket, { room: 'general', content: '😀'.repeat(10) });
     const error = await errorOf(service.send(socket, { room: 'general', content: 'x'.repeat(11) }));
     expect(error.code).toBe('payload_too_large');
@@ -66,7 +60,7 @@ describe('ChatService.send', () => {
   });
 
   it('answers muted with the time the mute lapses, or none for a permanent mute', async () => {
-    const { socket } = fakeSocket(['general']);
+    const socket = connectionIn(['general']);
     const timed = await errorOf(serviceAppending({ status: 'muted', mutedForMs: 5000 }).service.send(socket, { room: 'general', content: 'hi' }));
     expect(timed.code).toBe('muted');
     expect(timed.details!.until).toBeGreaterThan(Date.now());
@@ -75,8 +69,44 @@ describe('ChatService.send', () => {
   });
 
   it('answers not_found for a reply to a message the room does not have', async () => {
-    const { socket } = fakeSocket(['general']);
+    const socket = connectionIn(['general']);
     const error = await errorOf(serviceAppending({ status: 'reply_target_missing' }).service.send(socket, { room: 'general', content: 'hi', replyTo: '9-9' }));
     expect(error.code).toBe('not_found');
+  });
+});
+
+describe('ChatService.join and delete', () => {
+  function serviceWith(messages: Partial<RoomStore>, presence: Partial<PresenceService>, receipts: Partial<ReceiptService>) {
+    const broadcaster = new FakeBroadcaster();
+    const service = new ChatService(messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService, config);
+    return { service, broadcaster };
+  }
+
+  it('leaves the room again when a read of the join fails, so that an unavailable join delivers nothing', async () => {
+    const unavailable = new Error('Connection is closed.');
+    const { service } = serviceWith(
+      { latest: jest.fn().mockRejectedValue(unavailable), registerRoom: jest.fn().mockResolvedValue(undefined) },
+      { membersAfterJoin: jest.fn().mockResolvedValue([]) },
+      { readState: jest.fn().mockResolvedValue({ lastReadId: null, unreadCount: 0 }) },
+    );
+    const connection = connectionIn([]);
+    await expect(service.join(connection, { room: 'general' })).rejects.toBe(unavailable);
+    expect(connection.rooms.has('general')).toBe(false);
+  });
+
+  it('refuses a DM room of two other users before joining it', async () => {
+    const { service } = serviceWith({}, {}, {});
+    const connection = connectionIn([]);
+    await expect(service.join(connection, { room: 'dm:bob:carol' })).rejects.toMatchObject({ code: 'forbidden' });
+    expect(connection.rooms.size).toBe(0);
+  });
+
+  it("announces a deletion in a DM room to both users' connections, except the deleting one", async () => {
+    const { service, broadcaster } = serviceWith({ delete: jest.fn().mockResolvedValue('deleted') }, {}, {});
+    const connection = new FakeConnection('c-1', userOf('alice'), ['dm:alice:bob']);
+    await service.deleteFromConnection(connection, { room: 'dm:alice:bob', messageId: '1-0' });
+    expect(broadcaster.sent).toEqual([
+      { to: ['dm:alice:bob', '~user:alice', '~user:bob'], event: 'message:deleted', payload: { room: 'dm:alice:bob', messageId: '1-0', by: 'alice' }, options: { exceptConnection: 'c-1' } },
+    ]);
   });
 });

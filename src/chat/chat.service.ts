@@ -1,22 +1,22 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuthUser, isAdmin } from '../auth/auth-user';
+import { AuthUser, isAdmin } from '../common/auth-user';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import type { ChatSocket } from '../common/chat-socket';
+import type { Connection } from '../common/connection';
 import { Message, ROOM_NAME_PATTERN, ServerEvent } from '../common/contract';
 import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
-import { userChannel } from '../common/socket-channels';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
-import { ChatNamespace } from '../realtime/chat-namespace';
+import { Broadcaster } from '../realtime/broadcaster';
 import { ReceiptService } from '../receipts/receipt.service';
 import { DirectMessageDto } from './dto/direct-message.dto';
-import { EditMessageDto, MessageRefDto } from './dto/message-ref.dto';
-import { HistoryQueryDto, HISTORY_PAGE_DEFAULT } from './dto/history.dto';
+import { EditMessageDto, MessageRefDto } from '../rooms/dto/message-ref.dto';
+import { HISTORY_PAGE_DEFAULT } from '../common/validation-patterns';
+import { HistoryQueryDto } from './dto/history.dto';
 import { JoinRoomDto } from './dto/join-room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
-import { MessageRepository } from './message.repository';
-import { assertMayJoin, dmMembersOf, dmRoomOf } from './room-access';
+import { RoomStore } from '../rooms/room-store';
+import { assertMayJoin, dmMembersOf, dmRoomOf } from '../rooms/room-access';
 
 export interface JoinResult {
   room: string;
@@ -34,11 +34,10 @@ export interface JoinResult {
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
-  private readonly perMessageKeyProviders: ((room: string, messageId: string) => string[])[] = [];
 
   constructor(
-    private readonly messages: MessageRepository,
-    private readonly namespace: ChatNamespace,
+    private readonly messages: RoomStore,
+    private readonly broadcaster: Broadcaster,
     private readonly presence: PresenceService,
     private readonly receipts: ReceiptService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -48,11 +47,11 @@ export class ChatService {
    * Joins before reading, so that nothing sent meanwhile falls between history and live delivery; a join
    * whose reads fail is undone, so that a client told `unavailable` is not left receiving the room.
    */
-  async join(socket: ChatSocket, { room, since }: JoinRoomDto): Promise<JoinResult> {
-    const { user } = socket.data;
+  async join(connection: Connection, { room, since }: JoinRoomDto): Promise<JoinResult> {
+    const { user } = connection;
     assertMayJoin(user, room);
-    const wasMember = socket.rooms.has(room);
-    await socket.join(room);
+    const wasMember = connection.rooms.has(room);
+    await connection.join(room);
     try {
       const [history, presence, readState] = await Promise.all([
         since
@@ -64,38 +63,38 @@ export class ChatService {
       ]);
       return { room, messages: history.messages, presence, ...readState, ...(since ? { complete: history.complete } : {}) };
     } catch (error) {
-      if (!wasMember) await socket.leave(room);
+      if (!wasMember) await connection.leave(room);
       throw error;
     }
   }
 
   /** Answers once presence reflects the leave, so that a `presence:list` after the ack agrees with it. */
-  async leave(socket: ChatSocket, room: string): Promise<{ room: string }> {
-    await socket.leave(room);
-    await this.presence.whenWritten(room, socket.data.user.id);
+  async leave(connection: Connection, room: string): Promise<{ room: string }> {
+    await connection.leave(room);
+    await this.presence.whenWritten(room, connection.user.id);
     return { room };
   }
 
-  async send(socket: ChatSocket, { room, content, clientMsgId, replyTo }: SendMessageDto): Promise<Message> {
-    if (!socket.rooms.has(room)) throw notJoined(room);
-    return this.store(socket, room, { content, clientMsgId, replyTo });
+  async send(connection: Connection, { room, content, clientMsgId, replyTo }: SendMessageDto): Promise<Message> {
+    if (!connection.rooms.has(room)) throw notJoined(room);
+    return this.store(connection, room, { content, clientMsgId, replyTo });
   }
 
   /** Stored in the pair's DM room; reaches every connection of both users, whether they joined it or not. */
-  async sendDirect(socket: ChatSocket, { to, content, clientMsgId }: DirectMessageDto): Promise<Message> {
-    const from = socket.data.user.id;
+  async sendDirect(connection: Connection, { to, content, clientMsgId }: DirectMessageDto): Promise<Message> {
+    const from = connection.user.id;
     for (const [userId, whose] of [[from, 'your user id'], [to, 'to']]) {
       if (userId.includes(':')) throw invalidDmPeer(`${whose} holds ":", which a DM room name cannot carry unambiguously`);
     }
     const room = dmRoomOf(from, to);
     if (!ROOM_NAME_PATTERN.test(room)) throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
-    return this.store(socket, room, { content, clientMsgId });
+    return this.store(connection, room, { content, clientMsgId });
   }
 
   /** The one append path of message:send and dm:send: mute check, dedup and store in one round trip. */
-  private async store(socket: ChatSocket, room: string, { content, clientMsgId, replyTo }: Omit<SendMessageDto, 'room'>): Promise<Message> {
+  private async store(connection: Connection, room: string, { content, clientMsgId, replyTo }: Omit<SendMessageDto, 'room'>): Promise<Message> {
     this.assertContentLength(content);
-    const { user } = socket.data;
+    const { user } = connection;
     const result = await this.messages.appendIfNew(
       room,
       { userId: user.id, name: user.name, content, clientMsgId, replyTo },
@@ -104,7 +103,7 @@ export class ChatService {
     );
     switch (result.status) {
       case 'stored':
-        socket.to(this.audienceOf(room)).emit(ServerEvent.Message, result.message);
+        this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, result.message, { exceptConnection: connection.id });
         if (result.trimmedWithReactions.length > 0) this.forgetTrimmed(room, result.trimmedWithReactions);
         return result.message;
       case 'duplicate':
@@ -116,8 +115,8 @@ export class ChatService {
     }
   }
 
-  async history(socket: ChatSocket, { room, ...page }: HistoryQueryDto): Promise<{ messages: Message[] }> {
-    assertMayJoin(socket.data.user, room);
+  async history(connection: Connection, { room, ...page }: HistoryQueryDto): Promise<{ messages: Message[] }> {
+    assertMayJoin(connection.user, room);
     return { messages: await this.readMessages(room, page) };
   }
 
@@ -128,57 +127,47 @@ export class ChatService {
   }
 
   /** Author only. The room hears `message:edited`; history serves the new content from now on. */
-  async edit(socket: ChatSocket, { room, messageId, content }: EditMessageDto): Promise<Message> {
-    const { user } = socket.data;
+  async edit(connection: Connection, { room, messageId, content }: EditMessageDto): Promise<Message> {
+    const { user } = connection;
     assertMayJoin(user, room);
     this.assertContentLength(content);
     const result = await this.messages.edit(room, messageId, user.id, content, Date.now());
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_author') throw forbidden('only the author may edit a message');
     if (result.status === 'muted') throw mutedError(result.mutedForMs);
-    socket.to(this.audienceOf(room)).emit(ServerEvent.MessageEdited, result.message);
+    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageEdited, result.message, { exceptConnection: connection.id });
     return result.message;
   }
 
   /** An admin may delete in any room, DM rooms included (moderation), though not join a DM room. */
-  async deleteFromSocket(socket: ChatSocket, { room, messageId }: MessageRefDto): Promise<{ room: string; messageId: string }> {
-    if (!isAdmin(socket.data.user)) assertMayJoin(socket.data.user, room);
-    await this.deleteMessage(room, messageId, socket.data.user, socket);
+  async deleteFromConnection(connection: Connection, { room, messageId }: MessageRefDto): Promise<{ room: string; messageId: string }> {
+    if (!isAdmin(connection.user)) assertMayJoin(connection.user, room);
+    await this.deleteMessage(room, messageId, connection.user, connection);
     return { room, messageId };
   }
 
   /**
    * By its author, or by an admin (also over REST). The room hears `message:deleted`; history stops serving
-   * it. `origin`, when the request came from a socket, does not hear its own deletion.
+   * it. `origin`, when the request came from a connection, does not hear its own deletion.
    */
-  async deleteMessage(room: string, messageId: string, by: AuthUser, origin?: ChatSocket): Promise<void> {
-    const result = await this.messages.delete(room, messageId, by.id, isAdmin(by), this.perMessageKeys(room, messageId));
+  async deleteMessage(room: string, messageId: string, by: AuthUser, origin?: Connection): Promise<void> {
+    const result = await this.messages.delete(room, messageId, by.id, isAdmin(by));
     if (result === 'not_found') throw notFound(`message ${messageId}`);
     if (result === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
-    const audience = this.audienceOf(room);
-    (origin ? origin.to(audience) : this.namespace.server.to(audience)).emit(ServerEvent.MessageDeleted, { room, messageId, by: by.id });
+    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, { room, messageId, by: by.id }, { exceptConnection: origin?.id });
   }
 
   /** A DM room's messages reach both users' every connection, joined or not; other rooms reach their members. */
   private audienceOf(room: string): string[] {
     const pair = dmMembersOf(room);
-    return pair ? [room, userChannel(pair[0]), userChannel(pair[1])] : [room];
-  }
-
-  /** Features that keep per-message state (reactions) register its keys, so that a delete removes it too. */
-  registerPerMessageKeys(provider: (room: string, messageId: string) => string[]): void {
-    this.perMessageKeyProviders.push(provider);
+    return pair ? [room, this.broadcaster.userAddress(pair[0]), this.broadcaster.userAddress(pair[1])] : [room];
   }
 
   /** Not awaited: the send is stored and answered; a failure here leaves only unreachable keys behind. */
   private forgetTrimmed(room: string, messageIds: string[]): void {
     this.messages
-      .forget(messageIds.flatMap((messageId) => this.perMessageKeys(room, messageId)))
+      .forgetReactions(room, messageIds)
       .catch((error: Error) => this.logger.warn(`state of trimmed messages in ${room} not removed: ${error.message}`));
-  }
-
-  private perMessageKeys(room: string, messageId: string): string[] {
-    return this.perMessageKeyProviders.flatMap((provider) => provider(room, messageId));
   }
 
   /** Counted in code points, not UTF-16 units; the cheap bound first since nearly every message passes it. */

@@ -24,10 +24,7 @@ export class ContractExceptionFilter implements ExceptionFilter {
   }
 
   toErrorBody(exception: unknown): ErrorBody {
-    if (exception instanceof ContractError) return exception.toBody();
-    if (isRedisUnavailable(exception)) return { code: 'unavailable', message: 'storage is unavailable, nothing was stored; retry later' };
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    return { code: 'internal', message: 'internal error' };
+    return errorBodyOf(exception, this.logger);
   }
 
   private replyHttp(exception: unknown, response: Response): void {
@@ -48,6 +45,14 @@ export class ContractExceptionFilter implements ExceptionFilter {
     const status = HTTP_STATUS_BY_CODE[body.code];
     response.status(status).json({ statusCode: status, error: httpErrorName(status), message: body.message, code: body.code, ...(body.details ? { details: body.details } : {}) });
   }
+}
+
+/** What a client is told about an error, on any transport. Unknown errors are logged and never leak their text. */
+export function errorBodyOf(exception: unknown, logger: Logger): ErrorBody {
+  if (exception instanceof ContractError) return exception.toBody();
+  if (isRedisUnavailable(exception)) return { code: 'unavailable', message: 'storage is unavailable, nothing was stored; retry later' };
+  logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  return { code: 'internal', message: 'internal error' };
 }
 
 function httpErrorName(status: number): string {

@@ -2,6 +2,10 @@
 
 export const CHAT_NAMESPACE = '/chat';
 
+/**
+ * The client events this server handles: each gets a handler (tests iterate over it). The contract's other
+ * events are typed in `ClientEventMap` already; a feature adds its name here with its handler.
+ */
 export const ClientEvent = {
   RoomJoin: 'room:join',
   RoomLeave: 'room:leave',
@@ -16,7 +20,8 @@ export const ClientEvent = {
   DmSend: 'dm:send',
   PresenceList: 'presence:list',
   AuthRefresh: 'auth:refresh',
-} as const;
+  AttachmentCreate: 'attachment:create',
+} as const satisfies Record<string, ClientEventName>;
 
 export const ServerEvent = {
   Message: 'message',
@@ -28,7 +33,10 @@ export const ServerEvent = {
   Receipt: 'receipt',
   Moderation: 'moderation',
   Session: 'session',
-} as const;
+  Notification: 'notification',
+  Mention: 'mention',
+  CallSignal: 'call:signal',
+} as const satisfies Record<string, ServerEventName>;
 
 export type ErrorCode =
   | 'validation_failed'
@@ -78,3 +86,118 @@ export interface Message {
 export const ROOM_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export const DM_ROOM_PREFIX = 'dm:';
+
+export interface MessageAttachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  /** A time-limited download link. */
+  url: string;
+}
+
+/**
+ * Fields of `Message` that later features fill in; absent until then, and optional for clients forever.
+ * Declared here so that every feature writes against one type.
+ */
+export interface MessageExtensions {
+  mentions?: string[];
+  attachments?: MessageAttachment[];
+  replyCount?: number;
+  lastReplyAt?: number;
+}
+
+export type StoredMessage = Message & MessageExtensions;
+
+export interface PresenceEntry {
+  userId: string;
+  name?: string;
+  connections: number;
+}
+
+export type ReactionCounts = Record<string, number>;
+export type CallSignalType = 'invite' | 'offer' | 'answer' | 'ice' | 'hangup' | 'reject';
+
+/* Client → server payloads and ack data, as the contract's table lists them. */
+export interface RoomRef { room: string }
+export interface MessageRef extends RoomRef { messageId: string }
+export interface JoinRoomPayload extends RoomRef { since?: string }
+export interface JoinRoomResult {
+  room: string;
+  messages: StoredMessage[];
+  presence: PresenceEntry[];
+  lastReadId: string | null;
+  unreadCount: number;
+  complete?: boolean;
+}
+export interface SendMessagePayload extends RoomRef { content: string; clientMsgId?: string; replyTo?: string; attachments?: string[] }
+export interface EditMessagePayload extends MessageRef { content: string }
+export interface HistoryPayload extends RoomRef { before?: string; after?: string; limit?: number }
+export interface TypingPayload extends RoomRef { isTyping: boolean }
+export interface ReactionPayload extends MessageRef { emoji: string }
+export interface ReactionResult { messageId: string; reactions: ReactionCounts }
+export interface DirectMessagePayload { to: string; content: string; clientMsgId?: string }
+export interface RefreshPayload { token: string }
+export interface InboxRoom { room: string; unreadCount: number; lastMessage: StoredMessage | null; lastReadId: string | null }
+export interface PushSubscriptionPayload { subscription: { endpoint: string; keys: { p256dh: string; auth: string } } }
+export interface RepliesPayload extends MessageRef { after?: string; limit?: number }
+export interface SearchPayload { query: string; room?: string; limit?: number }
+export interface AttachmentCreatePayload extends RoomRef { filename: string; contentType: string; size: number }
+export interface AttachmentCreateResult { attachmentId: string; uploadUrl: string; method: 'PUT'; headers: Record<string, string>; expiresAt: number }
+export interface CallSignalPayload { to: string; callId: string; type: CallSignalType; data: unknown }
+export type Empty = Record<string, never>;
+
+/** Each client event's payload and the `data` of its successful ack. */
+export interface ClientEventMap {
+  'room:join': [JoinRoomPayload, JoinRoomResult];
+  'room:leave': [RoomRef, RoomRef];
+  'message:send': [SendMessagePayload, StoredMessage];
+  'message:edit': [EditMessagePayload, StoredMessage];
+  'message:delete': [MessageRef, MessageRef];
+  'message:history': [HistoryPayload, { messages: StoredMessage[] }];
+  typing: [TypingPayload, Empty];
+  'reaction:add': [ReactionPayload, ReactionResult];
+  'reaction:remove': [ReactionPayload, ReactionResult];
+  'receipt:read': [MessageRef, Empty];
+  'dm:send': [DirectMessagePayload, StoredMessage];
+  'presence:list': [RoomRef, { users: PresenceEntry[] }];
+  'auth:refresh': [RefreshPayload, { exp: number }];
+  'inbox:list': [Empty, { rooms: InboxRoom[] }];
+  'push:subscribe': [PushSubscriptionPayload, Empty];
+  'push:unsubscribe': [{ endpoint: string }, Empty];
+  'message:replies': [RepliesPayload, { messages: StoredMessage[] }];
+  'message:search': [SearchPayload, { messages: StoredMessage[] }];
+  'attachment:create': [AttachmentCreatePayload, AttachmentCreateResult];
+  'call:signal': [CallSignalPayload, { delivered: number }];
+}
+
+export type ClientEventName = keyof ClientEventMap;
+export type ClientPayload<E extends ClientEventName> = ClientEventMap[E][0];
+export type ClientResult<E extends ClientEventName> = ClientEventMap[E][1];
+
+/** Socket.IO's typed-events shape, for the server and for typed clients. */
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: ClientPayload<E>, ack: (answer: Ack<ClientResult<E>>) => void) => void;
+};
+
+/** Each server event's payload. */
+export interface ServerEventMap {
+  message: StoredMessage;
+  'message:edited': StoredMessage;
+  'message:deleted': { room: string; messageId: string; by: string };
+  typing: { room: string; userId: string; isTyping: boolean };
+  presence: { room: string; userId: string; name?: string; status: 'joined' | 'left' };
+  reaction: { room: string; messageId: string; emoji: string; userId: string; action: 'add' | 'remove'; reactions: ReactionCounts };
+  receipt: { room: string; userId: string; messageId: string };
+  moderation: ModerationNotice;
+  session: { reason: SessionEndReason | 'disconnected' };
+  notification: { type: string; data: unknown; at: number };
+  mention: { room: string; message: StoredMessage };
+  'call:signal': { from: string; callId: string; type: CallSignalType; data: unknown };
+}
+
+export type ServerEventName = keyof ServerEventMap;
+
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (payload: ServerEventMap[E]) => void;
+};

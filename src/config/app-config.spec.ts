@@ -97,4 +97,23 @@ describe('loadConfig', () => {
   it('treats 0 as "disabled" for throttles', () => {
     expect(loadConfig({ THROTTLE_WS_LIMIT: '0', THROTTLE_HTTP_LIMIT: '0' }, developmentSecret).throttle).toMatchObject({ ws: { limit: 0 }, http: { limit: 0 } });
   });
+
+  it('reads attachments: local storage by default, S3 with all five variables, never half of them', () => {
+    const local = loadConfig({}, developmentSecret).attachments;
+    expect(local).toMatchObject({ maxBytes: 25 * 1024 * 1024, uploadUrlTtlSec: 900, downloadUrlTtlSec: 3600, s3: undefined });
+    expect(local.allowedTypes).toEqual(expect.arrayContaining(['image/*', 'application/pdf', 'text/plain', 'application/zip']));
+
+    const s3 = { S3_ENDPOINT: 'https://s3.example.com', S3_BUCKET: 'b', S3_REGION: 'eu-west-1', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' };
+    expect(loadConfig(s3, developmentSecret).attachments.s3).toEqual({
+      endpoint: 'https://s3.example.com', bucket: 'b', region: 'eu-west-1', accessKeyId: 'k', secretAccessKey: 's', forcePathStyle: true,
+    });
+    expect(() => loadConfig({ ...s3, S3_REGION: '' }, developmentSecret)).toThrow(/S3_REGION is required/);
+  });
+
+  it('refuses bad attachment settings naming the variable', () => {
+    expect(() => loadConfig({ ATTACHMENT_TYPES: 'image/*,pdf' }, developmentSecret)).toThrow(/ATTACHMENT_TYPES has "pdf"/);
+    expect(() => loadConfig({ ATTACHMENT_MAX_BYTES: '0' }, developmentSecret)).toThrow(/ATTACHMENT_MAX_BYTES/);
+    expect(() => loadConfig({ ATTACHMENT_SIGNING_SECRET: 'short' }, developmentSecret)).toThrow(/ATTACHMENT_SIGNING_SECRET/);
+    expect(loadConfig({ ATTACHMENT_TYPES: 'Image/PNG, video/*' }, developmentSecret).attachments.allowedTypes).toEqual(['image/png', 'video/*']);
+  });
 });

@@ -52,7 +52,77 @@ export interface AppConfig {
   presenceTtlSec: number;
   typingTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** How long a queue worker holds a job before other nodes treat it as stalled (its node died) and run it again. */
+  queueLockMs: number;
+  webhooks: WebhookConfig;
+  push: PushConfig;
+  attachments: AttachmentConfig;
 }
+
+export interface WebhookConfig {
+  /** Empty when webhooks are off (no URLs or no secret): publishing is then a no-op. */
+  urls: string[];
+  secret?: string;
+  /** Undefined: every event type. */
+  events?: string[];
+  batchSize: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  timeoutMs: number;
+  claimIdleMs: number;
+}
+
+export interface PushConfig {
+  allowedHosts: string[];
+  maxSubscriptionsPerUser: number;
+  /** Undefined: Web Push is off (subscriptions are still kept). */
+  vapid?: { publicKey: string; privateKey: string; subject: string };
+  maxAttempts: number;
+  retryBaseMs: number;
+  timeoutMs: number;
+}
+
+export interface S3StorageConfig {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Path-style URLs (endpoint/bucket/key): what MinIO, Ceph and most S3-compatible stores expect. */
+  forcePathStyle: boolean;
+}
+
+export interface AttachmentConfig {
+  maxBytes: number;
+  /** Exact types (`application/pdf`) or wildcards (`image/*`), lower case. */
+  allowedTypes: string[];
+  uploadUrlTtlSec: number;
+  downloadUrlTtlSec: number;
+  /** An attachment never sent in a message is forgotten (and its local file swept) this long after creation. */
+  pendingTtlSec: number;
+  /** Absolute base of the links the node signs for local storage; relative links without it. */
+  publicUrl?: string;
+  /** Local storage only: HMAC key of upload and download links; generated beside the files when unset. */
+  signingSecret?: string;
+  /** S3-compatible storage; local files under `<dataDir>/uploads` when absent. */
+  s3?: S3StorageConfig;
+}
+
+export const DEFAULT_ATTACHMENT_TYPES = [
+  'image/*',
+  'application/pdf',
+  'text/plain',
+  'application/zip',
+  'application/msword',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.ms-powerpoint',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
+];
 
 export class ConfigError extends Error {
   constructor(
@@ -132,7 +202,112 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     presenceTtlSec: read.int('PRESENCE_TTL_SEC', 30, 3, 3600),
     typingTimeoutMs: read.int('TYPING_TIMEOUT_MS', 5000, 500, 60_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
+    queueLockMs: read.int('QUEUE_LOCK_MS', 30_000, 1000, 600_000),
+    webhooks: readWebhooks(read),
+    push: readPush(read),
+    attachments: readAttachmentConfig(read),
   };
+}
+
+export const WEBHOOK_EVENT_TYPES = [
+  'message.created',
+  'message.edited',
+  'message.deleted',
+  'member.joined',
+  'member.left',
+  'room.occupied',
+  'room.vacated',
+  'moderation.action',
+  'notification.offline',
+] as const;
+
+export const DEFAULT_PUSH_ALLOWED_HOSTS = ['fcm.googleapis.com', 'updates.push.services.mozilla.com', '*.notify.windows.com', 'web.push.apple.com'];
+
+function readWebhooks(read: EnvReader): WebhookConfig {
+  const urls = read.list('WEBHOOK_URLS') ?? [];
+  for (const url of urls) {
+    if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new ConfigError('WEBHOOK_URLS', `has "${url}": each entry must be an http(s) URL`);
+  }
+  const secret = read.string('WEBHOOK_SECRET');
+  if (urls.length > 0 && !secret) throw new ConfigError('WEBHOOK_SECRET', 'is required when WEBHOOK_URLS is set (requests are signed with it)');
+  const events = read.list('WEBHOOK_EVENTS');
+  for (const type of events ?? []) {
+    if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)) {
+      throw new ConfigError('WEBHOOK_EVENTS', `has "${type}": each entry must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+    }
+  }
+  return {
+    urls,
+    secret,
+    events,
+    batchSize: read.int('WEBHOOK_BATCH_SIZE', 100, 1, 1000),
+    maxAttempts: read.int('WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
+    retryBaseMs: read.int('WEBHOOK_RETRY_BASE_MS', 1000, 10, 3_600_000),
+    timeoutMs: read.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    claimIdleMs: read.int('WEBHOOK_CLAIM_IDLE_MS', 30_000, 500, 3_600_000),
+  };
+}
+
+function readPush(read: EnvReader): PushConfig {
+  const allowedHosts = read.list('PUSH_ALLOWED_HOSTS') ?? DEFAULT_PUSH_ALLOWED_HOSTS;
+  for (const host of allowedHosts) {
+    if (!/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i.test(host)) {
+      throw new ConfigError('PUSH_ALLOWED_HOSTS', `has "${host}": each entry must be a host name (optionally *.-prefixed) with an optional :port`);
+    }
+  }
+  const vapidNames = ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'] as const;
+  const [publicKey, privateKey, subject] = vapidNames.map((name) => read.string(name));
+  const given = [publicKey, privateKey, subject].filter(Boolean).length;
+  if (given !== 0 && given !== 3) {
+    throw new ConfigError(vapidNames[[publicKey, privateKey, subject].findIndex((value) => !value)], 'is required: set all three VAPID variables or none');
+  }
+  if (publicKey && !/^[A-Za-z0-9_-]{87}$/.test(publicKey)) throw new ConfigError('VAPID_PUBLIC_KEY', 'must be a base64url P-256 public key (npm run vapid-keys)');
+  if (privateKey && !/^[A-Za-z0-9_-]{43}$/.test(privateKey)) throw new ConfigError('VAPID_PRIVATE_KEY', 'must be a base64url P-256 private key (npm run vapid-keys)');
+  if (subject && !/^(mailto:|https:\/\/)\S+$/.test(subject)) throw new ConfigError('VAPID_SUBJECT', 'must be a mailto: or https: URL');
+  return {
+    allowedHosts,
+    maxSubscriptionsPerUser: read.int('PUSH_MAX_SUBSCRIPTIONS_PER_USER', 10, 1, 1000),
+    vapid: publicKey && privateKey && subject ? { publicKey, privateKey, subject } : undefined,
+    maxAttempts: read.int('PUSH_MAX_ATTEMPTS', 5, 1, 100),
+    retryBaseMs: read.int('PUSH_RETRY_BASE_MS', 2000, 10, 3_600_000),
+    timeoutMs: read.int('PUSH_TIMEOUT_MS', 10_000, 100, 120_000),
+  };
+}
+
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/([a-z0-9][a-z0-9!#$&^_.+-]*|\*)$/;
+const S3_VARIABLES = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
+
+function readAttachmentConfig(read: EnvReader): AttachmentConfig {
+  const allowedTypes = (read.list('ATTACHMENT_TYPES') ?? DEFAULT_ATTACHMENT_TYPES).map((type) => type.toLowerCase());
+  for (const type of allowedTypes) {
+    if (!MEDIA_TYPE.test(type)) throw new ConfigError('ATTACHMENT_TYPES', `has "${type}": each entry must be a media type like image/png or image/*`);
+  }
+  const publicUrl = read.string('PUBLIC_URL')?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new ConfigError('PUBLIC_URL', 'must be an http(s) URL');
+  const signingSecret = read.string('ATTACHMENT_SIGNING_SECRET');
+  if (signingSecret !== undefined && signingSecret.length < 32) throw new ConfigError('ATTACHMENT_SIGNING_SECRET', 'must be at least 32 characters');
+  return {
+    maxBytes: read.int('ATTACHMENT_MAX_BYTES', 25 * 1024 * 1024, 1, 5 * 1024 ** 3),
+    allowedTypes,
+    uploadUrlTtlSec: read.int('ATTACHMENT_UPLOAD_URL_TTL_SEC', 900, 10, 7 * 86_400),
+    downloadUrlTtlSec: read.int('ATTACHMENT_DOWNLOAD_URL_TTL_SEC', 3600, 10, 7 * 86_400),
+    pendingTtlSec: read.int('ATTACHMENT_PENDING_TTL_SEC', 86_400, 60, 30 * 86_400),
+    publicUrl,
+    signingSecret,
+    s3: readS3Config(read),
+  };
+}
+
+/** All five S3 variables or none: a half-configured bucket must not fall back to local files silently. */
+function readS3Config(read: EnvReader): S3StorageConfig | undefined {
+  const values = S3_VARIABLES.map((name) => read.string(name));
+  if (values.every((value) => value === undefined)) return undefined;
+  const missing = S3_VARIABLES.find((_, index) => values[index] === undefined);
+  if (missing) throw new ConfigError(missing, `is required when any of ${S3_VARIABLES.join(', ')} is set`);
+  const [endpoint, bucket, region, accessKeyId, secretAccessKey] = values as string[];
+  if (!/^https?:\/\/[^\s]+$/.test(endpoint)) throw new ConfigError('S3_ENDPOINT', 'must be an http(s) URL');
+  const forcePathStyle = read.oneOf('S3_FORCE_PATH_STYLE', ['true', 'false'], 'true') === 'true';
+  return { endpoint, bucket, region, accessKeyId, secretAccessKey, forcePathStyle };
 }
 
 /**

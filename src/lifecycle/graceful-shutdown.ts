@@ -1,11 +1,12 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
-import type { Namespace, Socket } from 'socket.io';
-import { SessionService } from '../auth/session.service';
+import { ServerEvent } from '../common/contract';
 import { ContractError } from '../common/contract-error';
 import type { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { Broadcaster } from '../realtime/broadcaster';
 import { ChatNamespace } from '../realtime/chat-namespace';
+import { refuseNewWork } from '../realtime/refuse-new-work';
 import { EmbeddedRedis } from '../redis/embedded-redis';
 import { LifecycleState } from './lifecycle.module';
 
@@ -34,10 +35,10 @@ export function installGracefulShutdown(app: INestApplication, config: AppConfig
     logger.log(`${signal}: draining`);
     app.get(LifecycleState).draining = true;
     (app.getHttpServer() as Server).close();
-    refuseNewWork(app.get(ChatNamespace).server);
+    refuseNewWork(app.get(ChatNamespace), shuttingDown().toBody());
     const settled = await waitForInFlightEvents(app.get(MetricsService), config.shutdownTimeoutMs / 2);
     if (!settled) logger.warn(`${app.get(MetricsService).eventsInFlight} events still in flight; closing anyway`);
-    const ended = app.get(SessionService).endAllForShutdown();
+    const ended = app.get(Broadcaster).dropAllLocal({ event: ServerEvent.Session, payload: { reason: 'shutdown' } });
     logger.log(`told ${ended} connections to reconnect elsewhere`);
     await app.close();
     await embeddedRedis?.stop();
@@ -46,18 +47,6 @@ export function installGracefulShutdown(app: INestApplication, config: AppConfig
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-}
-
-/** Events already connected clients send from now on are acknowledged `unavailable` without being handled. */
-function refuseNewWork(namespace: Namespace): void {
-  const refusal = { ok: false, error: shuttingDown().toBody() };
-  const refuseEvents = (socket: Socket) =>
-    socket.use((packet) => {
-      const ack = packet.at(-1) as unknown;
-      if (typeof ack === 'function') ack(refusal);
-    });
-  namespace.sockets.forEach(refuseEvents);
-  namespace.use((_socket, next) => next(Object.assign(new Error('unavailable'), { data: shuttingDown().toBody() })));
 }
 
 async function waitForInFlightEvents(metrics: MetricsService, maxWaitMs: number): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { Global, Injectable, Module } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 
 /** Whether this node is shutting down: readiness turns 503 and new handshakes are refused. */
 @Injectable()
@@ -6,6 +6,5 @@ export class LifecycleState {
   draining = false;
 }
 
-@Global()
 @Module({ providers: [LifecycleState], exports: [LifecycleState] })
 export class LifecycleModule {}

@@ -1,15 +1,14 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AccessRepository } from '../auth/access.repository';
-import { AuthUser } from '../auth/auth-user';
+import { AuthUser } from '../common/auth-user';
 import { SessionService } from '../auth/session.service';
-import { SocketAuthenticator } from '../auth/socket-authenticator';
 import { ChatService } from '../chat/chat.service';
 import { Message, ModerationNotice, ServerEvent } from '../common/contract';
 import { ContractError, notFound } from '../common/contract-error';
-import { userChannel } from '../common/socket-channels';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
-import { ChatNamespace } from '../realtime/chat-namespace';
+import { Broadcaster } from '../realtime/broadcaster';
+import { RoomStore } from '../rooms/room-store';
 import { ModerationRepository } from './moderation.repository';
 
 export interface RoomSummary {
@@ -28,25 +27,21 @@ export interface RoomSummary {
  * moderating an id nobody ever connected with is more likely a typo than an intention (404).
  */
 @Injectable()
-export class ModerationService implements OnModuleInit {
+export class ModerationService {
   constructor(
     private readonly repository: ModerationRepository,
+    private readonly rooms: RoomStore,
     private readonly chat: ChatService,
     private readonly access: AccessRepository,
     private readonly sessions: SessionService,
-    private readonly authenticator: SocketAuthenticator,
-    private readonly namespace: ChatNamespace,
+    private readonly broadcaster: Broadcaster,
     private readonly presence: PresenceService,
   ) {}
 
-  onModuleInit(): void {
-    this.authenticator.addCheck('afterToken', (socket) => this.repository.rememberUser(socket.data.user.id));
-  }
-
   /** Every room ever joined, by name, with the distinct users connected in it now (from presence). */
   async listRooms(): Promise<RoomSummary[]> {
-    const rooms = await this.repository.rooms();
-    const [online, lastMessageAt] = await Promise.all([this.presence.onlineCounts(rooms), this.repository.lastMessageTimes(rooms)]);
+    const rooms = await this.rooms.rooms();
+    const [online, lastMessageAt] = await Promise.all([this.presence.onlineCounts(rooms), this.rooms.lastMessageTimes(rooms)]);
     return rooms.map((room, i) => ({ room, online: online[i], lastMessageAt: lastMessageAt[i] }));
   }
 
@@ -73,26 +68,23 @@ export class ModerationService implements OnModuleInit {
    */
   async kick(room: string, userId: string, reason: string | undefined): Promise<void> {
     await Promise.all([this.assertKnownRoom(room), this.assertKnownUser(userId)]);
-    const server = this.namespace.server;
-    const userSockets = server.in(userChannel(userId));
-    const inRoom = (await userSockets.fetchSockets()).filter((socket) => socket.rooms.has(room)).map((socket) => socket.id);
+    const inRoom = (await this.broadcaster.connectionsOf(userId)).filter((connection) => connection.rooms.has(room)).map((connection) => connection.id);
     if (inRoom.length === 0) return;
-    server.to(inRoom).emit(ServerEvent.Moderation, notice({ action: 'kicked', room, reason }));
-    userSockets.socketsLeave(room);
-    await userSockets.fetchSockets();
+    this.broadcaster.toConnections(inRoom, ServerEvent.Moderation, notice({ action: 'kicked', room, reason }));
+    await this.broadcaster.removeUserFromRoom(userId, room);
   }
 
   /** `message:send` answers `muted` until the key lapses or is lifted: the send script checks it, on any node. */
   async mute(room: string, userId: string, durationSec: number, reason: string | undefined, admin: AuthUser): Promise<void> {
     await Promise.all([this.assertKnownRoom(room), this.assertKnownUser(userId)]);
     const until = Date.now() + durationSec * 1000;
-    await this.repository.mute(room, userId, durationSec, { by: admin.id, ...(reason === undefined ? {} : { reason }) });
+    await this.rooms.mute(room, userId, durationSec, { by: admin.id, ...(reason === undefined ? {} : { reason }) });
     this.tell(userId, notice({ action: 'muted', room, until, reason }));
   }
 
   async unmute(room: string, userId: string): Promise<void> {
     await Promise.all([this.assertKnownRoom(room), this.assertKnownUser(userId)]);
-    if (!(await this.repository.unmute(room, userId))) throw new ContractError('not_found', `user ${userId} is not muted in room ${room}`);
+    if (!(await this.rooms.unmute(room, userId))) throw new ContractError('not_found', `user ${userId} is not muted in room ${room}`);
     this.tell(userId, notice({ action: 'unmuted', room }));
   }
 
@@ -120,11 +112,11 @@ export class ModerationService implements OnModuleInit {
   }
 
   private tell(userId: string, moderation: ModerationNotice): void {
-    this.namespace.server.to(userChannel(userId)).emit(ServerEvent.Moderation, moderation);
+    this.broadcaster.toUser(userId, ServerEvent.Moderation, moderation);
   }
 
   private async assertKnownRoom(room: string): Promise<void> {
-    if (!(await this.repository.isKnownRoom(room))) throw notFound(`room ${room}`);
+    if (!(await this.rooms.isKnownRoom(room))) throw notFound(`room ${room}`);
   }
 
   private async assertKnownUser(userId: string): Promise<void> {

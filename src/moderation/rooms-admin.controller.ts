@@ -2,13 +2,15 @@ import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common'
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
-import type { AuthUser } from '../auth/auth-user';
-import { AdminController, CurrentAdmin } from '../common/admin-controller.decorator';
+import type { AuthUser } from '../common/auth-user';
+import { AdminController, CurrentAdmin } from './admin-controller.decorator';
 import { HttpErrorDto } from '../common/http-error.dto';
-import { MessagesQueryDto } from './dto/messages-query.dto';
+import { HistoryPageDto } from '../chat/dto/history.dto';
+import { MessageRefDto } from '../rooms/dto/message-ref.dto';
+import { RoomDto } from '../rooms/dto/room.dto';
 import { KickDto, MuteDto } from './dto/moderation-bodies.dto';
 import { MessagesPageDto, PresenceDto, RoomSummaryDto } from './dto/moderation-responses.dto';
-import { MessageParamsDto, RoomParamsDto, RoomUserParamsDto } from './dto/params.dto';
+import { RoomUserParamsDto } from './dto/params.dto';
 import { ModerationService, RoomSummary } from './moderation.service';
 
 @AdminController('admin: rooms')
@@ -29,7 +31,7 @@ export class RoomsAdminController {
   @ApiOperation({ summary: 'Users connected in the room across nodes, as `presence:list` answers' })
   @ApiOkResponse({ type: PresenceDto })
   @ApiNotFoundResponse({ description: 'No such room', type: HttpErrorDto })
-  presence(@Param() { room }: RoomParamsDto): Promise<PresenceDto> {
+  presence(@Param() { room }: RoomDto): Promise<PresenceDto> {
     return this.moderation.presenceOf(room);
   }
 
@@ -38,7 +40,7 @@ export class RoomsAdminController {
   @ApiOperation({ summary: 'A page of the room\'s history, oldest first: the latest, or between `after` and `before`' })
   @ApiOkResponse({ type: MessagesPageDto })
   @ApiNotFoundResponse({ description: 'No such room', type: HttpErrorDto })
-  messages(@Param() { room }: RoomParamsDto, @Query() page: MessagesQueryDto): Promise<MessagesPageDto> {
+  messages(@Param() { room }: RoomDto, @Query() page: HistoryPageDto): Promise<MessagesPageDto> {
     return this.moderation.messages(room, page);
   }
 
@@ -48,7 +50,7 @@ export class RoomsAdminController {
   @ApiOperation({ summary: 'Delete a message; the room hears `message:deleted`' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ description: 'No such room or message', type: HttpErrorDto })
-  async deleteMessage(@Param() { room, messageId }: MessageParamsDto, @CurrentAdmin() admin: AuthUser): Promise<void> {
+  async deleteMessage(@Param() { room, messageId }: MessageRefDto, @CurrentAdmin() admin: AuthUser): Promise<void> {
     await this.moderation.deleteMessage(room, messageId, admin);
   }
 
@@ -58,7 +60,7 @@ export class RoomsAdminController {
   @ApiOperation({ summary: 'Remove the user\'s connections from the room on every node; they hear `moderation: kicked` and may rejoin' })
   @ApiNoContentResponse({ description: 'Kicked (also when the user was not in the room)' })
   @ApiNotFoundResponse({ description: 'No such room or user', type: HttpErrorDto })
-  async kick(@Param() { room }: RoomParamsDto, @Body() { userId, reason }: KickDto): Promise<void> {
+  async kick(@Param() { room }: RoomDto, @Body() { userId, reason }: KickDto): Promise<void> {
     await this.moderation.kick(room, userId, reason);
   }
 
@@ -68,7 +70,7 @@ export class RoomsAdminController {
   @ApiOperation({ summary: 'Mute the user in the room: `message:send` answers `muted` until it lapses or is lifted' })
   @ApiNoContentResponse({ description: 'Muted (a second mute replaces the first)' })
   @ApiNotFoundResponse({ description: 'No such room or user', type: HttpErrorDto })
-  async mute(@Param() { room }: RoomParamsDto, @Body() { userId, durationSec, reason }: MuteDto, @CurrentAdmin() admin: AuthUser): Promise<void> {
+  async mute(@Param() { room }: RoomDto, @Body() { userId, durationSec, reason }: MuteDto, @CurrentAdmin() admin: AuthUser): Promise<void> {
     await this.moderation.mute(room, userId, durationSec, reason, admin);
   }
 

@@ -2,7 +2,7 @@ import { Body, Delete, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOperation } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
-import { AdminController } from '../common/admin-controller.decorator';
+import { AdminController } from './admin-controller.decorator';
 import { HttpErrorDto } from '../common/http-error.dto';
 import { BanDto } from './dto/moderation-bodies.dto';
 import { UserParamsDto } from './dto/params.dto';

@@ -1,24 +1,19 @@
-import { ConnectedSocket, MessageBody, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
-import type { Namespace } from 'socket.io';
-import type { ChatSocket } from '../common/chat-socket';
+import { Injectable } from '@nestjs/common';
+import type { Connection } from '../common/connection';
 import { ClientEvent } from '../common/contract';
-import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
-import { RoomDto } from '../chat/dto/room.dto';
-import { assertMayJoin } from '../chat/room-access';
+import { OnClientEvent } from '../realtime/on-client-event.decorator';
+import { RoomDto } from '../rooms/dto/room.dto';
+import { assertMayJoin } from '../rooms/room-access';
 import { PresenceService } from './presence.service';
 
-@ChatNamespaceGateway()
-export class PresenceGateway implements OnGatewayInit {
+@Injectable()
+export class PresenceGateway {
   constructor(private readonly presence: PresenceService) {}
 
-  afterInit(namespace: Namespace): void {
-    this.presence.watch(namespace);
-  }
-
   /** Needs only the right to join the room, as history does. */
-  @SubscribeMessage(ClientEvent.PresenceList)
-  async list(@ConnectedSocket() socket: ChatSocket, @MessageBody() { room }: RoomDto) {
-    assertMayJoin(socket.data.user, room);
+  @OnClientEvent(ClientEvent.PresenceList)
+  async list(connection: Connection, { room }: RoomDto) {
+    assertMayJoin(connection.user, room);
     return { users: await this.presence.members(room) };
   }
 }

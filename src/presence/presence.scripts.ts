@@ -1,3 +1,5 @@
+import { REDIS_NOW_MS } from '../redis/lua-snippets';
+
 /**
  * Sets how many connections an owner holds for a user in a room (0 removes the entry) and keeps the user's
  * total across owners. Absolute counts make a repeated or re-sent write harmless.
@@ -76,9 +78,8 @@ return out
  * ARGV: owner, "1" when the owner was registered before, ttl in ms
  * Returns {0} when a registered owner is no longer known (it was taken for dead), else {1, stale owners}.
  */
-export const HEARTBEAT_SCRIPT = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+export const HEARTBEAT_SCRIPT = `${REDIS_NOW_MS}
+local now = redis_now_ms()
 if ARGV[2] == '1' and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {0} end
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 local limit = now - tonumber(ARGV[3])
@@ -94,9 +95,8 @@ return {1, stale}
  * ARGV: owner, ttl in ms, "1" to take it whatever its age (a node retiring its own entries)
  * Returns 1 when the caller now owns the removal, 0 otherwise.
  */
-export const CLAIM_OWNER_SCRIPT = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+export const CLAIM_OWNER_SCRIPT = `${REDIS_NOW_MS}
+local now = redis_now_ms()
 local limit = now - tonumber(ARGV[2])
 local beat = redis.call('ZSCORE', KEYS[1], ARGV[1])
 local claimed = redis.call('ZSCORE', KEYS[2], ARGV[1])

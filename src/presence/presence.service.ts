@@ -1,12 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { Namespace } from 'socket.io';
-import type { ChatSocket } from '../common/chat-socket';
-import { ROOM_NAME_PATTERN, ServerEvent } from '../common/contract';
-import { userChannel } from '../common/socket-channels';
+import type { AuthUser } from '../common/auth-user';
+import { ServerEvent } from '../common/contract';
+import { Broadcaster } from '../realtime/broadcaster';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ChatNamespace } from '../realtime/chat-namespace';
 import { PresenceChange, PresenceMember, PresenceRepository } from './presence.repository';
 
 export type PresenceStatus = 'joined' | 'left';
@@ -27,7 +25,7 @@ interface EntryWrite {
  * announced once.
  */
 @Injectable()
-export class PresenceService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class PresenceService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(PresenceService.name);
   private readonly ttlMs: number;
   private owner = newOwnerId();
@@ -45,7 +43,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
 
   constructor(
     private readonly repository: PresenceRepository,
-    private readonly namespace: ChatNamespace,
+    private readonly broadcaster: Broadcaster,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.ttlMs = config.presenceTtlSec * 1000;
@@ -68,10 +66,9 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
-  /** Every way a socket enters or leaves a chat room (join, leave, kick, disconnect) passes through the adapter. */
-  watch(namespace: Namespace): void {
-    namespace.adapter.on('join-room', (room: string, socketId: string) => this.onMembershipChange(namespace, room, socketId, 1));
-    namespace.adapter.on('leave-room', (room: string, socketId: string) => this.onMembershipChange(namespace, room, socketId, -1));
+  /** Every way a connection enters or leaves a chat room (join, leave, kick, disconnect) is reported by realtime/. */
+  onModuleInit(): void {
+    this.broadcaster.onMembershipChange((room, connection, delta) => this.onMembershipChange(room, connection.user, delta));
   }
 
   members(room: string): Promise<PresenceMember[]> {
@@ -93,10 +90,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     await this.writes.get(writeKey(room, userId))?.done;
   }
 
-  private onMembershipChange(namespace: Namespace, room: string, socketId: string, delta: 1 | -1): void {
-    if (room === socketId || !ROOM_NAME_PATTERN.test(room)) return;
-    const user = (namespace.sockets.get(socketId) as ChatSocket | undefined)?.data.user;
-    if (!user) return;
+  private onMembershipChange(room: string, user: AuthUser, delta: 1 | -1): void {
     let users = this.local.get(room);
     if (!users) {
       if (delta < 0) return;
@@ -147,10 +141,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private announce(room: string, userId: string, name: string | undefined, status: PresenceStatus): void {
-    this.namespace.server
-      .to(room)
-      .except(userChannel(userId))
-      .emit(ServerEvent.Presence, { room, userId, ...(name ? { name } : {}), status });
+    this.broadcaster.toRooms(room, ServerEvent.Presence, { room, userId, ...(name ? { name } : {}), status }, { exceptUser: userId });
   }
 
   private onWriteFailure(error: unknown): void {

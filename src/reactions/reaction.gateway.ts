@@ -1,21 +1,21 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
-import type { ChatSocket } from '../common/chat-socket';
+import { Injectable } from '@nestjs/common';
+import type { Connection } from '../common/connection';
 import { ClientEvent } from '../common/contract';
-import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
+import { OnClientEvent } from '../realtime/on-client-event.decorator';
 import { ReactionDto } from './dto/reaction.dto';
 import { ReactionService } from './reaction.service';
 
-@ChatNamespaceGateway()
+@Injectable()
 export class ReactionGateway {
   constructor(private readonly reactions: ReactionService) {}
 
-  @SubscribeMessage(ClientEvent.ReactionAdd)
-  add(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: ReactionDto) {
-    return this.reactions.react(socket, body, 'add');
+  @OnClientEvent(ClientEvent.ReactionAdd)
+  add(connection: Connection, body: ReactionDto) {
+    return this.reactions.react(connection, body, 'add');
   }
 
-  @SubscribeMessage(ClientEvent.ReactionRemove)
-  remove(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: ReactionDto) {
-    return this.reactions.react(socket, body, 'remove');
+  @OnClientEvent(ClientEvent.ReactionRemove)
+  remove(connection: Connection, body: ReactionDto) {
+    return this.reactions.react(connection, body, 'remove');
   }
 }

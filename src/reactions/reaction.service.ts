@@ -1,33 +1,29 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { ChatService } from '../chat/chat.service';
-import type { ChatSocket } from '../common/chat-socket';
+import { Injectable } from '@nestjs/common';
+import type { Connection } from '../common/connection';
+import { Broadcaster } from '../realtime/broadcaster';
 import { ServerEvent } from '../common/contract';
 import { ContractError, notFound, notJoined } from '../common/contract-error';
 import { ReactionDto } from './dto/reaction.dto';
-import { ReactionAction, ReactionCounts, ReactionRepository } from './reaction.repository';
+import { ReactionAction, ReactionCounts, RoomStore } from '../rooms/room-store';
 
 /** Distinct emoji one message may carry; a new one beyond it is refused, existing ones may still be added to. */
 export const MAX_DISTINCT_EMOJI_PER_MESSAGE = 20;
 
 @Injectable()
-export class ReactionService implements OnModuleInit {
+export class ReactionService {
   constructor(
-    private readonly reactions: ReactionRepository,
-    private readonly chat: ChatService,
+    private readonly rooms: RoomStore,
+    private readonly broadcaster: Broadcaster,
   ) {}
-
-  onModuleInit(): void {
-    this.chat.registerPerMessageKeys((room, messageId) => this.reactions.keysOf(room, messageId));
-  }
 
   /**
    * One reaction per user per emoji per message. The room hears `reaction` when something changed (the
-   * reacting socket excepted, like `message`); a repeated add or a remove of nothing only answers the counts.
+   * reacting connection excepted, like `message`); a repeated add or a remove of nothing only answers the counts.
    */
-  async react(socket: ChatSocket, { room, messageId, emoji }: ReactionDto, action: ReactionAction): Promise<{ messageId: string; reactions: ReactionCounts }> {
-    if (!socket.rooms.has(room)) throw notJoined(room);
-    const userId = socket.data.user.id;
-    const result = await this.reactions.react(room, messageId, action, emoji, userId, MAX_DISTINCT_EMOJI_PER_MESSAGE);
+  async react(connection: Connection, { room, messageId, emoji }: ReactionDto, action: ReactionAction): Promise<{ messageId: string; reactions: ReactionCounts }> {
+    if (!connection.rooms.has(room)) throw notJoined(room);
+    const userId = connection.user.id;
+    const result = await this.rooms.react(room, messageId, action, emoji, userId, MAX_DISTINCT_EMOJI_PER_MESSAGE);
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'too_many_emoji') {
       throw new ContractError('validation_failed', `a message carries at most ${MAX_DISTINCT_EMOJI_PER_MESSAGE} different emoji`, {
@@ -36,7 +32,7 @@ export class ReactionService implements OnModuleInit {
       });
     }
     if (result.status === 'changed') {
-      socket.to(room).emit(ServerEvent.Reaction, { room, messageId, emoji, userId, action, reactions: result.reactions });
+      this.broadcaster.toRooms(room, ServerEvent.Reaction, { room, messageId, emoji, userId, action, reactions: result.reactions }, { exceptConnection: connection.id });
     }
     return { messageId, reactions: result.reactions };
   }

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ChatModule } from '../chat/chat.module';
+import { RoomsModule } from '../rooms/rooms.module';
 import { ReactionGateway } from './reaction.gateway';
-import { ReactionRepository } from './reaction.repository';
 import { ReactionService } from './reaction.service';
 
 @Module({
-  imports: [ChatModule],
-  providers: [ReactionGateway, ReactionService, ReactionRepository],
+  imports: [RoomsModule],
+  providers: [ReactionGateway, ReactionService],
 })
 export class ReactionsModule {}

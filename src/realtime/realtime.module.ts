@@ -1,6 +1,15 @@
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { MetricsModule } from '../metrics/metrics.module';
+import { Broadcaster } from './broadcaster';
 import { ChatNamespace } from './chat-namespace';
+import { ClientEventRouter } from './client-event-router';
 
+/** The only owner of Socket.IO. Global: every feature sends through its `Broadcaster`. */
 @Global()
-@Module({ providers: [ChatNamespace], exports: [ChatNamespace] })
+@Module({
+  imports: [DiscoveryModule, MetricsModule],
+  providers: [ChatNamespace, Broadcaster, ClientEventRouter],
+  exports: [ChatNamespace, Broadcaster, ClientEventRouter],
+})
 export class RealtimeModule {}

@@ -1,16 +1,16 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
-import type { ChatSocket } from '../common/chat-socket';
+import { Injectable } from '@nestjs/common';
+import type { Connection } from '../common/connection';
 import { ClientEvent } from '../common/contract';
-import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
-import { MessageRefDto } from '../chat/dto/message-ref.dto';
+import { OnClientEvent } from '../realtime/on-client-event.decorator';
+import { MessageRefDto } from '../rooms/dto/message-ref.dto';
 import { ReceiptService } from './receipt.service';
 
-@ChatNamespaceGateway()
+@Injectable()
 export class ReceiptGateway {
   constructor(private readonly receipts: ReceiptService) {}
 
-  @SubscribeMessage(ClientEvent.ReceiptRead)
-  read(@ConnectedSocket() socket: ChatSocket, @MessageBody() { room, messageId }: MessageRefDto) {
-    return this.receipts.markRead(socket, room, messageId);
+  @OnClientEvent(ClientEvent.ReceiptRead)
+  read(connection: Connection, { room, messageId }: MessageRefDto) {
+    return this.receipts.markRead(connection, room, messageId);
   }
 }

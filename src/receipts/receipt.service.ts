@@ -1,31 +1,36 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatSocket } from '../common/chat-socket';
+import type { Connection } from '../common/connection';
 import { ServerEvent } from '../common/contract';
 import { notFound, notJoined } from '../common/contract-error';
-import { userChannel } from '../common/socket-channels';
-import { ReadState, ReceiptRepository } from './receipt.repository';
+import { Broadcaster } from '../realtime/broadcaster';
+import { ReadState, RoomStore } from '../rooms/room-store';
 
 /** Unread counts stop here (clients show "999+"): counting walks the messages, and a join must stay cheap. */
 export const UNREAD_COUNT_CAP = 1000;
 
 @Injectable()
 export class ReceiptService {
-  constructor(private readonly receipts: ReceiptRepository) {}
+  constructor(
+    private readonly rooms: RoomStore,
+    private readonly broadcaster: Broadcaster,
+  ) {}
 
   /**
    * Moves the user's read marker forward. The room hears `receipt`, and so do the user's other connections
    * (joined or not) so that their unread badges follow; a marker that does not move is not announced.
    */
-  async markRead(socket: ChatSocket, room: string, messageId: string): Promise<Record<string, never>> {
-    if (!socket.rooms.has(room)) throw notJoined(room);
-    const userId = socket.data.user.id;
-    const result = await this.receipts.markRead(room, userId, messageId);
+  async markRead(connection: Connection, room: string, messageId: string): Promise<Record<string, never>> {
+    if (!connection.rooms.has(room)) throw notJoined(room);
+    const userId = connection.user.id;
+    const result = await this.rooms.markRead(room, userId, messageId);
     if (result === 'not_found') throw notFound(`message ${messageId}`);
-    if (result === 'moved') socket.to([room, userChannel(userId)]).emit(ServerEvent.Receipt, { room, userId, messageId });
+    if (result === 'moved') {
+      this.broadcaster.toRooms([room, this.broadcaster.userAddress(userId)], ServerEvent.Receipt, { room, userId, messageId }, { exceptConnection: connection.id });
+    }
     return {};
   }
 
   readState(room: string, userId: string): Promise<ReadState> {
-    return this.receipts.readState(room, userId, UNREAD_COUNT_CAP);
+    return this.rooms.readState(room, userId, UNREAD_COUNT_CAP);
   }
 }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ReceiptGateway } from './receipt.gateway';
-import { ReceiptRepository } from './receipt.repository';
+import { RoomsModule } from '../rooms/rooms.module';
 import { ReceiptService } from './receipt.service';
 
 @Module({
-  providers: [ReceiptGateway, ReceiptService, ReceiptRepository],
+  imports: [RoomsModule],
+  providers: [ReceiptGateway, ReceiptService],
   exports: [ReceiptService],
 })
 export class ReceiptsModule {}

@@ -4,24 +4,26 @@ import { AppConfig } from '../config/app-config';
 
 export type RedisConnectionClient = Redis | Cluster;
 
-type Role = 'commands' | 'publisher' | 'subscriber';
+type Role = 'commands' | 'publisher' | 'subscriber' | 'queue';
 
 const RECONNECT_CAP_MS = 2000;
 
 /**
  * Builds one connection per role. Commands and publishes never queue while Redis is away
  * (enableOfflineQueue off): they fail at once, so callers answer `unavailable` instead of hanging.
- * The subscriber keeps its queue so that subscriptions made while reconnecting are replayed.
+ * The subscriber keeps its queue so that subscriptions made while reconnecting are replayed. BullMQ's
+ * connection (`queue`) must wait instead (`maxRetriesPerRequest: null`): its workers block on Redis.
  */
 export function createRedisConnection(config: AppConfig, role: Role): RedisConnectionClient {
   const isSubscriber = role === 'subscriber';
+  const waitsForRedis = isSubscriber || role === 'queue';
   const options: RedisOptions = {
     connectionName: `chat:${config.nodeId}:${role}`,
-    enableOfflineQueue: isSubscriber,
-    maxRetriesPerRequest: isSubscriber ? null : 0,
+    enableOfflineQueue: waitsForRedis,
+    maxRetriesPerRequest: waitsForRedis ? null : 0,
     commandTimeout: role === 'commands' ? config.redisCommandTimeoutMs : undefined,
     connectTimeout: 5000,
-    enableAutoPipelining: !isSubscriber,
+    enableAutoPipelining: !waitsForRedis,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, RECONNECT_CAP_MS),
     lazyConnect: false,
   };
@@ -37,8 +39,8 @@ export function createRedisConnection(config: AppConfig, role: Role): RedisConne
     case 'cluster': {
       const clusterOptions: ClusterOptions = {
         redisOptions: options,
-        enableOfflineQueue: isSubscriber,
-        enableAutoPipelining: !isSubscriber,
+        enableOfflineQueue: waitsForRedis,
+        enableAutoPipelining: !waitsForRedis,
         shardedSubscribers: isSubscriber,
         clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, RECONNECT_CAP_MS),
       };

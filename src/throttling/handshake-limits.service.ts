@@ -1,13 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { normalizeIp } from '@nestjs/throttler';
-import type { Socket } from 'socket.io';
-import { HandshakeRefusal } from '../auth/handshake-error';
-import { SocketAuthenticator } from '../auth/socket-authenticator';
+import type { IncomingMessage } from 'node:http';
+import { HandshakeRefusal } from '../common/handshake-error';
 import { clientAddress, compileTrust, TrustFunction } from '../common/client-address';
-import type { ChatSocket } from '../common/chat-socket';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ChatNamespace } from '../realtime/chat-namespace';
+import { Broadcaster } from '../realtime/broadcaster';
 import { ConnectionRegistry } from './connection.registry';
 import { throttleTrackers } from './keys';
 import { RateLimitReporter } from './rate-limit.reporter';
@@ -17,24 +15,23 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
 const RENEWALS_PER_LEASE = 3;
 
 /**
- * The handshake's limits, checked in the authenticator's path: handshakes per client address (before the
- * token, so a flood of bad tokens is stopped before it costs a verification) and concurrent connections per
- * user across the cluster (after it). Both refuse with `connect_error` `message: "rate_limited"`.
+ * The handshake's limits, steps of the handshake pipeline: handshakes per client address (before the token,
+ * so a flood of bad tokens is stopped before it costs a verification) and concurrent connections per user
+ * across the cluster (after it). Both refuse with `connect_error` `message: "rate_limited"`.
  * A user's connections are leases that this node renews while it holds them: a node that dies without
  * cleaning up stops counting once its leases run out (PRESENCE_TTL_SEC).
  */
 @Injectable()
-export class HandshakeLimits implements OnModuleInit, OnApplicationShutdown {
+export class HandshakeLimits implements OnApplicationShutdown {
   private readonly logger = new Logger(HandshakeLimits.name);
   private readonly trust: TrustFunction;
   private readonly leaseMs: number;
   private renewTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly authenticator: SocketAuthenticator,
     private readonly storage: RedisThrottlerStorage,
     private readonly registry: ConnectionRegistry,
-    private readonly namespace: ChatNamespace,
+    private readonly broadcaster: Broadcaster,
     private readonly limits: RateLimitReporter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -42,22 +39,26 @@ export class HandshakeLimits implements OnModuleInit, OnApplicationShutdown {
     this.leaseMs = config.presenceTtlSec * 1000;
   }
 
-  onModuleInit(): void {
-    if (this.config.handshakeLimitPerIp.limit > 0) {
-      this.authenticator.addCheck('beforeToken', (socket) => this.checkHandshakeRate(socket));
-    }
-    if (this.config.maxConnectionsPerUser > 0) {
-      this.authenticator.addCheck('afterToken', (socket) => this.admitConnection(socket as ChatSocket));
-    }
+  get isAddressRateLimited(): boolean {
+    return this.config.handshakeLimitPerIp.limit > 0;
+  }
+
+  get isConnectionCountLimited(): boolean {
+    return this.config.maxConnectionsPerUser > 0;
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.renewTimer);
   }
 
-  private async checkHandshakeRate(socket: Socket): Promise<void> {
+  /** The request's client address: the nearest hop not trusted to forward. */
+  addressOf(request: IncomingMessage): string {
+    return clientAddress(request, this.trust);
+  }
+
+  async checkAddressRate(request: IncomingMessage): Promise<void> {
     const { limit, ttlMs } = this.config.handshakeLimitPerIp;
-    const address = normalizeIp(clientAddress(socket.request, this.trust));
+    const address = normalizeIp(this.addressOf(request));
     const { isBlocked, msToBlockExpire } = await this.storage.hit(throttleTrackers.handshakes(address), ttlMs, limit, ttlMs);
     if (!isBlocked) return;
     this.limits.refused('handshakes_per_ip', { address }, msToBlockExpire);
@@ -69,10 +70,10 @@ export class HandshakeLimits implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  private async admitConnection(socket: ChatSocket): Promise<void> {
-    const userId = socket.data.user.id;
+  /** Takes a lease for the connection, unless the user holds the most allowed already. */
+  async leaseConnection(userId: string, connectionId: string): Promise<void> {
     const max = this.config.maxConnectionsPerUser;
-    if (!(await this.registry.admit(userId, socket.id, this.leaseMs, max))) {
+    if (!(await this.registry.admit(userId, connectionId, this.leaseMs, max))) {
       this.limits.refused('connections_per_user', { userId });
       throw new HandshakeRefusal({
         code: 'rate_limited',
@@ -81,9 +82,11 @@ export class HandshakeLimits implements OnModuleInit, OnApplicationShutdown {
       });
     }
     this.startRenewing();
-    socket.once('disconnect', () => {
-      this.registry.release(userId, socket.id).catch((error: Error) => this.logger.warn(`lease of ${socket.id} left to expire: ${error.message}`));
-    });
+  }
+
+  releaseConnection(userId: string, connectionId: string): void {
+    if (!this.isConnectionCountLimited) return;
+    this.registry.release(userId, connectionId).catch((error: Error) => this.logger.warn(`lease of ${connectionId} left to expire: ${error.message}`));
   }
 
   /** From the first admission on: by then the namespace exists. */
@@ -94,14 +97,13 @@ export class HandshakeLimits implements OnModuleInit, OnApplicationShutdown {
   }
 
   private renewLeases(): void {
-    const socketIdsByUser = new Map<string, string[]>();
-    for (const socket of this.namespace.server.sockets.values() as Iterable<ChatSocket>) {
-      const userId = socket.data.user.id;
-      const socketIds = socketIdsByUser.get(userId);
-      if (socketIds) socketIds.push(socket.id);
-      else socketIdsByUser.set(userId, [socket.id]);
+    const connectionIdsByUser = new Map<string, string[]>();
+    for (const { id, user } of this.broadcaster.allLocalConnections()) {
+      const connectionIds = connectionIdsByUser.get(user.id);
+      if (connectionIds) connectionIds.push(id);
+      else connectionIdsByUser.set(user.id, [id]);
     }
-    const renewals = [...socketIdsByUser].map(([userId, socketIds]) => this.registry.renew(userId, socketIds, this.leaseMs));
+    const renewals = [...connectionIdsByUser].map(([userId, connectionIds]) => this.registry.renew(userId, connectionIds, this.leaseMs));
     void Promise.allSettled(renewals).then((results) => {
       const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failure) this.logger.warn(`connection leases not renewed: ${(failure.reason as Error).message}`);

@@ -10,7 +10,7 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { bearerToken } from '../auth/socket-authenticator';
+import { bearerToken } from '../common/bearer-token';
 import { TokenVerifier } from '../auth/token-verifier.service';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -38,7 +38,7 @@ export class HttpThrottlerGuard extends ThrottlerGuard {
     this.isDisabled = config.throttle.http.limit === 0;
   }
 
-  /** Global guards see socket events too: those have their own budget (`WsThrottlerGuard`). */
+  /** Global guards see socket events too: those have their own budget (`SocketEventBudget`). */
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
     return Promise.resolve(this.isDisabled || context.getType() !== 'http');
   }

@@ -1,7 +1,9 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { AppConfig, ThrottleConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import type { EventBudget } from '../realtime/event-budget';
 import { throttleTrackers } from './keys';
+import { RateLimitReporter } from './rate-limit.reporter';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 /** How much of a user's window a node takes at once: a twentieth, so that a few nodes sharing a user waste little. */
@@ -25,7 +27,7 @@ export type BudgetDecision = { allowed: true } | { allowed: false; retryAfterMs:
  * unspent slice per node early. With a limit under 20 every event asks Redis, which keeps small limits exact.
  */
 @Injectable()
-export class SocketEventBudget implements OnModuleDestroy {
+export class SocketEventBudget implements EventBudget, OnModuleDestroy {
   private readonly window: ThrottleConfig;
   private readonly sliceSize: number;
   private readonly leases = new Map<string, Lease>();
@@ -33,6 +35,7 @@ export class SocketEventBudget implements OnModuleDestroy {
 
   constructor(
     private readonly storage: RedisThrottlerStorage,
+    private readonly limits: RateLimitReporter,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.window = config.throttle.ws;
@@ -84,5 +87,9 @@ export class SocketEventBudget implements OnModuleDestroy {
   private forgetEndedWindows(): void {
     const now = Date.now();
     for (const [userId, lease] of this.leases) if (lease.validUntil <= now && !lease.refill) this.leases.delete(userId);
+  }
+
+  refused(userId: string, retryAfterMs: number): void {
+    this.limits.refused('socket_events', { userId }, retryAfterMs);
   }
 }

@@ -1,3 +1,5 @@
+import { REDIS_NOW_MS } from '../redis/lua-snippets';
+
 /**
  * One hit against a fixed-window budget, with the blocking the ThrottlerStorage interface describes: the hit
  * that goes over the limit blocks the tracker for `blockMs`, hits while blocked are not counted, and a fresh
@@ -33,9 +35,8 @@ return {hits, blockMs, 1, blockMs}
  * Redis time, so that every node agrees on it and the connections of a node that died stop counting by
  * themselves. KEYS: the user's connections. ARGV: socket id, leaseMs, max. Returns 1 if admitted, else 0.
  */
-export const ADMIT_CONNECTION_SCRIPT = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+export const ADMIT_CONNECTION_SCRIPT = `${REDIS_NOW_MS}
+local now = redis_now_ms()
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
   return 0
@@ -49,9 +50,8 @@ return 1
  * Extends the leases of a user's connections that this node still holds (XX: a lease already released is
  * not brought back). KEYS: the user's connections. ARGV: leaseMs, socket ids...
  */
-export const RENEW_CONNECTIONS_SCRIPT = `
-local time = redis.call('TIME')
-local expiry = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + tonumber(ARGV[1])
+export const RENEW_CONNECTIONS_SCRIPT = `${REDIS_NOW_MS}
+local expiry = redis_now_ms() + tonumber(ARGV[1])
 for i = 2, #ARGV do
   redis.call('ZADD', KEYS[1], 'XX', expiry, ARGV[i])
 end

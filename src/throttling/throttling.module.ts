@@ -1,7 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ConnectionRegistry } from './connection.registry';
@@ -10,18 +12,25 @@ import { HttpThrottlerGuard } from './http-throttler.guard';
 import { RateLimitReporter } from './rate-limit.reporter';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { SocketEventBudget } from './socket-event-budget';
-import { WsThrottlerGuard } from './ws-throttler.guard';
+import { EVENT_BUDGET } from '../realtime/event-budget';
+
+/** The shared counters, apart so that @nestjs/throttler's own module can be given them too. */
+@Module({ providers: [RedisThrottlerStorage], exports: [RedisThrottlerStorage] })
+class ThrottlerStorageModule {}
 
 /**
  * Every limit of the service, shared by all nodes through Redis: REST requests (global guard), socket events
- * (`WsThrottlerGuard`, applied to every gateway by `@ChatNamespaceGateway()`), handshakes per address and
- * connections per user. Global, so that every gateway's module can build the socket guard.
+ * (`SocketEventBudget`, provided as realtime/'s `EVENT_BUDGET`), handshakes per address and connections per
+ * user.
  */
-@Global()
 @Module({
   imports: [
     AuthModule,
+    AuditModule,
+    MetricsModule,
+    ThrottlerStorageModule,
     ThrottlerModule.forRootAsync({
+      imports: [ThrottlerStorageModule],
       inject: [APP_CONFIG, RedisThrottlerStorage],
       useFactory: (config: AppConfig, storage: RedisThrottlerStorage) => ({
         throttlers: [{ limit: config.throttle.http.limit, ttl: config.throttle.http.ttlMs }],
@@ -30,14 +39,13 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
     }),
   ],
   providers: [
-    RedisThrottlerStorage,
     RateLimitReporter,
     SocketEventBudget,
-    WsThrottlerGuard,
+    { provide: EVENT_BUDGET, useExisting: SocketEventBudget },
     ConnectionRegistry,
     HandshakeLimits,
     { provide: APP_GUARD, useClass: HttpThrottlerGuard },
   ],
-  exports: [RedisThrottlerStorage, RateLimitReporter, SocketEventBudget, WsThrottlerGuard],
+  exports: [ThrottlerStorageModule, RateLimitReporter, EVENT_BUDGET, HandshakeLimits],
 })
 export class ThrottlingModule {}

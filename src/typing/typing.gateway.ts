@@ -1,21 +1,16 @@
-import { ConnectedSocket, MessageBody, OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
-import type { Namespace } from 'socket.io';
-import type { ChatSocket } from '../common/chat-socket';
+import { Injectable } from '@nestjs/common';
+import type { Connection } from '../common/connection';
 import { ClientEvent } from '../common/contract';
-import { ChatNamespaceGateway } from '../common/contract-gateway.decorator';
+import { OnClientEvent } from '../realtime/on-client-event.decorator';
 import { TypingDto } from './dto/typing.dto';
 import { TypingService } from './typing.service';
 
-@ChatNamespaceGateway()
-export class TypingGateway implements OnGatewayInit {
+@Injectable()
+export class TypingGateway {
   constructor(private readonly typing: TypingService) {}
 
-  afterInit(namespace: Namespace): void {
-    this.typing.watch(namespace);
-  }
-
-  @SubscribeMessage(ClientEvent.Typing)
-  update(@ConnectedSocket() socket: ChatSocket, @MessageBody() { room, isTyping }: TypingDto) {
-    return this.typing.update(socket, room, isTyping);
+  @OnClientEvent(ClientEvent.Typing)
+  update(connection: Connection, { room, isTyping }: TypingDto) {
+    return this.typing.update(connection, room, isTyping);
   }
 }

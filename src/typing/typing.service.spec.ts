@@ -1,51 +1,62 @@
-import type { ChatSocket } from '../common/chat-socket';
-import type { AppConfig } from '../config/app-config';
-import type { ChatNamespace } from '../realtime/chat-namespace';
+import { Test } from '@nestjs/testing';
+import { APP_CONFIG } from '../config/config.module';
+import { Broadcaster } from '../realtime/broadcaster';
+import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import { TypingService } from './typing.service';
 
 describe('TypingService', () => {
-  let relayed: { to: string; except: string; payload: unknown }[];
+  let broadcaster: FakeBroadcaster;
   let typing: TypingService;
-  const socket = { id: 's1', rooms: new Set(['general']), data: { user: { id: 'alice' } } } as unknown as ChatSocket;
+  let alice: FakeConnection;
+  const relayed = () => broadcaster.sent.map(({ to, payload, options }) => ({ to, payload, options }));
+  const states = () => broadcaster.sent.map((sent) => (sent.payload as { isTyping: boolean }).isTyping);
 
-  beforeEach(() => {
+  beforeEach(async () => {
     jest.useFakeTimers();
-    relayed = [];
-    const namespace = {
-      server: {
-        to: (to: string) => ({ except: (except: string) => ({ emit: (_event: string, payload: unknown) => relayed.push({ to, except, payload }) }) }),
-      },
-    } as unknown as ChatNamespace;
-    typing = new TypingService(namespace, { typingTimeoutMs: 5000 } as AppConfig);
+    broadcaster = new FakeBroadcaster();
+    const module = await Test.createTestingModule({
+      providers: [TypingService, { provide: Broadcaster, useValue: broadcaster }, { provide: APP_CONFIG, useValue: { typingTimeoutMs: 5000 } }],
+    }).compile();
+    await module.init();
+    typing = module.get(TypingService);
+    alice = broadcaster.connect('c-1', userOf('alice'), ['general']);
   });
 
   afterEach(() => jest.useRealTimers());
 
   it('relays the start at once and keystrokes at most every 2 s, never to the typist', () => {
-    typing.update(socket, 'general', true);
+    typing.update(alice, 'general', true);
     jest.advanceTimersByTime(1000);
-    typing.update(socket, 'general', true);
+    typing.update(alice, 'general', true);
     jest.advanceTimersByTime(1000);
-    typing.update(socket, 'general', true);
-    expect(relayed).toEqual([
-      { to: 'general', except: '~user:alice', payload: { room: 'general', userId: 'alice', isTyping: true } },
-      { to: 'general', except: '~user:alice', payload: { room: 'general', userId: 'alice', isTyping: true } },
-    ]);
+    typing.update(alice, 'general', true);
+    const start = { to: ['general'], payload: { room: 'general', userId: 'alice', isTyping: true }, options: { exceptUser: 'alice' } };
+    expect(relayed()).toEqual([start, start]);
   });
 
   it('ends by itself 5 s after the last true, once', () => {
-    typing.update(socket, 'general', true);
+    typing.update(alice, 'general', true);
     jest.advanceTimersByTime(4000);
-    typing.update(socket, 'general', true);
+    typing.update(alice, 'general', true);
     jest.advanceTimersByTime(4999);
-    expect(relayed.map((r) => (r.payload as { isTyping: boolean }).isTyping)).toEqual([true, true]);
+    expect(states()).toEqual([true, true]);
     jest.advanceTimersByTime(1);
-    expect(relayed.map((r) => (r.payload as { isTyping: boolean }).isTyping)).toEqual([true, true, false]);
-    typing.update(socket, 'general', false);
-    expect(relayed).toHaveLength(3);
+    expect(states()).toEqual([true, true, false]);
+    typing.update(alice, 'general', false);
+    expect(states()).toHaveLength(3);
   });
 
-  it('refuses a room the socket has not joined', () => {
-    expect(() => typing.update(socket, 'elsewhere', true)).toThrow(expect.objectContaining({ code: 'not_joined' }));
+  it('ends when the typing connection leaves the room, not when another of the user does', () => {
+    const otherTab = broadcaster.connect('c-2', userOf('alice'), ['general']);
+    typing.update(alice, 'general', true);
+    otherTab.leave('general');
+    expect(states()).toEqual([true]);
+    alice.leave('general');
+    expect(states()).toEqual([true, false]);
+  });
+
+  it('refuses a room the connection has not joined', () => {
+    expect(() => typing.update(alice, 'elsewhere', true)).toThrow(expect.objectContaining({ code: 'not_joined' }));
+    expect(broadcaster.sent).toEqual([]);
   });
 });

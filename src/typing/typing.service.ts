@@ -1,19 +1,17 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Namespace } from 'socket.io';
-import type { ChatSocket } from '../common/chat-socket';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { Connection } from '../common/connection';
 import { ServerEvent } from '../common/contract';
 import { notJoined } from '../common/contract-error';
-import { userChannel } from '../common/socket-channels';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ChatNamespace } from '../realtime/chat-namespace';
+import { Broadcaster } from '../realtime/broadcaster';
 
 /** Keystroke-rate `isTyping: true` is relayed at most this often while it stays true. */
 const RELAY_INTERVAL_CAP_MS = 2000;
 
 interface TypingState {
   /** The connection that typed last: its leaving the room ends the indicator. */
-  socketId: string;
+  connectionId: string;
   lastRelayAt: number;
   expiry: NodeJS.Timeout;
 }
@@ -25,14 +23,14 @@ interface TypingState {
  * TYPING_TIMEOUT_MS.
  */
 @Injectable()
-export class TypingService {
+export class TypingService implements OnModuleInit {
   private readonly timeoutMs: number;
   private readonly relayIntervalMs: number;
   /** room\nuserId -> who is typing where, on this node. */
   private readonly typing = new Map<string, TypingState>();
 
   constructor(
-    private readonly namespace: ChatNamespace,
+    private readonly broadcaster: Broadcaster,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.timeoutMs = config.typingTimeoutMs;
@@ -40,16 +38,15 @@ export class TypingService {
   }
 
   /** A connection leaving a room (leave, kick, disconnect) ends its indicator there. */
-  watch(namespace: Namespace): void {
-    namespace.adapter.on('leave-room', (room: string, socketId: string) => {
-      const userId = (namespace.sockets.get(socketId) as ChatSocket | undefined)?.data.user?.id;
-      if (userId && this.typing.get(stateKey(room, userId))?.socketId === socketId) this.stop(room, userId);
+  onModuleInit(): void {
+    this.broadcaster.onMembershipChange((room, connection, delta) => {
+      if (delta < 0 && this.typing.get(stateKey(room, connection.user.id))?.connectionId === connection.id) this.stop(room, connection.user.id);
     });
   }
 
-  update(socket: ChatSocket, room: string, isTyping: boolean): Record<string, never> {
-    if (!socket.rooms.has(room)) throw notJoined(room);
-    const userId = socket.data.user.id;
+  update(connection: Connection, room: string, isTyping: boolean): Record<string, never> {
+    if (!connection.rooms.has(room)) throw notJoined(room);
+    const userId = connection.user.id;
     if (!isTyping) {
       this.stop(room, userId);
       return {};
@@ -58,13 +55,13 @@ export class TypingService {
     const state = this.typing.get(key);
     const now = Date.now();
     if (!state) {
-      this.typing.set(key, { socketId: socket.id, lastRelayAt: now, expiry: this.expireLater(room, userId) });
+      this.typing.set(key, { connectionId: connection.id, lastRelayAt: now, expiry: this.expireLater(room, userId) });
       this.relay(room, userId, true);
       return {};
     }
     clearTimeout(state.expiry);
     state.expiry = this.expireLater(room, userId);
-    state.socketId = socket.id;
+    state.connectionId = connection.id;
     if (now - state.lastRelayAt >= this.relayIntervalMs) {
       state.lastRelayAt = now;
       this.relay(room, userId, true);
@@ -89,7 +86,7 @@ export class TypingService {
 
   /** Never to the typist: none of the user's own connections hears it. */
   private relay(room: string, userId: string, isTyping: boolean): void {
-    this.namespace.server.to(room).except(userChannel(userId)).emit(ServerEvent.Typing, { room, userId, isTyping });
+    this.broadcaster.toRooms(room, ServerEvent.Typing, { room, userId, isTyping }, { exceptUser: userId });
   }
 }
 

@@ -8,6 +8,9 @@ import { startNode } from '../support/nodes';
 import { startRedis } from '../support/redis-server';
 import { makeToken } from '../support/tokens';
 
+// each test starts one or two nodes with their own redis-server and AOF: slow on a busy machine
+jest.setTimeout(60_000);
+
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 const isAlive = (pid: number) => {
   try {

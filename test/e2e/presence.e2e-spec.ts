@@ -7,6 +7,10 @@ import { makeToken } from '../support/tokens';
 const PRESENCE_TTL_SEC = 3;
 /** A dead node is noticed within TTL plus one heartbeat period; this bound is only a failure timeout. */
 const HEAL_TIMEOUT_MS = 4 * PRESENCE_TTL_SEC * 1000;
+/** Each node beats (and looks for dead owners to reap) every third of the TTL. */
+const HEARTBEAT_MS = (PRESENCE_TTL_SEC * 1000) / 3;
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type PresenceEvent = { room: string; userId: string; name?: string; status: 'joined' | 'left' };
 
@@ -119,7 +123,11 @@ describe('presence across two nodes', () => {
       { userId: 'carol', name: null, connections: 1 },
       { userId: 'dave', name: null, connections: 1 },
     ]);
-    // a newcomer's arrival, announced after the healing, is the barrier for any second announcement
+    // the survivor that did not reap must beat at least once more before the barrier, or its duplicate
+    // `left` (had it claimed the dead owner too) would come after it, unseen. Nothing announces a heartbeat
+    // that reaps nothing, so this waits a heartbeat period and a half.
+    await delay(HEARTBEAT_MS * 1.5);
+    // a newcomer's arrival, announced after that, is the barrier for any second announcement
     const erin = await connect(nodeA(), { token: makeToken({ sub: 'erin' }) });
     const erinAtBob = nextEvent<PresenceEvent>(bob, 'presence', isAbout('erin', 'joined'));
     const erinAtDave = nextEvent<PresenceEvent>(dave, 'presence', isAbout('erin', 'joined'));

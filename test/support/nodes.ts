@@ -29,6 +29,8 @@ export interface TestNode {
   readonly process: ChildProcess;
   /** Everything the node printed so far. */
   logs(): string;
+  /** Resolves once the node has printed something matching `pattern`. */
+  untilLogged(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Sends a signal and resolves with the exit code (or signal name) once the process is gone. */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
   readonly exited: Promise<number | string>;
@@ -67,6 +69,7 @@ export function startNode(env: Record<string, string | undefined>): Promise<Test
           url: `http://127.0.0.1:${match[1]}`,
           process: child,
           logs: () => output,
+          untilLogged: (pattern, timeoutMs = START_TIMEOUT_MS) => untilPrinted(child, () => output, pattern, timeoutMs),
           exited,
           stop: (signal = 'SIGTERM') => {
             if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -83,6 +86,24 @@ export function startNode(env: Record<string, string | undefined>): Promise<Test
       clearTimeout(timer);
       reject(new Error(`node exited (${code}) before listening:\n${output}`));
     });
+  });
+}
+
+function untilPrinted(child: ChildProcess, output: () => string, pattern: RegExp, timeoutMs: number): Promise<void> {
+  if (pattern.test(output())) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`the node printed nothing matching ${pattern} within ${timeoutMs} ms`)), timeoutMs);
+    // registered after the listeners that append to the output, so it sees each chunk already added
+    const onData = () => pattern.test(output()) && finish();
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.stderr!.off('data', onData);
+      if (error) reject(error);
+      else resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
   });
 }
 

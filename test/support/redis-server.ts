@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { freePort } from './ports';
 
 const START_TIMEOUT_MS = 10_000;
+/** Files run in parallel: a port free a moment ago may be taken by another file's server before ours binds it. */
+const PORT_ATTEMPTS = 3;
 
 export interface TestRedis {
   readonly port: number;
@@ -22,9 +24,10 @@ export interface TestRedis {
  * SIGKILL loses nothing that was acknowledged). Fails loudly when redis-server is not installed.
  */
 export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-redis-'));
-  let child = await spawnRedis(port, dataDir);
+  const started = await spawnOnFreePort(dataDir);
+  const { port } = started;
+  let { child } = started;
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -40,6 +43,17 @@ export async function startRedis(): Promise<TestRedis> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function spawnOnFreePort(dataDir: string): Promise<{ port: number; child: ChildProcess }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return { port, child: await spawnRedis(port, dataDir) };
+    } catch (error) {
+      if (attempt === PORT_ATTEMPTS || !(error as Error).message.includes('Address already in use')) throw error;
+    }
+  }
 }
 
 function spawnRedis(port: number, dir: string): Promise<ChildProcess> {

@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { requestOk } from './clients';
 
+/** The pause before a handshake or a join refused `unavailable` is tried again. */
 const HANDSHAKE_RETRY_MS = 200;
 
 export interface FollowedMessage {
@@ -52,13 +53,25 @@ export class RoomFollower {
     return this.joins[this.joins.length - 1];
   }
 
-  /** Resolves once the socket is connected and its latest join was answered: sends may go out again. */
+  /**
+   * Resolves once the socket is connected and its latest join succeeded: sends may go out again. A join
+   * refused `unavailable` (Redis still recovering) is tried again shortly, as the contract advises; any other
+   * refusal fails.
+   */
   async joined(): Promise<void> {
     for (;;) {
       if (!this.socket.connected) await new Promise<void>((resolve) => this.socket.once('connect', () => resolve()));
       const join = this.lastJoin;
-      await join.catch(() => undefined);
-      if (join === this.lastJoin && this.socket.connected) return;
+      const failure = await join.then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      if (join !== this.lastJoin || !this.socket.connected) continue;
+      if (!failure) return;
+      if (!failure.message.includes('"code":"unavailable"') && !failure.message.includes('timed out')) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, HANDSHAKE_RETRY_MS));
+      // several waiters may see the same failure: only the first of them joins again
+      if (join === this.lastJoin && this.socket.connected) this.join();
     }
   }
 

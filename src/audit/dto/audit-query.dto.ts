@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { MESSAGE_ID_PATTERN } from '../../chat/dto/message-id';
+import { MESSAGE_ID_PATTERN } from '../../common/validation-patterns';
 
 export const AUDIT_PAGE_MAX = 100;
 export const AUDIT_PAGE_DEFAULT = 50;

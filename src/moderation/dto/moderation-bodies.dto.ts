@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { USER_ID_PATTERN } from '../../auth/token-verifier.service';
-import { USER_ID_HINT } from './params.dto';
+import { USER_ID_HINT, USER_ID_PATTERN } from '../../common/validation-patterns';
 
 export const REASON_MAX_LENGTH = 500;
 /** Ten years: longer than any sensible temporary measure, short enough to stay a duration. */

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { MessageAttachment, StoredMessage } from '../../common/contract';
 
 export class RoomSummaryDto {
   @ApiProperty({ example: 'general' })
@@ -27,7 +28,11 @@ export class PresenceDto {
   users: PresenceUserDto[];
 }
 
-export class MessageDto {
+/**
+ * The contract's `Message` as OpenAPI describes it. The contract type is the source; `SameKeys` below fails the
+ * build when either gains a field the other lacks, and `implements` when a field's type differs.
+ */
+export class MessageDto implements StoredMessage {
   @ApiProperty({ example: '1700000000000-0' })
   id: string;
 
@@ -57,7 +62,23 @@ export class MessageDto {
 
   @ApiPropertyOptional({ description: 'Reaction counts by emoji', example: { '👍': 3 } })
   reactions?: Record<string, number>;
+
+  @ApiPropertyOptional({ description: 'User ids named as @userId in the content', type: [String] })
+  mentions?: string[];
+
+  @ApiPropertyOptional({ description: 'Files attached to the message, each with a time-limited download url', type: 'array', items: { type: 'object' } })
+  attachments?: MessageAttachment[];
+
+  @ApiPropertyOptional({ description: 'Replies to this message (thread roots only)' })
+  replyCount?: number;
+
+  @ApiPropertyOptional({ description: 'Epoch ms of the latest reply (thread roots only)' })
+  lastReplyAt?: number;
 }
+
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
+type Assert<T extends true> = T;
+export type MessageDtoMatchesContract = Assert<SameKeys<MessageDto, StoredMessage>>;
 
 export class MessagesPageDto {
   @ApiProperty({ type: [MessageDto], description: 'Oldest first' })

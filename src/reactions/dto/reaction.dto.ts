@@ -1,5 +1,5 @@
 import { IsString, Length, Matches } from 'class-validator';
-import { MessageRefDto } from '../../chat/dto/message-ref.dto';
+import { MessageRefDto } from '../../rooms/dto/message-ref.dto';
 
 /** Long enough for any emoji sequence (families, flags, skin tones) or a `:short_name:`. */
 export const EMOJI_MAX_LENGTH = 32;

@@ -1,5 +1,5 @@
 import { IsBoolean } from 'class-validator';
-import { RoomDto } from '../../chat/dto/room.dto';
+import { RoomDto } from '../../rooms/dto/room.dto';
 
 export class TypingDto extends RoomDto {
   @IsBoolean()

@@ -1,0 +1,32 @@
+import { Module, Provider } from '@nestjs/common';
+import { join } from 'node:path';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ATTACHMENT_STORAGE } from './attachment-storage';
+import { AttachmentGateway } from './attachment.gateway';
+import { AttachmentRepository } from './attachment.repository';
+import { AttachmentService } from './attachment.service';
+import { LocalAttachmentStorage } from './local-attachment.storage';
+import { S3AttachmentStorage } from './s3-attachment.storage';
+import { UploadsController } from './uploads.controller';
+
+/** The service with what it needs, without transports: the module below, and tests that drive the service. */
+export const ATTACHMENT_SERVICE_PROVIDERS: Provider[] = [
+  {
+    provide: ATTACHMENT_STORAGE,
+    inject: [APP_CONFIG],
+    useFactory: ({ attachments, dataDir }: AppConfig) =>
+      attachments.s3
+        ? new S3AttachmentStorage(attachments.s3)
+        : new LocalAttachmentStorage(join(dataDir, 'uploads'), attachments.publicUrl, attachments.signingSecret),
+  },
+  AttachmentRepository,
+  AttachmentService,
+];
+
+@Module({
+  controllers: [UploadsController],
+  providers: [...ATTACHMENT_SERVICE_PROVIDERS, AttachmentGateway],
+  exports: [AttachmentService],
+})
+export class AttachmentsModule {}

@@ -1,0 +1,8 @@
+/**
+ * Every Redis key of attachments. Metadata is per room under its `{room}` hash tag: the attachments of one
+ * message share a slot, so one script checks and claims them all on Redis Cluster.
+ */
+export const attachmentKeys = {
+  /** Hash: owner, filename, contentType, size, state (pending | attached), createdAt. */
+  metadata: (room: string, attachmentId: string) => `attachment:{${room}}:${attachmentId}`,
+};

@@ -1,8 +1,0 @@
-import { Matches } from 'class-validator';
-import { ROOM_NAME_PATTERN } from '../../common/contract';
-import { ROOM_NAME_HINT } from './message-id';
-
-export class RoomDto {
-  @Matches(ROOM_NAME_PATTERN, { message: `room ${ROOM_NAME_HINT}` })
-  room: string;
-}

@@ -1,0 +1,47 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { AppEventMap, AppEventName } from './app-events';
+import { APP_EVENT_LISTENER } from './on-app-event.decorator';
+
+type Listener<E extends AppEventName> = (payload: AppEventMap[E]) => unknown;
+
+/** The in-process bus of `AppEventMap`: listeners are the `@OnAppEvent` methods of any provider. */
+@Injectable()
+export class AppEvents implements OnModuleInit {
+  private readonly logger = new Logger(AppEvents.name);
+  private readonly listeners = new Map<AppEventName, Listener<AppEventName>[]>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const method = instance[name];
+        if (typeof method !== 'function') continue;
+        const event = this.reflector.get<AppEventName | undefined>(APP_EVENT_LISTENER, method as () => unknown);
+        if (event) this.on(event, (payload) => (method as (payload: unknown) => unknown).call(instance, payload));
+      }
+    }
+  }
+
+  on<E extends AppEventName>(event: E, listener: Listener<E>): void {
+    const listeners = this.listeners.get(event) ?? [];
+    listeners.push(listener as Listener<AppEventName>);
+    this.listeners.set(event, listeners);
+  }
+
+  async emit<E extends AppEventName>(event: E, payload: AppEventMap[E]): Promise<void> {
+    const listeners = this.listeners.get(event);
+    if (!listeners) return;
+    for (const outcome of await Promise.allSettled(listeners.map(async (listener) => listener(payload)))) {
+      if (outcome.status === 'rejected') this.logger.warn(`a listener of ${event} failed: ${String(outcome.reason)}`);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthUser } from '../common/auth-user';
+import type { Connection } from '../common/connection';
+import { AuthenticationError } from '../common/handshake-error';
+import { SessionLifetime } from '../auth/session-lifetime.service';
+import { TokenVerifier } from '../auth/token-verifier.service';
+import { AppEvents } from '../events/app-events.service';
+import { ModerationRepository } from '../moderation/moderation.repository';
+import { Broadcaster } from '../realtime/broadcaster';
+import type { ConnectionPipeline, Handshake } from '../realtime/connection-pipeline';
+import { HandshakeLimits } from '../throttling/handshake-limits.service';
+
+/**
+ * Every step of a connection's life, in order, in one place:
+ *
+ * 1. address rate: handshakes per client address (before the token, so a flood of bad tokens costs no verification);
+ * 2. token: signature, expiry and claims;
+ * 3. revocation and ban (one round trip, inside the verifier);
+ * 4. connection lease and 5. registration (the user becomes known to moderation): independent, one round trip together.
+ *
+ * Then, once open: addressable by user and token, watched until its token expires; once closed: lease released.
+ * An identity refusal is emitted as `handshake.refused` (the audit trail records it) before the client hears it.
+ */
+@Injectable()
+export class HandshakePipeline implements ConnectionPipeline {
+  constructor(
+    private readonly limits: HandshakeLimits,
+    private readonly verifier: TokenVerifier,
+    private readonly moderation: ModerationRepository,
+    private readonly lifetime: SessionLifetime,
+    private readonly broadcaster: Broadcaster,
+    private readonly events: AppEvents,
+  ) {}
+
+  async admit({ connectionId, token, request }: Handshake): Promise<AuthUser> {
+    try {
+      if (this.limits.isAddressRateLimited) await this.limits.checkAddressRate(request);
+      if (!token) throw new AuthenticationError('token_missing', 'no token: pass auth.token or Authorization: Bearer');
+      const user = await this.verifier.verify(token);
+      await Promise.all([
+        this.limits.isConnectionCountLimited ? this.limits.leaseConnection(user.id, connectionId) : undefined,
+        this.moderation.rememberUser(user.id),
+      ]);
+      return user;
+    } catch (error) {
+      if (error instanceof AuthenticationError) {
+        await this.events.emit('handshake.refused', { code: error.code, message: error.message, userId: error.userId, address: request.socket.remoteAddress ?? '' });
+      }
+      throw error;
+    }
+  }
+
+  opened(connection: Connection): void {
+    void this.broadcaster.address(connection);
+    this.lifetime.watch(connection);
+  }
+
+  closed(connection: Connection): void {
+    this.lifetime.forget(connection);
+    this.limits.releaseConnection(connection.user.id, connection.id);
+  }
+}

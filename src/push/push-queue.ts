@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { createHash } from 'node:crypto';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { EMPTY_DEPTH, QueueDepth, QueueFactory } from '../queue/queue.factory';
+import { PUSH_QUEUE } from './keys';
+import { OfflineNotification, PushSubscription } from './push-subscription';
+
+export interface PushJob {
+  userId: string;
+  subscription: PushSubscription;
+  notification: OfflineNotification;
+}
+
+/**
+ * Completed jobs are kept a day: their ids are what makes a second `notifyOffline` of the same message (from
+ * another node, or a retry of the send) add nothing. A push older than that is not worth sending anyway.
+ */
+const COMPLETED_KEPT = { age: 86_400, count: 100_000 };
+const FAILED_KEPT = { age: 7 * 86_400, count: 10_000 };
+
+@Injectable()
+export class PushQueue {
+  private queue?: Queue<PushJob>;
+
+  constructor(
+    private readonly queues: QueueFactory,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async enqueue(jobs: PushJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.pushes().addBulk(jobs.map((job) => ({ name: 'push', data: job, opts: { jobId: pushJobId(job) } })));
+  }
+
+  async depth(): Promise<QueueDepth> {
+    if (!this.config.push.vapid) return EMPTY_DEPTH;
+    return this.queues.depth(this.pushes());
+  }
+
+  private pushes(): Queue<PushJob> {
+    const { maxAttempts, retryBaseMs } = this.config.push;
+    this.queue ??= this.queues.queue<PushJob>(PUSH_QUEUE, { maxAttempts, retryBaseMs, keepCompleted: COMPLETED_KEPT, keepFailed: FAILED_KEPT });
+    return this.queue;
+  }
+}
+
+/** Deterministic per (message, subscription): message ids are unique within a room, so the room is part of it. */
+export function pushJobId({ notification, subscription }: Pick<PushJob, 'notification' | 'subscription'>): string {
+  const endpointHash = createHash('sha256').update(`${notification.room}\n${subscription.endpoint}`).digest('hex').slice(0, 32);
+  return `${notification.messageId}-${endpointHash}`;
+}

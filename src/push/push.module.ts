@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { PushDeliveryWorker } from './push-delivery.worker';
+import { PushQueue } from './push-queue';
+import { PushRepository } from './push.repository';
+import { PushService } from './push.service';
+
+/** Web Push to offline users: subscriptions, the queue of pushes and the worker that sends them. */
+@Module({
+  providers: [PushRepository, PushQueue, PushService, PushDeliveryWorker],
+  exports: [PushService, PushQueue],
+})
+export class PushModule {}

@@ -1,0 +1,10 @@
+import { Global, Module } from '@nestjs/common';
+import { QueueFactory } from './queue.factory';
+
+/** BullMQ for the delivery engines (webhooks, Web Push): one connection setup, one key prefix. */
+@Global()
+@Module({
+  providers: [QueueFactory],
+  exports: [QueueFactory],
+})
+export class QueueModule {}

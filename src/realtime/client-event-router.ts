@@ -1,0 +1,101 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
+import type { Ack } from '../common/contract';
+import type { Connection } from '../common/connection';
+import { ContractError } from '../common/contract-error';
+import { errorBodyOf } from '../common/contract-exception.filter';
+import { ContractValidationPipe } from '../common/contract-validation.pipe';
+import { MetricsService } from '../metrics/metrics.service';
+import { EVENT_BUDGET } from './event-budget';
+import type { EventBudget, EventBudgetDecision } from './event-budget';
+import { CLIENT_EVENT_HANDLER, ClientEventRoute } from './on-client-event.decorator';
+
+type Handler = (connection: Connection, payload: unknown) => unknown;
+
+/** One event's pipeline, put together once at start-up. */
+interface CompiledRoute {
+  isBudgeted: boolean;
+  validate: (payload: unknown) => unknown;
+  handle: Handler;
+}
+
+const NOT_DTOS = new Set<unknown>([undefined, Object, String, Number, Boolean, Array]);
+
+/**
+ * Every client event of every transport passes here: `dispatch(connection, event, payload)` runs the user's
+ * shared event budget, synchronous validation of the payload against the handler's DTO, the handler, and the
+ * contract's envelope (`{ ok, data }` or `{ ok: false, error }`, the error mapped as over HTTP), and counts,
+ * times and tracks the event in flight for a graceful shutdown. Handlers are the `@OnClientEvent` methods of any
+ * provider. Plain promises and closures only: Nest's interceptor chain and rxjs cost more than the send itself.
+ */
+@Injectable()
+export class ClientEventRouter implements OnModuleInit {
+  private readonly logger = new Logger('Events');
+  private readonly routes = new Map<string, CompiledRoute>();
+  private readonly validation = new ContractValidationPipe();
+  private budget?: EventBudget;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly modules: ModuleRef,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.budget = this.modules.get<EventBudget>(EVENT_BUDGET, { strict: false });
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const method = instance[name] as Handler;
+        const route = this.reflector.get<ClientEventRoute | undefined>(CLIENT_EVENT_HANDLER, method);
+        if (route) this.add(route, method.bind(instance), Reflect.getMetadata('design:paramtypes', prototype, name) as unknown[] | undefined);
+      }
+    }
+  }
+
+  /** The events a transport binds. */
+  get events(): string[] {
+    return [...this.routes.keys()];
+  }
+
+  async dispatch(connection: Connection, event: string, payload: unknown): Promise<Ack<unknown>> {
+    const route = this.routes.get(event);
+    if (!route) return { ok: false, error: { code: 'not_found', message: `no such event: ${event}` } };
+    const stopTimer = this.metrics.socketEventSeconds.startTimer({ event });
+    this.metrics.eventsInFlight++;
+    let answer: Ack<unknown>;
+    try {
+      if (route.isBudgeted) {
+        const decision = this.budget!.spend(connection.user.id);
+        this.admit(decision instanceof Promise ? await decision : decision, connection.user.id);
+      }
+      const data = await route.handle(connection, route.validate(payload));
+      answer = { ok: true, data: data ?? {} };
+    } catch (error) {
+      answer = { ok: false, error: errorBodyOf(error, this.logger) };
+    }
+    this.metrics.socketEvents.inc({ event, outcome: answer.ok ? 'ok' : answer.error.code });
+    stopTimer();
+    this.metrics.eventsInFlight--;
+    return answer;
+  }
+
+  private add(route: ClientEventRoute, handle: Handler, parameterTypes: unknown[] = []): void {
+    if (this.routes.has(route.event)) throw new Error(`two handlers for client event ${route.event}`);
+    const dto = parameterTypes[1];
+    const validate = NOT_DTOS.has(dto)
+      ? (payload: unknown) => payload
+      : (payload: unknown) => this.validation.transform(payload, { type: 'body', metatype: dto as new () => object });
+    this.routes.set(route.event, { isBudgeted: !route.isOutsideBudget && this.budget!.isEnabled, validate, handle });
+  }
+
+  private admit(decision: EventBudgetDecision, userId: string): void {
+    if (decision.allowed) return;
+    this.budget!.refused(userId, decision.retryAfterMs);
+    throw new ContractError('rate_limited', 'too many events: slow down', { retryAfterMs: decision.retryAfterMs });
+  }
+}

@@ -1,0 +1,106 @@
+import { INestApplicationContext, Logger } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import { Namespace, Server, ServerOptions } from 'socket.io';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { RedisConnectionClient } from '../redis/redis-connections';
+import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
+
+/** Bounded wait for the other nodes' answers to fetchSockets / serverSideEmitWithAck. */
+const CROSS_NODE_REQUEST_TIMEOUT_MS = 3000;
+/** Room for the JSON envelope and multi-byte characters around the longest allowed message. */
+const FRAME_HEADROOM_BYTES = 16 * 1024;
+
+/**
+ * Socket.IO over the Redis adapter, so rooms and broadcasts span every node. Redis Cluster uses the sharded
+ * adapter (SSUBSCRIBE / SPUBLISH): a broadcast reaches only the shard that owns its channel.
+ */
+export class RedisIoAdapter extends IoAdapter {
+  private readonly config: AppConfig;
+  private readonly publisher: RedisConnectionClient;
+  private readonly subscriber: RedisConnectionClient;
+  private readonly commands: RedisConnectionClient;
+
+  constructor(app: INestApplicationContext) {
+    super(app);
+    this.config = app.get(APP_CONFIG);
+    this.commands = app.get(REDIS_COMMANDS);
+    this.publisher = app.get(REDIS_PUBLISHER);
+    this.subscriber = app.get(REDIS_SUBSCRIBER);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const origins = this.config.corsOrigins;
+    const server: Server = super.createIOServer(port, {
+      ...options,
+      maxHttpBufferSize: this.config.messageMaxLength * 4 + FRAME_HEADROOM_BYTES,
+      cors: { origin: origins === '*' ? true : origins, credentials: true },
+      // CORS headers only ask a browser to keep a reply to itself, and browsers apply no CORS to WebSocket:
+      // a page from a foreign origin is refused here, on both transports, before any handshake.
+      allowRequest: (request, callback) => callback(null, isOriginAllowed(request, origins)),
+    } as ServerOptions);
+    server.adapter(
+      this.config.redis.mode === 'cluster'
+        ? createShardedAdapter(this.publisher, this.subscriber, { channelPrefix: 'chat-io', subscriptionMode: 'dynamic' })
+        : createAdapter(this.publisher, this.subscriber, { key: 'chat-io', requestsTimeout: CROSS_NODE_REQUEST_TIMEOUT_MS }),
+    );
+    resyncClientsAfterSubscriberOutage(server, this.subscriber, this.commands);
+    return server;
+  }
+}
+
+/**
+ * Clients that send no Origin are not browsers, and CORS does not concern them. A request from the node's own
+ * origin is same-origin, which CORS never restricts: non-browser clients such as Python's websocket-client send
+ * exactly that, and a page served by the node itself does too.
+ */
+function isOriginAllowed(request: IncomingMessage, allowed: string[] | '*'): boolean {
+  const { origin } = request.headers;
+  return origin === undefined || allowed === '*' || allowed.includes(origin) || isSameOrigin(origin, request);
+}
+
+/** Same scheme, host and port as the request itself (the URL parser drops default ports and lower-cases hosts). */
+function isSameOrigin(origin: string, request: IncomingMessage): boolean {
+  const host = request.headers.host;
+  if (!host) return false;
+  const scheme = (request.socket as TLSSocket).encrypted ? 'https' : 'http';
+  try {
+    return new URL(origin).origin === new URL(`${scheme}://${host}`).origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Pub/sub keeps nothing for a subscriber that is away, so after this node's subscriber lost its connection
+ * its clients may have missed broadcasts of messages that were stored (and acknowledged to their senders).
+ * Once the subscriber is back (re-subscribed, in the same tick as `ready`) and commands work again (so that
+ * handshakes pass), every client's transport is closed: Socket.IO clients reconnect by themselves and catch
+ * up with `room:join { since }`, as after any network drop. Commands-only trouble loses no broadcast and does
+ * not trigger this.
+ */
+function resyncClientsAfterSubscriberOutage(server: Server, subscriber: RedisConnectionClient, commands: RedisConnectionClient): void {
+  const logger = new Logger('Resync');
+  const namespaces: Namespace[] = [server.sockets];
+  server.on('new_namespace', (namespace: Namespace) => namespaces.push(namespace));
+  let hasBeenReady = subscriber.status === 'ready';
+  let lostSinceReady = false;
+  subscriber.on('close', () => {
+    lostSinceReady = hasBeenReady;
+  });
+  const commandsReady = () =>
+    commands.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => commands.once('ready', () => resolve()));
+  subscriber.on('ready', async () => {
+    const mayHaveMissedBroadcasts = lostSinceReady;
+    hasBeenReady = true;
+    lostSinceReady = false;
+    if (!mayHaveMissedBroadcasts) return;
+    await commandsReady();
+    const transports = new Set(namespaces.flatMap((namespace) => [...namespace.sockets.values()].map((socket) => socket.conn)));
+    for (const transport of transports) transport.close();
+    logger.warn(`broadcasts may have been missed while Redis was away: ${transports.size} connections told to reconnect and catch up`);
+  });
+}

@@ -1,0 +1,21 @@
+/**
+ * Every Redis key of a chat room, and only `RoomStore` reads them. The `{room}` hash tag keeps a room's keys in
+ * one Redis Cluster slot, so one script can touch the stream, the dedup marker, the mute marker, edits,
+ * reactions and read markers atomically.
+ */
+export const roomKeys = {
+  messages: (room: string) => `chat:{${room}}:messages`,
+  dedup: (room: string, userId: string, clientMsgId: string) => `chat:{${room}}:dedup:${userId}:${clientMsgId}`,
+  mute: (room: string, userId: string) => `chat:{${room}}:mute:${userId}`,
+  /** Hash: message id -> JSON { content, editedAt } of its latest edit. */
+  edits: (room: string) => `chat:{${room}}:edits`,
+  /** Hash: message id -> JSON { emoji: count }, the aggregate served with history. */
+  reactionCounts: (room: string) => `chat:{${room}}:reaction-counts`,
+  /** Hash: `<emoji>\n<userId>` -> "1"; an emoji never holds a newline, so the field is unambiguous. */
+  reactionsByUser: (room: string, messageId: string) => `chat:{${room}}:reactions:${messageId}`,
+  /** Hash: userId -> id of the last message the user has read in the room. */
+  lastRead: (room: string) => `chat:{${room}}:last-read`,
+};
+
+/** All rooms that were ever joined, for the admin listing. */
+export const ROOM_INDEX_KEY = 'chat:rooms';

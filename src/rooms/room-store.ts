@@ -1,0 +1,206 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { Message } from '../common/contract';
+import { compareStreamIds, FIRST_POSSIBLE_STREAM_ID, timeOfStreamId } from '../redis/stream-ids';
+import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import { ROOM_INDEX_KEY, roomKeys } from './keys';
+import { decodeMessage, encodeMessage, MessageDraft, messageFromDraft, withOverlays } from './message.codec';
+import { APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT } from './room.scripts';
+
+export type AppendResult =
+  | { status: 'stored'; message: Message; trimmedWithReactions: string[] }
+  | { status: 'duplicate'; message: Message }
+  | { status: 'muted'; mutedForMs: number | null }
+  | { status: 'reply_target_missing' };
+
+export type EditResult = { status: 'edited'; message: Message } | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
+export type DeleteResult = 'deleted' | 'not_found' | 'not_allowed';
+
+export type ReactionAction = 'add' | 'remove';
+export type ReactionCounts = Record<string, number>;
+export type ReactResult =
+  | { status: 'changed' | 'unchanged'; reactions: ReactionCounts }
+  | { status: 'not_found' }
+  | { status: 'too_many_emoji' };
+
+export type MarkReadResult = 'moved' | 'unchanged' | 'not_found';
+
+export interface ReadState {
+  lastReadId: string | null;
+  unreadCount: number;
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+/** A mute marker's PTTL: milliseconds left, or null for a mute without end. */
+const mutedFor = (pttl: number) => (pttl >= 0 ? pttl : null);
+type ReadReply = [entries: StreamEntry[], edits: (string | null)[], reactions: (string | null)[]];
+
+interface ChatScripts {
+  chatAppendMessage(stream: string, dedup: string, mute: string, edits: string, reactions: string, ...args: (string | number)[]): Promise<[number, string?, string[]?] | [number, number]>;
+  chatReadMessages(stream: string, edits: string, reactions: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<ReadReply>;
+  chatEditMessage(stream: string, edits: string, reactions: string, mute: string, id: string, editorId: string, content: string, editedAt: number): Promise<[number, (string[] | number)?, (string | null)?]>;
+  chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[number]>;
+  reactionReact(stream: string, counts: string, byUser: string, action: ReactionAction, messageId: string, emoji: string, userId: string, maxEmoji: number): Promise<[number, string?]>;
+  receiptMarkRead(lastRead: string, stream: string, userId: string, messageId: string): Promise<number>;
+  receiptReadState(lastRead: string, stream: string, userId: string, cap: number): Promise<[string | null, number]>;
+}
+
+/**
+ * The room keyspace and every script on it: one Redis Stream per room, whose id is the message id and the
+ * catch-up cursor, and beside it (same `{room}` slot) dedup markers, mutes, edits, reaction counts and who
+ * reacted, and read markers. Entries never change: an edit lives in the room's edits hash and a reaction count
+ * in its counts hash, merged in on every read. Chat, reactions, receipts and moderation all go through here.
+ */
+@Injectable()
+export class RoomStore {
+  private readonly redis: Redis & ChatScripts;
+
+  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
+    redis.defineCommand('chatAppendMessage', { numberOfKeys: 5, lua: APPEND_MESSAGE_SCRIPT });
+    redis.defineCommand('chatReadMessages', { numberOfKeys: 3, lua: READ_MESSAGES_SCRIPT });
+    redis.defineCommand('chatEditMessage', { numberOfKeys: 4, lua: EDIT_MESSAGE_SCRIPT });
+    redis.defineCommand('chatDeleteMessage', { lua: DELETE_MESSAGE_SCRIPT });
+    redis.defineCommand('reactionReact', { numberOfKeys: 3, lua: REACT_SCRIPT });
+    redis.defineCommand('receiptMarkRead', { numberOfKeys: 2, lua: MARK_READ_SCRIPT });
+    redis.defineCommand('receiptReadState', { numberOfKeys: 2, lua: READ_STATE_SCRIPT });
+    this.redis = redis as Redis & ChatScripts;
+  }
+
+  async appendIfNew(room: string, draft: MessageDraft, maxLength: number, dedupWindowSec: number): Promise<AppendResult> {
+    const stream = roomKeys.messages(room);
+    const dedup = draft.clientMsgId ? roomKeys.dedup(room, draft.userId, draft.clientMsgId) : stream;
+    const reply = await this.redis.chatAppendMessage(
+      stream,
+      dedup,
+      roomKeys.mute(room, draft.userId),
+      roomKeys.edits(room),
+      roomKeys.reactionCounts(room),
+      maxLength,
+      draft.clientMsgId ? dedupWindowSec : 0,
+      draft.replyTo ?? '',
+      ...encodeMessage(draft),
+    );
+    switch (reply[0]) {
+      case 1:
+        return { status: 'stored', message: messageFromDraft(room, reply[1] as string, draft), trimmedWithReactions: (reply[2] as string[] | undefined) ?? [] };
+      case 0: {
+        const [, id, fields] = reply as [number, string, string[]?];
+        return { status: 'duplicate', message: fields ? decodeMessage(room, id, fields) : messageFromDraft(room, id, draft) };
+      }
+      case -1:
+        return { status: 'muted', mutedForMs: mutedFor(reply[1] as number) };
+      default:
+        return { status: 'reply_target_missing' };
+    }
+  }
+
+  async findById(room: string, id: string): Promise<Message | undefined> {
+    return (await this.read(room, 'XRANGE', id, id, 1))[0];
+  }
+
+  /** The newest `limit` messages, oldest first. */
+  async latest(room: string, limit: number): Promise<Message[]> {
+    return (await this.read(room, 'XREVRANGE', '+', '-', limit)).reverse();
+  }
+
+  /** Messages strictly after `after` and/or strictly before `before`, oldest first, at most `limit`. */
+  async page(room: string, range: { after?: string; before?: string }, limit: number): Promise<Message[]> {
+    if (range.before === FIRST_POSSIBLE_STREAM_ID) return [];
+    if (range.before && !range.after) {
+      return (await this.read(room, 'XREVRANGE', `(${range.before}`, '-', limit)).reverse();
+    }
+    return this.read(room, 'XRANGE', range.after ? `(${range.after}` : '-', range.before ? `(${range.before}` : '+', limit);
+  }
+
+  /**
+   * Everything after `since`, for a client catching up. `complete` is false when the history no longer
+   * reaches back to `since` (trimmed) or more than `limit` messages were missed.
+   */
+  async since(room: string, since: string, limit: number): Promise<{ messages: Message[]; complete: boolean }> {
+    const [messages, oldest] = await Promise.all([
+      this.read(room, 'XRANGE', `(${since}`, '+', limit + 1),
+      this.redis.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1),
+    ]);
+    const oldestId = oldest[0]?.[0];
+    const trimmedPastSince = oldestId !== undefined && compareStreamIds(oldestId, since) > 0 && messages[0]?.id === oldestId;
+    return { messages: messages.slice(0, limit), complete: messages.length <= limit && !trimmedPastSince };
+  }
+
+  async edit(room: string, id: string, editorId: string, content: string, editedAt: number): Promise<EditResult> {
+    const [status, fieldsOrMuteTtl, reactions] = await this.redis.chatEditMessage(
+      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.mute(room, editorId), id, editorId, content, editedAt,
+    );
+    if (status === -1) return { status: 'not_found' };
+    if (status === -2) return { status: 'not_author' };
+    if (status === -3) return { status: 'muted', mutedForMs: mutedFor(fieldsOrMuteTtl as number) };
+    const message = withOverlays(decodeMessage(room, id, fieldsOrMuteTtl as string[]), JSON.stringify({ content, editedAt }), reactions ?? null);
+    return { status: 'edited', message };
+  }
+
+  /** The message goes with its edit, its reaction counts and who reacted. */
+  async delete(room: string, id: string, deleterId: string, mayDeleteAny: boolean): Promise<DeleteResult> {
+    const keys = [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.reactionsByUser(room, id)];
+    const [status] = await this.redis.chatDeleteMessage(keys.length, ...keys, id, deleterId, mayDeleteAny ? '1' : '0');
+    return status === 1 ? 'deleted' : status === -1 ? 'not_found' : 'not_allowed';
+  }
+
+  /** Who reacted to messages the stream trimmed away (their counts went with them in the append script). */
+  async forgetReactions(room: string, messageIds: string[]): Promise<void> {
+    if (messageIds.length > 0) await this.redis.del(...messageIds.map((id) => roomKeys.reactionsByUser(room, id)));
+  }
+
+  async react(room: string, messageId: string, action: ReactionAction, emoji: string, userId: string, maxEmoji: number): Promise<ReactResult> {
+    const [status, counts] = await this.redis.reactionReact(
+      roomKeys.messages(room), roomKeys.reactionCounts(room), roomKeys.reactionsByUser(room, messageId), action, messageId, emoji, userId, maxEmoji,
+    );
+    if (status === -1) return { status: 'not_found' };
+    if (status === -2) return { status: 'too_many_emoji' };
+    return { status: status === 1 ? 'changed' : 'unchanged', reactions: JSON.parse(counts!) as ReactionCounts };
+  }
+
+  async markRead(room: string, userId: string, messageId: string): Promise<MarkReadResult> {
+    const status = await this.redis.receiptMarkRead(roomKeys.lastRead(room), roomKeys.messages(room), userId, messageId);
+    return status === 1 ? 'moved' : status === 0 ? 'unchanged' : 'not_found';
+  }
+
+  async readState(room: string, userId: string, unreadCap: number): Promise<ReadState> {
+    const [lastReadId, unreadCount] = await this.redis.receiptReadState(roomKeys.lastRead(room), roomKeys.messages(room), userId, unreadCap);
+    return { lastReadId, unreadCount };
+  }
+
+  /** The send and edit scripts refuse the user while this key lives; its TTL is the mute's remaining time. */
+  async mute(room: string, userId: string, durationSec: number, details: { by: string; reason?: string }): Promise<void> {
+    await this.redis.set(roomKeys.mute(room, userId), JSON.stringify(details), 'EX', durationSec);
+  }
+
+  async unmute(room: string, userId: string): Promise<boolean> {
+    return (await this.redis.del(roomKeys.mute(room, userId))) === 1;
+  }
+
+  async isKnownRoom(room: string): Promise<boolean> {
+    return (await this.redis.sismember(ROOM_INDEX_KEY, room)) === 1;
+  }
+
+  /** Every room ever joined, by name. */
+  async rooms(): Promise<string[]> {
+    return (await this.redis.smembers(ROOM_INDEX_KEY)).sort();
+  }
+
+  /** Epoch ms of each room's newest stored message (its stream id's time), null for an empty room. */
+  async lastMessageTimes(rooms: string[]): Promise<(number | null)[]> {
+    const newest = await Promise.all(rooms.map((room) => this.redis.xrevrange(roomKeys.messages(room), '+', '-', 'COUNT', 1)));
+    return newest.map((entries) => (entries[0] ? timeOfStreamId(entries[0][0]) : null));
+  }
+
+  async registerRoom(room: string): Promise<void> {
+    await this.redis.sadd(ROOM_INDEX_KEY, room);
+  }
+
+  private async read(room: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<Message[]> {
+    const [entries, edits, reactions] = await this.redis.chatReadMessages(
+      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), command, start, end, count,
+    );
+    return entries.map(([id, fields], i) => withOverlays(decodeMessage(room, id, fields), edits[i], reactions[i]));
+  }
+}

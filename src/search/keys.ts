@@ -1,0 +1,12 @@
+/**
+ * Every Redis key of the search index. A room's keys carry its `{room}` hash tag: the index of a room sits in
+ * the slot of its messages, so the room store's send script can write both atomically on Redis Cluster.
+ */
+export const searchKeys = {
+  /** Hash: message id -> its indexed words, space-separated: what an edit, delete or trim must take back. */
+  documents: (room: string) => `search:{${room}}:docs`,
+  /** Prefix of the postings: sorted set `<prefix><word>`, member message id, score the word's count in it. */
+  postingsPrefix: (room: string) => `search:{${room}}:w:`,
+  /** Sorted set a multi-word search intersects into and deletes within the same script. */
+  scratch: (room: string) => `search:{${room}}:scratch`,
+};

@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import { searchKeys } from './keys';
+import { INDEX_MESSAGE_SCRIPT, SEARCH_ROOM_SCRIPT, UNINDEX_MESSAGES_SCRIPT } from './search.scripts';
+
+export interface RoomMatch {
+  room: string;
+  messageId: string;
+  score: number;
+}
+
+/**
+ * One message's index write in the shape a caller's script takes it: `keys` to append to its KEYS and `args`
+ * to its ARGV, for `search_index(keys[1], args[1], <new id>, ARGV, <offset of args[2]>)` from
+ * SEARCH_INDEX_FUNCTIONS inside the room store's send script.
+ */
+export interface IndexWrite {
+  keys: [documents: string];
+  args: [postingsPrefix: string, ...terms: string[]];
+}
+
+interface SearchScripts {
+  searchIndexMessage(documents: string, prefix: string, messageId: string, ...terms: string[]): Promise<number>;
+  searchUnindexMessages(documents: string, prefix: string, ...messageIds: string[]): Promise<number>;
+  searchRoom(documents: string, scratch: string, prefix: string, limit: number, ...words: string[]): Promise<string[]>;
+}
+
+/** The only code that knows the search keys: an inverted index per room, kept by Lua scripts. */
+@Injectable()
+export class SearchIndexRepository {
+  private readonly redis: Redis & SearchScripts;
+
+  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
+    redis.defineCommand('searchIndexMessage', { numberOfKeys: 1, lua: INDEX_MESSAGE_SCRIPT });
+    redis.defineCommand('searchUnindexMessages', { numberOfKeys: 1, lua: UNINDEX_MESSAGES_SCRIPT });
+    redis.defineCommand('searchRoom', { numberOfKeys: 2, lua: SEARCH_ROOM_SCRIPT });
+    this.redis = redis as Redis & SearchScripts;
+  }
+
+  indexWrite(room: string, terms: Map<string, number>): IndexWrite {
+    return { keys: [searchKeys.documents(room)], args: [searchKeys.postingsPrefix(room), ...flatten(terms)] };
+  }
+
+  /** Indexes a message, replacing what was indexed for it before (an edit). */
+  async index(room: string, messageId: string, terms: Map<string, number>): Promise<void> {
+    await this.redis.searchIndexMessage(searchKeys.documents(room), searchKeys.postingsPrefix(room), messageId, ...flatten(terms));
+  }
+
+  async unindex(room: string, messageIds: string[]): Promise<number> {
+    if (messageIds.length === 0) return 0;
+    return this.redis.searchUnindexMessages(searchKeys.documents(room), searchKeys.postingsPrefix(room), ...messageIds);
+  }
+
+  /**
+   * The best `limit` matches of each room, one script per room (a room's index lives in its own slot); sent
+   * together, so the rooms cost one round trip on a standalone Redis and one per shard on a Cluster.
+   */
+  async search(rooms: string[], words: string[], limit: number): Promise<RoomMatch[]> {
+    const perRoom = await Promise.all(
+      rooms.map((room) => this.redis.searchRoom(searchKeys.documents(room), searchKeys.scratch(room), searchKeys.postingsPrefix(room), limit, ...words)),
+    );
+    return perRoom.flatMap((flat, index) => {
+      const matches: RoomMatch[] = [];
+      for (let i = 0; i < flat.length; i += 2) matches.push({ room: rooms[index], messageId: flat[i], score: Number(flat[i + 1]) });
+      return matches;
+    });
+  }
+}
+
+function flatten(terms: Map<string, number>): string[] {
+  const flat: string[] = [];
+  for (const [word, count] of terms) flat.push(word, String(count));
+  return flat;
+}

@@ -1,0 +1,145 @@
+import type { AuthUser } from '../common/auth-user';
+import type { Connection } from '../common/connection';
+import type { ServerEventMap, ServerEventName } from '../common/contract';
+import type { AppEventMap, AppEventName } from '../events/app-events';
+import type { AppEvents } from '../events/app-events.service';
+import type { Audience, BroadcastOptions, Broadcaster, Farewell, RemoteConnection } from '../realtime/broadcaster';
+import type { MembershipListener } from '../realtime/chat-namespace';
+
+export function userOf(id: string, fields: Partial<AuthUser> = {}): AuthUser {
+  return { id, name: id[0].toUpperCase() + id.slice(1), roles: [], tokenId: `token-of-${id}`, expiresAtSec: Math.floor(Date.now() / 1000) + 3600, ...fields };
+}
+
+/** A connection held in memory; `join` and `leave` report to the fake broadcaster's membership listeners. */
+export class FakeConnection implements Connection {
+  readonly transport = 'socket.io';
+  readonly rooms = new Set<string>();
+  isConnected = true;
+
+  constructor(
+    readonly id: string,
+    public user: AuthUser,
+    rooms: string[] = [],
+    private readonly broadcaster?: FakeBroadcaster,
+  ) {
+    for (const room of rooms) this.rooms.add(room);
+  }
+
+  join(rooms: string | string[]): void {
+    for (const room of ([] as string[]).concat(rooms)) {
+      if (this.rooms.has(room)) continue;
+      this.rooms.add(room);
+      this.broadcaster?.reportMembership(room, this, 1);
+    }
+  }
+
+  leave(room: string): void {
+    if (!this.rooms.delete(room)) return;
+    this.broadcaster?.reportMembership(room, this, -1);
+  }
+}
+
+export interface Sent {
+  to: string[];
+  event: ServerEventName;
+  payload: unknown;
+  options?: BroadcastOptions;
+}
+
+/** Records what services send; the cross-node parts answer from the connections it was given. */
+export class FakeBroadcaster {
+  readonly sent: Sent[] = [];
+  readonly disconnected: { id: string; farewell: Farewell }[] = [];
+  readonly removedFromRoom: { userId: string; room: string }[] = [];
+  readonly orders: unknown[][] = [];
+  readonly connections: FakeConnection[] = [];
+  private readonly membershipListeners: MembershipListener[] = [];
+
+  asBroadcaster(): Broadcaster {
+    return this as unknown as Broadcaster;
+  }
+
+  connect(id: string, user: AuthUser, rooms: string[] = []): FakeConnection {
+    const connection = new FakeConnection(id, user, [], this);
+    this.connections.push(connection);
+    connection.join(rooms);
+    return connection;
+  }
+
+  reportMembership(room: string, connection: Connection, delta: 1 | -1): void {
+    for (const listener of this.membershipListeners) listener(room, connection, delta);
+  }
+
+  toRooms<E extends ServerEventName>(rooms: string | string[], event: E, payload: ServerEventMap[E], options?: BroadcastOptions): void {
+    this.sent.push({ to: ([] as string[]).concat(rooms), event, payload, ...(options ? { options } : {}) });
+  }
+
+  toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEventMap[E], options?: BroadcastOptions): void {
+    this.toRooms(this.userAddress(userId), event, payload, options);
+  }
+
+  toConnections<E extends ServerEventName>(connectionIds: string[], event: E, payload: ServerEventMap[E]): void {
+    this.toRooms(connectionIds, event, payload);
+  }
+
+  userAddress(userId: string): string {
+    return `~user:${userId}`;
+  }
+
+  async address(): Promise<void> {}
+
+  async connectionsOf(userId: string): Promise<RemoteConnection[]> {
+    return this.connections.filter((connection) => connection.user.id === userId && connection.isConnected);
+  }
+
+  async removeUserFromRoom(userId: string, room: string): Promise<void> {
+    this.removedFromRoom.push({ userId, room });
+    for (const connection of await this.connectionsOf(userId)) (connection as FakeConnection).leave(room);
+  }
+
+  onMembershipChange(listener: MembershipListener): void {
+    this.membershipListeners.push(listener);
+  }
+
+  whenAttached(action: () => void): void {
+    action();
+  }
+
+  onOrder(): void {}
+
+  async orderEveryNode(...args: unknown[]): Promise<void> {
+    this.orders.push(args);
+  }
+
+  localConnections(audience: Audience): Connection[] {
+    return this.connections.filter((connection) =>
+      connection.isConnected && ('userId' in audience ? connection.user.id === audience.userId : connection.user.tokenId === audience.tokenId),
+    );
+  }
+
+  allLocalConnections(): Connection[] {
+    return this.connections.filter((connection) => connection.isConnected);
+  }
+
+  disconnect(connection: Connection, farewell: Farewell): void {
+    this.disconnected.push({ id: connection.id, farewell });
+    (connection as FakeConnection).isConnected = false;
+  }
+
+  dropAllLocal(): number {
+    return this.connections.length;
+  }
+}
+
+/** Records domain events instead of delivering them. */
+export class FakeAppEvents {
+  readonly emitted: { event: AppEventName; payload: unknown }[] = [];
+
+  asAppEvents(): AppEvents {
+    return this as unknown as AppEvents;
+  }
+
+  async emit<E extends AppEventName>(event: E, payload: AppEventMap[E]): Promise<void> {
+    this.emitted.push({ event, payload });
+  }
+}

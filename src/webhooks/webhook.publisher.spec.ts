@@ -1,0 +1,53 @@
+import type { AppConfig } from '../config/app-config';
+import { signWebhookBody } from './webhook-event';
+import { WebhookPublisher } from './webhook.publisher';
+import type { WebhookStreamRepository } from './webhook-stream.repository';
+
+function publisherWith(webhooks: Partial<AppConfig['webhooks']>, append: (event: unknown) => Promise<unknown> = async () => 'ok') {
+  const appended: any[] = [];
+  const stream = { append: (event: unknown) => (appended.push(event), append(event)) } as unknown as WebhookStreamRepository;
+  const config = { webhooks: { urls: [], ...webhooks } } as unknown as AppConfig;
+  return { publisher: new WebhookPublisher(stream, config), appended };
+}
+
+describe('WebhookPublisher', () => {
+  it('does nothing at all when no webhook URL is configured', () => {
+    const { publisher, appended } = publisherWith({});
+    publisher.publish('message.created', { id: '1-0' });
+    expect(publisher.isEnabled('message.created')).toBe(false);
+    expect(appended).toEqual([]);
+  });
+
+  it('appends every type by default, only the WEBHOOK_EVENTS types when narrowed, each with a unique id', () => {
+    const all = publisherWith({ urls: ['https://hooks.example.com'] });
+    all.publisher.publish('room.occupied', { room: 'a' });
+    all.publisher.publish('room.occupied', { room: 'a' });
+    expect(all.appended).toEqual([
+      { id: expect.any(String), type: 'room.occupied', at: expect.any(Number), data: { room: 'a' } },
+      { id: expect.any(String), type: 'room.occupied', at: expect.any(Number), data: { room: 'a' } },
+    ]);
+    expect(all.appended[0].id).not.toBe(all.appended[1].id);
+
+    const narrowed = publisherWith({ urls: ['https://hooks.example.com'], events: ['moderation.action'] });
+    narrowed.publisher.publish('message.created', {});
+    narrowed.publisher.publish('moderation.action', {});
+    expect(narrowed.appended.map((event) => event.type)).toEqual(['moderation.action']);
+  });
+
+  it('never throws into the caller: neither a failed write nor unserializable data', async () => {
+    const { publisher } = publisherWith({ urls: ['https://hooks.example.com'] }, async () => {
+      throw new Error('Connection is closed.');
+    });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(() => publisher.publish('message.created', {})).not.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
+    const failing = publisherWith({ urls: ['https://hooks.example.com'] }, (event) => Promise.resolve(JSON.stringify(event)));
+    expect(() => failing.publisher.publish('message.created', circular)).not.toThrow();
+  });
+
+  it('signs the raw body as sha256=<hex HMAC>', () => {
+    // computed independently: python3 -c "import hmac,hashlib; print(hmac.new(b'secret', b'{\"events\":[]}', hashlib.sha256).hexdigest())"
+    expect(signWebhookBody('{"events":[]}', 'secret')).toBe('sha256=a642b59553c93e227ec0f2f38910fbf71231a2197c00899833c00478cec86f34');
+  });
+});

@@ -1,0 +1,17 @@
+import { Global, Module } from '@nestjs/common';
+import { WebhookDeliveryWorker } from './webhook-delivery.worker';
+import { WebhookDispatcher } from './webhook.dispatcher';
+import { WebhookPublisher } from './webhook.publisher';
+import { WebhookQueue } from './webhook-queue';
+import { WebhookStreamRepository } from './webhook-stream.repository';
+
+/**
+ * Outgoing webhooks: features `publish` events (global, so any feature can); every node dispatches the
+ * event stream into delivery jobs and runs delivery workers; admins read and replay the dead letters through the admin API (moderation/).
+ */
+@Global()
+@Module({
+  providers: [WebhookStreamRepository, WebhookPublisher, WebhookQueue, WebhookDispatcher, WebhookDeliveryWorker],
+  exports: [WebhookPublisher, WebhookQueue],
+})
+export class WebhooksModule {}
