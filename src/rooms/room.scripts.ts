@@ -166,3 +166,22 @@ for _, entry in ipairs(redis.call('XREVRANGE', KEYS[2], '+', stop, 'COUNT', ARGV
 end
 return {last or false, unread}
 `;
+
+/**
+ * One room's line in a user's inbox: the read marker, how many messages by others came after it (capped), and
+ * the newest message with its edit and reaction counts.
+ * KEYS: last-read hash, message stream, edits hash, reaction counts hash
+ * ARGV: user id, cap
+ * Returns {last read id or false, unread count, newest entry or false, its edit or false, its counts or false}.
+ */
+export const INBOX_ENTRY_SCRIPT = `${AUTHOR_OF}
+local last = redis.call('HGET', KEYS[1], ARGV[1])
+local stop = last and ('(' .. last) or '-'
+local unread = 0
+for _, entry in ipairs(redis.call('XREVRANGE', KEYS[2], '+', stop, 'COUNT', ARGV[2])) do
+  if author_of(entry[2]) ~= ARGV[1] then unread = unread + 1 end
+end
+local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+if not newest then return {last or false, unread, false, false, false} end
+return {last or false, unread, newest, redis.call('HGET', KEYS[3], newest[1]), redis.call('HGET', KEYS[4], newest[1])}
+`;
