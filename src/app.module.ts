@@ -12,6 +12,7 @@ import { HandshakeModule } from './handshake/handshake.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { OfflineModule } from './offline/offline.module';
 import { ModerationModule } from './moderation/moderation.module';
 import { PushModule } from './push/push.module';
 import { QueueModule } from './queue/queue.module';
@@ -49,6 +50,7 @@ export class AppModule {
         SearchModule,
         HealthModule,
         PushModule,
+        OfflineModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
       // since Nest applies global filters to HTTP only.
