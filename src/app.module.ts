@@ -14,6 +14,7 @@ import { HandshakeModule } from './handshake/handshake.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { OfflineModule } from './offline/offline.module';
 import { ModerationModule } from './moderation/moderation.module';
 import { PushModule } from './push/push.module';
 import { QueueModule } from './queue/queue.module';
@@ -53,6 +54,7 @@ export class AppModule {
         PushModule,
         DemoModule.forRoot(config),
         AsyncApiModule,
+        OfflineModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
       // since Nest applies global filters to HTTP only.

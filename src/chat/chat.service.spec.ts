@@ -5,8 +5,25 @@ import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import type { ReceiptService } from '../receipts/receipt.service';
 import { ChatService } from './chat.service';
 import type { AppendResult, RoomStore } from '../rooms/room-store';
+import type { UserRoomsRepository } from '../rooms/user-rooms.repository';
+import type { AppEvents } from '../events/app-events.service';
 
-const config = { historyMaxPerRoom: 100, messageMaxLength: 10, dedupWindowSec: 60 } as AppConfig;
+const config = { historyMaxPerRoom: 100, messageMaxLength: 10, dedupWindowSec: 60, maxRoomsPerUser: 2 } as AppConfig;
+
+/** A user's rooms in memory, bounded like the repository's script. */
+function fakeUserRooms(held: string[] = []) {
+  const rooms = new Set(held);
+  return {
+    rooms,
+    hold: jest.fn(async (_userId: string, room: string, max: number) => rooms.has(room) || (rooms.size < max && !!rooms.add(room))),
+    release: jest.fn(async (_userId: string, room: string) => void rooms.delete(room)),
+  };
+}
+
+function fakeEvents() {
+  const emitted: unknown[] = [];
+  return { emitted, events: { emit: async (event: string, payload: unknown) => void emitted.push({ event, payload }) } as unknown as AppEvents };
+}
 const stored = { id: '1-0', room: 'general', userId: 'alice', content: 'hi', createdAt: 1 };
 
 const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alice'), rooms);
@@ -14,8 +31,13 @@ const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alic
 function serviceAppending(result: AppendResult) {
   const appendIfNew = jest.fn().mockResolvedValue(result);
   const broadcaster = new FakeBroadcaster();
-  const service = new ChatService({ appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService, config);
-  return { service, appendIfNew, broadcaster };
+  const userRooms = fakeUserRooms();
+  const { events, emitted } = fakeEvents();
+  const service = new ChatService(
+    { appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService,
+    userRooms as unknown as UserRoomsRepository, events, config,
+  );
+  return { service, appendIfNew, broadcaster, userRooms, emitted };
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
@@ -75,12 +97,67 @@ describe('ChatService.send', () => {
   });
 });
 
-describe('ChatService.join and delete', () => {
-  function serviceWith(messages: Partial<RoomStore>, presence: Partial<PresenceService>, receipts: Partial<ReceiptService>) {
+describe('ChatService: mentions and DMs on the send path', () => {
+  it('parses nothing and announces nothing for content without @', async () => {
+    const { service, appendIfNew, emitted } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
+    await service.send(connectionIn(['general']), { room: 'general', content: 'hi all' });
+    expect(appendIfNew.mock.calls[0][1].mentions).toBeUndefined();
+    expect(emitted).toEqual([]);
+  });
+
+  it('stores the mentions and announces the message once stored', async () => {
+    const message = { ...stored, content: 'hi @bob', mentions: ['bob'] };
+    const { service, appendIfNew, emitted } = serviceAppending({ status: 'stored', message, trimmedWithReactions: [] });
+    await service.send(connectionIn(['general']), { room: 'general', content: 'hi @bob' });
+    expect(appendIfNew.mock.calls[0][1].mentions).toEqual(['bob']);
+    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: undefined } }]);
+  });
+
+  it('announces nothing for a retry that stored nothing', async () => {
+    const { service, emitted } = serviceAppending({ status: 'duplicate', message: { ...stored, mentions: ['bob'] } });
+    await service.send(connectionIn(['general']), { room: 'general', content: 'hi @bob', clientMsgId: 'c1' });
+    expect(emitted).toEqual([]);
+  });
+
+  it("puts a DM room into both users' rooms and announces the DM with its peer", async () => {
+    const message = { ...stored, room: 'dm:alice:bob' };
+    const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmedWithReactions: [] });
+    await service.sendDirect(connectionIn([]), { to: 'bob', content: 'psst' });
+    expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
+    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }]);
+  });
+});
+
+describe('ChatService.join, leave and delete', () => {
+  function serviceWith(messages: Partial<RoomStore>, presence: Partial<PresenceService>, receipts: Partial<ReceiptService>, userRooms = fakeUserRooms()) {
     const broadcaster = new FakeBroadcaster();
-    const service = new ChatService(messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService, config);
+    const service = new ChatService(
+      messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService,
+      userRooms as unknown as UserRoomsRepository, fakeEvents().events, config,
+    );
     return { service, broadcaster };
   }
+
+  const joinable = () => [
+    { latest: jest.fn().mockResolvedValue([]), registerRoom: jest.fn().mockResolvedValue(undefined) },
+    { membersAfterJoin: jest.fn().mockResolvedValue([]), whenWritten: jest.fn().mockResolvedValue(undefined) },
+    { readState: jest.fn().mockResolvedValue({ lastReadId: null, unreadCount: 0 }) },
+  ] as const;
+
+  it('refuses a join beyond MAX_ROOMS_PER_USER with forbidden and details.limit, and leaves the room again', async () => {
+    const { service } = serviceWith(...joinable(), fakeUserRooms(['one', 'two']));
+    const connection = connectionIn([]);
+    await expect(service.join(connection, { room: 'three' })).rejects.toMatchObject({ code: 'forbidden', details: { limit: 2 } });
+    expect(connection.rooms.has('three')).toBe(false);
+    await expect(service.join(connection, { room: 'two' })).resolves.toMatchObject({ room: 'two' });
+  });
+
+  it('releases the room from the user\'s rooms on room:leave', async () => {
+    const userRooms = fakeUserRooms(['one']);
+    const { service } = serviceWith(...joinable(), userRooms);
+    await service.leave(connectionIn(['one']), 'one');
+    expect([...userRooms.rooms]).toEqual([]);
+  });
 
   it('leaves the room again when a read of the join fails, so that an unavailable join delivers nothing', async () => {
     const unavailable = new Error('Connection is closed.');

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthUser, isAdmin } from '../common/auth-user';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { AppEvents } from '../events/app-events.service';
 import type { Connection } from '../common/connection';
 import { Message, ROOM_NAME_PATTERN, ServerEvent } from '../common/contract';
 import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
@@ -17,6 +18,8 @@ import { JoinRoomDto } from './dto/join-room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 import { RoomStore } from '../rooms/room-store';
 import { assertMayJoin, dmMembersOf, dmRoomOf } from '../rooms/room-access';
+import { parseMentions } from '../rooms/mentions';
+import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 
 export interface JoinResult {
   room: string;
@@ -40,12 +43,15 @@ export class ChatService {
     private readonly broadcaster: Broadcaster,
     private readonly presence: PresenceService,
     private readonly receipts: ReceiptService,
+    private readonly userRooms: UserRoomsRepository,
+    private readonly events: AppEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
    * Joins before reading, so that nothing sent meanwhile falls between history and live delivery; a join
-   * whose reads fail is undone, so that a client told `unavailable` is not left receiving the room.
+   * whose reads fail is undone, so that a client told `unavailable` is not left receiving the room. The room
+   * enters the user's rooms in the same round trip, unless the user holds MAX_ROOMS_PER_USER already.
    */
   async join(connection: Connection, { room, since }: JoinRoomDto): Promise<JoinResult> {
     const { user } = connection;
@@ -53,14 +59,16 @@ export class ChatService {
     const wasMember = connection.rooms.has(room);
     await connection.join(room);
     try {
-      const [history, presence, readState] = await Promise.all([
+      const [history, presence, readState, isHeld] = await Promise.all([
         since
           ? this.messages.since(room, since, this.config.historyMaxPerRoom)
           : this.messages.latest(room, HISTORY_PAGE_DEFAULT).then((messages) => ({ messages, complete: undefined })),
         this.presence.membersAfterJoin(room, user.id),
         this.receipts.readState(room, user.id),
+        this.userRooms.hold(user.id, room, this.config.maxRoomsPerUser),
         this.messages.registerRoom(room),
       ]);
+      if (!isHeld) throw tooManyRooms(this.config.maxRoomsPerUser);
       return { room, messages: history.messages, presence, ...readState, ...(since ? { complete: history.complete } : {}) };
     } catch (error) {
       if (!wasMember) await connection.leave(room);
@@ -68,10 +76,13 @@ export class ChatService {
     }
   }
 
-  /** Answers once presence reflects the leave, so that a `presence:list` after the ack agrees with it. */
+  /**
+   * Answers once presence reflects the leave, so that a `presence:list` after the ack agrees with it. The room
+   * leaves the user's rooms (and inbox) on every connection's behalf: only `room:leave` ends holding a room.
+   */
   async leave(connection: Connection, room: string): Promise<{ room: string }> {
     await connection.leave(room);
-    await this.presence.whenWritten(room, connection.user.id);
+    await Promise.all([this.presence.whenWritten(room, connection.user.id), this.userRooms.release(connection.user.id, room)]);
     return { room };
   }
 
@@ -88,16 +99,22 @@ export class ChatService {
     }
     const room = dmRoomOf(from, to);
     if (!ROOM_NAME_PATTERN.test(room)) throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
-    return this.store(connection, room, { content, clientMsgId });
+    return this.store(connection, room, { content, clientMsgId }, to);
   }
 
-  /** The one append path of message:send and dm:send: mute check, dedup and store in one round trip. */
-  private async store(connection: Connection, room: string, { content, clientMsgId, replyTo }: Omit<SendMessageDto, 'room'>): Promise<Message> {
+  /**
+   * The one append path of message:send and dm:send: mute check, dedup and store in one round trip. Mentions
+   * are parsed here, once, and only in content holding '@'; only a DM or a message with mentions is handed on
+   * (not awaited) to offline delivery, so that the rest pays nothing for it.
+   */
+  private async store(connection: Connection, room: string, { content, clientMsgId, replyTo }: Omit<SendMessageDto, 'room'>, dmPeer?: string): Promise<Message> {
     this.assertContentLength(content);
     const { user } = connection;
+    const mentions = content.includes('@') ? parseMentions(content) : undefined;
+    if (dmPeer) this.holdDmRoom(room, user.id, dmPeer);
     const result = await this.messages.appendIfNew(
       room,
-      { userId: user.id, name: user.name, content, clientMsgId, replyTo },
+      { userId: user.id, name: user.name, content, clientMsgId, replyTo, mentions },
       this.config.historyMaxPerRoom,
       this.config.dedupWindowSec,
     );
@@ -105,6 +122,7 @@ export class ChatService {
       case 'stored':
         this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, result.message, { exceptConnection: connection.id });
         if (result.trimmedWithReactions.length > 0) this.forgetTrimmed(room, result.trimmedWithReactions);
+        if (dmPeer || mentions?.length) void this.events.emit('message.addressed', { message: result.message, dmPeer });
         return result.message;
       case 'duplicate':
         return result.message;
@@ -163,6 +181,19 @@ export class ChatService {
     return pair ? [room, this.broadcaster.userAddress(pair[0]), this.broadcaster.userAddress(pair[1])] : [room];
   }
 
+  /**
+   * Not awaited, and issued in the same tick as the append, so that auto-pipelining sends both in one round
+   * trip. A user at MAX_ROOMS_PER_USER still gets the DM live; it only stays out of that user's inbox.
+   */
+  private holdDmRoom(room: string, from: string, to: string): void {
+    for (const userId of from === to ? [from] : [from, to]) {
+      this.userRooms
+        .hold(userId, room, this.config.maxRoomsPerUser)
+        .then((isHeld) => isHeld || this.logger.warn(`DM room ${room} not added to the rooms of ${userId}: at MAX_ROOMS_PER_USER`))
+        .catch((error: Error) => this.logger.warn(`DM room ${room} not added to the rooms of ${userId}: ${error.message}`));
+    }
+  }
+
   /** Not awaited: the send is stored and answered; a failure here leaves only unreachable keys behind. */
   private forgetTrimmed(room: string, messageIds: string[]): void {
     this.messages
@@ -181,6 +212,10 @@ export class ChatService {
 
 function mutedError(mutedForMs: number | null): ContractError {
   return new ContractError('muted', 'you are muted in this room', mutedForMs === null ? {} : { until: Date.now() + mutedForMs });
+}
+
+function tooManyRooms(limit: number): ContractError {
+  return new ContractError('forbidden', `you hold ${limit} rooms, the most allowed: leave one first`, { limit });
 }
 
 function invalidDmPeer(problem: string): ContractError {

@@ -11,4 +11,4 @@ export interface AuthUser {
   expiresAtSec: number;
 }
 
-export const isAdmin = (user: AuthUser) => user.roles.includes('admin');
+export const isAdmin = (user: Pick<AuthUser, 'roles'>) => user.roles.includes('admin');

@@ -21,6 +21,9 @@ export const ClientEvent = {
   PresenceList: 'presence:list',
   AuthRefresh: 'auth:refresh',
   AttachmentCreate: 'attachment:create',
+  InboxList: 'inbox:list',
+  PushSubscribe: 'push:subscribe',
+  PushUnsubscribe: 'push:unsubscribe',
 } as const satisfies Record<string, ClientEventName>;
 
 export const ServerEvent = {

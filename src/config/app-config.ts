@@ -47,6 +47,8 @@ export interface AppConfig {
   messageMaxLength: number;
   dedupWindowSec: number;
   maxConnectionsPerUser: number;
+  /** Rooms a user holds at once (joined rooms and DM rooms): the bound of the inbox and of each user's room set. */
+  maxRoomsPerUser: number;
   handshakeLimitPerIp: ThrottleConfig;
   auditMaxEntries: number;
   presenceTtlSec: number;
@@ -194,6 +196,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     messageMaxLength: read.int('MESSAGE_MAX_LENGTH', 4000, 1, 1_000_000),
     dedupWindowSec: read.int('DEDUP_WINDOW_SEC', 86_400, 1, 30 * 86_400),
     maxConnectionsPerUser: read.int('MAX_CONNECTIONS_PER_USER', 20, 0, 100_000),
+    maxRoomsPerUser: read.int('MAX_ROOMS_PER_USER', 500, 1, 100_000),
     handshakeLimitPerIp: {
       limit: read.int('HANDSHAKE_LIMIT_PER_IP', 3000, 0, 1_000_000),
       ttlMs: read.int('HANDSHAKE_LIMIT_TTL_MS', 60_000, 100, 86_400_000),

@@ -1,4 +1,4 @@
-import type { HandshakeErrorCode, SessionEndReason } from '../common/contract';
+import type { HandshakeErrorCode, SessionEndReason, StoredMessage } from '../common/contract';
 
 /** Why sessions end: the `session` reasons, or a ban (announced by a `moderation` event instead). */
 export type SessionEndCause = SessionEndReason | 'banned';
@@ -13,6 +13,11 @@ export interface AppEventMap {
   'session.ending': { userId: string; cause: SessionEndCause; connections: number };
   /** A handshake was refused for an identity reason. */
   'handshake.refused': { code: HandshakeErrorCode; message: string; userId?: string; address: string };
+  /**
+   * A message was stored that names people beyond its room's live audience: a DM (`dmPeer`, the other user) or
+   * a message with mentions. Only such messages are announced, so that the send path of the rest costs nothing.
+   */
+  'message.addressed': { message: StoredMessage; dmPeer?: string };
 }
 
 export type AppEventName = keyof AppEventMap;

@@ -6,6 +6,7 @@ import { SessionLifetime } from '../auth/session-lifetime.service';
 import { TokenVerifier } from '../auth/token-verifier.service';
 import { AppEvents } from '../events/app-events.service';
 import { ModerationRepository } from '../moderation/moderation.repository';
+import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { Broadcaster } from '../realtime/broadcaster';
 import type { ConnectionPipeline, Handshake } from '../realtime/connection-pipeline';
 import { HandshakeLimits } from '../throttling/handshake-limits.service';
@@ -16,7 +17,9 @@ import { HandshakeLimits } from '../throttling/handshake-limits.service';
  * 1. address rate: handshakes per client address (before the token, so a flood of bad tokens costs no verification);
  * 2. token: signature, expiry and claims;
  * 3. revocation and ban (one round trip, inside the verifier);
- * 4. connection lease and 5. registration (the user becomes known to moderation): independent, one round trip together.
+ * 4. connection lease (taken with the limit off too: it is how the cluster knows who is online) and
+ * 5. registration (the user becomes known to moderation, and the token's grants are kept for the user's
+ *    offline mentions): independent, one round trip together.
  *
  * Then, once open: addressable by user and token, watched until its token expires; once closed: lease released.
  * An identity refusal is emitted as `handshake.refused` (the audit trail records it) before the client hears it.
@@ -27,6 +30,7 @@ export class HandshakePipeline implements ConnectionPipeline {
     private readonly limits: HandshakeLimits,
     private readonly verifier: TokenVerifier,
     private readonly moderation: ModerationRepository,
+    private readonly userRooms: UserRoomsRepository,
     private readonly lifetime: SessionLifetime,
     private readonly broadcaster: Broadcaster,
     private readonly events: AppEvents,
@@ -38,8 +42,9 @@ export class HandshakePipeline implements ConnectionPipeline {
       if (!token) throw new AuthenticationError('token_missing', 'no token: pass auth.token or Authorization: Bearer');
       const user = await this.verifier.verify(token);
       await Promise.all([
-        this.limits.isConnectionCountLimited ? this.limits.leaseConnection(user.id, connectionId) : undefined,
+        this.limits.leaseConnection(user.id, connectionId),
         this.moderation.rememberUser(user.id),
+        this.userRooms.rememberGrants(user),
       ]);
       return user;
     } catch (error) {

@@ -19,3 +19,14 @@ export const roomKeys = {
 
 /** All rooms that were ever joined, for the admin listing. */
 export const ROOM_INDEX_KEY = 'chat:rooms';
+
+/**
+ * Every key of one user's rooms; the `{user:<id>}` hash tag keeps them in one slot. Only `UserRoomsRepository`
+ * reads them.
+ */
+export const userRoomKeys = (userId: string) => ({
+  /** Set of the rooms the user holds: joined until `room:leave`, and DM rooms once a message was sent. */
+  rooms: `user:{user:${userId}}:rooms`,
+  /** JSON { roles, rooms? } of the user's latest token, written at each handshake: who may read what while offline. */
+  grants: `user:{user:${userId}}:grants`,
+});

@@ -26,7 +26,7 @@ export function dmMembersOf(room: string): [string, string] | undefined {
  * Who may join (and so read) a room. A DM room: its two users only, admins included. Any other room: everyone,
  * unless the token carries `rooms`, then only the names and `prefix*` patterns it lists; admins may join any.
  */
-export function mayJoin(user: AuthUser, room: string): boolean {
+export function mayJoin(user: Pick<AuthUser, 'id' | 'roles' | 'rooms'>, room: string): boolean {
   if (isDmRoom(room)) return dmMembersOf(room)?.includes(user.id) ?? false;
   if (!user.rooms || isAdmin(user)) return true;
   return user.rooms.some((grant) => (grant.endsWith('*') ? room.startsWith(grant.slice(0, -1)) : room === grant));

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { Message } from '../common/contract';
+import { Message, StoredMessage } from '../common/contract';
 import { compareStreamIds, FIRST_POSSIBLE_STREAM_ID, timeOfStreamId } from '../redis/stream-ids';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { ROOM_INDEX_KEY, roomKeys } from './keys';
 import { decodeMessage, encodeMessage, MessageDraft, messageFromDraft, withOverlays } from './message.codec';
-import { APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT } from './room.scripts';
+import { APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, INBOX_ENTRY_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT } from './room.scripts';
 
 export type AppendResult =
-  | { status: 'stored'; message: Message; trimmedWithReactions: string[] }
-  | { status: 'duplicate'; message: Message }
+  | { status: 'stored'; message: StoredMessage; trimmedWithReactions: string[] }
+  | { status: 'duplicate'; message: StoredMessage }
   | { status: 'muted'; mutedForMs: number | null }
   | { status: 'reply_target_missing' };
 
@@ -30,6 +30,11 @@ export interface ReadState {
   unreadCount: number;
 }
 
+export interface InboxEntry extends ReadState {
+  room: string;
+  lastMessage: StoredMessage | null;
+}
+
 type StreamEntry = [id: string, fields: string[]];
 
 /** A mute marker's PTTL: milliseconds left, or null for a mute without end. */
@@ -44,7 +49,13 @@ interface ChatScripts {
   reactionReact(stream: string, counts: string, byUser: string, action: ReactionAction, messageId: string, emoji: string, userId: string, maxEmoji: number): Promise<[number, string?]>;
   receiptMarkRead(lastRead: string, stream: string, userId: string, messageId: string): Promise<number>;
   receiptReadState(lastRead: string, stream: string, userId: string, cap: number): Promise<[string | null, number]>;
+  inboxEntry(lastRead: string, stream: string, edits: string, reactions: string, userId: string, cap: number): Promise<InboxReply>;
 }
+
+type InboxReply = [lastRead: string | null, unread: number, newest: StreamEntry | null, edit: string | null, reactions: string | null];
+
+/** Rooms read per pipelined round trip of `inboxEntries`: bounds one batch's size on the Redis side. */
+const INBOX_PAGE_SIZE = 100;
 
 /**
  * The room keyspace and every script on it: one Redis Stream per room, whose id is the message id and the
@@ -64,6 +75,7 @@ export class RoomStore {
     redis.defineCommand('reactionReact', { numberOfKeys: 3, lua: REACT_SCRIPT });
     redis.defineCommand('receiptMarkRead', { numberOfKeys: 2, lua: MARK_READ_SCRIPT });
     redis.defineCommand('receiptReadState', { numberOfKeys: 2, lua: READ_STATE_SCRIPT });
+    redis.defineCommand('inboxEntry', { numberOfKeys: 4, lua: INBOX_ENTRY_SCRIPT });
     this.redis = redis as Redis & ChatScripts;
   }
 
@@ -167,6 +179,26 @@ export class RoomStore {
   async readState(room: string, userId: string, unreadCap: number): Promise<ReadState> {
     const [lastReadId, unreadCount] = await this.redis.receiptReadState(roomKeys.lastRead(room), roomKeys.messages(room), userId, unreadCap);
     return { lastReadId, unreadCount };
+  }
+
+  /**
+   * Each room's read state for the user and its newest message, a page of rooms per round trip: the page's
+   * scripts are issued together and auto-pipelining sends them as one batch.
+   */
+  async inboxEntries(rooms: string[], userId: string, unreadCap: number): Promise<InboxEntry[]> {
+    const entries: InboxEntry[] = [];
+    for (let start = 0; start < rooms.length; start += INBOX_PAGE_SIZE) {
+      const page = rooms.slice(start, start + INBOX_PAGE_SIZE);
+      const replies = await Promise.all(page.map((room) => this.redis.inboxEntry(
+        roomKeys.lastRead(room), roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), userId, unreadCap,
+      )));
+      replies.forEach(([lastReadId, unreadCount, newest, edit, reactions], i) => {
+        const room = page[i];
+        const lastMessage = newest ? withOverlays(decodeMessage(room, newest[0], newest[1]), edit, reactions) : null;
+        entries.push({ room, lastReadId, unreadCount, lastMessage });
+      });
+    }
+    return entries;
   }
 
   /** The send and edit scripts refuse the user while this key lives; its TTL is the mute's remaining time. */

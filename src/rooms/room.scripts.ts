@@ -150,6 +150,19 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
+/** The read state of the join ack and of the inbox: the marker, and messages by others after it up to a cap. */
+const READ_STATE_OF = `${AUTHOR_OF}
+local function read_state(last_read_key, stream_key, user_id, cap)
+  local last = redis.call('HGET', last_read_key, user_id)
+  local stop = last and ('(' .. last) or '-'
+  local unread = 0
+  for _, entry in ipairs(redis.call('XREVRANGE', stream_key, '+', stop, 'COUNT', cap)) do
+    if author_of(entry[2]) ~= user_id then unread = unread + 1 end
+  end
+  return last, unread
+end
+`;
+
 /**
  * A user's read marker and how many messages by others came after it (all of them without a marker),
  * counting newest first and stopping at a cap.
@@ -157,12 +170,21 @@ return 1
  * ARGV: user id, cap
  * Returns {last read id or false, unread count}.
  */
-export const READ_STATE_SCRIPT = `${AUTHOR_OF}
-local last = redis.call('HGET', KEYS[1], ARGV[1])
-local stop = last and ('(' .. last) or '-'
-local unread = 0
-for _, entry in ipairs(redis.call('XREVRANGE', KEYS[2], '+', stop, 'COUNT', ARGV[2])) do
-  if author_of(entry[2]) ~= ARGV[1] then unread = unread + 1 end
-end
+export const READ_STATE_SCRIPT = `${READ_STATE_OF}
+local last, unread = read_state(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
 return {last or false, unread}
+`;
+
+/**
+ * One room's line in a user's inbox: the read marker, how many messages by others came after it (capped), and
+ * the newest message with its edit and reaction counts.
+ * KEYS: last-read hash, message stream, edits hash, reaction counts hash
+ * ARGV: user id, cap
+ * Returns {last read id or false, unread count, newest entry or false, its edit or false, its counts or false}.
+ */
+export const INBOX_ENTRY_SCRIPT = `${READ_STATE_OF}
+local last, unread = read_state(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+if not newest then return {last or false, unread, false, false, false} end
+return {last or false, unread, newest, redis.call('HGET', KEYS[3], newest[1]), redis.call('HGET', KEYS[4], newest[1])}
 `;

@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { userConnectionsKey } from './keys';
-import { ADMIT_CONNECTION_SCRIPT, RENEW_CONNECTIONS_SCRIPT } from './throttle.scripts';
+import { ADMIT_CONNECTION_SCRIPT, COUNT_LIVE_CONNECTIONS_SCRIPT, RENEW_CONNECTIONS_SCRIPT } from './throttle.scripts';
 
 interface ConnectionScripts {
   admitConnection(key: string, socketId: string, leaseMs: number, max: number): Promise<number>;
   renewConnections(key: string, leaseMs: number, ...socketIds: string[]): Promise<number>;
+  countLiveConnections(key: string): Promise<number>;
 }
 
 /** Each user's open connections across the cluster, as leases that the holding node keeps renewing. */
@@ -17,6 +18,7 @@ export class ConnectionRegistry {
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
     redis.defineCommand('admitConnection', { numberOfKeys: 1, lua: ADMIT_CONNECTION_SCRIPT });
     redis.defineCommand('renewConnections', { numberOfKeys: 1, lua: RENEW_CONNECTIONS_SCRIPT });
+    redis.defineCommand('countLiveConnections', { numberOfKeys: 1, lua: COUNT_LIVE_CONNECTIONS_SCRIPT });
     this.redis = redis as Redis & ConnectionScripts;
   }
 
@@ -27,6 +29,15 @@ export class ConnectionRegistry {
 
   async renew(userId: string, socketIds: string[], leaseMs: number): Promise<void> {
     await this.redis.renewConnections(userConnectionsKey(userId), leaseMs, ...socketIds);
+  }
+
+  /**
+   * Whether each user holds a live connection anywhere in the cluster, aligned with `userIds`: the cheapest
+   * cluster-wide answer (one small script per user, issued together, so one pipelined round trip).
+   */
+  async areOnline(userIds: string[]): Promise<boolean[]> {
+    const counts = await Promise.all(userIds.map((userId) => this.redis.countLiveConnections(userConnectionsKey(userId))));
+    return counts.map((count) => count > 0);
   }
 
   async release(userId: string, socketId: string): Promise<void> {

@@ -70,10 +70,13 @@ export class HandshakeLimits implements OnApplicationShutdown {
     });
   }
 
-  /** Takes a lease for the connection, unless the user holds the most allowed already. */
+  /**
+   * Takes a lease for the connection, unless the user holds the most allowed already. Leases are taken with
+   * the limit off too: they are how the cluster knows who is online (offline push).
+   */
   async leaseConnection(userId: string, connectionId: string): Promise<void> {
     const max = this.config.maxConnectionsPerUser;
-    if (!(await this.registry.admit(userId, connectionId, this.leaseMs, max))) {
+    if (!(await this.registry.admit(userId, connectionId, this.leaseMs, this.isConnectionCountLimited ? max : Number.MAX_SAFE_INTEGER))) {
       this.limits.refused('connections_per_user', { userId });
       throw new HandshakeRefusal({
         code: 'rate_limited',
@@ -85,7 +88,6 @@ export class HandshakeLimits implements OnApplicationShutdown {
   }
 
   releaseConnection(userId: string, connectionId: string): void {
-    if (!this.isConnectionCountLimited) return;
     this.registry.release(userId, connectionId).catch((error: Error) => this.logger.warn(`lease of ${connectionId} left to expire: ${error.message}`));
   }
 

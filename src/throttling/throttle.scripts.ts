@@ -47,6 +47,14 @@ return 1
 `;
 
 /**
+ * How many live leases (connections) each user holds, by Redis time like the leases themselves.
+ * KEYS: the users' connections (one key per call: users live in different slots). Returns the count.
+ */
+export const COUNT_LIVE_CONNECTIONS_SCRIPT = `${REDIS_NOW_MS}
+return redis.call('ZCOUNT', KEYS[1], string.format('(%d', redis_now_ms()), '+inf')
+`;
+
+/**
  * Extends the leases of a user's connections that this node still holds (XX: a lease already released is
  * not brought back). KEYS: the user's connections. ARGV: leaseMs, socket ids...
  */

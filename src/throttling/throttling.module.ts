@@ -46,6 +46,6 @@ class ThrottlerStorageModule {}
     HandshakeLimits,
     { provide: APP_GUARD, useClass: HttpThrottlerGuard },
   ],
-  exports: [ThrottlerStorageModule, RateLimitReporter, EVENT_BUDGET, HandshakeLimits],
+  exports: [ThrottlerStorageModule, RateLimitReporter, EVENT_BUDGET, HandshakeLimits, ConnectionRegistry],
 })
 export class ThrottlingModule {}

@@ -11,10 +11,13 @@ import { PushRepository } from '../../src/push/push.repository';
 import { QueueModule } from '../../src/queue/queue.module';
 import { RedisModule } from '../../src/redis/redis.module';
 import { WebhookPublisher } from '../../src/webhooks/webhook.publisher';
+import { closeAllClients, connect, nextEvent, requestOk } from '../support/clients';
 import { untilQueueDrained } from '../support/condition';
 import { killAllNodes, startNode } from '../support/nodes';
 import { TestPushService } from '../support/push-service';
 import { startRedis, TestRedis } from '../support/redis-server';
+import { makeToken } from '../support/tokens';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 const SUBJECT = 'mailto:ops@example.com';
 
@@ -29,10 +32,10 @@ const MULTI_NODE_TIMEOUT_MS = 60_000;
 const RECOVERY_TIMEOUT_MS = 40_000;
 
 /**
- * Web Push end to end. Nothing calls `notifyOffline` in the product yet (the send path is wired to it in the
- * next phase), so producers here are Nest application contexts of PushModule in the test process, on the real
- * Redis, with their worker left out; the pushes are sent by real nodes (`node dist/main.js`) to a real HTTPS
- * push service.
+ * Web Push end to end. The first tests drive `PushService` directly: producers are Nest application contexts
+ * of PushModule in the test process, on the real Redis, with their worker left out. The last ones go through
+ * the product's send path (`dm:send`, mentions) on real nodes. Either way the pushes are sent by real nodes
+ * (`node dist/main.js`) to a real HTTPS push service.
  */
 describe('Web Push: encrypted, VAPID-signed, once per message and subscription, across nodes', () => {
   const vapid = generateVAPIDKeys();
@@ -75,6 +78,7 @@ describe('Web Push: encrypted, VAPID-signed, once per message and subscription, 
   });
 
   afterEach(async () => {
+    closeAllClients();
     await killAllNodes();
     pushService.reply = () => 201;
   });
@@ -166,4 +170,111 @@ describe('Web Push: encrypted, VAPID-signed, once per message and subscription, 
     expect(delivered).toMatchObject({ answered: 201, payload: { messageId: '400-0' } });
     expect(delivered.problem).toBeUndefined();
   }, MULTI_NODE_TIMEOUT_MS);
+
+  describe('from the send path', () => {
+    const webhooks = new WebhookReceiver();
+    let webhookUrl: string;
+
+    beforeAll(async () => {
+      webhookUrl = await webhooks.start();
+    });
+
+    afterAll(() => webhooks.stop());
+
+    const node = (name: string) => worker(name).then((started) => started.url);
+    const client = (url: string, sub: string, claims: { rooms?: string[] } = {}) => connect(url, { token: makeToken({ sub, ...claims }) });
+    const pushedIds = (subscriber: string) => pushService.pushesTo(subscriber).map((received) => received.payload?.messageId);
+
+    /** A user's connection leases: the closing node releases them without the client waiting for it. */
+    async function untilOffline(userId: string): Promise<void> {
+      for (const deadline = Date.now() + 5000; (await redisClient.zcard(`connections:{${userId}}`)) > 0; ) {
+        if (Date.now() > deadline) throw new Error(`${userId} still holds a connection lease`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+
+    /** Connects once (the server keeps the token's grants), subscribes a device, and goes offline. */
+    async function subscribedThenOffline(url: string, userId: string, device: string, claims: { rooms?: string[] } = {}) {
+      const socket = await client(url, userId, claims);
+      await requestOk(socket, 'push:subscribe', { subscription: { ...pushService.subscriber(device).subscription, expirationTime: null } });
+      socket.close();
+      await untilOffline(userId);
+    }
+
+    it('pushes a DM to a user with no live connection, encrypted and VAPID-signed', async () => {
+      const [nodeA, nodeB] = await Promise.all([node('send-1'), node('send-2')]);
+      await subscribedThenOffline(nodeA, 'paula', 'paula-laptop');
+      const sender = await client(nodeB, 'quinn');
+      const dm = await requestOk<{ id: string; room: string }>(sender, 'dm:send', { to: 'paula', content: 'lunch at noon?' });
+
+      const [received] = await pushService.until(() => pushService.pushesTo('paula-laptop').length === 1 && pushService.pushesTo('paula-laptop'));
+      expect(received.problem).toBeUndefined();
+      expect(received.payload).toEqual({ type: 'message', room: 'dm:paula:quinn', messageId: dm.id, from: 'quinn', preview: 'lunch at noon?' });
+    }, MULTI_NODE_TIMEOUT_MS);
+
+    it('sends notification.offline to webhooks from the send path', async () => {
+      const withWebhooks = await startNode({ ...env, NODE_ID: 'hooks', NODE_EXTRA_CA_CERTS: pushService.certFile, WEBHOOK_URLS: webhookUrl, WEBHOOK_SECRET: 's'.repeat(32), WEBHOOK_EVENTS: 'notification.offline' });
+      await subscribedThenOffline(withWebhooks.url, 'rita', 'rita-phone');
+      const sender = await client(withWebhooks.url, 'sven');
+      const dm = await requestOk<{ id: string }>(sender, 'dm:send', { to: 'rita', content: 'ping' });
+      const [event] = await webhooks.until(() => {
+        const offline = webhooks.accepted().filter((received) => received.type === 'notification.offline');
+        return offline.length > 0 && offline;
+      });
+      expect(event.data).toEqual({ userId: 'rita', room: 'dm:rita:sven', messageId: dm.id, from: 'sven', preview: 'ping' });
+    }, MULTI_NODE_TIMEOUT_MS);
+
+    it('pushes nothing while the user is online anywhere, and pushes once offline again', async () => {
+      const [nodeA, nodeB] = await Promise.all([node('online-1'), node('online-2')]);
+      await subscribedThenOffline(nodeA, 'uma', 'uma-laptop');
+      const room = `standup-${Date.now()}`;
+      const online = await client(nodeA, 'uma');
+      const sender = await client(nodeB, 'victor');
+      await requestOk(sender, 'room:join', { room });
+      const mentioned = nextEvent(online, 'mention');
+      await requestOk(sender, 'dm:send', { to: 'uma', content: 'while online' });
+      await requestOk(sender, 'message:send', { room, content: '@uma while online' });
+      // the send does not wait for offline delivery: the mention says its presence check (and the DM's, issued
+      // before it on the same node) is done, so that closing now cannot make those messages look offline
+      await mentioned;
+      online.close();
+      await untilOffline('uma');
+
+      const offline = await requestOk<{ id: string }>(sender, 'dm:send', { to: 'uma', content: 'while offline' });
+      await pushService.until(() => pushService.pushesTo('uma-laptop').length >= 1);
+      await untilPushesDrained();
+      expect(pushedIds('uma-laptop')).toEqual([offline.id]);
+    }, MULTI_NODE_TIMEOUT_MS);
+
+    it('pushes each message once per subscription with two nodes sending, retrying and working the queue', async () => {
+      const [nodeA, nodeB] = await Promise.all([node('once-1'), node('once-2')]);
+      await subscribedThenOffline(nodeA, 'wendy', 'wendy-tablet');
+      const room = `ops-${Date.now()}`;
+      const [onA, onB] = [await client(nodeA, 'xavier'), await client(nodeB, 'xavier')];
+      await requestOk(onA, 'room:join', { room });
+      await requestOk(onB, 'room:join', { room });
+
+      const dm = await requestOk<{ id: string }>(onA, 'dm:send', { to: 'wendy', content: 'first', clientMsgId: 'dm-1' });
+      const retried = await requestOk<{ id: string }>(onB, 'dm:send', { to: 'wendy', content: 'first', clientMsgId: 'dm-1' });
+      expect(retried.id).toBe(dm.id);
+      const mention = await requestOk<{ id: string }>(onB, 'message:send', { room, content: 'ping @wendy and @wendy' });
+      await pushService.until(() => pushService.pushesTo('wendy-tablet').length >= 2);
+      await untilPushesDrained();
+      expect(pushedIds('wendy-tablet').sort()).toEqual([dm.id, mention.id].sort());
+    }, MULTI_NODE_TIMEOUT_MS);
+
+    it('pushes no mention to a user who may not read the room', async () => {
+      const url = await node('rights');
+      await subscribedThenOffline(url, 'yara', 'yara-phone', { rooms: ['private-*'] });
+      const sender = await client(url, 'zeke');
+      const open = `open-${Date.now()}`;
+      const allowed = `private-${Date.now()}`;
+      for (const room of [open, allowed]) await requestOk(sender, 'room:join', { room });
+      await requestOk(sender, 'message:send', { room: open, content: 'hey @yara' });
+      const readable = await requestOk<{ id: string }>(sender, 'message:send', { room: allowed, content: 'hey @yara' });
+      await pushService.until(() => pushService.pushesTo('yara-phone').length >= 1);
+      await untilPushesDrained();
+      expect(pushedIds('yara-phone')).toEqual([readable.id]);
+    }, MULTI_NODE_TIMEOUT_MS);
+  });
 });

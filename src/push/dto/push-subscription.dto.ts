@@ -1,32 +1,39 @@
-import { Type } from 'class-transformer';
-import { IsString, Length, MaxLength, ValidateNested } from 'class-validator';
+import { IsString, MaxLength, ValidateBy } from 'class-validator';
 import { ENDPOINT_MAX_LENGTH } from '../push-subscription';
 
-export class PushKeysDto {
-  @IsString()
-  @Length(1, 128)
-  p256dh: string;
+const KEY_MAX_LENGTH = { p256dh: 128, auth: 64 };
 
-  @IsString()
-  @Length(1, 64)
-  auth: string;
+const hasOnlyKeys = (value: object, keys: string[]) => Object.keys(value).every((key) => keys.includes(key));
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isBoundedString = (value: unknown, max: number) => typeof value === 'string' && value.length > 0 && value.length <= max;
+
+/**
+ * `{ endpoint, keys: { p256dh, auth } }` and nothing else, checked as one value: socket payloads are validated
+ * in place (no class-transformer copy), so nested DTO classes would not be applied to the inner objects.
+ */
+function IsPushSubscriptionShape() {
+  return ValidateBy({
+    name: 'isPushSubscriptionShape',
+    validator: {
+      validate: (value: unknown) =>
+        isObject(value) && hasOnlyKeys(value, ['endpoint', 'keys', 'expirationTime']) && isBoundedString(value.endpoint, ENDPOINT_MAX_LENGTH) &&
+        isObject(value.keys) && hasOnlyKeys(value.keys, ['p256dh', 'auth']) &&
+        isBoundedString(value.keys.p256dh, KEY_MAX_LENGTH.p256dh) && isBoundedString(value.keys.auth, KEY_MAX_LENGTH.auth),
+      defaultMessage: () =>
+        `subscription must be { endpoint, keys: { p256dh, auth } } as PushManager gives it (endpoint up to ${ENDPOINT_MAX_LENGTH} characters)`,
+    },
+  });
 }
 
-export class PushSubscriptionDto {
-  @IsString()
-  @MaxLength(ENDPOINT_MAX_LENGTH)
+export interface PushSubscriptionShape {
   endpoint: string;
-
-  @ValidateNested()
-  @Type(() => PushKeysDto)
-  keys: PushKeysDto;
+  keys: { p256dh: string; auth: string };
 }
 
-/** `push:subscribe { subscription }` */
+/** `push:subscribe { subscription }`; `expirationTime`, which `PushSubscription.toJSON()` adds, is allowed and ignored. */
 export class PushSubscribeDto {
-  @ValidateNested()
-  @Type(() => PushSubscriptionDto)
-  subscription: PushSubscriptionDto;
+  @IsPushSubscriptionShape()
+  subscription: PushSubscriptionShape;
 }
 
 /** `push:unsubscribe { endpoint }` */

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { InboxRoom } from '../common/contract';
+import { UNREAD_COUNT_CAP } from '../receipts/receipt.service';
+import { RoomStore } from '../rooms/room-store';
+import { UserRoomsRepository } from '../rooms/user-rooms.repository';
+import { compareStreamIds } from '../redis/stream-ids';
+
+/**
+ * A user's rooms with their unread counts (messages by others after the read marker, capped like a join's),
+ * newest message and read marker. Bounded by MAX_ROOMS_PER_USER: one read of the room set, then one
+ * pipelined round trip per page of rooms.
+ */
+@Injectable()
+export class InboxService {
+  constructor(
+    private readonly userRooms: UserRoomsRepository,
+    private readonly rooms: RoomStore,
+  ) {}
+
+  /** Rooms with the newest message first; rooms without messages last, by name. */
+  async list(userId: string): Promise<{ rooms: InboxRoom[] }> {
+    const held = await this.userRooms.roomsOf(userId);
+    const entries = await this.rooms.inboxEntries(held, userId, UNREAD_COUNT_CAP);
+    const rooms = entries.map(({ room, unreadCount, lastMessage, lastReadId }) => ({ room, unreadCount, lastMessage, lastReadId }));
+    return { rooms: rooms.sort(byNewestActivity) };
+  }
+}
+
+/** Stream ids of different rooms compare by time first: the ids' first part is Redis's clock at XADD. */
+function byNewestActivity(a: InboxRoom, b: InboxRoom): number {
+  if (a.lastMessage && b.lastMessage) return compareStreamIds(b.lastMessage.id, a.lastMessage.id);
+  if (a.lastMessage || b.lastMessage) return a.lastMessage ? -1 : 1;
+  return a.room < b.room ? -1 : a.room > b.room ? 1 : 0;
+}

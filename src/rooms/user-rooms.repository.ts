@@ -1,0 +1,61 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { AuthUser } from '../common/auth-user';
+import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import { userRoomKeys } from './keys';
+
+/**
+ * Adds a room to a user's set unless the set holds `max` rooms already; a room already there always passes.
+ * KEYS: the user's rooms. ARGV: room, max. Returns 1 held (added or already there), 0 refused at the limit.
+ */
+const HOLD_ROOM_SCRIPT = `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+return 1
+`;
+
+/** What a token allowed, kept so that the server can tell who may read a room while that user is offline. */
+export type StoredGrants = Pick<AuthUser, 'roles' | 'rooms'>;
+
+interface UserRoomScripts {
+  userHoldRoom(rooms: string, room: string, max: number): Promise<number>;
+}
+
+/**
+ * A user's rooms across connections and nodes, and the grants of the user's latest token: the only code that
+ * knows their keys (one `{user:<id>}` slot per user).
+ */
+@Injectable()
+export class UserRoomsRepository {
+  private readonly redis: Redis & UserRoomScripts;
+
+  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
+    redis.defineCommand('userHoldRoom', { numberOfKeys: 1, lua: HOLD_ROOM_SCRIPT });
+    this.redis = redis as Redis & UserRoomScripts;
+  }
+
+  /** False when the user holds `max` other rooms already. */
+  async hold(userId: string, room: string, max: number): Promise<boolean> {
+    return (await this.redis.userHoldRoom(userRoomKeys(userId).rooms, room, max)) === 1;
+  }
+
+  async release(userId: string, room: string): Promise<void> {
+    await this.redis.srem(userRoomKeys(userId).rooms, room);
+  }
+
+  async roomsOf(userId: string): Promise<string[]> {
+    return this.redis.smembers(userRoomKeys(userId).rooms);
+  }
+
+  async rememberGrants(user: AuthUser): Promise<void> {
+    const grants: StoredGrants = { roles: user.roles, ...(user.rooms ? { rooms: user.rooms } : {}) };
+    await this.redis.set(userRoomKeys(user.id).grants, JSON.stringify(grants));
+  }
+
+  /** Aligned with `userIds`; undefined for a user who never connected. Issued together: one pipelined round trip. */
+  async grantsOf(userIds: string[]): Promise<(StoredGrants | undefined)[]> {
+    const stored = await Promise.all(userIds.map((userId) => this.redis.get(userRoomKeys(userId).grants)));
+    return stored.map((json) => (json ? (JSON.parse(json) as StoredGrants) : undefined));
+  }
+}
