@@ -33,7 +33,8 @@ export class MetricsService {
 
   readonly connections = new Gauge({
     name: 'chat_connections',
-    help: 'Socket.IO connections open on this node',
+    help: 'Client connections open on this node, by transport (socket.io, or websocket for plain /ws clients)',
+    labelNames: ['transport'] as const,
     registers: [this.registry],
   });
 

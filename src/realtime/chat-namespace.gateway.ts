@@ -11,6 +11,7 @@ import { ClientEventRouter } from './client-event-router';
 import type { ChatServer, ChatSocket } from './chat-socket';
 import { CONNECTION_PIPELINE } from './connection-pipeline';
 import type { ConnectionPipeline } from './connection-pipeline';
+import { PlainWebSocketEndpoint } from './plain-websocket/plain-websocket.endpoint';
 import { connectionOf } from './socket-connection';
 
 /**
@@ -27,11 +28,13 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     @Inject(CONNECTION_PIPELINE) private readonly pipeline: ConnectionPipeline,
     private readonly metrics: MetricsService,
     private readonly router: ClientEventRouter,
+    private readonly plainWebSocket: PlainWebSocketEndpoint,
   ) {}
 
   afterInit(namespace: ChatServer): void {
     this.namespace.attach(namespace);
     namespace.use((socket, next) => this.admit(socket, next));
+    this.plainWebSocket.attach(namespace.server);
   }
 
   /** One plain listener per event, straight into the router: no rxjs stream per socket, no Nest interceptor chain. */
@@ -45,12 +48,13 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
       });
     }
     this.pipeline.opened(connection);
-    this.metrics.connections.inc();
+    this.metrics.connections.inc({ transport: connection.transport });
   }
 
   handleDisconnect(socket: ChatSocket): void {
-    this.pipeline.closed(connectionOf(socket));
-    this.metrics.connections.dec();
+    const connection = connectionOf(socket);
+    this.pipeline.closed(connection);
+    this.metrics.connections.dec({ transport: connection.transport });
   }
 
   private admit(socket: ChatSocket, next: (error?: ExtendedError) => void): void {
