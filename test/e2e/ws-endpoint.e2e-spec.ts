@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { connect, nextEvent, request, requestOk } from '../support/clients';
 import { http } from '../support/http';
+import { startNode } from '../support/nodes';
 import { closeAllPlainClients, connectPlain, PlainClient, refusedUpgrade } from '../support/plain-websocket';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
@@ -185,7 +186,7 @@ describe('plain WebSocket endpoint GET /ws, beside Socket.IO, across two nodes',
       expect(await carol.request('auth:refresh', { token: makeToken({ sub: 'mallory' }) })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     });
 
-    it('answers exactly as the Socket.IO ack, with the client's id: validation errors name the field', async () => {
+    it("answers exactly as the Socket.IO ack, with the client's id: validation errors name the field", async () => {
       const client = await connectPlain(nodeA(), { token: makeToken({ sub: 'validator' }) });
       const socket = await connect(nodeB(), { token: makeToken({ sub: 'validator' }) });
       const overWs = await client.request('room:join', { room: 'bad room!' }, 7);
@@ -323,6 +324,17 @@ describe('plain WebSocket endpoint GET /ws, beside Socket.IO, across two nodes',
       expect(pings.lively).toBeGreaterThanOrEqual(1);
       expect(lively.isOpen).toBe(true);
       expect(await lively.requestOk('presence:list', { room })).toEqual({ users: [expect.objectContaining({ userId: 'watcher' })] });
+    });
+  });
+
+  describe('graceful shutdown', () => {
+    it('a draining node tells its /ws clients session { reason: "shutdown" }, then closes them with 1000', async () => {
+      const draining = await startNode({ REDIS_URL: cluster.redis.url, NODE_ID: 'node-draining' });
+      const client = await connectPlain(draining.url, { token: makeToken({ sub: 'drained' }) });
+      const farewell = client.next('session');
+      await draining.stop('SIGTERM');
+      expect(await farewell).toEqual({ reason: 'shutdown' });
+      expect((await client.closed).code).toBe(1000);
     });
   });
 
