@@ -2,6 +2,7 @@ import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { ExtendedError } from 'socket.io';
 import { bearerToken } from '../common/bearer-token';
+import type { Connection } from '../common/connection';
 import { CHAT_NAMESPACE } from '../common/contract';
 import { AuthenticationError, HandshakeRefusal } from '../common/handshake-error';
 import { isRedisUnavailable } from '../common/redis-errors';
@@ -48,13 +49,18 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
       });
     }
     this.pipeline.opened(connection);
-    this.metrics.connections.inc({ transport: connection.transport });
+    this.countConnection(connection, 1);
   }
 
   handleDisconnect(socket: ChatSocket): void {
     const connection = connectionOf(socket);
     this.pipeline.closed(connection);
-    this.metrics.connections.dec({ transport: connection.transport });
+    this.countConnection(connection, -1);
+  }
+
+  private countConnection(connection: Connection, delta: 1 | -1): void {
+    this.metrics.connections.inc(delta);
+    if (connection.transport === 'websocket') this.metrics.plainWebSocketConnections.inc(delta);
   }
 
   private admit(socket: ChatSocket, next: (error?: ExtendedError) => void): void {

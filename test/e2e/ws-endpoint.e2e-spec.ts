@@ -102,10 +102,11 @@ describe('plain WebSocket endpoint GET /ws, beside Socket.IO, across two nodes',
       expect(socket.connected).toBe(true);
     });
 
-    it('counts connections by transport in /metrics', async () => {
+    it('counts /ws connections in /metrics, within chat_connections', async () => {
       await connectPlain(nodeB(), { token: makeToken({ sub: 'metered' }) });
       const metrics = await fetch(`${nodeB()}/metrics`).then((response) => response.text());
-      expect(metrics).toMatch(/chat_connections\{transport="websocket"\} [1-9]/);
+      expect(metrics).toMatch(/^chat_plain_websocket_connections [1-9]/m);
+      expect(metrics).toMatch(/^chat_connections [1-9]/m);
     });
   });
 
