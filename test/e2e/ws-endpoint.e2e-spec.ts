@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { connect, nextEvent, request, requestOk } from '../support/clients';
@@ -17,6 +18,20 @@ const FRAME_LIMIT_BYTES = MESSAGE_MAX_LENGTH * 4 + 16 * 1024;
 const EXAMPLE_CLIENT = join(__dirname, '..', '..', 'examples', 'ws_client.py');
 
 const adminToken = () => makeToken({ sub: 'root', roles: ['admin'] });
+
+/** The status line a node answers to an upgrade request for `target`, written by hand so that any target can be sent. */
+function rawUpgrade(baseUrl: string, target: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(Number(port), hostname, () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
+    );
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('close', () => resolve(answer.split('\r\n')[0]));
+    socket.on('error', reject);
+  });
+}
 
 describe('plain WebSocket endpoint GET /ws, beside Socket.IO, across two nodes', () => {
   const cluster = useCluster(2, {
@@ -98,6 +113,9 @@ describe('plain WebSocket endpoint GET /ws, beside Socket.IO, across two nodes',
         ws.once('error', () => undefined);
       });
       expect(status).toBe(404);
+      for (const target of ['//', 'http://a b', '/ws?token=%E0%A4%A']) {
+        expect(await rawUpgrade(nodeA(), target)).toMatch(/^HTTP\/1\.1 40[0-9] /);
+      }
       const socket = await connect(nodeA(), { token: makeToken({ sub: 'sio-user' }) });
       expect(socket.connected).toBe(true);
     });

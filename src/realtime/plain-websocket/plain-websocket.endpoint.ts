@@ -49,15 +49,15 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
 
   private upgrade(io: Server, request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://upgrade.invalid');
-    if (url.pathname !== PLAIN_WEBSOCKET_PATH) {
+    const { path, query } = splitRequestUrl(request.url ?? '/');
+    if (path !== PLAIN_WEBSOCKET_PATH) {
       return refuseUpgrade(socket, 404, { statusCode: 404, error: 'Not Found', message: `WebSocket endpoints: ${PLAIN_WEBSOCKET_PATH} and ${io.path()}` });
     }
     if (!isOriginAllowed(request.headers.origin, this.config.corsOrigins)) {
       return refuseUpgrade(socket, 403, { statusCode: 403, error: 'Forbidden', code: 'origin_not_allowed', message: 'this origin may not connect' });
     }
     // what Socket.IO's engine gives its handshakes: the query, read by `socket.handshake.query`
-    (request as IncomingMessage & { _query: Record<string, string> })._query = Object.fromEntries(url.searchParams);
+    (request as IncomingMessage & { _query: Record<string, string> })._query = Object.fromEntries(query);
     const connection = new PlainWebSocketConnection(
       { request, socket, head, server: this.server },
       { namespace: CHAT_NAMESPACE, isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event) },
@@ -65,7 +65,7 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
     this.connections.add(connection);
     connection.once('close', () => this.connections.delete(connection));
     (io as unknown as { onconnection(connection: PlainWebSocketConnection): void }).onconnection(connection);
-    connection.connect(url.searchParams.get('token') || bearerToken(request.headers.authorization));
+    connection.connect(query.get('token') || bearerToken(request.headers.authorization));
   }
 
   private checkHeartbeats(): void {
@@ -74,4 +74,11 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
       else connection.dropUnresponsive();
     }
   }
+}
+
+/** Path and query of a request target, whatever its shape: `new URL` throws on some (`//`), inside an event listener. */
+function splitRequestUrl(url: string): { path: string; query: URLSearchParams } {
+  const queryStart = url.indexOf('?');
+  if (queryStart < 0) return { path: url, query: new URLSearchParams() };
+  return { path: url.slice(0, queryStart), query: new URLSearchParams(url.slice(queryStart + 1)) };
 }
