@@ -65,9 +65,9 @@ module.exports = {
     {
       name: 'socket-io-only-in-realtime',
       severity: 'error',
-      comment: 'realtime/ is the only code that touches Socket.IO; services get a Connection and a Broadcaster.',
+      comment: 'realtime/ is the only code that touches Socket.IO and WebSockets; services get a Connection and a Broadcaster.',
       from: { path: '^src/', pathNot: '^src/realtime/' },
-      to: { path: '(^|/)node_modules/(socket\\.io|@socket\\.io|@nestjs/platform-socket\\.io)/' },
+      to: { path: '(^|/)node_modules/(socket\\.io|@socket\\.io|@nestjs/platform-socket\\.io|ws)/' },
     },
     ...FEATURE_LAYERS.map(([feature, allowed]) => ({
       name: `feature-layers-${feature}`,

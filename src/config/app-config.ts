@@ -54,6 +54,8 @@ export interface AppConfig {
   presenceTtlSec: number;
   typingTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Plain WebSocket (`/ws`): how often the server pings; a client that missed the previous ping is dropped. */
+  wsPingIntervalMs: number;
   /** How long a queue worker holds a job before other nodes treat it as stalled (its node died) and run it again. */
   queueLockMs: number;
   webhooks: WebhookConfig;
@@ -205,6 +207,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     presenceTtlSec: read.int('PRESENCE_TTL_SEC', 30, 3, 3600),
     typingTimeoutMs: read.int('TYPING_TIMEOUT_MS', 5000, 500, 60_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
+    wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 25_000, 100, 600_000),
     queueLockMs: read.int('QUEUE_LOCK_MS', 30_000, 1000, 600_000),
     webhooks: readWebhooks(read),
     push: readPush(read),

@@ -7,7 +7,7 @@ export function setUpApiDocs(app: INestApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('Chat backend REST API')
-      .setDescription('Health, metrics, logout and the admin moderation API. Socket.IO events are described in docs/EVENTS.md.')
+      .setDescription('Health, metrics, logout and the admin moderation API. Socket.IO events are described in docs/EVENTS.md; the same events over a plain WebSocket (GET /ws) in docs/INTEGRATIONS.md.')
       .setVersion('1.0')
       .addBearerAuth()
       .build(),

@@ -33,7 +33,14 @@ export class MetricsService {
 
   readonly connections = new Gauge({
     name: 'chat_connections',
-    help: 'Socket.IO connections open on this node',
+    help: 'Client connections open on this node, Socket.IO and plain WebSocket',
+    registers: [this.registry],
+  });
+
+  /** A separate gauge rather than a label: the autoscaler and dashboards read `chat_connections` as one series. */
+  readonly plainWebSocketConnections = new Gauge({
+    name: 'chat_plain_websocket_connections',
+    help: 'Plain WebSocket (/ws) connections open on this node, included in chat_connections',
     registers: [this.registry],
   });
 

@@ -2,6 +2,7 @@ import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { ExtendedError } from 'socket.io';
 import { bearerToken } from '../common/bearer-token';
+import type { Connection } from '../common/connection';
 import { CHAT_NAMESPACE } from '../common/contract';
 import { AuthenticationError, HandshakeRefusal } from '../common/handshake-error';
 import { isRedisUnavailable } from '../common/redis-errors';
@@ -11,6 +12,7 @@ import { ClientEventRouter } from './client-event-router';
 import type { ChatServer, ChatSocket } from './chat-socket';
 import { CONNECTION_PIPELINE } from './connection-pipeline';
 import type { ConnectionPipeline } from './connection-pipeline';
+import { PlainWebSocketEndpoint } from './plain-websocket/plain-websocket.endpoint';
 import { connectionOf } from './socket-connection';
 
 /**
@@ -27,11 +29,13 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     @Inject(CONNECTION_PIPELINE) private readonly pipeline: ConnectionPipeline,
     private readonly metrics: MetricsService,
     private readonly router: ClientEventRouter,
+    private readonly plainWebSocket: PlainWebSocketEndpoint,
   ) {}
 
   afterInit(namespace: ChatServer): void {
     this.namespace.attach(namespace);
     namespace.use((socket, next) => this.admit(socket, next));
+    this.plainWebSocket.attach(namespace.server);
   }
 
   /** One plain listener per event, straight into the router: no rxjs stream per socket, no Nest interceptor chain. */
@@ -45,12 +49,18 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
       });
     }
     this.pipeline.opened(connection);
-    this.metrics.connections.inc();
+    this.countConnection(connection, 1);
   }
 
   handleDisconnect(socket: ChatSocket): void {
-    this.pipeline.closed(connectionOf(socket));
-    this.metrics.connections.dec();
+    const connection = connectionOf(socket);
+    this.pipeline.closed(connection);
+    this.countConnection(connection, -1);
+  }
+
+  private countConnection(connection: Connection, delta: 1 | -1): void {
+    this.metrics.connections.inc(delta);
+    if (connection.transport === 'websocket') this.metrics.plainWebSocketConnections.inc(delta);
   }
 
   private admit(socket: ChatSocket, next: (error?: ExtendedError) => void): void {

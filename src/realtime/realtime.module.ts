@@ -4,12 +4,13 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { Broadcaster } from './broadcaster';
 import { ChatNamespace } from './chat-namespace';
 import { ClientEventRouter } from './client-event-router';
+import { PlainWebSocketEndpoint } from './plain-websocket/plain-websocket.endpoint';
 
 /** The only owner of Socket.IO. Global: every feature sends through its `Broadcaster`. */
 @Global()
 @Module({
   imports: [DiscoveryModule, MetricsModule],
-  providers: [ChatNamespace, Broadcaster, ClientEventRouter],
-  exports: [ChatNamespace, Broadcaster, ClientEventRouter],
+  providers: [ChatNamespace, Broadcaster, ClientEventRouter, PlainWebSocketEndpoint],
+  exports: [ChatNamespace, Broadcaster, ClientEventRouter, PlainWebSocketEndpoint],
 })
 export class RealtimeModule {}

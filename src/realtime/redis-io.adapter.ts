@@ -36,11 +36,14 @@ export class RedisIoAdapter extends IoAdapter {
     const origins = this.config.corsOrigins;
     const server: Server = super.createIOServer(port, {
       ...options,
-      maxHttpBufferSize: this.config.messageMaxLength * 4 + FRAME_HEADROOM_BYTES,
+      maxHttpBufferSize: frameLimitBytes(this.config),
       cors: { origin: origins === '*' ? true : origins, credentials: true },
       // CORS headers only ask a browser to keep a reply to itself, and browsers apply no CORS to WebSocket:
       // a page from a foreign origin is refused here, on both transports, before any handshake.
       allowRequest: (request, callback) => callback(null, isOriginAllowed(request, origins)),
+      // every other path's upgrade is answered by the plain-WebSocket endpoint, some only after a handshake
+      // that may outlast the engine's one-second wait before it destroys upgrades it does not own
+      destroyUpgrade: false,
     } as ServerOptions);
     server.adapter(
       this.config.redis.mode === 'cluster'
@@ -52,12 +55,17 @@ export class RedisIoAdapter extends IoAdapter {
   }
 }
 
+/** The largest frame a client may send, on either transport: the longest message, 4 bytes a character, and its envelope. */
+export function frameLimitBytes(config: AppConfig): number {
+  return config.messageMaxLength * 4 + FRAME_HEADROOM_BYTES;
+}
+
 /**
  * Clients that send no Origin are not browsers, and CORS does not concern them. A request from the node's own
  * origin is same-origin, which CORS never restricts: non-browser clients such as Python's websocket-client send
  * exactly that, and a page served by the node itself does too.
  */
-function isOriginAllowed(request: IncomingMessage, allowed: string[] | '*'): boolean {
+export function isOriginAllowed(request: IncomingMessage, allowed: string[] | '*'): boolean {
   const { origin } = request.headers;
   return origin === undefined || allowed === '*' || allowed.includes(origin) || isSameOrigin(origin, request);
 }

@@ -1,12 +1,15 @@
-import type { Connection } from '../common/connection';
+import type { Connection, Transport } from '../common/connection';
 import type { AuthUser } from '../common/auth-user';
 import type { ChatSocket } from './chat-socket';
+import { PlainWebSocketConnection } from './plain-websocket/plain-websocket.connection';
 
 /** A Socket.IO socket seen as a `Connection`; one per socket, made on first use. */
 class SocketConnection implements Connection {
-  readonly transport = 'socket.io';
+  readonly transport: Transport;
 
-  constructor(private readonly socket: ChatSocket) {}
+  constructor(private readonly socket: ChatSocket) {
+    this.transport = socket.conn instanceof PlainWebSocketConnection ? 'websocket' : 'socket.io';
+  }
 
   get id(): string {
     return this.socket.id;

@@ -1,0 +1,187 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, type RawData, type WebSocketServer } from 'ws';
+import {
+  answerFrame,
+  binaryFrame,
+  connectPacket,
+  eventFrame,
+  eventPacket,
+  PacketType,
+  readClientFrame,
+  refusalFrame,
+  RequestId,
+  splitPacket,
+  unknownEvent,
+} from './frames';
+
+/** An HTTP upgrade request held open while Socket.IO runs the handshake pipeline on it. */
+export interface PendingUpgrade {
+  request: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  server: WebSocketServer;
+}
+
+export interface PlainWebSocketProtocol {
+  namespace: string;
+  isClientEvent(event: string): boolean;
+}
+
+/** connect_error messages (see ChatNamespaceGateway) as HTTP statuses at the upgrade; a ban is 403. */
+function statusOfRefusal(message: string, code: unknown): number {
+  if (message === 'unauthorized') return code === 'banned' ? 403 : 401;
+  if (message === 'rate_limited') return 429;
+  if (message === 'unavailable') return 503;
+  return 500;
+}
+
+/** Writes a plain HTTP answer on an upgrade request's socket and closes it. */
+export function refuseUpgrade(socket: Duplex, status: number, body: object, headers: Record<string, string> = {}): void {
+  const json = JSON.stringify(body);
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'Connection: close',
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(json)}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.once('finish', () => socket.destroy());
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${json}`);
+}
+
+/** The last broadcast packet and its frame: Socket.IO hands one encoded packet to every receiving socket in turn. */
+let lastEventPacket: string | undefined;
+let lastEventFrame = '';
+
+/**
+ * A plain WebSocket seen by Socket.IO as one of its engine connections, so that a `/ws` client is an ordinary
+ * socket of the `/chat` namespace: the same handshake pipeline, event router, rooms on every node, kicks,
+ * bans and disconnects. Socket.IO writes encoded packets here and hears `data` packets from here; this class
+ * translates both ways between them and the `{ id, event, data }` frames of the protocol.
+ *
+ * The upgrade completes only once the namespace admitted the client (its CONNECT packet comes back), so that a
+ * refusal is an HTTP status (401, 403 for a ban, 429, 503) with the connect_error's data as the JSON body.
+ */
+export class PlainWebSocketConnection extends EventEmitter {
+  readonly id = randomUUID();
+  /** Socket.IO protocol v4: namespaces and auth in the CONNECT packet. */
+  readonly protocol = 4;
+  readonly remoteAddress: string;
+  readyState: 'open' | 'closing' | 'closed' = 'open';
+  /** Cleared by every ping of the heartbeat, set by every pong. */
+  isAlive = true;
+  private ws?: WebSocket;
+  private readonly framesBeforeOpen: string[] = [];
+  private readonly requestIds = new Map<number, RequestId>();
+  private nextAckId = 0;
+  private closeReason = 'transport close';
+
+  /** Read by Socket.IO for volatile packets, which this server does not send. */
+  readonly transport = { name: 'plain-websocket', writable: true };
+
+  constructor(
+    private readonly upgrade: PendingUpgrade,
+    private readonly protocolOptions: PlainWebSocketProtocol,
+  ) {
+    super();
+    this.remoteAddress = upgrade.request.socket.remoteAddress ?? '';
+    upgrade.socket.once('close', () => this.finish());
+  }
+
+  get request(): IncomingMessage {
+    return this.upgrade.request;
+  }
+
+  /** Asks the namespace to admit the client, as a Socket.IO client's CONNECT would. */
+  connect(token: string | undefined): void {
+    this.emit('data', connectPacket(this.protocolOptions.namespace, token ? { token } : {}));
+  }
+
+  /** Called by Socket.IO with each encoded packet for this client. */
+  write(packet: string | Buffer): void {
+    if (typeof packet !== 'string' || this.readyState !== 'open') return;
+    if (packet === lastEventPacket) return this.send(lastEventFrame);
+    const { type, ackId, json } = splitPacket(packet);
+    if (type === PacketType.Event) {
+      lastEventFrame = eventFrame(json);
+      lastEventPacket = packet;
+      this.send(lastEventFrame);
+    } else if (type === PacketType.Ack && ackId !== undefined) {
+      const id = this.requestIds.get(ackId);
+      if (id === undefined) return;
+      this.requestIds.delete(ackId);
+      this.send(answerFrame(id, json));
+    } else if (type === PacketType.Connect) {
+      this.accept();
+    } else if (type === PacketType.ConnectError) {
+      this.refuse(JSON.parse(json) as { message: string; data?: { code?: string; retryAfterMs?: number } });
+    } else if (type === PacketType.Disconnect) {
+      this.close();
+    }
+  }
+
+  close(): void {
+    if (this.readyState !== 'open') return;
+    this.readyState = 'closing';
+    if (this.ws) this.ws.close(1000);
+    else this.upgrade.socket.destroy();
+  }
+
+  /** The heartbeat's verdict: no pong since the last ping. */
+  dropUnresponsive(): void {
+    this.closeReason = 'ping timeout';
+    this.ws?.terminate();
+  }
+
+  ping(): void {
+    if (!this.ws) return;
+    this.isAlive = false;
+    this.ws.ping();
+  }
+
+  private accept(): void {
+    const { server, request, socket, head } = this.upgrade;
+    server.handleUpgrade(request, socket, head, (ws) => this.open(ws));
+  }
+
+  private refuse({ message, data = {} }: { message: string; data?: { code?: string; retryAfterMs?: number } }): void {
+    const status = statusOfRefusal(message, data.code);
+    const headers: Record<string, string> = data.retryAfterMs !== undefined ? { 'Retry-After': String(Math.ceil(data.retryAfterMs / 1000)) } : {};
+    this.readyState = 'closing';
+    refuseUpgrade(this.upgrade.socket, status, { statusCode: status, error: message, ...data }, headers);
+  }
+
+  private open(ws: WebSocket): void {
+    this.ws = ws;
+    ws.on('message', (data, isBinary) => this.receive(data, isBinary));
+    ws.on('pong', () => (this.isAlive = true));
+    ws.on('close', () => this.finish());
+    // ws closes the connection itself after a protocol error (1009 for an oversize frame, 1007 for bad UTF-8)
+    ws.on('error', () => undefined);
+    if (this.readyState !== 'open') return ws.close(1000);
+    for (const frame of this.framesBeforeOpen.splice(0)) ws.send(frame);
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    const frame = isBinary ? binaryFrame() : readClientFrame(data.toString());
+    if ('error' in frame) return this.send(refusalFrame(frame));
+    if (!this.protocolOptions.isClientEvent(frame.event)) return this.send(refusalFrame(unknownEvent(frame.id, frame.event)));
+    const ackId = ++this.nextAckId;
+    this.requestIds.set(ackId, frame.id);
+    this.emit('data', eventPacket(this.protocolOptions.namespace, ackId, frame.event, frame.data));
+  }
+
+  private send(frame: string): void {
+    if (!this.ws) this.framesBeforeOpen.push(frame);
+    else if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+  }
+
+  private finish(): void {
+    if (this.readyState === 'closed') return;
+    this.readyState = 'closed';
+    this.emit('close', this.closeReason);
+  }
+}
