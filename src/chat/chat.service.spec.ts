@@ -5,16 +5,31 @@ import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import type { ReceiptService } from '../receipts/receipt.service';
 import { ChatService } from './chat.service';
 import type { AppendResult, RoomStore } from '../rooms/room-store';
+import type { AttachmentService } from '../attachments/attachment.service';
+import type { SearchService } from '../search/search.service';
+import type { SearchIndexFailures } from '../search/search-index-failures';
+import { MessagePresenter } from './message-presenter';
 
 const config = { historyMaxPerRoom: 100, messageMaxLength: 10, dedupWindowSec: 60 } as AppConfig;
 const stored = { id: '1-0', room: 'general', userId: 'alice', content: 'hi', createdAt: 1 };
+
+const NOTHING_TRIMMED = { ids: [], withReactions: [], attachments: [] };
+
+/** The search index and attachments as the service sees them: index writes succeed, nothing to remove. */
+function richContent() {
+  const search = { index: jest.fn().mockResolvedValue(undefined), reindex: jest.fn().mockResolvedValue(undefined), unindex: jest.fn().mockResolvedValue(undefined) };
+  const attachments = { remove: jest.fn().mockResolvedValue(undefined), urlsFor: jest.fn() };
+  const failures = { record: jest.fn() };
+  const presenter = new MessagePresenter(attachments as unknown as AttachmentService);
+  return [attachments as unknown as AttachmentService, search as unknown as SearchService, presenter, failures as unknown as SearchIndexFailures] as const;
+}
 
 const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alice'), rooms);
 
 function serviceAppending(result: AppendResult) {
   const appendIfNew = jest.fn().mockResolvedValue(result);
   const broadcaster = new FakeBroadcaster();
-  const service = new ChatService({ appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService, config);
+  const service = new ChatService({ appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService, config, ...richContent());
   return { service, appendIfNew, broadcaster };
 }
 
@@ -29,10 +44,10 @@ async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
 
 describe('ChatService.send', () => {
   it('stores and broadcasts to the room except the sending connection', async () => {
-    const { service, appendIfNew, broadcaster } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
+    const { service, appendIfNew, broadcaster } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
     const connection = connectionIn(['general']);
     expect(await service.send(connection, { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
-    expect(appendIfNew).toHaveBeenCalledWith('general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined }, 100, 60);
+    expect(appendIfNew).toHaveBeenCalledWith('general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined, attachments: [] }, 100, 60);
     expect(broadcaster.sent).toEqual([{ to: ['general'], event: 'message', payload: stored, options: { exceptConnection: 'c-1' } }]);
   });
 
@@ -43,14 +58,14 @@ describe('ChatService.send', () => {
   });
 
   it('refuses a room the connection has not joined without touching Redis', async () => {
-    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
+    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
     const socket = connectionIn([]);
     expect((await errorOf(service.send(socket, { room: 'general', content: 'hi' }))).code).toBe('not_joined');
     expect(appendIfNew).not.toHaveBeenCalled();
   });
 
   it('counts the length in characters, not UTF-16 units', async () => {
-    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
+    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
     const socket = connectionIn(['general']);
     await service.send(socket, { room: 'general', content: '😀'.repeat(10) });
     const error = await errorOf(service.send(socket, { room: 'general', content: 'x'.repeat(11) }));
@@ -78,7 +93,7 @@ describe('ChatService.send', () => {
 describe('ChatService.join and delete', () => {
   function serviceWith(messages: Partial<RoomStore>, presence: Partial<PresenceService>, receipts: Partial<ReceiptService>) {
     const broadcaster = new FakeBroadcaster();
-    const service = new ChatService(messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService, config);
+    const service = new ChatService(messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService, config, ...richContent());
     return { service, broadcaster };
   }
 
@@ -102,7 +117,7 @@ describe('ChatService.join and delete', () => {
   });
 
   it("announces a deletion in a DM room to both users' connections, except the deleting one", async () => {
-    const { service, broadcaster } = serviceWith({ delete: jest.fn().mockResolvedValue('deleted') }, {}, {});
+    const { service, broadcaster } = serviceWith({ delete: jest.fn().mockResolvedValue({ status: 'deleted', attachments: [] }) }, {}, {});
     const connection = new FakeConnection('c-1', userOf('alice'), ['dm:alice:bob']);
     await service.deleteFromConnection(connection, { room: 'dm:alice:bob', messageId: '1-0' });
     expect(broadcaster.sent).toEqual([

@@ -21,6 +21,9 @@ export const ClientEvent = {
   PresenceList: 'presence:list',
   AuthRefresh: 'auth:refresh',
   AttachmentCreate: 'attachment:create',
+  MessageReplies: 'message:replies',
+  MessageSearch: 'message:search',
+  CallSignal: 'call:signal',
 } as const satisfies Record<string, ClientEventName>;
 
 export const ServerEvent = {
