@@ -5,12 +5,16 @@ import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { closeAllClients, connect, nextEvent, request, requestOk } from '../support/clients';
 import { http } from '../support/http';
+import { freePort } from '../support/ports';
 import { startCluster, stopAll, TestNode } from '../support/nodes';
 import { startRedisCluster, TestRedisCluster } from '../support/redis-cluster';
 import { until } from '../support/redis-failover';
 import { startRedis, TestRedis } from '../support/redis-server';
 import { uniqueRoom } from '../support/scenario';
 import { makeToken } from '../support/tokens';
+
+// s3rver ships no type declarations
+const S3rver: new (options: object) => { run(): Promise<unknown>; close(): Promise<void> } = require('s3rver');
 
 /** Small, so that a few sends trim: what a trim does to threads, attachments and the index shows quickly. */
 const HISTORY_MAX = 6;
@@ -275,5 +279,59 @@ describe('threads and search on Redis Cluster, two nodes', () => {
     for (let i = 0; i < HISTORY_MAX; i += 1) await send(alice, 'shard-a-3', `filler ${i}`);
     await untilSearchFinds(bob, { query: 'notes' }, [stored[1].id]);
     expect(await client.hexists('search:{shard-a-3}:docs', stored[2].id)).toBe(0);
+  });
+});
+
+describe('attachments through message:send on S3-compatible storage (s3rver), two nodes', () => {
+  let redis: TestRedis;
+  let s3Dir: string;
+  let s3: { close(): Promise<void> };
+  let nodes: TestNode[];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    s3Dir = mkdtempSync(join(tmpdir(), 'chat-test-rich-s3-'));
+    const port = await freePort();
+    const server = new S3rver({ port, address: '127.0.0.1', directory: s3Dir, silent: true, configureBuckets: [{ name: 'chat-attachments' }] });
+    await server.run();
+    s3 = server;
+    nodes = await startCluster(2, {
+      REDIS_URL: redis.url,
+      DATA_DIR: s3Dir,
+      S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      S3_BUCKET: 'chat-attachments',
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+    });
+  });
+
+  afterAll(async () => {
+    closeAllClients();
+    await stopAll(nodes ?? []);
+    await s3?.close();
+    await redis?.stop();
+    rmSync(s3Dir, { recursive: true, force: true });
+  });
+
+  it('uploads to the bucket, sends the message on one node, downloads through the link the other node serves, and deletes the object with the message', async () => {
+    const room = uniqueRoom('s3-files');
+    const alice = await as(nodes[0], 'alice');
+    const bob = await as(nodes[1], 'bob');
+    await requestOk(alice, 'room:join', { room });
+    await requestOk(bob, 'room:join', { room });
+    const bytes = Buffer.from('%PDF-1.4 quarterly plan');
+    const ticket = await requestOk(alice, 'attachment:create', { room, filename: 'plan.pdf', contentType: 'application/pdf', size: bytes.length });
+    expect((await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body: bytes })).status).toBe(200);
+
+    const heard = nextEvent<Message>(bob, 'message');
+    const sent = await send(alice, room, 'the plan', { attachments: [ticket.attachmentId] });
+    expect((await heard).attachments).toEqual([{ id: ticket.attachmentId, filename: 'plan.pdf', contentType: 'application/pdf', size: bytes.length, url: expect.any(String) }]);
+    const [served] = (await requestOk<{ messages: Message[] }>(bob, 'message:history', { room })).messages;
+    const download = await fetch(served.attachments![0].url);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
+
+    await requestOk(alice, 'message:delete', { room, messageId: sent.id });
+    await until('the object is deleted with its message', async () => ((await fetch(served.attachments![0].url)).status === 404 ? true : undefined));
   });
 });
