@@ -83,6 +83,24 @@ describe('ChatService.send', () => {
     expect(permanent.details).toEqual({});
   });
 
+  it('refuses empty content without attachments, without touching Redis', async () => {
+    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
+    expect((await errorOf(service.send(connectionIn(['general']), { room: 'general', content: '' }))).code).toBe('validation_failed');
+    expect(appendIfNew).not.toHaveBeenCalled();
+  });
+
+  it('indexes after storing without waiting, and counts a failed index write without failing the send', async () => {
+    const appendIfNew = jest.fn().mockResolvedValue({ status: 'stored', message: stored, trimmed: { ids: ['0-1'], withReactions: [], attachments: [] } });
+    const [attachments, search, presenter, failures] = richContent();
+    (search.index as jest.Mock).mockRejectedValue(new Error('Connection is closed.'));
+    const service = new ChatService({ appendIfNew } as unknown as RoomStore, new FakeBroadcaster().asBroadcaster(), {} as PresenceService, {} as ReceiptService, config, attachments, search, presenter, failures);
+    expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi' })).toBe(stored);
+    expect(search.index).toHaveBeenCalledWith('general', stored);
+    expect(search.unindex).toHaveBeenCalledWith('general', ['0-1']);
+    await new Promise(setImmediate);
+    expect(failures.record).toHaveBeenCalledWith('index', 'general', expect.any(Error));
+  });
+
   it('answers not_found for a reply to a message the room does not have', async () => {
     const socket = connectionIn(['general']);
     const error = await errorOf(serviceAppending({ status: 'reply_target_missing' }).service.send(socket, { room: 'general', content: 'hi', replyTo: '9-9' }));
