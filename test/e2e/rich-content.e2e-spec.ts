@@ -40,6 +40,16 @@ const untilSearchFinds = (socket: Socket, payload: object, expected: string[]) =
     return JSON.stringify(ids) === JSON.stringify(expected) ? ids : undefined;
   });
 
+/** alice on the first node and bob on the second, both in a fresh room. */
+async function aliceAndBobIn(prefix: string, first: TestNode, second: TestNode) {
+  const room = uniqueRoom(prefix);
+  const alice = await as(first, 'alice');
+  const bob = await as(second, 'bob');
+  await requestOk(alice, 'room:join', { room });
+  await requestOk(bob, 'room:join', { room });
+  return { room, alice, bob };
+}
+
 describe('rich content on two nodes and a standalone redis-server', () => {
   let redis: TestRedis;
   let client: Redis;
@@ -63,11 +73,7 @@ describe('rich content on two nodes and a standalone redis-server', () => {
   });
 
   it('keeps threads: replies page oldest first, roots carry their counts in history, catch-up, search and the admin API', async () => {
-    const room = uniqueRoom('thread');
-    const alice = await as(nodeA, 'alice');
-    const bob = await as(nodeB, 'bob');
-    await requestOk(alice, 'room:join', { room });
-    await requestOk(bob, 'room:join', { room });
+    const { room, alice, bob } = await aliceAndBobIn('thread', nodeA, nodeB);
 
     const root = await send(alice, room, 'kickoff planning');
     expect(root).not.toHaveProperty('replyCount');
@@ -113,11 +119,7 @@ describe('rich content on two nodes and a standalone redis-server', () => {
   });
 
   it('sends attachments with a message, serves fresh links on every read, and removes the files with the message', async () => {
-    const room = uniqueRoom('files');
-    const alice = await as(nodeA, 'alice');
-    const bob = await as(nodeB, 'bob');
-    await requestOk(alice, 'room:join', { room });
-    await requestOk(bob, 'room:join', { room });
+    const { room, alice, bob } = await aliceAndBobIn('files', nodeA, nodeB);
 
     expect(await request(alice, 'message:send', { room, content: '' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     expect(await request(alice, 'message:send', { room, content: '', attachments: ['no-such-id'] })).toMatchObject({ ok: false, error: { code: 'not_found' } });
@@ -315,11 +317,7 @@ describe('attachments through message:send on S3-compatible storage (s3rver), tw
   });
 
   it('uploads to the bucket, sends the message on one node, downloads through the link the other node serves, and deletes the object with the message', async () => {
-    const room = uniqueRoom('s3-files');
-    const alice = await as(nodes[0], 'alice');
-    const bob = await as(nodes[1], 'bob');
-    await requestOk(alice, 'room:join', { room });
-    await requestOk(bob, 'room:join', { room });
+    const { room, alice, bob } = await aliceAndBobIn('s3-files', nodes[0], nodes[1]);
     const bytes = Buffer.from('%PDF-1.4 quarterly plan');
     const ticket = await requestOk(alice, 'attachment:create', { room, filename: 'plan.pdf', contentType: 'application/pdf', size: bytes.length });
     expect((await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body: bytes })).status).toBe(200);
