@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { AttachmentsModule } from './attachments/attachments.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { CallsModule } from './calls/calls.module';
 import { ChatModule } from './chat/chat.module';
 import { ContractExceptionFilter } from './common/contract-exception.filter';
 import { AppConfig } from './config/app-config';
@@ -50,6 +51,7 @@ export class AppModule {
         HandshakeModule,
         AttachmentsModule,
         SearchModule,
+        CallsModule,
         HealthModule,
         PushModule,
         DemoModule.forRoot(config),

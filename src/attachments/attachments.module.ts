@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { ATTACHMENT_STORAGE } from './attachment-storage';
 import { AttachmentGateway } from './attachment.gateway';
 import { AttachmentRepository } from './attachment.repository';
+import { MessagePresenter } from './message-presenter';
 import { AttachmentService } from './attachment.service';
 import { LocalAttachmentStorage } from './local-attachment.storage';
 import { S3AttachmentStorage } from './s3-attachment.storage';
@@ -26,7 +27,7 @@ export const ATTACHMENT_SERVICE_PROVIDERS: Provider[] = [
 
 @Module({
   controllers: [UploadsController],
-  providers: [...ATTACHMENT_SERVICE_PROVIDERS, AttachmentGateway],
-  exports: [AttachmentService],
+  providers: [...ATTACHMENT_SERVICE_PROVIDERS, MessagePresenter, AttachmentGateway],
+  exports: [AttachmentService, MessagePresenter],
 })
 export class AttachmentsModule {}

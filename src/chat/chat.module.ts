@@ -1,14 +1,18 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
+import { AttachmentsModule } from '../attachments/attachments.module';
 import { PresenceModule } from '../presence/presence.module';
 import { ReceiptsModule } from '../receipts/receipts.module';
+import { SearchModule } from '../search/search.module';
 import { ChatGateway } from './chat.gateway';
 import { ChatService } from './chat.service';
 import { RoomsModule } from '../rooms/rooms.module';
+import { MessageQueryGateway } from './message-query.gateway';
+import { MessageQueryService } from './message-query.service';
 
 @Module({
-  imports: [RoomsModule, PresenceModule, ReceiptsModule, EventsModule],
-  providers: [ChatGateway, ChatService],
+  imports: [RoomsModule, PresenceModule, ReceiptsModule, EventsModule, AttachmentsModule, SearchModule],
+  providers: [ChatGateway, ChatService, MessageQueryService, MessageQueryGateway],
   exports: [ChatService],
 })
 export class ChatModule {}

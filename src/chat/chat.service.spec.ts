@@ -7,6 +7,10 @@ import { ChatService } from './chat.service';
 import type { AppendResult, RoomStore } from '../rooms/room-store';
 import type { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import type { AppEvents } from '../events/app-events.service';
+import type { AttachmentService } from '../attachments/attachment.service';
+import type { SearchService } from '../search/search.service';
+import type { SearchIndexFailures } from '../search/search-index-failures';
+import { MessagePresenter } from '../attachments/message-presenter';
 
 const config = { historyMaxPerRoom: 100, messageMaxLength: 10, dedupWindowSec: 60, maxRoomsPerUser: 2 } as AppConfig;
 
@@ -26,6 +30,17 @@ function fakeEvents() {
 }
 const stored = { id: '1-0', room: 'general', userId: 'alice', content: 'hi', createdAt: 1 };
 
+const NOTHING_TRIMMED = { ids: [], withReactions: [], attachments: [] };
+
+/** The search index and attachments as the service sees them: index writes succeed, nothing to remove. */
+function richContent() {
+  const search = { index: jest.fn().mockResolvedValue(undefined), reindex: jest.fn().mockResolvedValue(undefined), unindex: jest.fn().mockResolvedValue(undefined) };
+  const attachments = { remove: jest.fn().mockResolvedValue(undefined), urlsFor: jest.fn() };
+  const failures = { record: jest.fn() };
+  const presenter = new MessagePresenter(attachments as unknown as AttachmentService);
+  return [attachments as unknown as AttachmentService, search as unknown as SearchService, presenter, failures as unknown as SearchIndexFailures] as const;
+}
+
 const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alice'), rooms);
 
 function serviceAppending(result: AppendResult) {
@@ -35,7 +50,7 @@ function serviceAppending(result: AppendResult) {
   const { events, emitted } = fakeEvents();
   const service = new ChatService(
     { appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService,
-    userRooms as unknown as UserRoomsRepository, events, config,
+    userRooms as unknown as UserRoomsRepository, events, config, ...richContent(),
   );
   return { service, appendIfNew, broadcaster, userRooms, emitted };
 }
@@ -51,10 +66,10 @@ async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
 
 describe('ChatService.send', () => {
   it('stores and broadcasts to the room except the sending connection', async () => {
-    const { service, appendIfNew, broadcaster } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
+    const { service, appendIfNew, broadcaster } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
     const connection = connectionIn(['general']);
     expect(await service.send(connection, { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
-    expect(appendIfNew).toHaveBeenCalledWith('general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined }, 100, 60);
+    expect(appendIfNew).toHaveBeenCalledWith('general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined, attachments: [] }, 100, 60);
     expect(broadcaster.sent).toEqual([{ to: ['general'], event: 'message', payload: stored, options: { exceptConnection: 'c-1' } }]);
   });
 
@@ -65,14 +80,14 @@ describe('ChatService.send', () => {
   });
 
   it('refuses a room the connection has not joined without touching Redis', async () => {
-    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
+    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
     const socket = connectionIn([]);
     expect((await errorOf(service.send(socket, { room: 'general', content: 'hi' }))).code).toBe('not_joined');
     expect(appendIfNew).not.toHaveBeenCalled();
   });
 
   it('counts the length in characters, not UTF-16 units', async () => {
-    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
+    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
     const socket = connectionIn(['general']);
     await service.send(socket, { room: 'general', content: '😀'.repeat(10) });
     const error = await errorOf(service.send(socket, { room: 'general', content: 'x'.repeat(11) }));
@@ -90,6 +105,27 @@ describe('ChatService.send', () => {
     expect(permanent.details).toEqual({});
   });
 
+  it('refuses empty content without attachments, without touching Redis', async () => {
+    const { service, appendIfNew } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
+    expect((await errorOf(service.send(connectionIn(['general']), { room: 'general', content: '' }))).code).toBe('validation_failed');
+    expect(appendIfNew).not.toHaveBeenCalled();
+  });
+
+  it('indexes after storing without waiting, and counts a failed index write without failing the send', async () => {
+    const appendIfNew = jest.fn().mockResolvedValue({ status: 'stored', message: stored, trimmed: { ids: ['0-1'], withReactions: [], attachments: [] } });
+    const [attachments, search, presenter, failures] = richContent();
+    (search.index as jest.Mock).mockRejectedValue(new Error('Connection is closed.'));
+    const service = new ChatService(
+      { appendIfNew } as unknown as RoomStore, new FakeBroadcaster().asBroadcaster(), {} as PresenceService, {} as ReceiptService,
+      fakeUserRooms() as unknown as UserRoomsRepository, fakeEvents().events, config, attachments, search, presenter, failures,
+    );
+    expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi' })).toBe(stored);
+    expect(search.index).toHaveBeenCalledWith('general', stored);
+    expect(search.unindex).toHaveBeenCalledWith('general', ['0-1']);
+    await new Promise(setImmediate);
+    expect(failures.record).toHaveBeenCalledWith('index', 'general', expect.any(Error));
+  });
+
   it('answers not_found for a reply to a message the room does not have', async () => {
     const socket = connectionIn(['general']);
     const error = await errorOf(serviceAppending({ status: 'reply_target_missing' }).service.send(socket, { room: 'general', content: 'hi', replyTo: '9-9' }));
@@ -99,7 +135,7 @@ describe('ChatService.send', () => {
 
 describe('ChatService: mentions and DMs on the send path', () => {
   it('parses nothing and announces nothing for content without @', async () => {
-    const { service, appendIfNew, emitted } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
+    const { service, appendIfNew, emitted } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
     await service.send(connectionIn(['general']), { room: 'general', content: 'hi all' });
     expect(appendIfNew.mock.calls[0][1].mentions).toBeUndefined();
     expect(emitted).toEqual([]);
@@ -107,7 +143,7 @@ describe('ChatService: mentions and DMs on the send path', () => {
 
   it('stores the mentions and announces the message once stored', async () => {
     const message = { ...stored, content: 'hi @bob', mentions: ['bob'] };
-    const { service, appendIfNew, emitted } = serviceAppending({ status: 'stored', message, trimmedWithReactions: [] });
+    const { service, appendIfNew, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
     await service.send(connectionIn(['general']), { room: 'general', content: 'hi @bob' });
     expect(appendIfNew.mock.calls[0][1].mentions).toEqual(['bob']);
     expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: undefined } }]);
@@ -121,7 +157,7 @@ describe('ChatService: mentions and DMs on the send path', () => {
 
   it("puts a DM room into both users' rooms and announces the DM with its peer", async () => {
     const message = { ...stored, room: 'dm:alice:bob' };
-    const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmedWithReactions: [] });
+    const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
     await service.sendDirect(connectionIn([]), { to: 'bob', content: 'psst' });
     expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
     expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }]);
@@ -133,7 +169,7 @@ describe('ChatService.join, leave and delete', () => {
     const broadcaster = new FakeBroadcaster();
     const service = new ChatService(
       messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService,
-      userRooms as unknown as UserRoomsRepository, fakeEvents().events, config,
+      userRooms as unknown as UserRoomsRepository, fakeEvents().events, config, ...richContent(),
     );
     return { service, broadcaster };
   }
@@ -179,7 +215,7 @@ describe('ChatService.join, leave and delete', () => {
   });
 
   it("announces a deletion in a DM room to both users' connections, except the deleting one", async () => {
-    const { service, broadcaster } = serviceWith({ delete: jest.fn().mockResolvedValue('deleted') }, {}, {});
+    const { service, broadcaster } = serviceWith({ delete: jest.fn().mockResolvedValue({ status: 'deleted', attachments: [] }) }, {}, {});
     const connection = new FakeConnection('c-1', userOf('alice'), ['dm:alice:bob']);
     await service.deleteFromConnection(connection, { room: 'dm:alice:bob', messageId: '1-0' });
     expect(broadcaster.sent).toEqual([

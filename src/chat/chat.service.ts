@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AppEvents } from '../events/app-events.service';
 import type { Connection } from '../common/connection';
-import { Message, ROOM_NAME_PATTERN, ServerEvent } from '../common/contract';
+import { ROOM_NAME_PATTERN, ServerEvent, StoredMessage } from '../common/contract';
 import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
@@ -16,14 +16,19 @@ import { HISTORY_PAGE_DEFAULT } from '../common/validation-patterns';
 import { HistoryQueryDto } from './dto/history.dto';
 import { JoinRoomDto } from './dto/join-room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
-import { RoomStore } from '../rooms/room-store';
+import { RoomStore, TrimmedMessages } from '../rooms/room-store';
 import { assertMayJoin, dmMembersOf, dmRoomOf } from '../rooms/room-access';
 import { parseMentions } from '../rooms/mentions';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
+import { AttachmentService, ServedAttachment } from '../attachments/attachment.service';
+import type { StoredAttachment } from '../rooms/message.codec';
+import { SearchService } from '../search/search.service';
+import { MessagePresenter } from '../attachments/message-presenter';
+import { IndexOperation, SearchIndexFailures } from '../search/search-index-failures';
 
 export interface JoinResult {
   room: string;
-  messages: Message[];
+  messages: StoredMessage[];
   /** Who is in the room, the joining user included. */
   presence: PresenceMember[];
   /** The user's read marker in the room (null before the first `receipt:read`). */
@@ -46,6 +51,10 @@ export class ChatService {
     private readonly userRooms: UserRoomsRepository,
     private readonly events: AppEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly attachments: AttachmentService,
+    private readonly search: SearchService,
+    private readonly presenter: MessagePresenter,
+    private readonly indexFailures: SearchIndexFailures,
   ) {}
 
   /**
@@ -69,7 +78,7 @@ export class ChatService {
         this.messages.registerRoom(room),
       ]);
       if (!isHeld) throw tooManyRooms(this.config.maxRoomsPerUser);
-      return { room, messages: history.messages, presence, ...readState, ...(since ? { complete: history.complete } : {}) };
+      return { room, messages: await this.presenter.presentAll(history.messages), presence, ...readState, ...(since ? { complete: history.complete } : {}) };
     } catch (error) {
       if (!wasMember) await connection.leave(room);
       throw error;
@@ -86,46 +95,62 @@ export class ChatService {
     return { room };
   }
 
-  async send(connection: Connection, { room, content, clientMsgId, replyTo }: SendMessageDto): Promise<Message> {
+  /** With attachments, they are claimed first (a few round trips), then stored with the message. */
+  async send(connection: Connection, { room, content, clientMsgId, replyTo, attachments }: SendMessageDto): Promise<StoredMessage> {
     if (!connection.rooms.has(room)) throw notJoined(room);
-    return this.store(connection, room, { content, clientMsgId, replyTo });
+    if (!attachments?.length) return this.store(connection, room, { content, clientMsgId, replyTo });
+    this.assertContentLength(content);
+    const served = await this.attachments.resolveForMessage(connection.user.id, room, attachments);
+    return this.store(connection, room, { content, clientMsgId, replyTo }, served);
   }
 
   /** Stored in the pair's DM room; reaches every connection of both users, whether they joined it or not. */
-  async sendDirect(connection: Connection, { to, content, clientMsgId }: DirectMessageDto): Promise<Message> {
+  async sendDirect(connection: Connection, { to, content, clientMsgId }: DirectMessageDto): Promise<StoredMessage> {
     const from = connection.user.id;
     for (const [userId, whose] of [[from, 'your user id'], [to, 'to']]) {
       if (userId.includes(':')) throw invalidDmPeer(`${whose} holds ":", which a DM room name cannot carry unambiguously`);
     }
     const room = dmRoomOf(from, to);
     if (!ROOM_NAME_PATTERN.test(room)) throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
-    return this.store(connection, room, { content, clientMsgId }, to);
+    return this.store(connection, room, { content, clientMsgId }, [], to);
   }
 
   /**
    * The one append path of message:send and dm:send: mute check, dedup and store in one round trip. Mentions
    * are parsed here, once, and only in content holding '@'; only a DM or a message with mentions is handed on
-   * (not awaited) to offline delivery, so that the rest pays nothing for it.
+   * (not awaited) to offline delivery, so that the rest pays nothing for it. The search index is written after,
+   * by a script of its own that the send does not wait for: folded into the send script it would multiply the
+   * send's Redis time by about twenty (docs/SEARCH.md).
    */
-  private async store(connection: Connection, room: string, { content, clientMsgId, replyTo }: Omit<SendMessageDto, 'room'>, dmPeer?: string): Promise<Message> {
+  private async store(
+    connection: Connection,
+    room: string,
+    { content, clientMsgId, replyTo }: Omit<SendMessageDto, 'room' | 'attachments'>,
+    attachments: ServedAttachment[] = [],
+    dmPeer?: string,
+  ): Promise<StoredMessage> {
     this.assertContentLength(content);
+    if (content.length === 0 && attachments.length === 0) throw emptyContent();
     const { user } = connection;
     const mentions = content.includes('@') ? parseMentions(content) : undefined;
     if (dmPeer) this.holdDmRoom(room, user.id, dmPeer);
     const result = await this.messages.appendIfNew(
       room,
-      { userId: user.id, name: user.name, content, clientMsgId, replyTo, mentions },
+      { userId: user.id, name: user.name, content, clientMsgId, replyTo, mentions, attachments: attachments.map(withoutUrl) },
       this.config.historyMaxPerRoom,
       this.config.dedupWindowSec,
     );
     switch (result.status) {
-      case 'stored':
-        this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, result.message, { exceptConnection: connection.id });
-        if (result.trimmedWithReactions.length > 0) this.forgetTrimmed(room, result.trimmedWithReactions);
-        if (dmPeer || mentions?.length) void this.events.emit('message.addressed', { message: result.message, dmPeer });
-        return result.message;
+      case 'stored': {
+        const message: StoredMessage = attachments.length > 0 ? { ...result.message, attachments } : (result.message as StoredMessage);
+        this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: connection.id });
+        this.inBackground('index', room, this.search.index(room, message));
+        this.forgetTrimmed(room, result.trimmed);
+        if (dmPeer || mentions?.length) void this.events.emit('message.addressed', { message, dmPeer });
+        return message;
+      }
       case 'duplicate':
-        return result.message;
+        return this.presenter.present(result.message);
       case 'muted':
         throw mutedError(result.mutedForMs);
       case 'reply_target_missing':
@@ -133,19 +158,20 @@ export class ChatService {
     }
   }
 
-  async history(connection: Connection, { room, ...page }: HistoryQueryDto): Promise<{ messages: Message[] }> {
+  async history(connection: Connection, { room, ...page }: HistoryQueryDto): Promise<{ messages: StoredMessage[] }> {
     assertMayJoin(connection.user, room);
     return { messages: await this.readMessages(room, page) };
   }
 
   /** A page of history, oldest first: the latest messages, or those between `after` and `before`. Also for admins over REST. */
-  readMessages(room: string, { before, after, limit }: { before?: string; after?: string; limit?: number }): Promise<Message[]> {
+  async readMessages(room: string, { before, after, limit }: { before?: string; after?: string; limit?: number }): Promise<StoredMessage[]> {
     const pageSize = limit ?? HISTORY_PAGE_DEFAULT;
-    return before || after ? this.messages.page(room, { before, after }, pageSize) : this.messages.latest(room, pageSize);
+    const messages = before || after ? await this.messages.page(room, { before, after }, pageSize) : await this.messages.latest(room, pageSize);
+    return this.presenter.presentAll(messages);
   }
 
   /** Author only. The room hears `message:edited`; history serves the new content from now on. */
-  async edit(connection: Connection, { room, messageId, content }: EditMessageDto): Promise<Message> {
+  async edit(connection: Connection, { room, messageId, content }: EditMessageDto): Promise<StoredMessage> {
     const { user } = connection;
     assertMayJoin(user, room);
     this.assertContentLength(content);
@@ -153,8 +179,10 @@ export class ChatService {
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_author') throw forbidden('only the author may edit a message');
     if (result.status === 'muted') throw mutedError(result.mutedForMs);
-    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageEdited, result.message, { exceptConnection: connection.id });
-    return result.message;
+    const message = await this.presenter.present(result.message);
+    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageEdited, message, { exceptConnection: connection.id });
+    this.inBackground('reindex', room, this.search.reindex(room, message));
+    return message;
   }
 
   /** An admin may delete in any room, DM rooms included (moderation), though not join a DM room. */
@@ -170,9 +198,11 @@ export class ChatService {
    */
   async deleteMessage(room: string, messageId: string, by: AuthUser, origin?: Connection): Promise<void> {
     const result = await this.messages.delete(room, messageId, by.id, isAdmin(by));
-    if (result === 'not_found') throw notFound(`message ${messageId}`);
-    if (result === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
+    if (result.status === 'not_found') throw notFound(`message ${messageId}`);
+    if (result.status === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, { room, messageId, by: by.id }, { exceptConnection: origin?.id });
+    this.inBackground('unindex', room, this.search.unindex(room, [messageId]));
+    this.removeAttachments(room, result.attachments);
   }
 
   /** A DM room's messages reach both users' every connection, joined or not; other rooms reach their members. */
@@ -194,11 +224,30 @@ export class ChatService {
     }
   }
 
-  /** Not awaited: the send is stored and answered; a failure here leaves only unreachable keys behind. */
-  private forgetTrimmed(room: string, messageIds: string[]): void {
-    this.messages
-      .forgetReactions(room, messageIds)
-      .catch((error: Error) => this.logger.warn(`state of trimmed messages in ${room} not removed: ${error.message}`));
+  /**
+   * Not awaited: the send is stored and answered; a failure here leaves only unreachable keys behind (an index
+   * entry of a trimmed message finds no message and is dropped from results).
+   */
+  private forgetTrimmed(room: string, trimmed: TrimmedMessages): void {
+    if (trimmed.withReactions.length > 0) {
+      this.messages
+        .forgetReactions(room, trimmed.withReactions)
+        .catch((error: Error) => this.logger.warn(`state of trimmed messages in ${room} not removed: ${error.message}`));
+    }
+    if (trimmed.ids.length > 0) this.inBackground('unindex', room, this.search.unindex(room, trimmed.ids));
+    this.removeAttachments(room, trimmed.attachments);
+  }
+
+  private removeAttachments(room: string, attachments: StoredAttachment[]): void {
+    if (attachments.length === 0) return;
+    this.attachments
+      .remove(room, attachments.map((attachment) => attachment.id))
+      .catch((error: Error) => this.logger.warn(`attachments of removed messages in ${room} not removed: ${error.message}`));
+  }
+
+  /** Index writes never fail the message operation they follow: logged and counted. */
+  private inBackground(operation: IndexOperation, room: string, write: Promise<unknown>): void {
+    write.catch((error: Error) => this.indexFailures.record(operation, room, error));
   }
 
   /** Counted in code points, not UTF-16 units; the cheap bound first since nearly every message passes it. */
@@ -216,6 +265,15 @@ function mutedError(mutedForMs: number | null): ContractError {
 
 function tooManyRooms(limit: number): ContractError {
   return new ContractError('forbidden', `you hold ${limit} rooms, the most allowed: leave one first`, { limit });
+}
+
+function emptyContent(): ContractError {
+  const problem = 'content must not be empty unless the message carries attachments';
+  return new ContractError('validation_failed', problem, { fields: { content: [problem] } });
+}
+
+function withoutUrl({ url: _url, ...stored }: ServedAttachment): StoredAttachment {
+  return stored;
 }
 
 function invalidDmPeer(problem: string): ContractError {

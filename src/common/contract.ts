@@ -24,6 +24,9 @@ export const ClientEvent = {
   InboxList: 'inbox:list',
   PushSubscribe: 'push:subscribe',
   PushUnsubscribe: 'push:unsubscribe',
+  MessageReplies: 'message:replies',
+  MessageSearch: 'message:search',
+  CallSignal: 'call:signal',
 } as const satisfies Record<string, ClientEventName>;
 
 export const ServerEvent = {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { MessagePresenter } from '../attachments/message-presenter';
 import { InboxRoom } from '../common/contract';
 import { UNREAD_COUNT_CAP } from '../receipts/receipt.service';
 import { RoomStore } from '../rooms/room-store';
@@ -15,13 +16,21 @@ export class InboxService {
   constructor(
     private readonly userRooms: UserRoomsRepository,
     private readonly rooms: RoomStore,
+    private readonly presenter: MessagePresenter,
   ) {}
 
   /** Rooms with the newest message first; rooms without messages last, by name. */
   async list(userId: string): Promise<{ rooms: InboxRoom[] }> {
     const held = await this.userRooms.roomsOf(userId);
     const entries = await this.rooms.inboxEntries(held, userId, UNREAD_COUNT_CAP);
-    const rooms = entries.map(({ room, unreadCount, lastMessage, lastReadId }) => ({ room, unreadCount, lastMessage, lastReadId }));
+    const rooms = await Promise.all(
+      entries.map(async ({ room, unreadCount, lastMessage, lastReadId }) => ({
+        room,
+        unreadCount,
+        lastMessage: lastMessage && (await this.presenter.present(lastMessage)),
+        lastReadId,
+      })),
+    );
     return { rooms: rooms.sort(byNewestActivity) };
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AttachmentsModule } from '../attachments/attachments.module';
 import { PushModule } from '../push/push.module';
 import { ReceiptsModule } from '../receipts/receipts.module';
 import { RoomsModule } from '../rooms/rooms.module';
@@ -9,7 +10,7 @@ import { OfflineGateway } from './offline.gateway';
 
 /** Offline delivery: the inbox of a user's rooms, mentions, and pushes to users with no live connection. */
 @Module({
-  imports: [RoomsModule, ReceiptsModule, PushModule, ThrottlingModule],
+  imports: [RoomsModule, ReceiptsModule, PushModule, ThrottlingModule, AttachmentsModule],
   providers: [InboxService, OfflineDelivery, OfflineGateway],
 })
 export class OfflineModule {}

@@ -15,6 +15,10 @@ export const roomKeys = {
   reactionsByUser: (room: string, messageId: string) => `chat:{${room}}:reactions:${messageId}`,
   /** Hash: userId -> id of the last message the user has read in the room. */
   lastRead: (room: string) => `chat:{${room}}:last-read`,
+  /** Sorted set: ids of the replies to a root message, scored in send order (see THREAD_SCORE in room.scripts). */
+  thread: (room: string, rootId: string) => `chat:{${room}}:thread:${rootId}`,
+  /** The thread keys' prefix, for scripts that find a thread by an id they read from the stream. */
+  threadPrefix: (room: string) => `chat:{${room}}:thread:`,
 };
 
 /** All rooms that were ever joined, for the admin listing. */

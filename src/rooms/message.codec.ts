@@ -1,11 +1,25 @@
-import { StoredMessage } from '../common/contract';
+import { Message, MessageAttachment } from '../common/contract';
 import { timeOfStreamId } from '../redis/stream-ids';
 
 /** A message as a stream entry. Short field names: they are stored once per message. */
-const FIELD = { userId: 'u', name: 'n', content: 'c', clientMsgId: 'm', replyTo: 'r', mentions: '@' } as const;
+const FIELD = { userId: 'u', name: 'n', content: 'c', clientMsgId: 'm', replyTo: 'r', mentions: '@', attachments: 'a' } as const;
 
 /** For scripts of other features that read a message's author straight from the stream. */
 export const STREAM_AUTHOR_FIELD = FIELD.userId;
+/** For the room scripts that follow a reply to its root, and hand back a removed message's attachments. */
+export const STREAM_REPLY_TO_FIELD = FIELD.replyTo;
+export const STREAM_ATTACHMENTS_FIELD = FIELD.attachments;
+
+/** An attachment as a message stores it: its download link is made fresh each time the message is served. */
+export type StoredAttachment = Omit<MessageAttachment, 'url'>;
+
+/** A message as the room store reads it: the contract's `Message`, its thread counts, its stored attachments. */
+export interface RoomMessage extends Message {
+  mentions?: string[];
+  attachments?: StoredAttachment[];
+  replyCount?: number;
+  lastReplyAt?: number;
+}
 
 export interface MessageDraft {
   userId: string;
@@ -15,6 +29,7 @@ export interface MessageDraft {
   replyTo?: string;
   /** Parsed once at send; stored space-separated (user ids in mentions hold no space). */
   mentions?: string[];
+  attachments?: StoredAttachment[];
 }
 
 export function encodeMessage(draft: MessageDraft): string[] {
@@ -23,12 +38,13 @@ export function encodeMessage(draft: MessageDraft): string[] {
   if (draft.clientMsgId !== undefined) fields.push(FIELD.clientMsgId, draft.clientMsgId);
   if (draft.replyTo !== undefined) fields.push(FIELD.replyTo, draft.replyTo);
   if (draft.mentions?.length) fields.push(FIELD.mentions, draft.mentions.join(' '));
+  if (draft.attachments?.length) fields.push(FIELD.attachments, JSON.stringify(draft.attachments));
   return fields;
 }
 
 /** The stream id doubles as the creation time: its first part is Redis's clock in ms at XADD. */
-export function decodeMessage(room: string, id: string, fields: string[]): StoredMessage {
-  const message: StoredMessage = { id, room, userId: '', content: '', createdAt: timeOfStreamId(id) };
+export function decodeMessage(room: string, id: string, fields: string[]): RoomMessage {
+  const message: RoomMessage = { id, room, userId: '', content: '', createdAt: timeOfStreamId(id) };
   for (let i = 0; i < fields.length; i += 2) {
     const value = fields[i + 1];
     switch (fields[i]) {
@@ -38,13 +54,14 @@ export function decodeMessage(room: string, id: string, fields: string[]): Store
       case FIELD.clientMsgId: message.clientMsgId = value; break;
       case FIELD.replyTo: message.replyTo = value; break;
       case FIELD.mentions: message.mentions = value.split(' '); break;
+      case FIELD.attachments: message.attachments = JSON.parse(value) as StoredAttachment[]; break;
     }
   }
   return message;
 }
 
 /** Applies what the read script found beside an entry: its latest edit (JSON) and reaction counts (JSON). */
-export function withOverlays(message: StoredMessage, edit: string | null, reactions: string | null): StoredMessage {
+export function withOverlays(message: RoomMessage, edit: string | null, reactions: string | null): RoomMessage {
   if (edit) {
     const { content, editedAt } = JSON.parse(edit) as { content: string; editedAt: number };
     message.content = content;
@@ -57,6 +74,23 @@ export function withOverlays(message: StoredMessage, edit: string | null, reacti
   return message;
 }
 
-export function messageFromDraft(room: string, id: string, { mentions, ...draft }: MessageDraft): StoredMessage {
-  return { id, room, ...draft, ...(mentions?.length ? { mentions } : {}), createdAt: timeOfStreamId(id) };
+/** A root message's thread: how many replies it has and when the newest came (absent without replies). */
+export function withThread(message: RoomMessage, replyCount: number, lastReplyId: string | null): RoomMessage {
+  if (replyCount > 0 && lastReplyId) {
+    message.replyCount = replyCount;
+    message.lastReplyAt = timeOfStreamId(lastReplyId);
+  }
+  return message;
+}
+
+export function messageFromDraft(room: string, id: string, draft: MessageDraft): RoomMessage {
+  const { attachments, mentions, ...rest } = draft;
+  return {
+    id,
+    room,
+    ...rest,
+    ...(mentions?.length ? { mentions } : {}),
+    ...(attachments?.length ? { attachments } : {}),
+    createdAt: timeOfStreamId(id),
+  };
 }

@@ -4,17 +4,26 @@ import { Message, StoredMessage } from '../common/contract';
 import { compareStreamIds, FIRST_POSSIBLE_STREAM_ID, timeOfStreamId } from '../redis/stream-ids';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { ROOM_INDEX_KEY, roomKeys } from './keys';
-import { decodeMessage, encodeMessage, MessageDraft, messageFromDraft, withOverlays } from './message.codec';
-import { APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, INBOX_ENTRY_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT } from './room.scripts';
+import { decodeMessage, encodeMessage, MessageDraft, messageFromDraft, RoomMessage, StoredAttachment, withOverlays, withThread } from './message.codec';
+import {
+  APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, INBOX_ENTRY_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_REPLIES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT,
+} from './room.scripts';
+
+/** What a trim took with it, for the state kept outside the room's keys: who reacted, the search index, files. */
+export interface TrimmedMessages {
+  ids: string[];
+  withReactions: string[];
+  attachments: StoredAttachment[];
+}
 
 export type AppendResult =
-  | { status: 'stored'; message: StoredMessage; trimmedWithReactions: string[] }
-  | { status: 'duplicate'; message: StoredMessage }
+  | { status: 'stored'; message: RoomMessage; trimmed: TrimmedMessages }
+  | { status: 'duplicate'; message: RoomMessage }
   | { status: 'muted'; mutedForMs: number | null }
   | { status: 'reply_target_missing' };
 
-export type EditResult = { status: 'edited'; message: Message } | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
-export type DeleteResult = 'deleted' | 'not_found' | 'not_allowed';
+export type EditResult = { status: 'edited'; message: RoomMessage } | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
+export type DeleteResult = { status: 'deleted'; attachments: StoredAttachment[] } | { status: 'not_found' } | { status: 'not_allowed' };
 
 export type ReactionAction = 'add' | 'remove';
 export type ReactionCounts = Record<string, number>;
@@ -32,20 +41,23 @@ export interface ReadState {
 
 export interface InboxEntry extends ReadState {
   room: string;
-  lastMessage: StoredMessage | null;
+  lastMessage: RoomMessage | null;
 }
 
 type StreamEntry = [id: string, fields: string[]];
 
 /** A mute marker's PTTL: milliseconds left, or null for a mute without end. */
 const mutedFor = (pttl: number) => (pttl >= 0 ? pttl : null);
-type ReadReply = [entries: StreamEntry[], edits: (string | null)[], reactions: (string | null)[]];
+type ReadReply = [entries: StreamEntry[], edits: (string | null)[], reactions: (string | null)[], replyCounts: number[], lastReplyIds: (string | null)[]];
+type AppendReply = [1, string, string[], string[], string[]] | [0, string, string[]?] | [-1, number] | [-2];
+type EditReply = [1, string[], string | null, number, string | null] | [-1 | -2] | [-3, number];
 
 interface ChatScripts {
-  chatAppendMessage(stream: string, dedup: string, mute: string, edits: string, reactions: string, ...args: (string | number)[]): Promise<[number, string?, string[]?] | [number, number]>;
-  chatReadMessages(stream: string, edits: string, reactions: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<ReadReply>;
-  chatEditMessage(stream: string, edits: string, reactions: string, mute: string, id: string, editorId: string, content: string, editedAt: number): Promise<[number, (string[] | number)?, (string | null)?]>;
-  chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[number]>;
+  chatAppendMessage(stream: string, dedup: string, mute: string, edits: string, reactions: string, thread: string, ...args: (string | number)[]): Promise<AppendReply>;
+  chatReadMessages(stream: string, edits: string, reactions: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number, threadPrefix: string): Promise<ReadReply>;
+  chatReadReplies(stream: string, edits: string, reactions: string, thread: string, rootId: string, after: string, count: number, threadPrefix: string): Promise<ReadReply | [-1]>;
+  chatEditMessage(stream: string, edits: string, reactions: string, mute: string, thread: string, id: string, editorId: string, content: string, editedAt: number): Promise<EditReply>;
+  chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[1, string | null] | [-1 | -2]>;
   reactionReact(stream: string, counts: string, byUser: string, action: ReactionAction, messageId: string, emoji: string, userId: string, maxEmoji: number): Promise<[number, string?]>;
   receiptMarkRead(lastRead: string, stream: string, userId: string, messageId: string): Promise<number>;
   receiptReadState(lastRead: string, stream: string, userId: string, cap: number): Promise<[string | null, number]>;
@@ -68,9 +80,10 @@ export class RoomStore {
   private readonly redis: Redis & ChatScripts;
 
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
-    redis.defineCommand('chatAppendMessage', { numberOfKeys: 5, lua: APPEND_MESSAGE_SCRIPT });
+    redis.defineCommand('chatAppendMessage', { numberOfKeys: 6, lua: APPEND_MESSAGE_SCRIPT });
     redis.defineCommand('chatReadMessages', { numberOfKeys: 3, lua: READ_MESSAGES_SCRIPT });
-    redis.defineCommand('chatEditMessage', { numberOfKeys: 4, lua: EDIT_MESSAGE_SCRIPT });
+    redis.defineCommand('chatReadReplies', { numberOfKeys: 4, lua: READ_REPLIES_SCRIPT });
+    redis.defineCommand('chatEditMessage', { numberOfKeys: 5, lua: EDIT_MESSAGE_SCRIPT });
     redis.defineCommand('chatDeleteMessage', { lua: DELETE_MESSAGE_SCRIPT });
     redis.defineCommand('reactionReact', { numberOfKeys: 3, lua: REACT_SCRIPT });
     redis.defineCommand('receiptMarkRead', { numberOfKeys: 2, lua: MARK_READ_SCRIPT });
@@ -88,36 +101,54 @@ export class RoomStore {
       roomKeys.mute(room, draft.userId),
       roomKeys.edits(room),
       roomKeys.reactionCounts(room),
+      draft.replyTo ? roomKeys.thread(room, draft.replyTo) : stream,
       maxLength,
       draft.clientMsgId ? dedupWindowSec : 0,
       draft.replyTo ?? '',
+      roomKeys.threadPrefix(room),
       ...encodeMessage(draft),
     );
     switch (reply[0]) {
-      case 1:
-        return { status: 'stored', message: messageFromDraft(room, reply[1] as string, draft), trimmedWithReactions: (reply[2] as string[] | undefined) ?? [] };
+      case 1: {
+        const [, id, withReactions, ids, attachments] = reply;
+        const trimmed = { ids, withReactions, attachments: attachments.flatMap((json) => JSON.parse(json) as StoredAttachment[]) };
+        return { status: 'stored', message: messageFromDraft(room, id, draft), trimmed };
+      }
       case 0: {
-        const [, id, fields] = reply as [number, string, string[]?];
+        const [, id, fields] = reply;
         return { status: 'duplicate', message: fields ? decodeMessage(room, id, fields) : messageFromDraft(room, id, draft) };
       }
       case -1:
-        return { status: 'muted', mutedForMs: mutedFor(reply[1] as number) };
+        return { status: 'muted', mutedForMs: mutedFor(reply[1]) };
       default:
         return { status: 'reply_target_missing' };
     }
   }
 
-  async findById(room: string, id: string): Promise<Message | undefined> {
+  async findById(room: string, id: string): Promise<RoomMessage | undefined> {
     return (await this.read(room, 'XRANGE', id, id, 1))[0];
   }
 
+  /** Several messages by id, in the order asked; undefined for those the room no longer holds. */
+  async findByIds(room: string, ids: string[]): Promise<(RoomMessage | undefined)[]> {
+    return Promise.all(ids.map((id) => this.findById(room, id)));
+  }
+
+  /** A root's replies after `after` (from the first without it), oldest first; undefined without the root. */
+  async replies(room: string, rootId: string, after: string | undefined, limit: number): Promise<RoomMessage[] | undefined> {
+    const reply = await this.redis.chatReadReplies(
+      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.thread(room, rootId), rootId, after ?? '', limit, roomKeys.threadPrefix(room),
+    );
+    return reply[0] === -1 ? undefined : this.decodeRead(room, reply as ReadReply);
+  }
+
   /** The newest `limit` messages, oldest first. */
-  async latest(room: string, limit: number): Promise<Message[]> {
+  async latest(room: string, limit: number): Promise<RoomMessage[]> {
     return (await this.read(room, 'XREVRANGE', '+', '-', limit)).reverse();
   }
 
   /** Messages strictly after `after` and/or strictly before `before`, oldest first, at most `limit`. */
-  async page(room: string, range: { after?: string; before?: string }, limit: number): Promise<Message[]> {
+  async page(room: string, range: { after?: string; before?: string }, limit: number): Promise<RoomMessage[]> {
     if (range.before === FIRST_POSSIBLE_STREAM_ID) return [];
     if (range.before && !range.after) {
       return (await this.read(room, 'XREVRANGE', `(${range.before}`, '-', limit)).reverse();
@@ -129,7 +160,7 @@ export class RoomStore {
    * Everything after `since`, for a client catching up. `complete` is false when the history no longer
    * reaches back to `since` (trimmed) or more than `limit` messages were missed.
    */
-  async since(room: string, since: string, limit: number): Promise<{ messages: Message[]; complete: boolean }> {
+  async since(room: string, since: string, limit: number): Promise<{ messages: RoomMessage[]; complete: boolean }> {
     const [messages, oldest] = await Promise.all([
       this.read(room, 'XRANGE', `(${since}`, '+', limit + 1),
       this.redis.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1),
@@ -140,21 +171,23 @@ export class RoomStore {
   }
 
   async edit(room: string, id: string, editorId: string, content: string, editedAt: number): Promise<EditResult> {
-    const [status, fieldsOrMuteTtl, reactions] = await this.redis.chatEditMessage(
-      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.mute(room, editorId), id, editorId, content, editedAt,
+    const reply = await this.redis.chatEditMessage(
+      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.mute(room, editorId), roomKeys.thread(room, id), id, editorId, content, editedAt,
     );
-    if (status === -1) return { status: 'not_found' };
-    if (status === -2) return { status: 'not_author' };
-    if (status === -3) return { status: 'muted', mutedForMs: mutedFor(fieldsOrMuteTtl as number) };
-    const message = withOverlays(decodeMessage(room, id, fieldsOrMuteTtl as string[]), JSON.stringify({ content, editedAt }), reactions ?? null);
-    return { status: 'edited', message };
+    if (reply[0] === -1) return { status: 'not_found' };
+    if (reply[0] === -2) return { status: 'not_author' };
+    if (reply[0] === -3) return { status: 'muted', mutedForMs: mutedFor(reply[1]) };
+    const [, fields, reactions, replyCount, lastReplyId] = reply as Extract<EditReply, [1, ...unknown[]]>;
+    const message = withOverlays(decodeMessage(room, id, fields), JSON.stringify({ content, editedAt }), reactions);
+    return { status: 'edited', message: withThread(message, replyCount, lastReplyId) };
   }
 
-  /** The message goes with its edit, its reaction counts and who reacted. */
+  /** The message goes with its edit, its reaction counts, who reacted and its thread; its attachments are returned. */
   async delete(room: string, id: string, deleterId: string, mayDeleteAny: boolean): Promise<DeleteResult> {
-    const keys = [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.reactionsByUser(room, id)];
-    const [status] = await this.redis.chatDeleteMessage(keys.length, ...keys, id, deleterId, mayDeleteAny ? '1' : '0');
-    return status === 1 ? 'deleted' : status === -1 ? 'not_found' : 'not_allowed';
+    const keys = [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.reactionsByUser(room, id), roomKeys.thread(room, id)];
+    const reply = await this.redis.chatDeleteMessage(keys.length, ...keys, id, deleterId, mayDeleteAny ? '1' : '0', roomKeys.threadPrefix(room));
+    if (reply[0] === 1) return { status: 'deleted', attachments: reply[1] ? (JSON.parse(reply[1]) as StoredAttachment[]) : [] };
+    return reply[0] === -1 ? { status: 'not_found' } : { status: 'not_allowed' };
   }
 
   /** Who reacted to messages the stream trimmed away (their counts went with them in the append script). */
@@ -229,10 +262,14 @@ export class RoomStore {
     await this.redis.sadd(ROOM_INDEX_KEY, room);
   }
 
-  private async read(room: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<Message[]> {
-    const [entries, edits, reactions] = await this.redis.chatReadMessages(
-      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), command, start, end, count,
+  private async read(room: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<RoomMessage[]> {
+    const reply = await this.redis.chatReadMessages(
+      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), command, start, end, count, roomKeys.threadPrefix(room),
     );
-    return entries.map(([id, fields], i) => withOverlays(decodeMessage(room, id, fields), edits[i], reactions[i]));
+    return this.decodeRead(room, reply);
+  }
+
+  private decodeRead(room: string, [entries, edits, reactions, replyCounts, lastReplyIds]: ReadReply): RoomMessage[] {
+    return entries.map(([id, fields], i) => withThread(withOverlays(decodeMessage(room, id, fields), edits[i], reactions[i]), replyCounts[i], lastReplyIds[i]));
   }
 }

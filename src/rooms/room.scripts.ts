@@ -1,4 +1,4 @@
-import { STREAM_AUTHOR_FIELD } from './message.codec';
+import { STREAM_ATTACHMENTS_FIELD, STREAM_AUTHOR_FIELD, STREAM_REPLY_TO_FIELD } from './message.codec';
 
 /** The one author lookup of every script: a stream entry's author field, from its flat field list. */
 const AUTHOR_OF = `
@@ -7,19 +7,46 @@ local function author_of(fields)
 end
 `;
 
+/** A stream entry's field by name, from its flat field list. */
+const FIELD_OF = `
+local function field_of(fields, name)
+  for i = 1, #fields, 2 do if fields[i] == name then return fields[i + 1] end end
+end
+`;
+
+/**
+ * Threads: a root's replies in a sorted set of the room, scored in send order. The score is the id's ms and its
+ * sequence as three digits ("<ms><seq:03>", exact in a double for 2^53 / 1000 ms, until the year 2255); a room
+ * would need 1000 sends in one millisecond of Redis time to break the order, which the send script's own cost
+ * rules out. `thread_summary` is what a root carries: its reply count and its newest reply's id.
+ */
+const THREAD_FUNCTIONS = `
+local function thread_score(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return ms .. string.format('%03d', tonumber(seq))
+end
+local function thread_summary(thread_key)
+  local count = redis.call('ZCARD', thread_key)
+  if count == 0 then return 0, false end
+  return count, redis.call('ZRANGE', thread_key, -1, -1)[1]
+end
+`;
+
 /**
  * Stores a message unless it is a retry of a message already stored (answered as stored, even if its author
  * was muted since), its author is muted, or it replies to a message the room does not have, all in one round
- * trip. Every key is in the room's slot. A full room trims its oldest message, and that message's edit and
- * reaction counts go with it; the ids of trimmed messages that had reactions are returned, so that the
- * caller removes their per-reaction state too.
+ * trip. Every key is in the room's slot. A reply joins its root's thread. A full room trims its oldest message,
+ * and that message's edit, reaction counts and thread go with it (a trimmed reply leaves its root's thread);
+ * the ids of trimmed messages that had reactions are returned, so that the caller removes their per-reaction
+ * state too, with every trimmed id (for the search index) and the stored attachments of trimmed messages.
  * KEYS: stream, dedup marker (the stream again when there is no clientMsgId), mute marker, edits hash,
- *       reaction counts hash
- * ARGV: max length, dedup window in s ("0": no clientMsgId), replyTo id ("": none), then field/value pairs
- * Returns {1, id, trimmedWithReactions} stored, {0, id, fields?} a retry, {-1, pttl} muted, {-2} replyTo
- * not found.
+ *       reaction counts hash, the replyTo's thread (the stream again when there is no replyTo)
+ * ARGV: max length, dedup window in s ("0": no clientMsgId), replyTo id ("": none), thread prefix, then
+ *       field/value pairs
+ * Returns {1, id, trimmedWithReactions, trimmedIds, trimmedAttachments (JSON lists)} stored, {0, id, fields?}
+ * a retry, {-1, pttl} muted, {-2} replyTo not found.
  */
-export const APPEND_MESSAGE_SCRIPT = `
+export const APPEND_MESSAGE_SCRIPT = `${FIELD_OF}${THREAD_FUNCTIONS}
 local dedup = ARGV[2] ~= '0'
 if dedup then
   local existing = redis.call('GET', KEYS[2])
@@ -33,42 +60,77 @@ local mute_ttl = redis.call('PTTL', KEYS[3])
 if mute_ttl ~= -2 then return {-1, mute_ttl} end
 if ARGV[3] ~= '' and not redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])[1] then return {-2} end
 local max_length = tonumber(ARGV[1])
-local trimmed_with_reactions = {}
+local trimmed_with_reactions, trimmed_ids, trimmed_attachments = {}, {}, {}
 local overflow = redis.call('XLEN', KEYS[1]) - max_length + 1
 if overflow > 0 then
   for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', overflow)) do
-    redis.call('HDEL', KEYS[4], entry[1])
-    if redis.call('HDEL', KEYS[5], entry[1]) == 1 then table.insert(trimmed_with_reactions, entry[1]) end
+    local trimmed = entry[1]
+    redis.call('HDEL', KEYS[4], trimmed)
+    if redis.call('HDEL', KEYS[5], trimmed) == 1 then table.insert(trimmed_with_reactions, trimmed) end
+    table.insert(trimmed_ids, trimmed)
+    redis.call('DEL', ARGV[4] .. trimmed)
+    local root = field_of(entry[2], '${STREAM_REPLY_TO_FIELD}')
+    if root then redis.call('ZREM', ARGV[4] .. root, trimmed) end
+    local attachments = field_of(entry[2], '${STREAM_ATTACHMENTS_FIELD}')
+    if attachments then table.insert(trimmed_attachments, attachments) end
   end
 end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 4))
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 5))
 if dedup then redis.call('SET', KEYS[2], id, 'EX', ARGV[2]) end
-return {1, id, trimmed_with_reactions}
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[6], thread_score(id), id) end
+return {1, id, trimmed_with_reactions, trimmed_ids, trimmed_attachments}
+`;
+
+/** What every read answers beside entries: each one's latest edit, reaction counts and thread summary. */
+const OVERLAYS_OF = `
+local function overlays_of(entries, edits_key, reactions_key, thread_prefix)
+  local edits, reactions, reply_counts, last_replies = {}, {}, {}, {}
+  for i, entry in ipairs(entries) do
+    edits[i] = redis.call('HGET', edits_key, entry[1])
+    reactions[i] = redis.call('HGET', reactions_key, entry[1])
+    reply_counts[i], last_replies[i] = thread_summary(thread_prefix .. entry[1])
+  end
+  return {entries, edits, reactions, reply_counts, last_replies}
+end
 `;
 
 /**
- * Reads a page of the stream with each message's latest edit and reaction counts, in one round trip.
+ * Reads a page of the stream with each message's latest edit, reaction counts and thread, in one round trip.
  * KEYS: stream, edits hash, reaction counts hash
- * ARGV: "XRANGE" or "XREVRANGE", start, end, count
- * Returns {entries, edits, reactions}, the last two aligned with entries (false where there is none).
+ * ARGV: "XRANGE" or "XREVRANGE", start, end, count, thread prefix
+ * Returns {entries, edits, reactions, replyCounts, lastReplyIds}, the others aligned with entries (false where
+ * there is none).
  */
-export const READ_MESSAGES_SCRIPT = `
+export const READ_MESSAGES_SCRIPT = `${THREAD_FUNCTIONS}${OVERLAYS_OF}
 local entries = redis.call(ARGV[1], KEYS[1], ARGV[2], ARGV[3], 'COUNT', ARGV[4])
-local edits, reactions = {}, {}
-for i, entry in ipairs(entries) do
-  edits[i] = redis.call('HGET', KEYS[2], entry[1])
-  reactions[i] = redis.call('HGET', KEYS[3], entry[1])
+return overlays_of(entries, KEYS[2], KEYS[3], ARGV[5])
+`;
+
+/**
+ * A page of a root's replies, oldest first, read like history.
+ * KEYS: stream, edits hash, reaction counts hash, the root's thread
+ * ARGV: root id, after id ("": from the first reply), count, thread prefix
+ * Returns what READ_MESSAGES_SCRIPT returns, or {-1} when the room does not hold the root.
+ */
+export const READ_REPLIES_SCRIPT = `${THREAD_FUNCTIONS}${OVERLAYS_OF}
+if not redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])[1] then return {-1} end
+local start = ARGV[2] == '' and '-inf' or ('(' .. thread_score(ARGV[2]))
+local entries = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[4], start, '+inf', 'BYSCORE', 'LIMIT', 0, ARGV[3])) do
+  local entry = redis.call('XRANGE', KEYS[1], id, id)[1]
+  if entry then table.insert(entries, entry) end
 end
-return {entries, edits, reactions}
+return overlays_of(entries, KEYS[2], KEYS[3], ARGV[4])
 `;
 
 /**
  * Replaces a message's content, if the editor wrote it and is not muted in the room.
- * KEYS: stream, edits hash, reaction counts hash, the editor's mute marker
+ * KEYS: stream, edits hash, reaction counts hash, the editor's mute marker, the message's thread
  * ARGV: message id, editor id, new content, editedAt (ms)
- * Returns {1, fields, reactions} edited, {-1} no such message, {-2} not the author, {-3, pttl} muted.
+ * Returns {1, fields, reactions, replyCount, lastReplyId} edited, {-1} no such message, {-2} not the author,
+ * {-3, pttl} muted.
  */
-export const EDIT_MESSAGE_SCRIPT = `${AUTHOR_OF}
+export const EDIT_MESSAGE_SCRIPT = `${AUTHOR_OF}${THREAD_FUNCTIONS}
 local entry = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])[1]
 if not entry then return {-1} end
 local fields = entry[2]
@@ -76,16 +138,19 @@ if author_of(fields) ~= ARGV[2] then return {-2} end
 local mute_ttl = redis.call('PTTL', KEYS[4])
 if mute_ttl ~= -2 then return {-3, mute_ttl} end
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({content = ARGV[3], editedAt = tonumber(ARGV[4])}))
-return {1, fields, redis.call('HGET', KEYS[3], ARGV[1])}
+local reply_count, last_reply = thread_summary(KEYS[5])
+return {1, fields, redis.call('HGET', KEYS[3], ARGV[1]), reply_count, last_reply}
 `;
 
 /**
- * Removes a message and everything attached to it, if the deleter wrote it or may delete any message.
- * KEYS: stream, edits hash, reaction counts hash, the message's who-reacted hash
- * ARGV: message id, deleter id, "1" when the deleter may delete any message
- * Returns {1} deleted, {-1} no such message, {-2} not allowed.
+ * Removes a message and everything attached to it, if the deleter wrote it or may delete any message: a root's
+ * thread goes (its replies stay, as Slack keeps them), a reply leaves its root's thread.
+ * KEYS: stream, edits hash, reaction counts hash, then keys of the message to delete (its who-reacted hash, its
+ *       thread)
+ * ARGV: message id, deleter id, "1" when the deleter may delete any message, thread prefix
+ * Returns {1, attachments JSON or false} deleted, {-1} no such message, {-2} not allowed.
  */
-export const DELETE_MESSAGE_SCRIPT = `${AUTHOR_OF}
+export const DELETE_MESSAGE_SCRIPT = `${AUTHOR_OF}${FIELD_OF}
 local entry = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])[1]
 if not entry then return {-1} end
 if ARGV[3] ~= '1' and author_of(entry[2]) ~= ARGV[2] then return {-2} end
@@ -93,7 +158,9 @@ redis.call('XDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
-return {1}
+local root = field_of(entry[2], '${STREAM_REPLY_TO_FIELD}')
+if root then redis.call('ZREM', ARGV[4] .. root, ARGV[1]) end
+return {1, field_of(entry[2], '${STREAM_ATTACHMENTS_FIELD}') or false}
 `;
 
 /**

@@ -13,7 +13,8 @@ import { makeToken } from '../support/tokens';
 /**
  * Local attachment storage end to end: two real nodes share one Redis and one data directory (the shared volume
  * local storage needs). Clients declare attachments with `attachment:create` on a real socket; claiming them
- * (`message:send`, next phase) goes through the attachments module wired as a node wires it, in the test process.
+ * here goes through the attachments module wired as a node wires it, in the test process (the flow through
+ * `message:send` is in rich-content.e2e-spec.ts).
  * The bytes move over real HTTP to one node and back from the other.
  */
 describe('attachments on local storage, two nodes', () => {
