@@ -5,6 +5,7 @@ import { notFound } from '../common/contract-error';
 import { HISTORY_PAGE_DEFAULT } from '../common/validation-patterns';
 import { assertMayJoin, mayJoin } from '../rooms/room-access';
 import { RoomStore } from '../rooms/room-store';
+import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { SearchService } from '../search/search.service';
 import { RepliesQueryDto } from './dto/replies.dto';
 import { SEARCH_PAGE_DEFAULT, SearchQueryDto } from './dto/search.dto';
@@ -17,6 +18,7 @@ export class MessageQueryService {
     private readonly messages: RoomStore,
     private readonly search: SearchService,
     private readonly presenter: MessagePresenter,
+    private readonly userRooms: UserRoomsRepository,
   ) {}
 
   async replies(connection: Connection, { room, messageId, after, limit }: RepliesQueryDto): Promise<{ messages: StoredMessage[] }> {
@@ -32,18 +34,18 @@ export class MessageQueryService {
    */
   async find(connection: Connection, { query, room, limit }: SearchQueryDto): Promise<{ messages: StoredMessage[] }> {
     if (room) assertMayJoin(connection.user, room);
-    const rooms = room ? [room] : this.searchableRoomsOf(connection);
+    const rooms = room ? [room] : await this.searchableRoomsOf(connection);
     const hits = await this.search.search(query, rooms, limit ?? SEARCH_PAGE_DEFAULT);
     const found = await Promise.all(hits.map(({ room: hitRoom, messageId }) => this.messages.findById(hitRoom, messageId)));
     return { messages: await this.presenter.presentAll(found.filter((message) => message !== undefined)) };
   }
 
   /**
-   * "All of the user's rooms" are, for now, the rooms this connection joined (and may still read: a refreshed
-   * token may have narrowed its grants). The seam for the persisted set of a user's rooms (docs/OFFLINE.md):
-   * replace this with that set, filtered by `mayJoin` the same way.
+   * All of the user's rooms: the persisted set (joined on any connection until left, and DM rooms), filtered by
+   * what the current token may read, since a refreshed token may have narrowed its grants.
    */
-  private searchableRoomsOf(connection: Connection): string[] {
-    return [...connection.rooms].filter((room) => room !== connection.id && ROOM_NAME_PATTERN.test(room) && mayJoin(connection.user, room));
+  private async searchableRoomsOf(connection: Connection): Promise<string[]> {
+    const held = await this.userRooms.roomsOf(connection.user.id);
+    return held.filter((room) => ROOM_NAME_PATTERN.test(room) && mayJoin(connection.user, room));
   }
 }
