@@ -44,6 +44,8 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   throttle: { ws: ThrottleConfig; http: ThrottleConfig };
   historyMaxPerRoom: number;
+  /** Messages a `room:join { since }` returns at most; the client pages on with `message:history { after }`. */
+  catchupMax: number;
   messageMaxLength: number;
   dedupWindowSec: number;
   maxConnectionsPerUser: number;
@@ -191,6 +193,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
       http: { limit: read.int('THROTTLE_HTTP_LIMIT', 600, 0, 1_000_000), ttlMs: read.int('THROTTLE_HTTP_TTL_MS', 60_000, 100, 86_400_000) },
     },
     historyMaxPerRoom: read.int('HISTORY_MAX_PER_ROOM', 10_000, 1, 10_000_000),
+    catchupMax: read.int('CATCHUP_MAX', 1000, 1, 10_000),
     messageMaxLength: read.int('MESSAGE_MAX_LENGTH', 4000, 1, 1_000_000),
     dedupWindowSec: read.int('DEDUP_WINDOW_SEC', 86_400, 1, 30 * 86_400),
     maxConnectionsPerUser: read.int('MAX_CONNECTIONS_PER_USER', 20, 0, 100_000),

@@ -30,6 +30,9 @@ export interface ReadState {
   unreadCount: number;
 }
 
+/** Messages per script call of a catch-up read. */
+const CATCHUP_CHUNK = 100;
+
 type StreamEntry = [id: string, fields: string[]];
 
 /** A mute marker's PTTL: milliseconds left, or null for a mute without end. */
@@ -114,15 +117,22 @@ export class RoomStore {
   }
 
   /**
-   * Everything after `since`, for a client catching up. `complete` is false when the history no longer
-   * reaches back to `since` (trimmed) or more than `limit` messages were missed.
+   * Everything after `since`, for a client catching up, at most `limit`. `complete` is false when the history
+   * no longer reaches back to `since` (trimmed) or more than `limit` messages were missed. Read in chunks of
+   * CATCHUP_CHUNK, each its own short script, so that Redis serves other clients between them instead of
+   * building one reply of up to `limit` large messages.
    */
   async since(room: string, since: string, limit: number): Promise<{ messages: Message[]; complete: boolean }> {
-    const [messages, oldest] = await Promise.all([
-      this.read(room, 'XRANGE', `(${since}`, '+', limit + 1),
-      this.redis.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1),
-    ]);
-    const oldestId = oldest[0]?.[0];
+    const oldestId = (await this.redis.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1))[0]?.[0];
+    const messages: Message[] = [];
+    let after = since;
+    while (messages.length <= limit) {
+      const wanted = Math.min(CATCHUP_CHUNK, limit + 1 - messages.length);
+      const chunk = await this.read(room, 'XRANGE', `(${after}`, '+', wanted);
+      messages.push(...chunk);
+      if (chunk.length < wanted) break;
+      after = chunk[chunk.length - 1].id;
+    }
     const trimmedPastSince = oldestId !== undefined && compareStreamIds(oldestId, since) > 0 && messages[0]?.id === oldestId;
     return { messages: messages.slice(0, limit), complete: messages.length <= limit && !trimmedPastSince };
   }

@@ -1,0 +1,58 @@
+import { io } from 'socket.io-client';
+import { connect, request, requestOk } from '../support/clients';
+import { useCluster, uniqueRoom } from '../support/scenario';
+import { makeToken } from '../support/tokens';
+
+const CATCHUP_MAX = 120;
+
+describe('hardening: bounded catch-up, default namespace, connection ids as rooms', () => {
+  const cluster = useCluster(2, { CATCHUP_MAX: String(CATCHUP_MAX) });
+  const nodeA = () => cluster.nodes[0].url;
+  const nodeB = () => cluster.nodes[1].url;
+
+  it('caps a room:join { since } at CATCHUP_MAX with complete: false; message:history { after } pages on to the end', async () => {
+    const room = uniqueRoom('catchup');
+    const sender = await connect(nodeA(), { token: makeToken({ sub: 'catchup-sender' }) });
+    await requestOk(sender, 'room:join', { room });
+    const sent: string[] = [];
+    for (let i = 0; i < CATCHUP_MAX + 30; i++) sent.push((await requestOk(sender, 'message:send', { room, content: `m${i}` })).id);
+
+    const reader = await connect(nodeB(), { token: makeToken({ sub: 'catchup-reader' }) });
+    const joined = await requestOk(reader, 'room:join', { room, since: '0-0' });
+    expect(joined.messages).toHaveLength(CATCHUP_MAX);
+    expect(joined.complete).toBe(false);
+    expect(joined.messages.map((m: { id: string }) => m.id)).toEqual(sent.slice(0, CATCHUP_MAX));
+
+    const rest = await requestOk(reader, 'message:history', { room, after: joined.messages[CATCHUP_MAX - 1].id, limit: 100 });
+    expect(rest.messages.map((m: { id: string }) => m.id)).toEqual(sent.slice(CATCHUP_MAX));
+
+    const upToDate = await requestOk(reader, 'room:join', { room, since: sent[sent.length - 31] });
+    expect(upToDate.messages).toHaveLength(30);
+    expect(upToDate.complete).toBe(true);
+  });
+
+  it('refuses the default namespace "/" without a token and closes its transport', async () => {
+    const client = io(nodeA(), { transports: ['websocket'], reconnection: false, forceNew: true });
+    try {
+      const closed = new Promise<string>((resolve) => client.io.engine.once('close', (reason: string) => resolve(reason)));
+      const refused = await new Promise<Error & { data?: any }>((resolve, reject) => {
+        client.once('connect', () => reject(new Error('the default namespace accepted a connection')));
+        client.once('connect_error', resolve);
+      });
+      expect(refused.message).toBe('not_found');
+      expect(refused.data.code).toBe('not_found');
+      expect(await closed).toBeTruthy();
+    } finally {
+      client.close();
+    }
+  });
+
+  it('refuses a connection id as a room name: no send into its own, no join of another connection', async () => {
+    const owner = await connect(nodeA(), { token: makeToken({ sub: 'id-owner' }) });
+    const intruder = await connect(nodeA(), { token: makeToken({ sub: 'id-intruder' }) });
+
+    expect(await request(owner, 'message:send', { room: owner.id, content: 'into my own socket room' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await request(intruder, 'room:join', { room: owner.id })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await request(owner, 'room:leave', { room: owner.id })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+  });
+});
