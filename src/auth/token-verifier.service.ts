@@ -57,6 +57,12 @@ export class TokenVerifier {
   /** Everything a handshake or an admin request needs: signature, then revocation, then ban. */
   async verify(token: string): Promise<AuthUser> {
     const user = this.verifySignature(token);
+    await this.assertAdmitted(user);
+    return user;
+  }
+
+  /** Revocation and ban of a token whose signature was verified: a handshake asks again once registered. */
+  async assertAdmitted(user: AuthUser): Promise<void> {
     const [tokenRevoked, access] = await Promise.all([
       this.access.isTokenRevoked(user.tokenId),
       this.access.userAccess(user.id),
@@ -68,7 +74,6 @@ export class TokenVerifier {
     if (access.bannedUntilMs !== undefined && access.bannedUntilMs > Date.now()) {
       throw new AuthenticationError('banned', access.banReason ? `banned: ${access.banReason}` : 'banned', user.id);
     }
-    return user;
   }
 }
 

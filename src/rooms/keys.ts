@@ -5,7 +5,8 @@
  */
 export const roomKeys = {
   messages: (room: string) => `chat:{${room}}:messages`,
-  dedup: (room: string, userId: string, clientMsgId: string) => `chat:{${room}}:dedup:${userId}:${clientMsgId}`,
+  /** The user id's length first: user `a` with `b:c` and user `a:b` with `c` must not share a marker. */
+  dedup: (room: string, userId: string, clientMsgId: string) => `chat:{${room}}:dedup:${userId.length}:${userId}:${clientMsgId}`,
   mute: (room: string, userId: string) => `chat:{${room}}:mute:${userId}`,
   /** Hash: message id -> JSON { content, editedAt } of its latest edit. */
   edits: (room: string) => `chat:{${room}}:edits`,
