@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { connect, disconnection, requestOk } from '../support/clients';
+import { connect, disconnection, request, requestOk } from '../support/clients';
 import { http } from '../support/http';
 import { useCluster, uniqueRoom } from '../support/scenario';
 import { makeToken } from '../support/tokens';
@@ -47,5 +47,22 @@ describe('hardening: dedup markers and audit targets', () => {
     expect((await banned).status).toBe(204);
 
     await Promise.all(sockets.map((socket) => disconnection(socket)));
+  });
+});
+
+describe('hardening: auth:refresh inside the event budget', () => {
+  const THROTTLE_WS_LIMIT = 6;
+  const cluster = useCluster(2, { THROTTLE_WS_LIMIT: String(THROTTLE_WS_LIMIT), THROTTLE_WS_TTL_MS: '60000' });
+
+  it('refuses auth:refresh with rate_limited once the user spent the budget', async () => {
+    const refresher = await connect(cluster.nodes[0].url, { token: makeToken({ sub: 'integrity-refresher' }) });
+    let spent = false;
+    for (let i = 0; i <= THROTTLE_WS_LIMIT && !spent; i++) {
+      spent = (await request(refresher, 'message:history', { room: 'budget-room', limit: 1 })).ok === false;
+    }
+    expect(spent).toBe(true);
+
+    const refreshed = await request(refresher, 'auth:refresh', { token: makeToken({ sub: 'integrity-refresher' }) });
+    expect(refreshed).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
   });
 });
