@@ -48,6 +48,8 @@ export interface AppConfig {
   catchupMax: number;
   messageMaxLength: number;
   dedupWindowSec: number;
+  /** A room's messages, edits and reactions expire this long after its last message. */
+  roomIdleTtlDays: number;
   maxConnectionsPerUser: number;
   handshakeLimitPerIp: ThrottleConfig;
   auditMaxEntries: number;
@@ -195,7 +197,8 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     historyMaxPerRoom: read.int('HISTORY_MAX_PER_ROOM', 10_000, 1, 10_000_000),
     catchupMax: read.int('CATCHUP_MAX', 1000, 1, 10_000),
     messageMaxLength: read.int('MESSAGE_MAX_LENGTH', 4000, 1, 1_000_000),
-    dedupWindowSec: read.int('DEDUP_WINDOW_SEC', 86_400, 1, 30 * 86_400),
+    dedupWindowSec: read.int('DEDUP_WINDOW_SEC', 3600, 1, 86_400),
+    roomIdleTtlDays: read.int('ROOM_IDLE_TTL_DAYS', 90, 1, 3650),
     maxConnectionsPerUser: read.int('MAX_CONNECTIONS_PER_USER', 20, 0, 100_000),
     handshakeLimitPerIp: {
       limit: read.int('HANDSHAKE_LIMIT_PER_IP', 3000, 0, 1_000_000),

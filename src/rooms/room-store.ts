@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import { Message } from '../common/contract';
 import { compareStreamIds, FIRST_POSSIBLE_STREAM_ID, timeOfStreamId } from '../redis/stream-ids';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { ROOM_INDEX_KEY, roomKeys } from './keys';
 import { decodeMessage, encodeMessage, MessageDraft, messageFromDraft, withOverlays } from './message.codec';
 import { APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT } from './room.scripts';
@@ -59,7 +61,10 @@ interface ChatScripts {
 export class RoomStore {
   private readonly redis: Redis & ChatScripts;
 
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
+  private readonly roomIdleTtlMs: number;
+
+  constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+    this.roomIdleTtlMs = config.roomIdleTtlDays * 86_400_000;
     redis.defineCommand('chatAppendMessage', { numberOfKeys: 5, lua: APPEND_MESSAGE_SCRIPT });
     redis.defineCommand('chatReadMessages', { numberOfKeys: 3, lua: READ_MESSAGES_SCRIPT });
     redis.defineCommand('chatEditMessage', { numberOfKeys: 4, lua: EDIT_MESSAGE_SCRIPT });
@@ -82,6 +87,7 @@ export class RoomStore {
       maxLength,
       draft.clientMsgId ? dedupWindowSec : 0,
       draft.replyTo ?? '',
+      this.roomIdleTtlMs,
       ...encodeMessage(draft),
     );
     switch (reply[0]) {

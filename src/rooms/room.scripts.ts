@@ -15,10 +15,15 @@ end
  * caller removes their per-reaction state too.
  * KEYS: stream, dedup marker (the stream again when there is no clientMsgId), mute marker, edits hash,
  *       reaction counts hash
- * ARGV: max length, dedup window in s ("0": no clientMsgId), replyTo id ("": none), then field/value pairs
+ * ARGV: max length, dedup window in s ("0": no clientMsgId), replyTo id ("": none), idle lifetime in ms (the
+ *       stream, edits and counts expire that long after the last message, give or take a day: their lifetime
+ *       is renewed once it has run down by LIFETIME_REFRESH_SLACK_MS, so a busy room pays one PTTL per message),
+ *       then field/value pairs
  * Returns {1, id, trimmedWithReactions} stored, {0, id, fields?} a retry, {-1, pttl} muted, {-2} replyTo
  * not found.
  */
+const LIFETIME_REFRESH_SLACK_MS = 86_400_000;
+
 export const APPEND_MESSAGE_SCRIPT = `
 local dedup = ARGV[2] ~= '0'
 if dedup then
@@ -41,7 +46,13 @@ if overflow > 0 then
     if redis.call('HDEL', KEYS[5], entry[1]) == 1 then table.insert(trimmed_with_reactions, entry[1]) end
   end
 end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 4))
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 5))
+local lifetime = tonumber(ARGV[4])
+if redis.call('PTTL', KEYS[1]) < lifetime - ${LIFETIME_REFRESH_SLACK_MS} then
+  redis.call('PEXPIRE', KEYS[1], lifetime)
+  redis.call('PEXPIRE', KEYS[4], lifetime)
+  redis.call('PEXPIRE', KEYS[5], lifetime)
+end
 if dedup then redis.call('SET', KEYS[2], id, 'EX', ARGV[2]) end
 return {1, id, trimmed_with_reactions}
 `;
@@ -76,6 +87,8 @@ if author_of(fields) ~= ARGV[2] then return {-2} end
 local mute_ttl = redis.call('PTTL', KEYS[4])
 if mute_ttl ~= -2 then return {-3, mute_ttl} end
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({content = ARGV[3], editedAt = tonumber(ARGV[4])}))
+local stream_ttl = redis.call('PTTL', KEYS[1])
+if stream_ttl > 0 then redis.call('PEXPIRE', KEYS[2], stream_ttl) end
 return {1, fields, redis.call('HGET', KEYS[3], ARGV[1])}
 `;
 
@@ -128,6 +141,11 @@ if next(counts) == nil then
 end
 local encoded = cjson.encode(counts)
 redis.call('HSET', KEYS[2], ARGV[2], encoded)
+local stream_ttl = redis.call('PTTL', KEYS[1])
+if stream_ttl > 0 then
+  redis.call('PEXPIRE', KEYS[2], stream_ttl)
+  redis.call('PEXPIRE', KEYS[3], stream_ttl)
+end
 return {1, encoded}
 `;
 
@@ -147,6 +165,8 @@ if current then
   if ms < cms or (ms == cms and seq <= cseq) then return 0 end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local stream_ttl = redis.call('PTTL', KEYS[2])
+if stream_ttl > 0 then redis.call('PEXPIRE', KEYS[1], stream_ttl) end
 return 1
 `;
 

@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { io } from 'socket.io-client';
 import { connect, request, requestOk } from '../support/clients';
 import { useCluster, uniqueRoom } from '../support/scenario';
@@ -54,5 +55,32 @@ describe('hardening: bounded catch-up, default namespace, connection ids as room
     expect(await request(owner, 'message:send', { room: owner.id, content: 'into my own socket room' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     expect(await request(intruder, 'room:join', { room: owner.id })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     expect(await request(owner, 'room:leave', { room: owner.id })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+  });
+
+  it('lets an idle room expire: the send refreshes a ROOM_IDLE_TTL_DAYS lifetime on its keys; dedup markers live an hour', async () => {
+    const room = uniqueRoom('idle');
+    const writer = await connect(nodeA(), { token: makeToken({ sub: 'idle-writer' }) });
+    const reader = await connect(nodeB(), { token: makeToken({ sub: 'idle-reader' }) });
+    await requestOk(writer, 'room:join', { room });
+    await requestOk(reader, 'room:join', { room });
+    const message = await requestOk(writer, 'message:send', { room, content: 'before the silence', clientMsgId: 'idle-1' });
+    await requestOk(writer, 'message:edit', { room, messageId: message.id, content: 'edited' });
+    await requestOk(reader, 'reaction:add', { room, messageId: message.id, emoji: '👍' });
+    await requestOk(reader, 'receipt:read', { room, messageId: message.id });
+
+    const redis = new Redis(cluster.redis.url);
+    try {
+      const ninetyDaysMs = 90 * 86_400_000;
+      for (const key of ['messages', 'edits', 'reaction-counts', `reactions:${message.id}`, 'last-read']) {
+        const ttl = await redis.pttl(`chat:{${room}}:${key}`);
+        expect([key, ttl > ninetyDaysMs - 60_000 && ttl <= ninetyDaysMs]).toEqual([key, true]);
+      }
+      const [dedupKey] = await redis.keys(`chat:{${room}}:dedup:*`);
+      const dedupTtl = await redis.ttl(dedupKey);
+      expect(dedupTtl).toBeGreaterThan(3500);
+      expect(dedupTtl).toBeLessThanOrEqual(3600);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
