@@ -18,5 +18,10 @@ export const roomKeys = {
   lastRead: (room: string) => `chat:{${room}}:last-read`,
 };
 
-/** All rooms that were ever joined, for the admin listing. */
-export const ROOM_INDEX_KEY = 'chat:rooms';
+/**
+ * Sorted set of the names of rooms joined and not yet forgotten, all scored 0 so that it reads in name order
+ * and pages by name (`ZRANGE BYLEX`), for the admin listing.
+ */
+export const ROOM_INDEX_KEY = 'chat:room-names';
+/** The index before it paged: a plain set, moved into ROOM_INDEX_KEY at start-up. */
+export const LEGACY_ROOM_INDEX_KEY = 'chat:rooms';

@@ -1,11 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Message } from '../common/contract';
 import { compareStreamIds, FIRST_POSSIBLE_STREAM_ID, timeOfStreamId } from '../redis/stream-ids';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ROOM_INDEX_KEY, roomKeys } from './keys';
+import { LEGACY_ROOM_INDEX_KEY, ROOM_INDEX_KEY, roomKeys } from './keys';
 import { decodeMessage, encodeMessage, MessageDraft, messageFromDraft, withOverlays } from './message.codec';
 import { APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT } from './room.scripts';
 
@@ -58,7 +58,7 @@ interface ChatScripts {
  * in its counts hash, merged in on every read. Chat, reactions, receipts and moderation all go through here.
  */
 @Injectable()
-export class RoomStore {
+export class RoomStore implements OnModuleInit {
   private readonly redis: Redis & ChatScripts;
 
   private readonly roomIdleTtlMs: number;
@@ -194,13 +194,29 @@ export class RoomStore {
     return (await this.redis.del(roomKeys.mute(room, userId))) === 1;
   }
 
-  async isKnownRoom(room: string): Promise<boolean> {
-    return (await this.redis.sismember(ROOM_INDEX_KEY, room)) === 1;
+  /** Moves the names of the index's former plain set into the sorted one (idempotent: every node may do it). */
+  async onModuleInit(): Promise<void> {
+    for (let cursor = '0'; ; ) {
+      const [next, names] = await this.redis.sscan(LEGACY_ROOM_INDEX_KEY, cursor, 'COUNT', 1000);
+      if (names.length > 0) await this.redis.zadd(ROOM_INDEX_KEY, ...names.flatMap((name) => [0, name]));
+      if (next === '0') break;
+      cursor = next;
+    }
+    await this.redis.del(LEGACY_ROOM_INDEX_KEY);
   }
 
-  /** Every room ever joined, by name. */
-  async rooms(): Promise<string[]> {
-    return (await this.redis.smembers(ROOM_INDEX_KEY)).sort();
+  async isKnownRoom(room: string): Promise<boolean> {
+    return (await this.redis.zscore(ROOM_INDEX_KEY, room)) !== null;
+  }
+
+  /** Up to `limit` room names after `after` (or from the first), in name order. */
+  async rooms(after: string | undefined, limit: number): Promise<string[]> {
+    return this.redis.zrangebylex(ROOM_INDEX_KEY, after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, limit);
+  }
+
+  /** The index forgets these rooms (a later join registers them again). */
+  async forgetRooms(rooms: string[]): Promise<void> {
+    if (rooms.length > 0) await this.redis.zrem(ROOM_INDEX_KEY, ...rooms);
   }
 
   /** Epoch ms of each room's newest stored message (its stream id's time), null for an empty room. */
@@ -210,7 +226,7 @@ export class RoomStore {
   }
 
   async registerRoom(room: string): Promise<void> {
-    await this.redis.sadd(ROOM_INDEX_KEY, room);
+    await this.redis.zadd(ROOM_INDEX_KEY, 0, room);
   }
 
   private async read(room: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<Message[]> {

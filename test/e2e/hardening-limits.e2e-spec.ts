@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { io } from 'socket.io-client';
 import { connect, request, requestOk } from '../support/clients';
+import { http } from '../support/http';
 import { useCluster, uniqueRoom } from '../support/scenario';
 import { makeToken } from '../support/tokens';
 
@@ -82,5 +83,33 @@ describe('hardening: bounded catch-up, default namespace, connection ids as room
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('pages GET /admin/rooms by name with X-Next-Cursor, and forgets rooms whose keys expired with nobody online', async () => {
+    const admin = makeToken({ sub: 'rooms-admin', roles: ['admin'] });
+    const prefix = `paged-${process.pid}-`;
+    const [first, second, third, expired] = ['a', 'b', 'c', 'd'].map((suffix) => prefix + suffix);
+    const member = await connect(nodeA(), { token: makeToken({ sub: 'paged-member' }) });
+    for (const room of [first, second, third]) await requestOk(member, 'room:join', { room });
+    const visitor = await connect(nodeB(), { token: makeToken({ sub: 'paged-visitor' }) });
+    await requestOk(visitor, 'room:join', { room: expired });
+    await requestOk(visitor, 'message:send', { room: expired, content: 'soon gone' });
+    await requestOk(visitor, 'room:leave', { room: expired });
+    const redis = new Redis(cluster.redis.url);
+    try {
+      await redis.del(`chat:{${expired}}:messages`);
+    } finally {
+      redis.disconnect();
+    }
+
+    const page1 = await http(nodeB(), 'GET', `/admin/rooms?limit=2&cursor=${prefix}`, { token: admin });
+    expect(page1.status).toBe(200);
+    expect(page1.body.map((summary: { room: string }) => summary.room)).toEqual([first, second]);
+    expect(page1.headers['x-next-cursor']).toBe(second);
+    const page2 = await http(nodeA(), 'GET', `/admin/rooms?limit=2&cursor=${second}`, { token: admin });
+    expect(page2.body).toEqual([{ room: third, online: 1, lastMessageAt: null }]);
+
+    expect((await http(nodeA(), 'GET', `/admin/rooms/${expired}/presence`, { token: admin })).status).toBe(404);
+    expect((await http(nodeA(), 'GET', '/admin/rooms?limit=0', { token: admin })).status).toBe(400);
   });
 });
