@@ -4,6 +4,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { WebhookPublisher } from '../webhooks/webhook.publisher';
 import { AuditEntry, AuditRecord, MODERATION_ACTIONS } from './audit-actions';
 import { AuditRepository } from './audit.repository';
+import { refusalAggregateKey } from './keys';
 
 export interface AuditQuery {
   actor?: string;
@@ -18,6 +19,8 @@ export interface AuditPage {
   nextBefore?: string;
 }
 
+/** A refusal aggregate lives through its minute and the next, so late writers of the minute still find it. */
+const REFUSAL_AGGREGATE_TTL_SEC = 120;
 /** Entries read per round trip while filtering. */
 const SCAN_BATCH = 500;
 /** Entries one query examines at most, so that a rare filter over a long trail stays a bounded request. */
@@ -43,6 +46,19 @@ export class AuditService {
       if (MODERATION_ACTIONS.has(record.action)) {
         this.webhooks.publish('moderation.action', { id, at: Number(id.slice(0, id.indexOf('-'))), details: {}, ...record });
       }
+    } catch (error) {
+      this.logger.error(`audit entry lost (${record.action} by ${record.actor}): ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /**
+   * A refused handshake, aggregated as the contract asks: one entry per client address, refusal code and minute,
+   * with `details.count`, so that a flood of bad handshakes cannot push admin actions out of the trail.
+   */
+  async recordRefusal(record: AuditRecord, code: string, address: string): Promise<void> {
+    const minute = Math.floor(Date.now() / 60_000);
+    try {
+      await this.repository.appendAggregated(record, refusalAggregateKey(minute, code, address), REFUSAL_AGGREGATE_TTL_SEC, this.config.auditMaxEntries);
     } catch (error) {
       this.logger.error(`audit entry lost (${record.action} by ${record.actor}): ${error instanceof Error ? error.message : String(error)}`);
     }

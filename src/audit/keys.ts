@@ -1,2 +1,7 @@
 /** The audit trail: one Redis Stream, trimmed to AUDIT_MAX_ENTRIES; the stream id is the entry id and its time. */
 export const AUDIT_STREAM_KEY = 'audit:entries';
+/**
+ * Refusals of one kind from one address in one minute, aggregated into one entry. The `{audit:entries}` hash tag
+ * puts it in the stream's Redis Cluster slot (an untagged key hashes its whole name), so one script updates both.
+ */
+export const refusalAggregateKey = (minute: number, code: string, address: string) => `{${AUDIT_STREAM_KEY}}:refusals:${minute}:${code}:${address}`;

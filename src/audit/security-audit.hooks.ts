@@ -19,12 +19,11 @@ export class SecurityAuditHooks {
 
   @OnAppEvent('handshake.refused')
   recordRefusal({ userId, code, message, address }: AppEventMap['handshake.refused']): Promise<void> {
-    return this.audit.record({
-      actor: userId ?? ANONYMOUS_ACTOR,
-      action: AuditAction.HandshakeRefused,
-      target: userId ? { userId } : {},
-      details: { code, message, address },
-    });
+    return this.audit.recordRefusal(
+      { actor: userId ?? ANONYMOUS_ACTOR, action: AuditAction.HandshakeRefused, target: userId ? { userId } : {}, details: { code, message, address } },
+      code,
+      address,
+    );
   }
 
   @OnAppEvent('session.ending')

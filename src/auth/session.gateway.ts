@@ -10,8 +10,11 @@ import { SessionLifetime } from './session-lifetime.service';
 export class SessionGateway {
   constructor(private readonly lifetime: SessionLifetime) {}
 
-  /** Outside the shared budget: a refresh that waits on it may miss `exp`. One refresh per connection at a time instead. */
-  @OnClientEvent(ClientEvent.AuthRefresh, { isOutsideBudget: true })
+  /**
+   * Counted in the shared budget like every event: outside it, a client could verify tokens (and write their
+   * sessions) as fast as it liked. One refresh per connection at a time besides.
+   */
+  @OnClientEvent(ClientEvent.AuthRefresh)
   refresh(connection: Connection, body: RefreshTokenDto) {
     return this.lifetime.refresh(connection, body.token);
   }

@@ -57,12 +57,12 @@ export class TokenVerifier {
   /** Everything a handshake or an admin request needs: signature, then revocation, then ban. */
   async verify(token: string): Promise<AuthUser> {
     const user = this.verifySignature(token);
-    await this.assertStillAllowed(user);
+    await this.assertAdmitted(user);
     return user;
   }
 
-  /** Revocation and ban of an already verified user, for actions that must not wait for the session to close. */
-  async assertStillAllowed(user: AuthUser): Promise<void> {
+  /** Revocation and ban of a token whose signature was verified: a handshake asks again once registered. */
+  async assertAdmitted(user: AuthUser): Promise<void> {
     const [tokenRevoked, access] = await Promise.all([
       this.access.isTokenRevoked(user.tokenId),
       this.access.userAccess(user.id),

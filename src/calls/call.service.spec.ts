@@ -3,9 +3,9 @@ import { AuthenticationError } from '../common/handshake-error';
 import { FakeBroadcaster, userOf } from '../testing/fakes';
 import { CALL_SIGNAL_DATA_MAX_BYTES, CallService } from './call.service';
 
-function setUp(assertStillAllowed: () => Promise<void> = async () => undefined) {
+function setUp(assertAdmitted: () => Promise<void> = async () => undefined) {
   const broadcaster = new FakeBroadcaster();
-  const service = new CallService(broadcaster.asBroadcaster(), { assertStillAllowed } as unknown as TokenVerifier);
+  const service = new CallService(broadcaster.asBroadcaster(), { assertAdmitted } as unknown as TokenVerifier);
   const caller = broadcaster.connect('c-alice', userOf('alice'));
   return { broadcaster, service, caller };
 }

@@ -42,7 +42,7 @@ export class CallService {
 
   private async assertMaySignal(connection: Connection): Promise<void> {
     try {
-      await this.tokens.assertStillAllowed(connection.user);
+      await this.tokens.assertAdmitted(connection.user);
     } catch (error) {
       if (error instanceof AuthenticationError) throw new ContractError('forbidden', `cannot signal: ${error.message}`, { reason: error.code });
       throw error;

@@ -35,7 +35,7 @@ export interface JoinResult {
   lastReadId: string | null;
   /** Messages by others after the read marker, capped (see UNREAD_COUNT_CAP). */
   unreadCount: number;
-  /** With `since`: false when messages after it may be missing (trimmed, or more than the history limit). */
+  /** With `since`: false when messages after it may be missing (trimmed, or more than `CATCHUP_MAX`). */
   complete?: boolean;
 }
 
@@ -70,7 +70,7 @@ export class ChatService {
     try {
       const [history, presence, readState, isHeld] = await Promise.all([
         since
-          ? this.messages.since(room, since, this.config.historyMaxPerRoom)
+          ? this.messages.since(room, since, this.config.catchupMax)
           : this.messages.latest(room, HISTORY_PAGE_DEFAULT).then((messages) => ({ messages, complete: undefined })),
         this.presence.membersAfterJoin(room, user.id),
         this.receipts.readState(room, user.id),

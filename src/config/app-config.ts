@@ -44,8 +44,12 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   throttle: { ws: ThrottleConfig; http: ThrottleConfig };
   historyMaxPerRoom: number;
+  /** Messages a `room:join { since }` returns at most; the client pages on with `message:history { after }`. */
+  catchupMax: number;
   messageMaxLength: number;
   dedupWindowSec: number;
+  /** A room's messages, edits and reactions expire this long after its last message. */
+  roomIdleTtlDays: number;
   maxConnectionsPerUser: number;
   /** Rooms a user holds at once (joined rooms and DM rooms): the bound of the inbox and of each user's room set. */
   maxRoomsPerUser: number;
@@ -195,8 +199,10 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
       http: { limit: read.int('THROTTLE_HTTP_LIMIT', 600, 0, 1_000_000), ttlMs: read.int('THROTTLE_HTTP_TTL_MS', 60_000, 100, 86_400_000) },
     },
     historyMaxPerRoom: read.int('HISTORY_MAX_PER_ROOM', 10_000, 1, 10_000_000),
+    catchupMax: read.int('CATCHUP_MAX', 1000, 1, 10_000),
     messageMaxLength: read.int('MESSAGE_MAX_LENGTH', 4000, 1, 1_000_000),
-    dedupWindowSec: read.int('DEDUP_WINDOW_SEC', 86_400, 1, 30 * 86_400),
+    dedupWindowSec: read.int('DEDUP_WINDOW_SEC', 3600, 1, 86_400),
+    roomIdleTtlDays: read.int('ROOM_IDLE_TTL_DAYS', 90, 1, 3650),
     maxConnectionsPerUser: read.int('MAX_CONNECTIONS_PER_USER', 20, 0, 100_000),
     maxRoomsPerUser: read.int('MAX_ROOMS_PER_USER', 500, 1, 100_000),
     handshakeLimitPerIp: {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { ServerEvent } from '../common/contract';
 import type { AuthUser } from '../common/auth-user';
 import type { Connection } from '../common/connection';
 import { AuthenticationError } from '../common/handshake-error';
@@ -21,11 +22,14 @@ import { HandshakeLimits } from '../throttling/handshake-limits.service';
  * 5. registration (the user becomes known to moderation, and the token's grants are kept for the user's
  *    offline mentions): independent, one round trip together.
  *
- * Then, once open: addressable by user and token, watched until its token expires; once closed: lease released.
+ * Then, once open: addressable by user and token, watched until its token expires, and revocation and ban read
+ * again (one round trip) so that one landing during the handshake is not missed; once closed: lease released.
  * An identity refusal is emitted as `handshake.refused` (the audit trail records it) before the client hears it.
  */
 @Injectable()
 export class HandshakePipeline implements ConnectionPipeline {
+  private readonly logger = new Logger(HandshakePipeline.name);
+
   constructor(
     private readonly limits: HandshakeLimits,
     private readonly verifier: TokenVerifier,
@@ -58,6 +62,28 @@ export class HandshakePipeline implements ConnectionPipeline {
   opened(connection: Connection): void {
     void this.broadcaster.address(connection);
     this.lifetime.watch(connection);
+    void this.closeIfRefusedMeanwhile(connection);
+  }
+
+  /**
+   * A ban or revocation that landed after `admit` read the access state, but before this connection was
+   * registered, found no connection to close: asked again now that it is registered, it cannot be missed.
+   */
+  private async closeIfRefusedMeanwhile(connection: Connection): Promise<void> {
+    try {
+      await this.verifier.assertAdmitted(connection.user);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) {
+        this.logger.warn(`access re-check of ${connection.id} failed: ${String(error)}`);
+        return;
+      }
+      this.broadcaster.disconnect(
+        connection,
+        error.code === 'banned'
+          ? { event: ServerEvent.Moderation, payload: { action: 'banned' } }
+          : { event: ServerEvent.Session, payload: { reason: 'revoked' } },
+      );
+    }
   }
 
   closed(connection: Connection): void {

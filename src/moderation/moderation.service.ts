@@ -39,10 +39,18 @@ export class ModerationService {
   ) {}
 
   /** Every room ever joined, by name, with the distinct users connected in it now (from presence). */
-  async listRooms(): Promise<RoomSummary[]> {
-    const rooms = await this.rooms.rooms();
-    const [online, lastMessageAt] = await Promise.all([this.presence.onlineCounts(rooms), this.rooms.lastMessageTimes(rooms)]);
-    return rooms.map((room, i) => ({ room, online: online[i], lastMessageAt: lastMessageAt[i] }));
+  /**
+   * One page of rooms in name order, and the cursor of the next page when there may be one. A room with no
+   * message left (its keys expired after ROOM_IDLE_TTL_DAYS) and nobody online is forgotten by the index as
+   * it is met, and not listed.
+   */
+  async listRooms(cursor: string | undefined, limit: number): Promise<{ rooms: RoomSummary[]; nextCursor?: string }> {
+    const names = await this.rooms.rooms(cursor, limit);
+    const [online, lastMessageAt] = await Promise.all([this.presence.onlineCounts(names), this.rooms.lastMessageTimes(names)]);
+    const summaries = names.map((room, i) => ({ room, online: online[i], lastMessageAt: lastMessageAt[i] }));
+    const isIdle = (summary: RoomSummary) => summary.online === 0 && summary.lastMessageAt === null;
+    await this.rooms.forgetRooms(summaries.filter(isIdle).map((summary) => summary.room));
+    return { rooms: summaries.filter((summary) => !isIdle(summary)), ...(names.length === limit ? { nextCursor: names[limit - 1] } : {}) };
   }
 
   /** The same list as `presence:list`. */

@@ -1,4 +1,5 @@
-import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
@@ -10,7 +11,7 @@ import { MessageRefDto } from '../rooms/dto/message-ref.dto';
 import { RoomDto } from '../rooms/dto/room.dto';
 import { KickDto, MuteDto } from './dto/moderation-bodies.dto';
 import { MessagesPageDto, PresenceDto, RoomSummaryDto } from './dto/moderation-responses.dto';
-import { RoomUserParamsDto } from './dto/params.dto';
+import { ROOMS_PAGE_DEFAULT, RoomsPageQueryDto, RoomUserParamsDto } from './dto/params.dto';
 import { ModerationService, RoomSummary } from './moderation.service';
 
 @AdminController('admin: rooms')
@@ -20,10 +21,15 @@ export class RoomsAdminController {
 
   @Get('rooms')
   @Audited(AuditAction.RoomsList)
-  @ApiOperation({ summary: 'Every room ever joined, by name, with its online users and last message time' })
-  @ApiOkResponse({ type: [RoomSummaryDto] })
-  rooms(): Promise<RoomSummary[]> {
-    return this.moderation.listRooms();
+  @ApiOperation({
+    summary: 'Rooms by name, a page at a time, with their online users and last message time',
+    description: 'The body stays an array. When more rooms may follow, the `X-Next-Cursor` header holds the cursor of the next page: pass it as `cursor`. A page may hold fewer than `limit` rooms: rooms with no message left and nobody online are forgotten as they are met.',
+  })
+  @ApiOkResponse({ type: [RoomSummaryDto], headers: { 'X-Next-Cursor': { description: 'Cursor of the next page; absent on the last page', schema: { type: 'string' } } } })
+  async rooms(@Query() { cursor, limit }: RoomsPageQueryDto, @Res({ passthrough: true }) response: Response): Promise<RoomSummary[]> {
+    const page = await this.moderation.listRooms(cursor, limit ?? ROOMS_PAGE_DEFAULT);
+    if (page.nextCursor !== undefined) response.setHeader('X-Next-Cursor', page.nextCursor);
+    return page.rooms;
   }
 
   @Get('rooms/:room/presence')

@@ -14,6 +14,7 @@ import { CONNECTION_PIPELINE } from './connection-pipeline';
 import type { ConnectionPipeline } from './connection-pipeline';
 import { PlainWebSocketEndpoint } from './plain-websocket/plain-websocket.endpoint';
 import { connectionOf } from './socket-connection';
+import { connectionIdOf } from './socket-channels';
 
 /**
  * The `/chat` namespace: attaches it, runs the handshake pipeline as its middleware, binds every client event
@@ -64,6 +65,8 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
   }
 
   private admit(socket: ChatSocket, next: (error?: ExtendedError) => void): void {
+    // Socket.IO joins the socket to a room named by its id only after the middleware, so the id can still change.
+    (socket as { id: string }).id = connectionIdOf(socket.id);
     const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const token = typeof fromAuth === 'string' && fromAuth.length > 0 ? fromAuth : bearerToken(socket.handshake.headers.authorization);
     this.pipeline.admit({ connectionId: socket.id, token, request: socket.request }).then(

@@ -51,6 +51,7 @@ export class RedisIoAdapter extends IoAdapter {
         : createAdapter(this.publisher, this.subscriber, { key: 'chat-io', requestsTimeout: CROSS_NODE_REQUEST_TIMEOUT_MS }),
     );
     resyncClientsAfterSubscriberOutage(server, this.subscriber, this.commands);
+    refuseDefaultNamespace(server);
     return server;
   }
 }
@@ -58,6 +59,21 @@ export class RedisIoAdapter extends IoAdapter {
 /** The largest frame a client may send, on either transport: the longest message, 4 bytes a character, and its envelope. */
 export function frameLimitBytes(config: AppConfig): number {
   return config.messageMaxLength * 4 + FRAME_HEADROOM_BYTES;
+}
+
+/**
+ * Socket.IO's default namespace `/` needs no token and, once joined, keeps a connection open for as long as
+ * the client likes. Nothing is served there: it is refused with `connect_error` `not_found`, and a transport
+ * that has no other namespace is closed once the refusal is written (Socket.IO alone would keep it for its
+ * 45 s connect timeout).
+ */
+function refuseDefaultNamespace(server: Server): void {
+  server.of('/').use((socket, next) => {
+    next(Object.assign(new Error('not_found'), { data: { code: 'not_found', message: 'connect to the /chat namespace' } }));
+    setImmediate(() => {
+      if (socket.client['nsps'].size === 0) socket.conn.close();
+    });
+  });
 }
 
 /**

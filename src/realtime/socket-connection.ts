@@ -31,13 +31,47 @@ class SocketConnection implements Connection {
     return this.socket.connected;
   }
 
-  join(rooms: string | string[]): void | Promise<void> {
-    return this.socket.join(rooms);
+  async join(rooms: string | string[]): Promise<void> {
+    const adapter = this.socket.nsp.adapter as unknown as Partial<ShardedAdapterInternals> & { rooms: Map<string, unknown> };
+    if (!adapter.dynamicChannel || !adapter.subClient) return this.socket.join(rooms);
+    const joined = Array.isArray(rooms) ? rooms : [rooms];
+    const confirmations = subscriptionsOf(adapter);
+    for (const room of joined) {
+      // the adapter sends its own SSUBSCRIBE for a room new on this node without awaiting it ('create-room');
+      // this one, for the same channel on the same subscriber, resolves once Redis confirms the subscription
+      if (!adapter.rooms.has(room) && !confirmations.has(room)) {
+        const confirmed = Promise.resolve(adapter.subClient.ssubscribe(adapter.dynamicChannel(room))).finally(() => confirmations.delete(room));
+        confirmations.set(room, confirmed);
+      }
+    }
+    await this.socket.join(rooms);
+    await Promise.all(joined.map((room) => confirmations.get(room)));
   }
 
   leave(room: string): void | Promise<void> {
     return this.socket.leave(room);
   }
+}
+
+/** What the sharded adapter keeps to itself: the subscriber, and the channel of a room. */
+interface ShardedAdapterInternals {
+  subClient: { ssubscribe(channel: string): Promise<unknown> };
+  dynamicChannel(room: string): string;
+}
+
+/**
+ * Redis Cluster: rooms whose channel subscription is not yet confirmed by Redis, per adapter. Until it is,
+ * a message published to the room does not reach this node; a join answers only once it is.
+ */
+const pendingSubscriptions = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+function subscriptionsOf(adapter: object): Map<string, Promise<unknown>> {
+  let pending = pendingSubscriptions.get(adapter);
+  if (!pending) {
+    pending = new Map();
+    pendingSubscriptions.set(adapter, pending);
+  }
+  return pending;
 }
 
 const connections = new WeakMap<ChatSocket, Connection>();

@@ -5,7 +5,8 @@
  */
 export const roomKeys = {
   messages: (room: string) => `chat:{${room}}:messages`,
-  dedup: (room: string, userId: string, clientMsgId: string) => `chat:{${room}}:dedup:${userId}:${clientMsgId}`,
+  /** The user id's length first: user `a` with `b:c` and user `a:b` with `c` must not share a marker. */
+  dedup: (room: string, userId: string, clientMsgId: string) => `chat:{${room}}:dedup:${userId.length}:${userId}:${clientMsgId}`,
   mute: (room: string, userId: string) => `chat:{${room}}:mute:${userId}`,
   /** Hash: message id -> JSON { content, editedAt } of its latest edit. */
   edits: (room: string) => `chat:{${room}}:edits`,
@@ -21,8 +22,13 @@ export const roomKeys = {
   threadPrefix: (room: string) => `chat:{${room}}:thread:`,
 };
 
-/** All rooms that were ever joined, for the admin listing. */
-export const ROOM_INDEX_KEY = 'chat:rooms';
+/**
+ * Sorted set of the names of rooms joined and not yet forgotten, all scored 0 so that it reads in name order
+ * and pages by name (`ZRANGE BYLEX`), for the admin listing.
+ */
+export const ROOM_INDEX_KEY = 'chat:room-names';
+/** The index before it paged: a plain set, moved into ROOM_INDEX_KEY at start-up. */
+export const LEGACY_ROOM_INDEX_KEY = 'chat:rooms';
 
 /**
  * Every key of one user's rooms; the `{user:<id>}` hash tag keeps them in one slot. Only `UserRoomsRepository`

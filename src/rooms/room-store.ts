@@ -1,9 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Message, StoredMessage } from '../common/contract';
 import { compareStreamIds, FIRST_POSSIBLE_STREAM_ID, timeOfStreamId } from '../redis/stream-ids';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
-import { ROOM_INDEX_KEY, roomKeys } from './keys';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { LEGACY_ROOM_INDEX_KEY, ROOM_INDEX_KEY, roomKeys } from './keys';
 import { decodeMessage, encodeMessage, MessageDraft, messageFromDraft, RoomMessage, StoredAttachment, withOverlays, withThread } from './message.codec';
 import {
   APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, INBOX_ENTRY_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_REPLIES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT,
@@ -44,6 +46,9 @@ export interface InboxEntry extends ReadState {
   lastMessage: RoomMessage | null;
 }
 
+/** Messages per script call of a catch-up read. */
+const CATCHUP_CHUNK = 100;
+
 type StreamEntry = [id: string, fields: string[]];
 
 /** A mute marker's PTTL: milliseconds left, or null for a mute without end. */
@@ -76,10 +81,13 @@ const INBOX_PAGE_SIZE = 100;
  * in its counts hash, merged in on every read. Chat, reactions, receipts and moderation all go through here.
  */
 @Injectable()
-export class RoomStore {
+export class RoomStore implements OnModuleInit {
   private readonly redis: Redis & ChatScripts;
 
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
+  private readonly roomIdleTtlMs: number;
+
+  constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+    this.roomIdleTtlMs = config.roomIdleTtlDays * 86_400_000;
     redis.defineCommand('chatAppendMessage', { numberOfKeys: 6, lua: APPEND_MESSAGE_SCRIPT });
     redis.defineCommand('chatReadMessages', { numberOfKeys: 3, lua: READ_MESSAGES_SCRIPT });
     redis.defineCommand('chatReadReplies', { numberOfKeys: 4, lua: READ_REPLIES_SCRIPT });
@@ -106,6 +114,7 @@ export class RoomStore {
       draft.clientMsgId ? dedupWindowSec : 0,
       draft.replyTo ?? '',
       roomKeys.threadPrefix(room),
+      this.roomIdleTtlMs,
       ...encodeMessage(draft),
     );
     switch (reply[0]) {
@@ -157,15 +166,22 @@ export class RoomStore {
   }
 
   /**
-   * Everything after `since`, for a client catching up. `complete` is false when the history no longer
-   * reaches back to `since` (trimmed) or more than `limit` messages were missed.
+   * Everything after `since`, for a client catching up, at most `limit`. `complete` is false when the history
+   * no longer reaches back to `since` (trimmed) or more than `limit` messages were missed. Read in chunks of
+   * CATCHUP_CHUNK, each its own short script, so that Redis serves other clients between them instead of
+   * building one reply of up to `limit` large messages.
    */
   async since(room: string, since: string, limit: number): Promise<{ messages: RoomMessage[]; complete: boolean }> {
-    const [messages, oldest] = await Promise.all([
-      this.read(room, 'XRANGE', `(${since}`, '+', limit + 1),
-      this.redis.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1),
-    ]);
-    const oldestId = oldest[0]?.[0];
+    const oldestId = (await this.redis.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1))[0]?.[0];
+    const messages: RoomMessage[] = [];
+    let after = since;
+    while (messages.length <= limit) {
+      const wanted = Math.min(CATCHUP_CHUNK, limit + 1 - messages.length);
+      const chunk = await this.read(room, 'XRANGE', `(${after}`, '+', wanted);
+      messages.push(...chunk);
+      if (chunk.length < wanted) break;
+      after = chunk[chunk.length - 1].id;
+    }
     const trimmedPastSince = oldestId !== undefined && compareStreamIds(oldestId, since) > 0 && messages[0]?.id === oldestId;
     return { messages: messages.slice(0, limit), complete: messages.length <= limit && !trimmedPastSince };
   }
@@ -243,13 +259,29 @@ export class RoomStore {
     return (await this.redis.del(roomKeys.mute(room, userId))) === 1;
   }
 
-  async isKnownRoom(room: string): Promise<boolean> {
-    return (await this.redis.sismember(ROOM_INDEX_KEY, room)) === 1;
+  /** Moves the names of the index's former plain set into the sorted one (idempotent: every node may do it). */
+  async onModuleInit(): Promise<void> {
+    for (let cursor = '0'; ; ) {
+      const [next, names] = await this.redis.sscan(LEGACY_ROOM_INDEX_KEY, cursor, 'COUNT', 1000);
+      if (names.length > 0) await this.redis.zadd(ROOM_INDEX_KEY, ...names.flatMap((name) => [0, name]));
+      if (next === '0') break;
+      cursor = next;
+    }
+    await this.redis.del(LEGACY_ROOM_INDEX_KEY);
   }
 
-  /** Every room ever joined, by name. */
-  async rooms(): Promise<string[]> {
-    return (await this.redis.smembers(ROOM_INDEX_KEY)).sort();
+  async isKnownRoom(room: string): Promise<boolean> {
+    return (await this.redis.zscore(ROOM_INDEX_KEY, room)) !== null;
+  }
+
+  /** Up to `limit` room names after `after` (or from the first), in name order. */
+  async rooms(after: string | undefined, limit: number): Promise<string[]> {
+    return this.redis.zrangebylex(ROOM_INDEX_KEY, after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, limit);
+  }
+
+  /** The index forgets these rooms (a later join registers them again). */
+  async forgetRooms(rooms: string[]): Promise<void> {
+    if (rooms.length > 0) await this.redis.zrem(ROOM_INDEX_KEY, ...rooms);
   }
 
   /** Epoch ms of each room's newest stored message (its stream id's time), null for an empty room. */
@@ -259,7 +291,7 @@ export class RoomStore {
   }
 
   async registerRoom(room: string): Promise<void> {
-    await this.redis.sadd(ROOM_INDEX_KEY, room);
+    await this.redis.zadd(ROOM_INDEX_KEY, 0, room);
   }
 
   private async read(room: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<RoomMessage[]> {

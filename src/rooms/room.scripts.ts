@@ -41,11 +41,15 @@ end
  * state too, with every trimmed id (for the search index) and the stored attachments of trimmed messages.
  * KEYS: stream, dedup marker (the stream again when there is no clientMsgId), mute marker, edits hash,
  *       reaction counts hash, the replyTo's thread (the stream again when there is no replyTo)
- * ARGV: max length, dedup window in s ("0": no clientMsgId), replyTo id ("": none), thread prefix, then
- *       field/value pairs
+ * ARGV: max length, dedup window in s ("0": no clientMsgId), replyTo id ("": none), thread prefix, idle lifetime
+ *       in ms (the stream, edits and counts expire that long after the last message, give or take a day: their
+ *       lifetime is renewed once it has run down by LIFETIME_REFRESH_SLACK_MS, so a busy room pays one PTTL per
+ *       message), then field/value pairs
  * Returns {1, id, trimmedWithReactions, trimmedIds, trimmedAttachments (JSON lists)} stored, {0, id, fields?}
  * a retry, {-1, pttl} muted, {-2} replyTo not found.
  */
+const LIFETIME_REFRESH_SLACK_MS = 86_400_000;
+
 export const APPEND_MESSAGE_SCRIPT = `${FIELD_OF}${THREAD_FUNCTIONS}
 local dedup = ARGV[2] ~= '0'
 if dedup then
@@ -75,7 +79,13 @@ if overflow > 0 then
     if attachments then table.insert(trimmed_attachments, attachments) end
   end
 end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 5))
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 6))
+local lifetime = tonumber(ARGV[5])
+if redis.call('PTTL', KEYS[1]) < lifetime - ${LIFETIME_REFRESH_SLACK_MS} then
+  redis.call('PEXPIRE', KEYS[1], lifetime)
+  redis.call('PEXPIRE', KEYS[4], lifetime)
+  redis.call('PEXPIRE', KEYS[5], lifetime)
+end
 if dedup then redis.call('SET', KEYS[2], id, 'EX', ARGV[2]) end
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[6], thread_score(id), id) end
 return {1, id, trimmed_with_reactions, trimmed_ids, trimmed_attachments}
@@ -139,6 +149,8 @@ local mute_ttl = redis.call('PTTL', KEYS[4])
 if mute_ttl ~= -2 then return {-3, mute_ttl} end
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({content = ARGV[3], editedAt = tonumber(ARGV[4])}))
 local reply_count, last_reply = thread_summary(KEYS[5])
+local stream_ttl = redis.call('PTTL', KEYS[1])
+if stream_ttl > 0 then redis.call('PEXPIRE', KEYS[2], stream_ttl) end
 return {1, fields, redis.call('HGET', KEYS[3], ARGV[1]), reply_count, last_reply}
 `;
 
@@ -195,6 +207,11 @@ if next(counts) == nil then
 end
 local encoded = cjson.encode(counts)
 redis.call('HSET', KEYS[2], ARGV[2], encoded)
+local stream_ttl = redis.call('PTTL', KEYS[1])
+if stream_ttl > 0 then
+  redis.call('PEXPIRE', KEYS[2], stream_ttl)
+  redis.call('PEXPIRE', KEYS[3], stream_ttl)
+end
 return {1, encoded}
 `;
 
@@ -214,6 +231,8 @@ if current then
   if ms < cms or (ms == cms and seq <= cseq) then return 0 end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local stream_ttl = redis.call('PTTL', KEYS[2])
+if stream_ttl > 0 then redis.call('PEXPIRE', KEYS[1], stream_ttl) end
 return 1
 `;
 

@@ -1,6 +1,8 @@
 export interface HttpResponse<T = any> {
   status: number;
   body: T;
+  /** Response headers, names in lower case. */
+  headers: Record<string, string>;
 }
 
 /** A real HTTP request to a node; the body is parsed as JSON when there is one. */
@@ -16,7 +18,7 @@ export async function http<T = any>(
   if (payload !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: Object.fromEntries(response.headers) };
 }
 
 const POLL_INTERVAL_MS = 50;

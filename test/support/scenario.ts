@@ -1,6 +1,7 @@
 import { closeAllClients } from './clients';
 import { startCluster, stopAll, TestNode } from './nodes';
 import { startRedis, TestRedis } from './redis-server';
+import { startRedisCluster, TestRedisCluster } from './redis-cluster';
 
 export interface Scenario {
   redis: TestRedis;
@@ -30,4 +31,19 @@ let roomCounter = 0;
 export function uniqueRoom(prefix = 'room'): string {
   roomCounter += 1;
   return `${prefix}-${process.pid}-${roomCounter}`;
+}
+
+/** Like `useCluster`, on a real Redis Cluster of `masters` masters (REDIS_CLUSTER_NODES, sharded pub/sub). */
+export function useRedisCluster(masters = 3, nodeCount = 2): { redis: TestRedisCluster; nodes: TestNode[] } {
+  const scenario = {} as { redis: TestRedisCluster; nodes: TestNode[] };
+  beforeAll(async () => {
+    scenario.redis = await startRedisCluster(masters);
+    scenario.nodes = await startCluster(nodeCount, { REDIS_CLUSTER_NODES: scenario.redis.nodes });
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await stopAll(scenario.nodes ?? []);
+    await scenario.redis?.stop();
+  });
+  return scenario;
 }
