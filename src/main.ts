@@ -13,6 +13,13 @@ import { EmbeddedRedis } from './redis/embedded-redis';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { setUpApiDocs } from './docs/api-docs';
 
+/**
+ * Node listens with a backlog of 511: when thousands of clients reconnect at once (a node restarted, a network
+ * blip) most SYNs overflow the accept queue and are retried after 1, 3, 7, 15 s. The kernel caps this at
+ * `net.core.somaxconn` (4096 by default on current Linux).
+ */
+const LISTEN_BACKLOG = 4096;
+
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
   try {
@@ -44,7 +51,9 @@ async function bootstrap(): Promise<void> {
   if (config.jwt.isGeneratedSecret) {
     logger.log('No JWT_SECRET set: using a development secret in the data directory; sign a token with `npm run token -- --sub alice`', 'Bootstrap');
   }
-  await app.listen(config.port, config.host);
+  // Nest hands its arguments on to http.Server#listen; its typing leaves out the backlog.
+  const listen = app.listen.bind(app) as unknown as (port: number, host: string, backlog: number) => Promise<unknown>;
+  await listen(config.port, config.host, LISTEN_BACKLOG);
   const { address, port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`Listening on http://${address.includes(':') ? `[${address}]` : address}:${port} as node ${config.nodeId} (${config.env})`, 'Bootstrap');
 }

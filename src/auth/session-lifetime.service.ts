@@ -13,13 +13,95 @@ import { TokenVerifier } from './token-verifier.service';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
+ * One timer for every connection of the node instead of one each (a Timeout, its closure and, for every
+ * distinct delay, one of Node's timer lists per connection): connections are grouped by their expiry second
+ * (`exp` has whole seconds anyway) and the timer is armed for the earliest group.
+ */
+class ExpirySchedule<T> {
+  private readonly groups = new Map<number, Set<T>>();
+  private readonly secondOf = new Map<T, number>();
+  /** The groups' seconds, ascending. */
+  private readonly seconds: number[] = [];
+  private timer?: NodeJS.Timeout;
+  private armedForSec?: number;
+
+  constructor(private readonly expired: (item: T) => void) {}
+
+  schedule(item: T, atSec: number): void {
+    this.cancel(item);
+    let group = this.groups.get(atSec);
+    if (!group) {
+      group = new Set();
+      this.groups.set(atSec, group);
+      this.seconds.splice(insertionIndex(this.seconds, atSec), 0, atSec);
+    }
+    group.add(item);
+    this.secondOf.set(item, atSec);
+    this.arm();
+  }
+
+  cancel(item: T): void {
+    const atSec = this.secondOf.get(item);
+    if (atSec === undefined) return;
+    this.secondOf.delete(item);
+    const group = this.groups.get(atSec)!;
+    group.delete(item);
+    if (group.size > 0) return;
+    this.groups.delete(atSec);
+    this.seconds.splice(insertionIndex(this.seconds, atSec), 1);
+    if (this.seconds.length === 0) this.disarm();
+  }
+
+  private arm(): void {
+    const nextSec = this.seconds[0];
+    if (nextSec === this.armedForSec) return;
+    this.disarm();
+    this.armedForSec = nextSec;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, Math.min(nextSec * 1000 - Date.now(), MAX_TIMER_MS)));
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedForSec = undefined;
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.armedForSec = undefined;
+    while (this.seconds.length > 0 && this.seconds[0] * 1000 <= Date.now()) {
+      const atSec = this.seconds.shift()!;
+      const group = this.groups.get(atSec)!;
+      this.groups.delete(atSec);
+      for (const item of group) {
+        this.secondOf.delete(item);
+        this.expired(item);
+      }
+    }
+    if (this.seconds.length > 0) this.arm();
+  }
+}
+
+/** Where `value` goes in the ascending `sorted` (its index if present). */
+function insertionIndex(sorted: number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
  * A session lasts as long as its token: it ends at `exp` unless `auth:refresh` brought a newer token.
- * Timers live here, keyed by connection, not on the connection: the adapter serializes a socket's data for
- * other nodes' `fetchSockets`, and a timer handle cannot be serialized.
+ * The schedule lives here, keyed by connection, not on the connection: the adapter serializes a socket's data
+ * for other nodes' `fetchSockets`, and a timer handle cannot be serialized.
  */
 @Injectable()
 export class SessionLifetime {
-  private readonly expiryTimers = new WeakMap<Connection, NodeJS.Timeout>();
+  private readonly expiries = new ExpirySchedule<Connection>((connection) => this.expire(connection));
   /** Refreshes still being verified (Redis: revocation, ban): an expiry that falls meanwhile waits for them. */
   private readonly refreshing = new WeakMap<Connection, Promise<AuthUser>>();
 
@@ -30,18 +112,12 @@ export class SessionLifetime {
   ) {}
 
   watch(connection: Connection): void {
-    clearTimeout(this.expiryTimers.get(connection));
-    if (!connection.isConnected) return;
-    const remainingMs = connection.user.expiresAtSec * 1000 - Date.now();
-    this.expiryTimers.set(
-      connection,
-      setTimeout(() => (remainingMs > MAX_TIMER_MS ? this.watch(connection) : this.expire(connection)), Math.max(0, Math.min(remainingMs, MAX_TIMER_MS))),
-    );
+    if (!connection.isConnected) return this.expiries.cancel(connection);
+    this.expiries.schedule(connection, connection.user.expiresAtSec);
   }
 
   forget(connection: Connection): void {
-    clearTimeout(this.expiryTimers.get(connection));
-    this.expiryTimers.delete(connection);
+    this.expiries.cancel(connection);
   }
 
   async refresh(connection: Connection, token: string): Promise<{ exp: number }> {

@@ -1,6 +1,9 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { ValidationError, ValidatorOptions, validateSync } from 'class-validator';
 import { ContractError } from './contract-error';
+import { cacheValidationMetadata } from './validation-metadata-cache';
+
+cacheValidationMetadata();
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Contract payloads are nearly flat; refusing deeper ones first bounds the work any payload can cost. */

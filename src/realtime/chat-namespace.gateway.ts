@@ -16,6 +16,8 @@ import { PlainWebSocketEndpoint } from './plain-websocket/plain-websocket.endpoi
 import { connectionOf } from './socket-connection';
 import { connectionIdOf } from './socket-channels';
 
+type SocketListener = (this: ChatSocket, ...args: unknown[]) => void;
+
 /**
  * The `/chat` namespace: attaches it, runs the handshake pipeline as its middleware, binds every client event
  * to the `ClientEventRouter` and reports connections opening and closing. A refusal reaches the client as `connect_error` with `message: "unauthorized"` and
@@ -24,6 +26,7 @@ import { connectionIdOf } from './socket-channels';
 @WebSocketGateway({ namespace: CHAT_NAMESPACE })
 export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger('Handshake');
+  private sharedListeners?: Map<string, SocketListener>;
 
   constructor(
     private readonly namespace: ChatNamespace,
@@ -39,18 +42,32 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     this.plainWebSocket.attach(namespace.server);
   }
 
-  /** One plain listener per event, straight into the router: no rxjs stream per socket, no Nest interceptor chain. */
+  /**
+   * One plain listener per event, straight into the router: no rxjs stream per socket, no Nest interceptor chain.
+   * The listeners are made once and shared by every socket (an emitter calls them with itself as `this`):
+   * closures per socket and event were a good part of an idle connection's memory.
+   */
   handleConnection(socket: ChatSocket): void {
     const connection = connectionOf(socket);
-    const listen = socket.on.bind(socket) as (event: string, listener: (...args: unknown[]) => void) => void;
-    for (const event of this.router.events) {
-      listen(event, (...args: unknown[]) => {
-        const ack = typeof args.at(-1) === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
-        void this.router.dispatch(connection, event, args.length <= 1 ? args[0] : args).then(ack);
-      });
-    }
+    const listen = socket.on as (this: ChatSocket, event: string, listener: SocketListener) => ChatSocket;
+    for (const [event, listener] of this.listeners) listen.call(socket, event, listener);
     this.pipeline.opened(connection);
     this.countConnection(connection, 1);
+  }
+
+  private get listeners(): Map<string, SocketListener> {
+    if (this.sharedListeners) return this.sharedListeners;
+    const router = this.router;
+    this.sharedListeners = new Map(
+      router.events.map((event): [string, SocketListener] => [
+        event,
+        function (this: ChatSocket, ...args: unknown[]) {
+          const ack = typeof args.at(-1) === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
+          void router.dispatch(connectionOf(this), event, args.length <= 1 ? args[0] : args).then(ack);
+        },
+      ]),
+    );
+    return this.sharedListeners;
   }
 
   handleDisconnect(socket: ChatSocket): void {
