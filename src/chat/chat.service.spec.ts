@@ -3,6 +3,7 @@ import { ContractError } from '../common/contract-error';
 import type { PresenceService } from '../presence/presence.service';
 import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import type { ReceiptService } from '../receipts/receipt.service';
+import type { AppEvents } from '../events/app-events.service';
 import { ChatService } from './chat.service';
 import type { AppendResult, RoomStore } from '../rooms/room-store';
 
@@ -14,8 +15,15 @@ const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alic
 function serviceAppending(result: AppendResult) {
   const appendIfNew = jest.fn().mockResolvedValue(result);
   const broadcaster = new FakeBroadcaster();
-  const service = new ChatService({ appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService, config);
-  return { service, appendIfNew, broadcaster };
+  const events = recordingEvents();
+  const service = new ChatService({ appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService, events.bus, config);
+  return { service, appendIfNew, broadcaster, emitted: events.emitted };
+}
+
+function recordingEvents() {
+  const emitted: { event: string; payload: unknown }[] = [];
+  const bus = { emit: async (event: string, payload: unknown) => void emitted.push({ event, payload }) } as unknown as AppEvents;
+  return { bus, emitted };
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
@@ -36,10 +44,17 @@ describe('ChatService.send', () => {
     expect(broadcaster.sent).toEqual([{ to: ['general'], event: 'message', payload: stored, options: { exceptConnection: 'c-1' } }]);
   });
 
-  it('answers a retry with the stored message and does not broadcast it again', async () => {
-    const { service, broadcaster } = serviceAppending({ status: 'duplicate', message: stored });
+  it('announces message.created once the message is stored', async () => {
+    const { service, emitted } = serviceAppending({ status: 'stored', message: stored, trimmedWithReactions: [] });
+    await service.publish({ id: 'system' }, 'general', { content: 'hi' });
+    expect(emitted).toEqual([{ event: 'message.created', payload: stored }]);
+  });
+
+  it('answers a retry with the stored message and neither broadcasts nor announces it again', async () => {
+    const { service, broadcaster, emitted } = serviceAppending({ status: 'duplicate', message: stored });
     expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
     expect(broadcaster.sent).toEqual([]);
+    expect(emitted).toEqual([]);
   });
 
   it('refuses a room the connection has not joined without touching Redis', async () => {
@@ -78,7 +93,7 @@ describe('ChatService.send', () => {
 describe('ChatService.join and delete', () => {
   function serviceWith(messages: Partial<RoomStore>, presence: Partial<PresenceService>, receipts: Partial<ReceiptService>) {
     const broadcaster = new FakeBroadcaster();
-    const service = new ChatService(messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService, config);
+    const service = new ChatService(messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService, recordingEvents().bus, config);
     return { service, broadcaster };
   }
 

@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module';
 import type { Connection } from '../common/connection';
 import { Message, ROOM_NAME_PATTERN, ServerEvent } from '../common/contract';
 import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
+import { AppEvents } from '../events/app-events.service';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
@@ -17,6 +18,12 @@ import { JoinRoomDto } from './dto/join-room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 import { RoomStore } from '../rooms/room-store';
 import { assertMayJoin, dmMembersOf, dmRoomOf } from '../rooms/room-access';
+
+/** Who a new message is by: a connection's user, or whoever a backend service names (`system` by default). */
+export type MessageAuthor = Pick<AuthUser, 'id' | 'name'>;
+
+/** What a new message carries besides its room and author. */
+export type NewMessage = Omit<SendMessageDto, 'room'>;
 
 export interface JoinResult {
   room: string;
@@ -40,6 +47,7 @@ export class ChatService {
     private readonly broadcaster: Broadcaster,
     private readonly presence: PresenceService,
     private readonly receipts: ReceiptService,
+    private readonly events: AppEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -77,7 +85,7 @@ export class ChatService {
 
   async send(connection: Connection, { room, content, clientMsgId, replyTo }: SendMessageDto): Promise<Message> {
     if (!connection.rooms.has(room)) throw notJoined(room);
-    return this.store(connection, room, { content, clientMsgId, replyTo });
+    return this.publish(connection.user, room, { content, clientMsgId, replyTo }, connection);
   }
 
   /** Stored in the pair's DM room; reaches every connection of both users, whether they joined it or not. */
@@ -88,22 +96,27 @@ export class ChatService {
     }
     const room = dmRoomOf(from, to);
     if (!ROOM_NAME_PATTERN.test(room)) throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
-    return this.store(connection, room, { content, clientMsgId });
+    return this.publish(connection.user, room, { content, clientMsgId }, connection);
   }
 
-  /** The one append path of message:send and dm:send: mute check, dedup and store in one round trip. */
-  private async store(connection: Connection, room: string, { content, clientMsgId, replyTo }: Omit<SendMessageDto, 'room'>): Promise<Message> {
+  /**
+   * The one append path of every new message (`message:send`, `dm:send`, the server API): content length, then
+   * mute, dedup, reply target and store in one round trip, then delivery to the room on every node and the
+   * send-side effects. A duplicate answers the stored message and repeats none of them. `origin`, the
+   * connection the message came from, already has it in its ack and does not hear it again.
+   */
+  async publish(author: MessageAuthor, room: string, { content, clientMsgId, replyTo }: NewMessage, origin?: Connection): Promise<Message> {
     this.assertContentLength(content);
-    const { user } = connection;
     const result = await this.messages.appendIfNew(
       room,
-      { userId: user.id, name: user.name, content, clientMsgId, replyTo },
+      { userId: author.id, name: author.name, content, clientMsgId, replyTo },
       this.config.historyMaxPerRoom,
       this.config.dedupWindowSec,
     );
     switch (result.status) {
       case 'stored':
-        this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, result.message, { exceptConnection: connection.id });
+        this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, result.message, { exceptConnection: origin?.id });
+        void this.events.emit('message.created', result.message);
         if (result.trimmedWithReactions.length > 0) this.forgetTrimmed(room, result.trimmedWithReactions);
         return result.message;
       case 'duplicate':
@@ -136,6 +149,7 @@ export class ChatService {
     if (result.status === 'not_author') throw forbidden('only the author may edit a message');
     if (result.status === 'muted') throw mutedError(result.mutedForMs);
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageEdited, result.message, { exceptConnection: connection.id });
+    void this.events.emit('message.edited', result.message);
     return result.message;
   }
 
@@ -154,7 +168,9 @@ export class ChatService {
     const result = await this.messages.delete(room, messageId, by.id, isAdmin(by));
     if (result === 'not_found') throw notFound(`message ${messageId}`);
     if (result === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
-    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, { room, messageId, by: by.id }, { exceptConnection: origin?.id });
+    const deletion = { room, messageId, by: by.id };
+    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, deletion, { exceptConnection: origin?.id });
+    void this.events.emit('message.deleted', deletion);
   }
 
   /** A DM room's messages reach both users' every connection, joined or not; other rooms reach their members. */

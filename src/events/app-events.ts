@@ -1,4 +1,4 @@
-import type { HandshakeErrorCode, SessionEndReason } from '../common/contract';
+import type { HandshakeErrorCode, Message, SessionEndReason } from '../common/contract';
 
 /** Why sessions end: the `session` reasons, or a ban (announced by a `moderation` event instead). */
 export type SessionEndCause = SessionEndReason | 'banned';
@@ -13,6 +13,19 @@ export interface AppEventMap {
   'session.ending': { userId: string; cause: SessionEndCause; connections: number };
   /** A handshake was refused for an identity reason. */
   'handshake.refused': { code: HandshakeErrorCode; message: string; userId?: string; address: string };
+  /**
+   * Facts decided once cluster-wide (by the script that stored, edited or deleted the message, or turned a
+   * presence count from or to zero), so each is emitted by exactly one node. Emitters do not await them.
+   */
+  'message.created': Message;
+  'message.edited': Message;
+  'message.deleted': { room: string; messageId: string; by: string };
+  'member.joined': { room: string; userId: string };
+  'member.left': { room: string; userId: string };
+  /** First member in, cluster-wide. */
+  'room.occupied': { room: string };
+  /** Last member out, cluster-wide. */
+  'room.vacated': { room: string };
 }
 
 export type AppEventName = keyof AppEventMap;
