@@ -6,12 +6,12 @@
  *   config, events
  *   redis, metrics, queue (BullMQ connections)
  *   realtime (the only owner of Socket.IO), lifecycle
- *   rooms, webhooks < push, audit < auth < throttling < presence, receipts, typing, reactions < chat < moderation, health
+ *   rooms, webhooks < push, audit < auth < throttling < presence, receipts, typing, reactions < chat < moderation < server-api, health
  *   handshake (composes auth, throttling and moderation into the connection pipeline), docs, scripts
  *   app.module.ts and main.ts compose everything.
  */
 const INFRASTRUCTURE = '^src/(common|config|events|redis|metrics|queue|realtime|lifecycle)/';
-const FEATURES = 'src/(rooms|webhooks|push|audit|auth|throttling|presence|receipts|typing|reactions|chat|moderation|health|handshake|docs|scripts)/';
+const FEATURES = 'src/(rooms|webhooks|push|audit|auth|throttling|presence|receipts|typing|reactions|chat|moderation|server-api|health|handshake|docs|scripts)/';
 
 /** Each feature folder and the feature folders it may import. */
 const FEATURE_LAYERS = [
@@ -27,6 +27,7 @@ const FEATURE_LAYERS = [
   ['reactions', ['rooms']],
   ['chat', ['rooms', 'presence', 'receipts']],
   ['moderation', ['rooms', 'webhooks', 'audit', 'auth', 'chat', 'presence']],
+  ['server-api', ['rooms', 'audit', 'auth', 'chat', 'presence', 'moderation']],
   ['health', []],
   ['handshake', ['auth', 'throttling', 'moderation']],
 ];

@@ -19,6 +19,7 @@ import { ReactionsModule } from './reactions/reactions.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SearchModule } from './search/search.module';
+import { ServerApiModule } from './server-api/server-api.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { TypingModule } from './typing/typing.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -49,6 +50,7 @@ export class AppModule {
         SearchModule,
         HealthModule,
         PushModule,
+        ServerApiModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
       // since Nest applies global filters to HTTP only.

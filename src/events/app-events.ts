@@ -1,7 +1,7 @@
 import type { HandshakeErrorCode, Message, SessionEndReason } from '../common/contract';
 
-/** Why sessions end: the `session` reasons, or a ban (announced by a `moderation` event instead). */
-export type SessionEndCause = SessionEndReason | 'banned';
+/** Why sessions end: the `session` reasons, a ban (announced by a `moderation` event instead), or the server API's order. */
+export type SessionEndCause = SessionEndReason | 'banned' | 'disconnected';
 
 /**
  * Domain events inside one node, and their payloads: the one place that says what can happen, and (through

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { AuthUser } from '../common/auth-user';
+import type { Transport } from '../common/connection';
 import { ServerEvent } from '../common/contract';
 import { AppEvents } from '../events/app-events.service';
 import { Broadcaster } from '../realtime/broadcaster';
@@ -9,6 +10,12 @@ import { APP_CONFIG } from '../config/config.module';
 import { PresenceChange, PresenceMember, PresenceRepository } from './presence.repository';
 
 export type PresenceStatus = 'joined' | 'left';
+
+export interface UserPresence {
+  userId: string;
+  online: boolean;
+  connections: { nodeId: string; connectedAt: number; transport: Transport }[];
+}
 
 /** The entry write for one user in one room; bursts of joins and leaves collapse into the writes still owed. */
 interface EntryWrite {
@@ -75,6 +82,15 @@ export class PresenceService implements OnModuleInit, OnApplicationBootstrap, Be
 
   members(room: string): Promise<PresenceMember[]> {
     return this.repository.members(room);
+  }
+
+  /**
+   * A user's live connections on every node: asked of the nodes themselves, so it costs nothing per message or
+   * connection, and a node that died (even SIGKILLed) answers for none of them.
+   */
+  async userPresence(userId: string): Promise<UserPresence> {
+    const connections = (await this.broadcaster.connectionsOf(userId)).map(({ nodeId, connectedAt, transport }) => ({ nodeId, connectedAt, transport }));
+    return { userId, online: connections.length > 0, connections };
   }
 
   onlineCounts(rooms: string[]): Promise<number[]> {

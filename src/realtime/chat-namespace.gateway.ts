@@ -5,6 +5,8 @@ import { bearerToken } from '../common/bearer-token';
 import { CHAT_NAMESPACE } from '../common/contract';
 import { AuthenticationError, HandshakeRefusal } from '../common/handshake-error';
 import { isRedisUnavailable } from '../common/redis-errors';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { ChatNamespace } from './chat-namespace';
 import { ClientEventRouter } from './client-event-router';
@@ -27,6 +29,7 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     @Inject(CONNECTION_PIPELINE) private readonly pipeline: ConnectionPipeline,
     private readonly metrics: MetricsService,
     private readonly router: ClientEventRouter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   afterInit(namespace: ChatServer): void {
@@ -59,6 +62,7 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     this.pipeline.admit({ connectionId: socket.id, token, request: socket.request }).then(
       (user) => {
         socket.data.user = user;
+        socket.data.nodeId = this.config.nodeId;
         next();
       },
       (error: unknown) => next(this.toConnectError(error)),

@@ -5,6 +5,8 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../common/contr
 /** Serializable only: other nodes receive it through the adapter's `fetchSockets`. */
 export interface ChatSocketData {
   user: AuthUser;
+  /** NODE_ID of the process holding the socket, for cluster-wide presence. */
+  nodeId: string;
 }
 
 /** A socket that passed the handshake: `data.user` is always set. */
