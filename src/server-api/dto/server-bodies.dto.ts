@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsDefined, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsOptional, IsString, Length, Matches, ValidateBy } from 'class-validator';
 import { MessageContentDto } from '../../chat/dto/message-content.dto';
 import { SendMessageDto } from '../../chat/dto/send-message.dto';
 import { ROOM_NAME_PATTERN } from '../../common/contract';
@@ -46,7 +46,7 @@ export class NotifyDto {
   type: string;
 
   @ApiProperty({ description: `Any JSON value, at most ${NOTIFICATION_DATA_MAX_BYTES} bytes serialized (413 beyond)`, example: { invoiceId: 'inv-42' } })
-  @IsDefined()
+  @ValidateBy({ name: 'isPresent', validator: { validate: (value) => value !== undefined, defaultMessage: () => 'data is required: any JSON value, null included' } })
   data: unknown;
 }
 
