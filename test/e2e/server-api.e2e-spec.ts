@@ -65,6 +65,25 @@ describe('server API: /server for backend services', () => {
     });
   });
 
+  it('documents every route in the OpenAPI description with both credentials and the refusals', async () => {
+    const { body: document } = await http(node(0), 'GET', '/docs-json');
+    expect(document.components.securitySchemes['api-key']).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+    const routes = [
+      ['post', '/server/rooms/{room}/messages', '201'],
+      ['post', '/server/broadcast', '201'],
+      ['post', '/server/users/{userId}/notify', '202'],
+      ['get', '/server/users/{userId}/presence', '200'],
+      ['post', '/server/users/{userId}/disconnect', '204'],
+    ];
+    for (const [method, path, success] of routes) {
+      const operation = document.paths[path]?.[method];
+      expect({ path, documented: Boolean(operation) }).toEqual({ path, documented: true });
+      expect(operation.security).toEqual(expect.arrayContaining([{ bearer: [] }, { 'api-key': [] }]));
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining([success, '400', '401', '403']));
+    }
+    expect(document.paths['/server/users/{userId}/notify'].post.responses['413']).toBeDefined();
+  });
+
   describe('POST /server/rooms/:room/messages', () => {
     it('stores the message and delivers it once to a client of the room on another node', async () => {
       const room = uniqueRoom('publish');
