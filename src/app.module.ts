@@ -7,6 +7,8 @@ import { ChatModule } from './chat/chat.module';
 import { ContractExceptionFilter } from './common/contract-exception.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { DemoModule } from './demo/demo.module';
+import { AsyncApiModule } from './docs/asyncapi.module';
 import { EventsModule } from './events/events.module';
 import { HandshakeModule } from './handshake/handshake.module';
 import { HealthModule } from './health/health.module';
@@ -51,6 +53,8 @@ export class AppModule {
         HealthModule,
         PushModule,
         ServerApiModule,
+        DemoModule.forRoot(config),
+        AsyncApiModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
       // since Nest applies global filters to HTTP only.
