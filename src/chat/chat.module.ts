@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { PresenceModule } from '../presence/presence.module';
 import { ReceiptsModule } from '../receipts/receipts.module';
 import { ChatGateway } from './chat.gateway';
@@ -6,7 +7,7 @@ import { ChatService } from './chat.service';
 import { RoomsModule } from '../rooms/rooms.module';
 
 @Module({
-  imports: [RoomsModule, PresenceModule, ReceiptsModule],
+  imports: [RoomsModule, PresenceModule, ReceiptsModule, MetricsModule],
   providers: [ChatGateway, ChatService],
   exports: [ChatService],
 })

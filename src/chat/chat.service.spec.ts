@@ -1,3 +1,4 @@
+import { MetricsService } from '../metrics/metrics.service';
 import type { AppConfig } from '../config/app-config';
 import { ContractError } from '../common/contract-error';
 import type { PresenceService } from '../presence/presence.service';
@@ -14,7 +15,7 @@ const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alic
 function serviceAppending(result: AppendResult) {
   const appendIfNew = jest.fn().mockResolvedValue(result);
   const broadcaster = new FakeBroadcaster();
-  const service = new ChatService({ appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService, config);
+  const service = new ChatService({ appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService, config, new MetricsService());
   return { service, appendIfNew, broadcaster };
 }
 
@@ -78,7 +79,7 @@ describe('ChatService.send', () => {
 describe('ChatService.join and delete', () => {
   function serviceWith(messages: Partial<RoomStore>, presence: Partial<PresenceService>, receipts: Partial<ReceiptService>) {
     const broadcaster = new FakeBroadcaster();
-    const service = new ChatService(messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService, config);
+    const service = new ChatService(messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService, config, new MetricsService());
     return { service, broadcaster };
   }
 

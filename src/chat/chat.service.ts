@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module';
 import type { Connection } from '../common/connection';
 import { Message, ROOM_NAME_PATTERN, ServerEvent } from '../common/contract';
 import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
+import { MetricsService } from '../metrics/metrics.service';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
@@ -41,6 +42,7 @@ export class ChatService {
     private readonly presence: PresenceService,
     private readonly receipts: ReceiptService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -103,6 +105,7 @@ export class ChatService {
     );
     switch (result.status) {
       case 'stored':
+        this.metrics.messagesStoredIn[dmMembersOf(room) ? 'dm' : 'room'].inc();
         this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, result.message, { exceptConnection: connection.id });
         if (result.trimmedWithReactions.length > 0) this.forgetTrimmed(room, result.trimmedWithReactions);
         return result.message;

@@ -5,12 +5,14 @@ import { bearerToken } from '../common/bearer-token';
 import { CHAT_NAMESPACE } from '../common/contract';
 import { AuthenticationError, HandshakeRefusal } from '../common/handshake-error';
 import { isRedisUnavailable } from '../common/redis-errors';
+import { withLogContext } from '../logging/log-context';
 import { MetricsService } from '../metrics/metrics.service';
 import { ChatNamespace } from './chat-namespace';
 import { ClientEventRouter } from './client-event-router';
 import type { ChatServer, ChatSocket } from './chat-socket';
 import { CONNECTION_PIPELINE } from './connection-pipeline';
 import type { ConnectionPipeline } from './connection-pipeline';
+import { countMessageDeliveries } from './delivery-metrics';
 import { connectionOf } from './socket-connection';
 
 /**
@@ -31,32 +33,54 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
 
   afterInit(namespace: ChatServer): void {
     this.namespace.attach(namespace);
+    countMessageDeliveries(namespace.adapter, this.metrics);
     namespace.use((socket, next) => this.admit(socket, next));
   }
 
-  /** One plain listener per event, straight into the router: no rxjs stream per socket, no Nest interceptor chain. */
+  /**
+   * One plain listener per event, straight into the router: no rxjs stream per socket, no Nest interceptor chain.
+   * Each event runs in the connection's log context (one object per connection), so every line it logs names both.
+   */
   handleConnection(socket: ChatSocket): void {
     const connection = connectionOf(socket);
+    const logContext = { connectionId: socket.id, userId: connection.user.id };
     const listen = socket.on.bind(socket) as (event: string, listener: (...args: unknown[]) => void) => void;
     for (const event of this.router.events) {
       listen(event, (...args: unknown[]) => {
         const ack = typeof args.at(-1) === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
-        void this.router.dispatch(connection, event, args.length <= 1 ? args[0] : args).then(ack);
+        void withLogContext(logContext, () => this.router.dispatch(connection, event, args.length <= 1 ? args[0] : args)).then(ack);
       });
     }
-    this.pipeline.opened(connection);
-    this.metrics.connections.inc();
+    withLogContext(logContext, () => {
+      this.logger.debug(`connection opened over ${socket.conn.transport.name}`);
+      this.pipeline.opened(connection);
+    });
+    this.countTransports(socket);
   }
 
-  handleDisconnect(socket: ChatSocket): void {
-    this.pipeline.closed(connectionOf(socket));
-    this.metrics.connections.dec();
+  handleDisconnect(socket: ChatSocket, reason?: string): void {
+    const connection = connectionOf(socket);
+    withLogContext({ connectionId: socket.id, userId: connection.user?.id }, () => {
+      this.logger.debug(`connection closed: ${reason ?? 'unknown reason'}`);
+      this.pipeline.closed(connection);
+    });
+    this.metrics.connectionsOver[socket.conn.transport.name]?.dec();
+  }
+
+  /** A polling connection usually upgrades to WebSocket moments after it opened. */
+  private countTransports(socket: ChatSocket): void {
+    const gauges = this.metrics.connectionsOver;
+    gauges[socket.conn.transport.name]?.inc();
+    socket.conn.once('upgrade', (transport: { name: string }) => {
+      gauges.polling.dec();
+      gauges[transport.name]?.inc();
+    });
   }
 
   private admit(socket: ChatSocket, next: (error?: ExtendedError) => void): void {
     const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const token = typeof fromAuth === 'string' && fromAuth.length > 0 ? fromAuth : bearerToken(socket.handshake.headers.authorization);
-    this.pipeline.admit({ connectionId: socket.id, token, request: socket.request }).then(
+    withLogContext({ connectionId: socket.id }, () => this.pipeline.admit({ connectionId: socket.id, token, request: socket.request })).then(
       (user) => {
         socket.data.user = user;
         next();
