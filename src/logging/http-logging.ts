@@ -19,6 +19,8 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function httpLogging(logger: Pino): RequestHandler[] {
   const requestLog = pinoHttp({
     logger,
+    // the id as a field of its own on the request's lines, not inside `req`
+    quietReqLogger: true,
     customAttributeKeys: { reqId: 'requestId' },
     genReqId: (request: IncomingMessage, response: ServerResponse) => {
       const incoming = request.headers['x-request-id'];
