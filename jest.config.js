@@ -6,7 +6,7 @@ const { availableParallelism } = require('node:os');
 
 const transform = {
   '^.+\\.ts$': 'ts-jest',
-  '^.+\\.js$': ['babel-jest', { plugins: ['babel-plugin-transform-import-meta', '@babel/plugin-transform-modules-commonjs'], babelrc: false, configFile: false }],
+  '^.+\\.js$': '<rootDir>/test/support/esm-to-cjs-transformer.js',
 };
 const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|@socket\\.io|uid)/)'];
 

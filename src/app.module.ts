@@ -7,6 +7,8 @@ import { ChatModule } from './chat/chat.module';
 import { ContractExceptionFilter } from './common/contract-exception.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { DemoModule } from './demo/demo.module';
+import { AsyncApiModule } from './docs/asyncapi.module';
 import { EventsModule } from './events/events.module';
 import { HandshakeModule } from './handshake/handshake.module';
 import { HealthModule } from './health/health.module';
@@ -49,6 +51,8 @@ export class AppModule {
         SearchModule,
         HealthModule,
         PushModule,
+        DemoModule.forRoot(config),
+        AsyncApiModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
       // since Nest applies global filters to HTTP only.

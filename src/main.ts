@@ -31,7 +31,7 @@ async function bootstrap(): Promise<void> {
   let embeddedRedis: EmbeddedRedis | undefined;
   if (config.redis.mode === 'embedded') {
     embeddedRedis = new EmbeddedRedis(config.dataDir, config.redisServerBin);
-    config = { ...config, redis: { mode: 'standalone', url: await embeddedRedis.start() } };
+    config = { ...config, redis: { mode: 'standalone', ...(await embeddedRedis.start()) } };
   }
 
   process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`, 'Process'));
@@ -42,7 +42,7 @@ async function bootstrap(): Promise<void> {
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
   app.set('trust proxy', compileTrust(config.trustProxy));
-  setUpApiDocs(app);
+  if (config.isApiDocsEnabled) setUpApiDocs(app);
   installGracefulShutdown(app, config, embeddedRedis);
 
   if (config.jwt.isGeneratedSecret) {
@@ -50,7 +50,7 @@ async function bootstrap(): Promise<void> {
   }
   await app.listen(config.port, config.host);
   const { address, port } = app.getHttpServer().address() as AddressInfo;
-  logger.log(`Listening on http://${address}:${port} as node ${config.nodeId} (${config.env})`, 'Bootstrap');
+  logger.log(`Listening on http://${address.includes(':') ? `[${address}]` : address}:${port} as node ${config.nodeId} (${config.env})`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

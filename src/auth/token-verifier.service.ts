@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService, JwtVerifyOptions } from '@nestjs/jwt';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -22,6 +22,7 @@ interface Claims {
 /** Verifies tokens (never issues them) and applies the revocation and ban state shared by all nodes. */
 @Injectable()
 export class TokenVerifier {
+  private readonly logger = new Logger(TokenVerifier.name);
   private readonly hmacOptions?: JwtVerifyOptions;
   private readonly publicKeyOptions?: JwtVerifyOptions;
 
@@ -37,18 +38,20 @@ export class TokenVerifier {
     if (publicKey) this.publicKeyOptions = { publicKey: asVerifierKey(createPublicKey(publicKey)), algorithms: ['RS256', 'ES256'], issuer, audience };
   }
 
-  /** Signature, expiry and claims only: no Redis. */
+  /**
+   * Signature, expiry and claims only: no Redis. Why a token is invalid goes to the server log only: the
+   * verifier's reasons name the expected issuer and audience, which an anonymous client has no need to learn.
+   */
   verifySignature(token: string): AuthUser {
-    let claims: Claims;
     try {
       const options = decodeAlgorithm(token) === 'HS256' ? this.hmacOptions : this.publicKeyOptions;
       if (!options) throw new Error('signing algorithm not accepted');
-      claims = this.jwt.verify<Claims & object>(token, options);
+      return toAuthUser(this.jwt.verify<Claims & object>(token, options), token);
     } catch (error) {
       if ((error as Error).name === 'TokenExpiredError') throw new AuthenticationError('token_expired', 'token expired');
-      throw new AuthenticationError('token_invalid', `token rejected: ${(error as Error).message}`);
+      this.logger.warn(`token refused: ${(error as Error).message}`);
+      throw new AuthenticationError('token_invalid', 'token invalid');
     }
-    return toAuthUser(claims, token);
   }
 
   /** Everything a handshake or an admin request needs: signature, then revocation, then ban. */
@@ -88,18 +91,26 @@ function digestOf(token: string): string {
   return `sha256:${createHash('sha256').update(token).digest('base64url')}`;
 }
 
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
 function toAuthUser(claims: Claims, token: string): AuthUser {
   if (typeof claims.sub !== 'string' || !USER_ID_PATTERN.test(claims.sub)) {
-    throw new AuthenticationError('token_invalid', 'token needs a sub claim of 1 to 128 characters without spaces or braces');
+    throw new Error('token needs a sub claim of 1 to 128 characters without spaces or braces');
   }
-  if (typeof claims.exp !== 'number') throw new AuthenticationError('token_invalid', 'token needs an exp claim');
+  if (typeof claims.exp !== 'number') throw new Error('token needs an exp claim');
   const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
-  const rooms = Array.isArray(claims.rooms) ? claims.rooms.filter((room): room is string => typeof room === 'string') : undefined;
+  // Many identity providers send a single value as a plain string. Reading anything but an array of strings as
+  // "no rooms claim" would turn a restricted token into one that may join every room.
+  if (claims.rooms !== undefined && !isStringArray(claims.rooms)) {
+    throw new Error('token has a rooms claim that is not an array of strings');
+  }
   return {
     id: claims.sub,
     name: typeof claims.name === 'string' ? claims.name.slice(0, 128) : undefined,
     roles,
-    rooms,
+    rooms: claims.rooms,
     tokenId: typeof claims.jti === 'string' ? claims.jti : digestOf(token),
     issuedAtSec: typeof claims.iat === 'number' ? claims.iat : undefined,
     expiresAtSec: claims.exp,

@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       env: 'development',
       port: 3000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       redis: { mode: 'embedded' },
       jwt: { secret: 'generated-secret' },
       corsOrigins: '*',
@@ -33,10 +33,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_URL: 'redis://a', REDIS_CLUSTER_NODES: 'a:1' }, developmentSecret)).toThrow(/REDIS_CLUSTER_NODES cannot be combined with REDIS_URL/);
   });
 
-  it('closes CORS and requires a key in production', () => {
+  it('closes CORS, listens on every interface and requires a key and a Redis in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' }, developmentSecret)).toThrow(/JWT_SECRET or JWT_PUBLIC_KEY is required in production/);
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, developmentSecret);
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig(production)).toThrow(/REDIS_URL or REDIS_CLUSTER_NODES or REDIS_SENTINELS is required in production; set REDIS_EMBEDDED=true/);
+    expect(loadConfig({ ...production, REDIS_EMBEDDED: 'true' }).redis).toEqual({ mode: 'embedded' });
+    const config = loadConfig({ ...production, REDIS_URL: 'redis://cache:6379' }, developmentSecret);
     expect(config.corsOrigins).toEqual([]);
+    expect(config.host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }, developmentSecret).host).toBe('0.0.0.0');
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(/JWT_SECRET must be at least 32 characters/);
   });
 
@@ -58,6 +63,9 @@ describe('loadConfig', () => {
     ['MESSAGE_MAX_LENGTH', '1e3', /MESSAGE_MAX_LENGTH must be a whole number/],
     ['CORS_ORIGINS', 'app.example.com', /CORS_ORIGINS has "app.example.com"/],
     ['JWT_PUBLIC_KEY', 'not a pem', /JWT_PUBLIC_KEY must be a PEM public key/],
+    ['REDIS_EMBEDDED', 'yes', /REDIS_EMBEDDED must be true or false/],
+    ['METRICS_TOKEN', 'short', /METRICS_TOKEN must be at least 16 characters/],
+    ['API_DOCS', 'off', /API_DOCS must be true or false/],
   ];
 
   it.each(badValues)('stops on %s=%s with a message naming the variable', (name, value, message) => {
@@ -82,6 +90,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'ops' }, developmentSecret)).toThrow('Invalid configuration: ADMIN_UI_PASSWORD_HASH');
     expect(() => loadConfig({ ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'ops', ADMIN_UI_PASSWORD_HASH: 'secret' }, developmentSecret)).toThrow('Invalid configuration: ADMIN_UI_PASSWORD_HASH');
     expect(() => loadConfig({ ADMIN_UI: 'yes' }, developmentSecret)).toThrow('Invalid configuration: ADMIN_UI');
+  });
+
+  it('trusts only a proxy on loopback by default, and the proxies TRUST_PROXY names', () => {
+    expect(loadConfig({}, developmentSecret).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, fd00::/8' }, developmentSecret).trustProxy).toEqual(['10.0.0.5', 'fd00::/8']);
+    expect(loadConfig({ TRUST_PROXY: '1' }, developmentSecret).trustProxy).toBe(1);
+  });
+
+  it('serves API docs and open metrics unless told otherwise', () => {
+    expect(loadConfig({}, developmentSecret)).toMatchObject({ isApiDocsEnabled: true, metricsToken: undefined });
+    expect(loadConfig({ API_DOCS: 'false', METRICS_TOKEN: 'm'.repeat(16) }, developmentSecret)).toMatchObject({
+      isApiDocsEnabled: false,
+      metricsToken: 'm'.repeat(16),
+    });
   });
 
   it('treats 0 as "disabled" for throttles', () => {

@@ -5,7 +5,7 @@ import { compileTrust, TrustProxy } from '../common/client-address';
 export type Environment = 'development' | 'production' | 'test';
 
 export type RedisConnection =
-  | { mode: 'standalone'; url: string }
+  | { mode: 'standalone'; url: string; password?: string }
   | { mode: 'cluster'; nodes: { host: string; port: number }[] }
   | { mode: 'sentinel'; sentinels: { host: string; port: number }[]; masterName: string }
   | { mode: 'embedded' };
@@ -37,6 +37,10 @@ export interface AppConfig {
   redisServerBin: string;
   jwt: JwtConfig;
   corsOrigins: string[] | '*';
+  /** When set, GET /metrics needs it as a bearer token. */
+  metricsToken?: string;
+  /** Whether /docs and /docs-json are served. */
+  isApiDocsEnabled: boolean;
   trustProxy: TrustProxy;
   throttle: { ws: ThrottleConfig; http: ThrottleConfig };
   historyMaxPerRoom: number;
@@ -178,17 +182,23 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     }
   }
 
+  const metricsToken = read.string('METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
+
   return {
     env: nodeEnv,
     port: read.int('PORT', 3000, 0, 65535),
-    host: read.string('HOST') ?? '0.0.0.0',
+    // a development node's open defaults (generated secret, CORS *) must not face a network unless asked to
+    host: read.string('HOST') ?? (nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1'),
     nodeId: read.string('NODE_ID') ?? `${hostname()}-${process.pid}`,
     dataDir,
-    redis: readRedisConnection(read),
+    redis: readRedisConnection(read, nodeEnv),
     redisCommandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 2000, 50, 60_000),
     redisServerBin: read.string('REDIS_SERVER_BIN') ?? 'redis-server',
     jwt,
     trustProxy: readTrustProxy(read),
+    metricsToken,
+    isApiDocsEnabled: read.boolean('API_DOCS', true),
     corsOrigins: cors?.includes('*') ? '*' : (cors ?? (nodeEnv === 'production' ? [] : '*')),
     throttle: {
       ws: { limit: read.int('THROTTLE_WS_LIMIT', 300, 0, 1_000_000), ttlMs: read.int('THROTTLE_WS_TTL_MS', 10_000, 100, 86_400_000) },
@@ -331,9 +341,12 @@ function readS3Config(read: EnvReader): S3StorageConfig | undefined {
   return { endpoint, bucket, region, accessKeyId, secretAccessKey, forcePathStyle };
 }
 
-/** Default: proxies on loopback and private networks (an ingress, a load balancer in the same network). */
+/**
+ * Default: loopback only (a proxy on the same host). Trusting whole private networks would let any client on them
+ * choose, through X-Forwarded-For, the address its limits are counted against; a real proxy is named explicitly.
+ */
 function readTrustProxy(read: EnvReader): TrustProxy {
-  const raw = read.string('TRUST_PROXY') ?? 'loopback,linklocal,uniquelocal';
+  const raw = read.string('TRUST_PROXY') ?? 'loopback';
   if (raw === 'true' || raw === 'false') return raw === 'true';
   if (/^\d+$/.test(raw)) return Number(raw);
   const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
@@ -345,10 +358,11 @@ function readTrustProxy(read: EnvReader): TrustProxy {
   return entries;
 }
 
-function readRedisConnection(read: EnvReader): RedisConnection {
+function readRedisConnection(read: EnvReader, nodeEnv: Environment): RedisConnection {
   const url = read.string('REDIS_URL');
   const clusterNodes = read.hostPorts('REDIS_CLUSTER_NODES');
   const sentinels = read.hostPorts('REDIS_SENTINELS');
+  const isEmbeddedAllowedInProduction = read.boolean('REDIS_EMBEDDED', false);
   const chosen = [url && 'REDIS_URL', clusterNodes && 'REDIS_CLUSTER_NODES', sentinels && 'REDIS_SENTINELS'].filter(Boolean);
   if (chosen.length > 1) {
     throw new ConfigError(chosen[1] as string, `cannot be combined with ${chosen[0]}: set only one Redis connection`);
@@ -359,6 +373,13 @@ function readRedisConnection(read: EnvReader): RedisConnection {
   }
   if (clusterNodes) return { mode: 'cluster', nodes: clusterNodes };
   if (sentinels) return { mode: 'sentinel', sentinels, masterName: read.string('REDIS_SENTINEL_NAME') ?? 'mymaster' };
+  // a private redis-server per node splits a production cluster into islands that never see each other's messages
+  if (nodeEnv === 'production' && !isEmbeddedAllowedInProduction) {
+    throw new ConfigError(
+      'REDIS_URL',
+      'or REDIS_CLUSTER_NODES or REDIS_SENTINELS is required in production; set REDIS_EMBEDDED=true to run a private redis-server on this node instead',
+    );
+  }
   return { mode: 'embedded' };
 }
 
@@ -377,6 +398,13 @@ class EnvReader {
     const value = Number(raw);
     if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
     return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, `must be true or false, got "${raw}"`);
+    return raw === 'true';
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DEVELOPMENT_SECRET_FILE = 'jwt-dev-secret';
+export const EMBEDDED_REDIS_PASSWORD_FILE = 'redis-password';
 
 /**
  * Development only: a random HS256 secret kept under the data directory so that a fresh
@@ -21,7 +22,7 @@ export function readOrCreateSecretFile(directory: string, name: string): string 
   const file = join(directory, name);
   // a random name, not the pid: containers sharing the volume may all run as pid 1
   const draft = `${file}.${randomBytes(8).toString('hex')}.draft`;
-  mkdirSync(directory, { recursive: true });
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
   writeFileSync(draft, randomBytes(32).toString('hex'), { mode: 0o600 });
   try {
     linkSync(draft, file);
@@ -30,5 +31,7 @@ export function readOrCreateSecretFile(directory: string, name: string): string 
   } finally {
     rmSync(draft, { force: true });
   }
+  // a file left by an older version or copied in may be readable by others
+  chmodSync(file, 0o600);
   return readFileSync(file, 'utf8').trim();
 }

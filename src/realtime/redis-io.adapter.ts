@@ -1,4 +1,6 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Namespace, Server, ServerOptions } from 'socket.io';
@@ -39,7 +41,7 @@ export class RedisIoAdapter extends IoAdapter {
       cors: { origin: origins === '*' ? true : origins, credentials: true },
       // CORS headers only ask a browser to keep a reply to itself, and browsers apply no CORS to WebSocket:
       // a page from a foreign origin is refused here, on both transports, before any handshake.
-      allowRequest: (request, callback) => callback(null, isOriginAllowed(request.headers.origin, origins)),
+      allowRequest: (request, callback) => callback(null, isOriginAllowed(request, origins)),
     } as ServerOptions);
     server.adapter(
       this.config.redis.mode === 'cluster'
@@ -52,9 +54,26 @@ export class RedisIoAdapter extends IoAdapter {
   }
 }
 
-/** Clients that send no Origin are not browsers, and CORS does not concern them. */
-function isOriginAllowed(origin: string | undefined, allowed: string[] | '*'): boolean {
-  return origin === undefined || allowed === '*' || allowed.includes(origin);
+/**
+ * Clients that send no Origin are not browsers, and CORS does not concern them. A request from the node's own
+ * origin is same-origin, which CORS never restricts: non-browser clients such as Python's websocket-client send
+ * exactly that, and a page served by the node itself does too.
+ */
+function isOriginAllowed(request: IncomingMessage, allowed: string[] | '*'): boolean {
+  const { origin } = request.headers;
+  return origin === undefined || allowed === '*' || allowed.includes(origin) || isSameOrigin(origin, request);
+}
+
+/** Same scheme, host and port as the request itself (the URL parser drops default ports and lower-cases hosts). */
+function isSameOrigin(origin: string, request: IncomingMessage): boolean {
+  const host = request.headers.host;
+  if (!host) return false;
+  const scheme = (request.socket as TLSSocket).encrypted ? 'https' : 'http';
+  try {
+    return new URL(origin).origin === new URL(`${scheme}://${host}`).origin;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -32,7 +32,7 @@ export function createRedisConnection(config: AppConfig, role: RedisRole, metric
   let client: RedisConnectionClient;
   switch (connection.mode) {
     case 'standalone':
-      client = new Redis(connection.url, options);
+      client = new Redis(connection.url, { ...options, password: connection.password });
       break;
     case 'sentinel':
       client = new Redis({ ...options, sentinels: connection.sentinels, name: connection.masterName });

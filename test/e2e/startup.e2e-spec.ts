@@ -12,9 +12,9 @@ function runMain(env: Record<string, string>) {
   return spawnSync(process.execPath, [join(DIST, 'main.js')], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 15_000 });
 }
 
-function isPortClosed(port: number): Promise<boolean> {
+function isSocketClosed(path: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = tcpConnect(port, '127.0.0.1');
+    const socket = tcpConnect(path);
     socket.once('connect', () => {
       socket.destroy();
       resolve(false);
@@ -48,8 +48,8 @@ describe('with no Redis configured (the one-command start)', () => {
 
   it('runs its own redis-server with AOF, accepts tokens from `npm run token`, keeps history across restarts, and stops it all on SIGTERM', async () => {
     const node = await startNode(env);
-    const redisPort = Number(/redis-server redis:\/\/127\.0\.0\.1:(\d+)/.exec(node.logs())?.[1]);
-    expect(redisPort).toBeGreaterThan(0);
+    const redisSocket = /redis-server unix:(\S+)/.exec(node.logs())?.[1] ?? '';
+    expect(existsSync(redisSocket)).toBe(true);
     expect(node.logs()).toContain('npm run token');
 
     const token = execFileSync(process.execPath, [join(DIST, 'scripts', 'token.js'), '--sub', 'alice', '--name', 'Alice'], {
@@ -65,7 +65,7 @@ describe('with no Redis configured (the one-command start)', () => {
     const told = nextEvent(alice, 'session');
     expect(await node.stop('SIGTERM')).toBe(0);
     expect(await told).toEqual({ reason: 'shutdown' });
-    expect(await isPortClosed(redisPort)).toBe(true);
+    expect(await isSocketClosed(redisSocket)).toBe(true);
 
     const restarted = await startNode(env);
     try {

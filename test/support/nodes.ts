@@ -5,7 +5,7 @@ import { TEST_JWT_SECRET } from './tokens';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const START_TIMEOUT_MS = 20_000;
-const LISTENING = /Listening on http:\/\/[^:]+:(\d+)/;
+const LISTENING = /Listening on http:\/\/\S+:(\d+) as node/;
 
 /** Every node a test file started, so that none outlives the file even when a test fails midway. */
 const started = new Set<ChildProcess>();

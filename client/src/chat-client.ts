@@ -1,0 +1,353 @@
+import { io, type Socket } from 'socket.io-client';
+import type {
+  Ack,
+  ClientEventName,
+  ClientPayload,
+  ClientResult,
+  JoinRoomResult,
+  SendMessagePayload,
+  ServerEventMap,
+  StoredMessage,
+} from '../../src/common/contract';
+import { ClientClosedError, ContractError, isRetryable, RequestTimeoutError } from './errors';
+import { isAfter, newClientMsgId } from './message-ids';
+
+export type TokenSource = string | (() => string | Promise<string>);
+
+export interface ChatClientOptions {
+  /** One node URL or several (same cluster): after a lost connection the client moves on to the next one. */
+  urls: string | string[];
+  /** The JWT, or a function asked for the current one at every (re)connection. */
+  token: TokenSource;
+  /** Longest wait for an acknowledgement, and for a connection before a request gives up. Default 5000. */
+  ackTimeoutMs?: number;
+  /** Attempts of one send (the first one included) on a timeout or `unavailable`. Default 4. */
+  sendAttempts?: number;
+  /** First pause before reconnecting or retrying; doubles up to `maxRetryDelayMs`. Default 200. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** How long `ChatClient.connect` keeps trying before it rejects. Default 10000. */
+  connectTimeoutMs?: number;
+  transports?: ('websocket' | 'polling')[];
+}
+
+/** What the client itself reports, beside the server's events. */
+export interface ClientStateEventMap {
+  connect: { url: string; isReconnect: boolean };
+  disconnect: { reason: string };
+  /** A room joined before a reconnection was joined again; `error` when the server refused it (the room is dropped). */
+  rejoin: { room: string; result?: JoinRoomResult; error?: ContractError };
+  /** The client stopped for good: refused token, ended session, or `close()`. */
+  closed: { reason: string; code?: string };
+}
+
+export type ChatClientEventMap = ServerEventMap & ClientStateEventMap;
+export type ChatClientEventName = keyof ChatClientEventMap;
+type Handler<E extends ChatClientEventName> = (payload: ChatClientEventMap[E]) => void;
+
+/** Session ends after which connecting again would only be refused, or would defeat what the server meant. */
+const FINAL_SESSION_REASONS = new Set(['expired', 'revoked', 'logout', 'disconnected']);
+/** Socket.IO disconnect reasons that mean the transport was lost, not that the server or the user chose to end it. */
+const LOST_TRANSPORT_REASONS = new Set(['transport close', 'transport error', 'ping timeout', 'parse error']);
+
+/**
+ * A typed client of the chat's Socket.IO namespace. Requests return promises of the ack's data and reject with
+ * `ContractError`; after a lost connection it reconnects (trying the next URL), joins its rooms again with
+ * `since` = the last message it saw in each, and hands the missed messages to the `message` handlers once each.
+ */
+export class ChatClient {
+  private readonly urls: string[];
+  private readonly ackTimeoutMs: number;
+  private readonly sendAttempts: number;
+  private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+  private token: TokenSource;
+  private socket?: Socket;
+  private urlIndex = 0;
+  private failedAttempts = 0;
+  private hasConnected = false;
+  private sessionEndReason?: string;
+  private closedError?: ClientClosedError;
+  /** Resolved with the socket once it is connected and every room is joined again. */
+  private ready?: Promise<Socket>;
+  private settleReady!: { resolve: (socket: Socket) => void; reject: (error: Error) => void };
+  private isReadySettled = false;
+  /** Joined rooms and the newest message id seen in each (undefined: none yet). */
+  private readonly lastSeenByRoom = new Map<string, string | undefined>();
+  private readonly handlers = new Map<ChatClientEventName, Set<Handler<any>>>();
+
+  private constructor(private readonly options: ChatClientOptions) {
+    this.urls = Array.isArray(options.urls) ? options.urls : [options.urls];
+    if (this.urls.length === 0) throw new Error('ChatClient needs at least one URL');
+    this.token = options.token;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 5000;
+    this.sendAttempts = options.sendAttempts ?? 4;
+    this.retryDelayMs = options.retryDelayMs ?? 200;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5000;
+    this.resetReady();
+  }
+
+  /** Connects to the first URL that accepts; rejects with `ClientClosedError` when the token is refused. */
+  static async connect(options: ChatClientOptions): Promise<ChatClient> {
+    const client = new ChatClient(options);
+    client.open();
+    try {
+      await client.connected(options.connectTimeoutMs ?? 10_000);
+      return client;
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+  }
+
+  /** Rooms joined through this client; they are joined again after every reconnection. */
+  get rooms(): string[] {
+    return [...this.lastSeenByRoom.keys()];
+  }
+
+  get isConnected(): boolean {
+    return this.socket?.connected ?? false;
+  }
+
+  /** Listens to a server event or a client state event; returns the function that stops listening. */
+  on<E extends ChatClientEventName>(event: E, handler: Handler<E>): () => void {
+    let set = this.handlers.get(event);
+    if (!set) this.handlers.set(event, (set = new Set()));
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  /** Any client event of the contract: resolves with the ack's `data`, rejects with `ContractError` or `RequestTimeoutError`. */
+  async request<E extends ClientEventName>(event: E, payload: ClientPayload<E>): Promise<ClientResult<E>> {
+    return this.emit(await this.connected(), event, payload);
+  }
+
+  async join(room: string): Promise<JoinRoomResult> {
+    const result = await this.request('room:join', { room });
+    this.lastSeenByRoom.set(room, newestId(result.messages, this.lastSeenByRoom.get(room)));
+    return result;
+  }
+
+  async leave(room: string): Promise<void> {
+    await this.request('room:leave', { room });
+    this.lastSeenByRoom.delete(room);
+  }
+
+  /**
+   * Sends a message and resolves with it as stored. The `clientMsgId` is made once and kept across retries
+   * (on a timeout or `unavailable`), so the message is stored once however many attempts it takes.
+   */
+  async send(room: string, content: string, extra: Omit<SendMessagePayload, 'room' | 'content'> = {}): Promise<StoredMessage> {
+    const message = await this.withRetries('message:send', { room, content, ...extra, clientMsgId: extra.clientMsgId ?? newClientMsgId() });
+    this.noteSeen(message);
+    return message;
+  }
+
+  sendDirect(to: string, content: string, clientMsgId = newClientMsgId()): Promise<StoredMessage> {
+    return this.withRetries('dm:send', { to, content, clientMsgId });
+  }
+
+  /**
+   * `auth:refresh`: the connection goes on under `token` (same user), and later reconnections use it. Without an
+   * argument, asks the `token` function of the options for a fresh one.
+   */
+  async refreshToken(token?: string): Promise<{ exp: number }> {
+    const fresh = token ?? (typeof this.token === 'function' ? await this.token() : undefined);
+    if (fresh === undefined) throw new Error('refreshToken needs a token when the client was given a fixed one');
+    const result = await this.request('auth:refresh', { token: fresh });
+    if (typeof this.token === 'string' || token !== undefined) this.token = fresh;
+    return result;
+  }
+
+  /** Disconnects and stops reconnecting. */
+  close(): void {
+    this.stop(new ClientClosedError('closed by the client'));
+  }
+
+  private async withRetries<E extends 'message:send' | 'dm:send'>(event: E, payload: ClientPayload<E>): Promise<ClientResult<E>> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.request(event, payload);
+      } catch (error) {
+        if (attempt >= this.sendAttempts || !isRetryable(error)) throw error;
+        await delay(this.backoff(attempt));
+      }
+    }
+  }
+
+  private open(): void {
+    const url = this.urls[this.urlIndex % this.urls.length];
+    const socket = io(`${url}/chat`, {
+      auth: (deliver) => void this.currentToken().then((token) => deliver({ token })),
+      transports: this.options.transports ?? ['websocket'],
+      // reconnection is this class's own: it moves between URLs and rejoins rooms
+      reconnection: false,
+      forceNew: true,
+      timeout: this.ackTimeoutMs,
+    });
+    this.socket = socket;
+    this.sessionEndReason = undefined;
+    socket.onAny((event: string, payload: unknown) => this.onServerEvent(event, payload));
+    socket.on('connect', () => void this.onConnect(socket, url));
+    socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+      if (error.message === 'unauthorized') this.stop(new ClientClosedError('unauthorized', error.data?.code));
+      else this.reconnectLater();
+    });
+    socket.on('disconnect', (reason: string) => this.onDisconnect(reason));
+  }
+
+  private async onConnect(socket: Socket, url: string): Promise<void> {
+    const isReconnect = this.hasConnected;
+    this.hasConnected = true;
+    this.failedAttempts = 0;
+    this.dispatch('connect', { url, isReconnect });
+    try {
+      await Promise.all(this.rooms.map((room) => this.rejoin(socket, room)));
+    } catch {
+      // a rejoin went unanswered: a connection without its rooms is no use, so start over (the next one rejoins)
+      if (socket === this.socket && socket.connected) this.reconnectLater();
+      return;
+    }
+    if (socket === this.socket && socket.connected) this.settleReady.resolve(socket);
+  }
+
+  /** Joins `room` again with `since`, and delivers what was missed, paging on while the server says more was. */
+  private async rejoin(socket: Socket, room: string): Promise<void> {
+    let result: JoinRoomResult;
+    try {
+      result = await this.emit(socket, 'room:join', { room, since: this.lastSeenByRoom.get(room) });
+    } catch (error) {
+      if (!(error instanceof ContractError)) throw error;
+      this.lastSeenByRoom.delete(room);
+      this.dispatch('rejoin', { room, error });
+      return;
+    }
+    this.deliverMessages(result.messages);
+    let complete = result.complete !== false;
+    while (!complete) {
+      const after = this.lastSeenByRoom.get(room);
+      const page = await this.emit(socket, 'message:history', { room, after, limit: 100 });
+      this.deliverMessages(page.messages);
+      complete = page.messages.length < 100;
+    }
+    this.dispatch('rejoin', { room, result });
+  }
+
+  private onDisconnect(reason: string): void {
+    this.resetReady();
+    this.dispatch('disconnect', { reason });
+    if (this.closedError) return;
+    if (this.sessionEndReason && FINAL_SESSION_REASONS.has(this.sessionEndReason)) {
+      this.stop(new ClientClosedError('session ended', this.sessionEndReason));
+    } else if (LOST_TRANSPORT_REASONS.has(reason) || this.sessionEndReason === 'shutdown') {
+      this.reconnectLater();
+    } else {
+      this.stop(new ClientClosedError(reason));
+    }
+  }
+
+  private reconnectLater(): void {
+    if (this.closedError) return;
+    this.discardSocket();
+    this.failedAttempts += 1;
+    this.urlIndex += 1;
+    setTimeout(() => {
+      if (!this.closedError) this.open();
+    }, this.backoff(this.failedAttempts));
+  }
+
+  private onServerEvent(event: string, payload: unknown): void {
+    if (event === 'session') this.sessionEndReason = (payload as ServerEventMap['session']).reason;
+    if (event === 'moderation') {
+      const notice = payload as ServerEventMap['moderation'];
+      if ((notice.action === 'kicked' || notice.action === 'banned') && notice.room) this.lastSeenByRoom.delete(notice.room);
+    }
+    if (event === 'message') this.deliverMessages([payload as StoredMessage]);
+    else this.dispatch(event as ChatClientEventName, payload as never);
+  }
+
+  /** Hands each message to the handlers unless it was already seen (catch-up and live delivery may overlap). */
+  private deliverMessages(messages: StoredMessage[]): void {
+    for (const message of messages) {
+      const isTracked = this.lastSeenByRoom.has(message.room);
+      if (isTracked && !isAfter(message.id, this.lastSeenByRoom.get(message.room))) continue;
+      this.noteSeen(message);
+      this.dispatch('message', message);
+    }
+  }
+
+  private noteSeen(message: StoredMessage): void {
+    if (this.lastSeenByRoom.has(message.room) && isAfter(message.id, this.lastSeenByRoom.get(message.room))) {
+      this.lastSeenByRoom.set(message.room, message.id);
+    }
+  }
+
+  private dispatch<E extends ChatClientEventName>(event: E, payload: ChatClientEventMap[E]): void {
+    for (const handler of this.handlers.get(event) ?? []) handler(payload);
+  }
+
+  private async emit<E extends ClientEventName>(socket: Socket, event: E, payload: ClientPayload<E>): Promise<ClientResult<E>> {
+    let ack: Ack<ClientResult<E>>;
+    try {
+      ack = await socket.timeout(this.ackTimeoutMs).emitWithAck(event, payload);
+    } catch {
+      throw new RequestTimeoutError(event, this.ackTimeoutMs);
+    }
+    if (!ack.ok) throw new ContractError(ack.error);
+    return ack.data;
+  }
+
+  /** The socket once connected and rejoined, waiting at most `timeoutMs`. */
+  private connected(timeoutMs = this.ackTimeoutMs): Promise<Socket> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RequestTimeoutError('connection', timeoutMs)), timeoutMs);
+    });
+    return Promise.race([this.ready!, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** A new `ready` once the last one was settled; requests waiting on a pending one keep waiting on it. */
+  private resetReady(): void {
+    if (this.ready && !this.isReadySettled) return;
+    this.isReadySettled = false;
+    this.ready = new Promise<Socket>((resolve, reject) => {
+      this.settleReady = {
+        resolve: (socket) => ((this.isReadySettled = true), resolve(socket)),
+        reject: (error) => ((this.isReadySettled = true), reject(error)),
+      };
+    });
+    // a rejection nobody awaits yet (no request pending) must not surface as an unhandled rejection
+    this.ready.catch(() => undefined);
+  }
+
+  private stop(error: ClientClosedError): void {
+    if (this.closedError) return;
+    this.closedError = error;
+    this.settleReady.reject(error);
+    this.discardSocket();
+    this.dispatch('closed', { reason: error.reason, code: error.code });
+  }
+
+  private discardSocket(): void {
+    this.socket?.offAny();
+    this.socket?.removeAllListeners();
+    this.socket?.close();
+  }
+
+  private async currentToken(): Promise<string> {
+    return typeof this.token === 'function' ? this.token() : this.token;
+  }
+
+  private backoff(attempt: number): number {
+    const base = Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** (attempt - 1));
+    return base / 2 + Math.random() * (base / 2);
+  }
+}
+
+function newestId(messages: StoredMessage[], current: string | undefined): string | undefined {
+  const last = messages.at(-1)?.id;
+  return last !== undefined && isAfter(last, current) ? last : current;
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

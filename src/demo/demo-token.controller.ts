@@ -1,0 +1,48 @@
+import { Body, Controller, Get, Inject, Post, UsePipes } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { RestValidationPipe } from '../common/rest-validation.pipe';
+import { DemoSignInDto } from './dto/demo-sign-in.dto';
+
+const DEMO_TOKEN_TTL_SEC = 12 * 3600;
+
+/**
+ * Development sign-in by name for the demo page: the node signs with its own generated secret, so this exists
+ * only on a development node without a configured key (see DemoModule). A production page asks for a token.
+ */
+@ApiExcludeController()
+@Controller('demo')
+@UsePipes(RestValidationPipe)
+export class DemoTokenController {
+  private readonly jwt: JwtService;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const { secret, issuer, audience } = config.jwt;
+    // jsonwebtoken refuses options present with an undefined value
+    this.jwt = new JwtService({ secret, signOptions: { algorithm: 'HS256', ...(issuer && { issuer }), ...(audience && { audience }) } });
+  }
+
+  @Post('token')
+  signIn(@Body() { name, admin }: DemoSignInDto): { token: string; userId: string } {
+    const userId = name.trim().toLowerCase().replace(/\s+/g, '-');
+    const token = this.jwt.sign({ sub: userId, name: name.trim(), roles: admin ? ['admin'] : [], jti: randomUUID() }, { expiresIn: DEMO_TOKEN_TTL_SEC });
+    return { token, userId };
+  }
+}
+
+/** Tells the page which sign-in to show. */
+@ApiExcludeController()
+@Controller('demo')
+export class DemoSettingsController {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  @Get('settings.json')
+  settings(): { signIn: 'name' | 'token' } {
+    return { signIn: isDevelopmentSignInEnabled(this.config) ? 'name' : 'token' };
+  }
+}
+
+export const isDevelopmentSignInEnabled = (config: AppConfig): boolean => config.env !== 'production' && config.jwt.isGeneratedSecret === true;

@@ -1,0 +1,56 @@
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { dtoSchema, isValidatedDto } from './asyncapi-dto-schema';
+
+class ExampleDto {
+  @Matches(/^[a-z]+$/)
+  room: string;
+
+  @IsString()
+  @Length(5, 10)
+  @IsNotEmpty()
+  content: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsBoolean()
+  isTyping?: boolean;
+
+  @IsOptional()
+  @IsIn(['add', 'remove'])
+  action?: string;
+}
+
+class Child extends ExampleDto {
+  @IsString()
+  extra: string;
+}
+
+describe('dtoSchema', () => {
+  it('turns class-validator rules into JSON Schema, optional properties left out of required', () => {
+    expect(dtoSchema(ExampleDto)).toEqual({
+      type: 'object',
+      properties: {
+        room: { type: 'string', pattern: '^[a-z]+$' },
+        content: { type: 'string', minLength: 5, maxLength: 10 },
+        limit: { type: 'integer', minimum: 1, maximum: 100 },
+        isTyping: { type: 'boolean' },
+        action: { enum: ['add', 'remove'] },
+      },
+      required: ['room', 'content'],
+    });
+  });
+
+  it('includes inherited rules', () => {
+    expect(Object.keys((dtoSchema(Child).properties as object) ?? {}).sort()).toEqual(['action', 'content', 'extra', 'isTyping', 'limit', 'room']);
+  });
+
+  it('tells validated DTOs from other parameter types', () => {
+    expect(isValidatedDto(ExampleDto)).toBe(true);
+    expect([Object, String, undefined, class Plain {}].some(isValidatedDto)).toBe(false);
+  });
+});

@@ -1,0 +1,155 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { http } from '../support/http';
+import { startNode, stopAll, type TestNode } from '../support/nodes';
+import { freePort } from '../support/ports';
+import { startRedis, type TestRedis } from '../support/redis-server';
+import { uniqueRoom } from '../support/scenario';
+import { makeToken, TEST_JWT_SECRET } from '../support/tokens';
+
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
+/** Set to refresh the README's screenshot from this run. */
+const README_SCREENSHOT = join(__dirname, '..', '..', 'docs', 'demo.png');
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const UI_TIMEOUT_MS = 10_000;
+
+jest.setTimeout(90_000);
+
+/** Everything the page reports as broken: script errors and refused loads (a CSP violation is a console error). */
+function watchForProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`));
+  page.on('response', (response) => response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`));
+  return problems;
+}
+
+async function signInByName(page: Page, nodeUrl: string, name: string, asAdmin = false): Promise<void> {
+  await page.goto(`${nodeUrl}/demo`);
+  await page.getByTestId('name').fill(name);
+  if (asAdmin) await page.getByRole('checkbox', { name: 'admin' }).check();
+  await page.getByTestId('signin').click();
+  await page.getByTestId('room').waitFor({ state: 'visible' });
+}
+
+async function joinRoom(page: Page, room: string): Promise<void> {
+  await page.getByTestId('room').fill(room);
+  await page.getByTestId('join').click();
+  const joined = page.getByRole('heading', { name: `Room ${room}` });
+  const refused = page.getByRole('alert').filter({ hasText: /./ });
+  await joined.or(refused).waitFor();
+  expect(await refused.count() ? await refused.textContent() : 'joined').toBe('joined');
+}
+
+/** The message whose text is exactly `text`, inside the messages list. */
+const messageText = (page: Page, text: string) => page.getByTestId('messages').locator('.text').getByText(text, { exact: true });
+
+describe('demo page in a real browser (Debian chromium)', () => {
+  let redis: TestRedis;
+  let nodes: TestNode[] = [];
+  let browser: Browser;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    redis = await startRedis();
+    // development nodes without a configured key: they share the generated secret through one data directory
+    dataDir = mkdtempSync(join(tmpdir(), 'chat-demo-'));
+    const developmentNode = (id: string) => startNode({ NODE_ID: id, REDIS_URL: redis.url, NODE_ENV: 'development', JWT_SECRET: undefined, DATA_DIR: dataDir });
+    nodes = await Promise.all([developmentNode('demo-1'), developmentNode('demo-2')]);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopAll(nodes);
+    await redis?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('two users on two nodes chat both ways; HTML in a message shows as literal text', async () => {
+    const room = uniqueRoom('demo');
+    const [aliceContext, bobContext] = await Promise.all([browser.newContext(), browser.newContext()]);
+    try {
+      const [alice, bob] = await Promise.all([aliceContext.newPage(), bobContext.newPage()]);
+      const problems = [watchForProblems(alice), watchForProblems(bob)];
+      alice.setDefaultTimeout(UI_TIMEOUT_MS);
+      bob.setDefaultTimeout(UI_TIMEOUT_MS);
+      await signInByName(alice, nodes[0].url, 'Alice', true);
+      await signInByName(bob, nodes[1].url, 'Bob');
+      await joinRoom(alice, room);
+      await joinRoom(bob, room);
+      await bob.getByRole('list', { name: 'Online here' }).getByText('Alice (alice)').waitFor();
+
+      const markup = 'hello from alice <b>html</b> <img src=x onerror=alert(1)>';
+      await alice.getByTestId('composer').fill(markup);
+      await alice.getByTestId('send').click();
+      await messageText(bob, markup).waitFor();
+      expect(await bob.getByTestId('messages').locator('b, img').count()).toBe(0);
+
+      // Bob answers with the keyboard only: Enter in the composer sends
+      await bob.getByTestId('composer').fill('hi Alice, from the other node');
+      await bob.getByTestId('composer').press('Enter');
+      await messageText(alice, 'hi Alice, from the other node').waitFor();
+      await messageText(bob, 'hi Alice, from the other node').waitFor();
+      expect(await alice.getByTestId('messages').locator('.text').allTextContents()).toEqual([markup, 'hi Alice, from the other node']);
+
+      // Alice signed in as an admin: her panel lists the room through the admin REST API
+      await alice.getByRole('button', { name: 'List rooms' }).click();
+      await alice.getByRole('table', { name: 'Rooms' }).getByRole('cell', { name: room, exact: true }).waitFor();
+      expect(await bob.getByRole('heading', { name: 'Admin' }).isVisible()).toBe(false);
+
+      await alice.screenshot({ path: join(ARTIFACTS, 'demo-alice.png') });
+      await bob.screenshot({ path: join(ARTIFACTS, 'demo-bob.png') });
+      if (process.env.UPDATE_DEMO_SCREENSHOT === '1') copyFileSync(join(ARTIFACTS, 'demo-alice.png'), README_SCREENSHOT);
+      expect(problems.flat()).toEqual([]);
+    } finally {
+      await Promise.all([aliceContext.close(), bobContext.close()]);
+    }
+  });
+
+  it('serves the page with a CSP that forbids inline script, and development tokens only from development nodes', async () => {
+    const response = await fetch(`${nodes[0].url}/demo`);
+    expect(response.headers.get('content-security-policy')).toMatch(/script-src 'self'(;|$)/);
+    expect(await response.text()).not.toMatch(/<script(?![^>]*\bsrc=)/);
+    const signed = await http(nodes[0].url, 'POST', '/demo/token', { body: { name: 'Carol' } });
+    expect(signed.status).toBe(201);
+    expect((await http(nodes[1].url, 'GET', '/demo/settings.json')).body).toEqual({ signIn: 'name' });
+    for (const name of ['<script>', '   ', '']) expect((await http(nodes[0].url, 'POST', '/demo/token', { body: { name } })).status).toBe(400);
+  });
+
+  it('in production asks for a token instead, and has no token route', async () => {
+    // production closes CORS: the page's own origin must be listed for its Socket.IO connection to be accepted
+    const port = await freePort();
+    const production = await startNode({
+      NODE_ID: 'demo-prod',
+      REDIS_URL: redis.url,
+      NODE_ENV: 'production',
+      JWT_SECRET: TEST_JWT_SECRET,
+      PORT: String(port),
+      CORS_ORIGINS: `http://127.0.0.1:${port}`,
+    });
+    nodes.push(production);
+    expect((await http(production.url, 'POST', '/demo/token', { body: { name: 'Mallory' } })).status).toBe(404);
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const problems = watchForProblems(page);
+      page.setDefaultTimeout(UI_TIMEOUT_MS);
+      await page.goto(`${production.url}/demo`);
+      expect(await page.getByTestId('name').isVisible()).toBe(false);
+      await page.getByTestId('token').fill(makeToken({ sub: 'dana', name: 'Dana' }));
+      await page.getByTestId('signin').click();
+      const room = uniqueRoom('prod');
+      await joinRoom(page, room);
+      await page.getByTestId('composer').fill('signed in with a token');
+      await page.getByTestId('send').click();
+      await messageText(page, 'signed in with a token').waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
