@@ -88,6 +88,12 @@ describe('observability', () => {
       const everything = nodeA().logs() + nodeB().logs();
       for (const secret of [token, adminToken, content, token.split('.')[2]]) expect(everything).not.toContain(secret);
     });
+
+    it('describes X-Request-Id in the OpenAPI document', async () => {
+      const document = (await (await fetch(`${nodeA().url}/docs-json`)).json()) as { paths: Record<string, object> };
+      const [anyOperation] = Object.values(document.paths['/auth/logout']) as { parameters: { name: string; in: string }[] }[];
+      expect(anyOperation.parameters).toContainEqual(expect.objectContaining({ name: 'X-Request-Id', in: 'header', required: false }));
+    });
   });
 
   describe('metrics', () => {
