@@ -37,7 +37,10 @@ describe('Redis Sentinel failover (master killed, replica promoted)', () => {
         `${viaSecond.at - killedAt} ms via node 2; refusals meanwhile: ${JSON.stringify(countCodes(viaFirst.refusals))}, slowest answer ${viaFirst.slowestAnswerMs} ms`,
     );
     expect(await group.masterPort()).toBe(group.replica.port);
-    expect(viaFirst.refusals.every((code) => ['unavailable', 'not_joined', 'operation has timed out'].includes(code))).toBe(true);
+    // a send in flight when the node closes its clients' transports to resync after its subscriber's outage
+    // (RELIABILITY.md) is cut off rather than answered; the client reconnects, rejoins and sends again
+    const expectedDuringFailover = ['unavailable', 'not_joined', 'operation has timed out', 'socket has been disconnected'];
+    expect(viaFirst.refusals.filter((code) => !expectedDuringFailover.includes(code))).toEqual([]);
 
     // after the failover: live delivery across nodes both ways, and history on the promoted replica
     await requestOk(alice, 'room:join', { room: ROOM });
