@@ -170,18 +170,24 @@ export class ChatService {
     return this.presenter.presentAll(messages);
   }
 
-  /** Author only. The room hears `message:edited`; history serves the new content from now on. */
+  /**
+   * Author only. The room hears `message:edited`; history serves the new content from now on. The mentions are
+   * the new content's, parsed as at send; users the edit names for the first time are told as a send tells them.
+   */
   async edit(connection: Connection, { room, messageId, content }: EditMessageDto): Promise<StoredMessage> {
     const { user } = connection;
     assertMayJoin(user, room);
     this.assertContentLength(content);
-    const result = await this.messages.edit(room, messageId, user.id, content, Date.now());
+    const mentions = content.includes('@') ? parseMentions(content) : [];
+    const result = await this.messages.edit(room, messageId, user.id, content, Date.now(), mentions);
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_author') throw forbidden('only the author may edit a message');
     if (result.status === 'muted') throw mutedError(result.mutedForMs);
     const message = await this.presenter.present(result.message);
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageEdited, message, { exceptConnection: connection.id });
     this.inBackground('reindex', room, this.search.reindex(room, message));
+    const newlyMentioned = mentions.filter((userId) => !result.previousMentions.includes(userId));
+    if (newlyMentioned.length > 0) void this.events.emit('message.addressed', { message, mentioned: newlyMentioned });
     return message;
   }
 
