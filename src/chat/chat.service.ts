@@ -22,9 +22,8 @@ import { parseMentions } from '../rooms/mentions';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { AttachmentService, ServedAttachment } from '../attachments/attachment.service';
 import type { StoredAttachment } from '../rooms/message.codec';
-import { SearchService } from '../search/search.service';
 import { MessagePresenter } from '../attachments/message-presenter';
-import { IndexOperation, SearchIndexFailures } from '../search/search-index-failures';
+import { SearchIndexWriter } from '../search/search-index.writer';
 
 export interface JoinResult {
   room: string;
@@ -52,9 +51,8 @@ export class ChatService {
     private readonly events: AppEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly attachments: AttachmentService,
-    private readonly search: SearchService,
+    private readonly searchIndex: SearchIndexWriter,
     private readonly presenter: MessagePresenter,
-    private readonly indexFailures: SearchIndexFailures,
   ) {}
 
   /**
@@ -118,9 +116,9 @@ export class ChatService {
   /**
    * The one append path of message:send and dm:send: mute check, dedup and store in one round trip. Mentions
    * are parsed here, once, and only in content holding '@'; only a DM or a message with mentions is handed on
-   * (not awaited) to offline delivery, so that the rest pays nothing for it. The search index is written after,
-   * by a script of its own that the send does not wait for: folded into the send script it would multiply the
-   * send's Redis time by about twenty (docs/SEARCH.md).
+   * (not awaited) to offline delivery, so that the rest pays nothing for it. The search index write is queued:
+   * SearchIndexWriter gathers a room's writes into one script call after the ack; folded into the send script it
+   * would multiply the send's Redis time by about twenty (docs/SEARCH.md).
    */
   private async store(
     connection: Connection,
@@ -144,7 +142,7 @@ export class ChatService {
       case 'stored': {
         const message: StoredMessage = attachments.length > 0 ? { ...result.message, attachments } : (result.message as StoredMessage);
         this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: connection.id });
-        this.inBackground('index', room, this.search.index(room, message));
+        this.searchIndex.index(room, message);
         this.forgetTrimmed(room, result.trimmed);
         if (dmPeer || mentions?.length) void this.events.emit('message.addressed', { message, dmPeer });
         return message;
@@ -185,7 +183,7 @@ export class ChatService {
     if (result.status === 'muted') throw mutedError(result.mutedForMs);
     const message = await this.presenter.present(result.message);
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageEdited, message, { exceptConnection: connection.id });
-    this.inBackground('reindex', room, this.search.reindex(room, message));
+    this.searchIndex.reindex(room, message);
     const newlyMentioned = mentions.filter((userId) => !result.previousMentions.includes(userId));
     if (newlyMentioned.length > 0) void this.events.emit('message.addressed', { message, mentioned: newlyMentioned });
     return message;
@@ -207,7 +205,7 @@ export class ChatService {
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, { room, messageId, by: by.id }, { exceptConnection: origin?.id });
-    this.inBackground('unindex', room, this.search.unindex(room, [messageId]));
+    this.searchIndex.unindex(room, [messageId]);
     this.removeAttachments(room, result.attachments);
   }
 
@@ -240,7 +238,7 @@ export class ChatService {
         .forgetReactions(room, trimmed.withReactions)
         .catch((error: Error) => this.logger.warn(`state of trimmed messages in ${room} not removed: ${error.message}`));
     }
-    if (trimmed.ids.length > 0) this.inBackground('unindex', room, this.search.unindex(room, trimmed.ids));
+    this.searchIndex.unindex(room, trimmed.ids);
     this.removeAttachments(room, trimmed.attachments);
   }
 
@@ -249,11 +247,6 @@ export class ChatService {
     this.attachments
       .remove(room, attachments.map((attachment) => attachment.id))
       .catch((error: Error) => this.logger.warn(`attachments of removed messages in ${room} not removed: ${error.message}`));
-  }
-
-  /** Index writes never fail the message operation they follow: logged and counted. */
-  private inBackground(operation: IndexOperation, room: string, write: Promise<unknown>): void {
-    write.catch((error: Error) => this.indexFailures.record(operation, room, error));
   }
 
   /** Counted in code points, not UTF-16 units; the cheap bound first since nearly every message passes it. */

@@ -65,6 +65,8 @@ export interface AppConfig {
   webhooks: WebhookConfig;
   push: PushConfig;
   attachments: AttachmentConfig;
+  /** How long search index writes gather before one script per room writes them; 0: the next turn of the event loop. */
+  searchIndexFlushMs: number;
 }
 
 export interface WebhookConfig {
@@ -218,6 +220,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     webhooks: readWebhooks(read),
     push: readPush(read),
     attachments: readAttachmentConfig(read),
+    searchIndexFlushMs: read.int('SEARCH_INDEX_FLUSH_MS', 0, 0, 1000),
   };
 }
 
