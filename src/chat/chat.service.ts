@@ -22,9 +22,8 @@ import { parseMentions } from '../rooms/mentions';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { AttachmentService, ServedAttachment } from '../attachments/attachment.service';
 import type { StoredAttachment } from '../rooms/message.codec';
-import { SearchService } from '../search/search.service';
 import { MessagePresenter } from '../attachments/message-presenter';
-import { IndexOperation, SearchIndexFailures } from '../search/search-index-failures';
+import { SearchIndexWriter } from '../search/search-index.writer';
 
 /** Who a new message is by: a connection's user, or whoever a backend service names (`system` by default). */
 export type MessageAuthor = Pick<AuthUser, 'id' | 'name'>;
@@ -58,9 +57,8 @@ export class ChatService {
     private readonly events: AppEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly attachments: AttachmentService,
-    private readonly search: SearchService,
+    private readonly searchIndex: SearchIndexWriter,
     private readonly presenter: MessagePresenter,
-    private readonly indexFailures: SearchIndexFailures,
   ) {}
 
   /**
@@ -134,8 +132,9 @@ export class ChatService {
    * store in one round trip, then delivery to the room on every node and the send-side effects; a duplicate
    * answers the stored message and repeats none of them. Mentions are parsed here, once, and only in content
    * holding '@'; only a DM or a message with mentions is handed on (not awaited) to offline delivery, so that the
-   * rest pays nothing for it. The search index is written after, by a script of its own that the send does not
-   * wait for: folded into the send script it would multiply the send's Redis time by about twenty (docs/SEARCH.md).
+   * rest pays nothing for it. The search index write is queued: SearchIndexWriter gathers a room's writes into one
+   * script call after the ack; folded into the send script it would multiply the send's Redis time by about twenty
+   * (docs/SEARCH.md).
    */
   private async store(
     author: MessageAuthor,
@@ -159,7 +158,7 @@ export class ChatService {
       case 'stored': {
         const message: StoredMessage = attachments.length > 0 ? { ...result.message, attachments } : (result.message as StoredMessage);
         this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: origin?.id });
-        this.inBackground('index', room, this.search.index(room, message));
+        this.searchIndex.index(room, message);
         this.forgetTrimmed(room, result.trimmed);
         if (dmPeer || mentions?.length) void this.events.emit('message.addressed', { message, dmPeer });
         void this.events.emit('message.created', message);
@@ -186,18 +185,24 @@ export class ChatService {
     return this.presenter.presentAll(messages);
   }
 
-  /** Author only. The room hears `message:edited`; history serves the new content from now on. */
+  /**
+   * Author only. The room hears `message:edited`; history serves the new content from now on. The mentions are
+   * the new content's, parsed as at send; users the edit names for the first time are told as a send tells them.
+   */
   async edit(connection: Connection, { room, messageId, content }: EditMessageDto): Promise<StoredMessage> {
     const { user } = connection;
     assertMayJoin(user, room);
     this.assertContentLength(content);
-    const result = await this.messages.edit(room, messageId, user.id, content, Date.now());
+    const mentions = content.includes('@') ? parseMentions(content) : [];
+    const result = await this.messages.edit(room, messageId, user.id, content, Date.now(), mentions);
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_author') throw forbidden('only the author may edit a message');
     if (result.status === 'muted') throw mutedError(result.mutedForMs);
     const message = await this.presenter.present(result.message);
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageEdited, message, { exceptConnection: connection.id });
-    this.inBackground('reindex', room, this.search.reindex(room, message));
+    this.searchIndex.reindex(room, message);
+    const newlyMentioned = mentions.filter((userId) => !result.previousMentions.includes(userId));
+    if (newlyMentioned.length > 0) void this.events.emit('message.addressed', { message, mentioned: newlyMentioned });
     void this.events.emit('message.edited', message);
     return message;
   }
@@ -219,7 +224,7 @@ export class ChatService {
     if (result.status === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
     const deletion = { room, messageId, by: by.id };
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, deletion, { exceptConnection: origin?.id });
-    this.inBackground('unindex', room, this.search.unindex(room, [messageId]));
+    this.searchIndex.unindex(room, [messageId]);
     this.removeAttachments(room, result.attachments);
     void this.events.emit('message.deleted', deletion);
   }
@@ -253,7 +258,7 @@ export class ChatService {
         .forgetReactions(room, trimmed.withReactions)
         .catch((error: Error) => this.logger.warn(`state of trimmed messages in ${room} not removed: ${error.message}`));
     }
-    if (trimmed.ids.length > 0) this.inBackground('unindex', room, this.search.unindex(room, trimmed.ids));
+    this.searchIndex.unindex(room, trimmed.ids);
     this.removeAttachments(room, trimmed.attachments);
   }
 
@@ -262,11 +267,6 @@ export class ChatService {
     this.attachments
       .remove(room, attachments.map((attachment) => attachment.id))
       .catch((error: Error) => this.logger.warn(`attachments of removed messages in ${room} not removed: ${error.message}`));
-  }
-
-  /** Index writes never fail the message operation they follow: logged and counted. */
-  private inBackground(operation: IndexOperation, room: string, write: Promise<unknown>): void {
-    write.catch((error: Error) => this.indexFailures.record(operation, room, error));
   }
 
   /** Counted in code points, not UTF-16 units; the cheap bound first since nearly every message passes it. */

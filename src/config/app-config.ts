@@ -67,6 +67,8 @@ export interface AppConfig {
   serverApiKeys: string[];
   push: PushConfig;
   attachments: AttachmentConfig;
+  /** How long search index writes gather before one script per room writes them; 0: the next turn of the event loop. */
+  searchIndexFlushMs: number;
 }
 
 export interface WebhookConfig {
@@ -221,6 +223,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     serverApiKeys: readServerApiKeys(read),
     push: readPush(read),
     attachments: readAttachmentConfig(read),
+    searchIndexFlushMs: read.int('SEARCH_INDEX_FLUSH_MS', 0, 0, 1000),
   };
 }
 

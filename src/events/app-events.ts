@@ -16,8 +16,9 @@ export interface AppEventMap {
   /**
    * A message was stored that names people beyond its room's live audience: a DM (`dmPeer`, the other user) or
    * a message with mentions. Only such messages are announced, so that the send path of the rest costs nothing.
+   * `mentioned`: whom to tell of a mention when not all of `message.mentions` (an edit: only the users it newly names).
    */
-  'message.addressed': { message: StoredMessage; dmPeer?: string };
+  'message.addressed': { message: StoredMessage; dmPeer?: string; mentioned?: string[] };
   /**
    * Facts decided once cluster-wide (by the script that stored, edited or deleted the message, or turned a
    * presence count from or to zero), so each is emitted by exactly one node. Emitters do not await them.
