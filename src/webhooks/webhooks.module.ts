@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookPublisher } from './webhook.publisher';
@@ -11,6 +12,7 @@ import { WebhookStreamRepository } from './webhook-stream.repository';
  */
 @Global()
 @Module({
+  imports: [MetricsModule],
   providers: [WebhookStreamRepository, WebhookPublisher, WebhookQueue, WebhookDispatcher, WebhookDeliveryWorker],
   exports: [WebhookPublisher, WebhookQueue],
 })
