@@ -1,6 +1,7 @@
 import { io } from 'socket.io-client';
 import { connect, nextEvent, request, requestOk } from '../support/clients';
 import { startNode, TestNode } from '../support/nodes';
+import { closeAllPlainClients, connectPlain } from '../support/plain-websocket';
 import { startRedis, TestRedis } from '../support/redis-server';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
@@ -28,10 +29,12 @@ describe('observability', () => {
   const cluster = useCluster(2, { LOG_LEVEL: 'debug' });
   const nodeA = () => cluster.nodes[0];
   const nodeB = () => cluster.nodes[1];
+  afterEach(() => closeAllPlainClients());
 
   describe('logs', () => {
     it('writes JSON lines only, each with the node id; event lines name the connection and user, HTTP lines the request id; no token, no message content', async () => {
       const token = makeToken({ sub: 'logged-user', name: 'Logged' });
+      const plainToken = makeToken({ sub: 'logged-plain-user' });
       const adminToken = makeToken({ sub: 'logged-admin', roles: ['admin'] });
       const content = `private words ${process.pid} ${Date.now()}`;
       const room = uniqueRoom('logs');
@@ -54,6 +57,11 @@ describe('observability', () => {
       expect(scraped.status).toBe(200);
       const scrapeId = scraped.headers.get('x-request-id');
 
+      const plain = await connectPlain(nodeA().url, { token: plainToken });
+      await plain.requestOk('room:join', { room });
+      plain.close();
+      await nodeA().untilLogged(/"userId":"logged-plain-user".*connection closed/);
+
       const socketId = socket.id;
       socket.close();
       await nodeA().untilLogged(new RegExp(`"connectionId":"${socketId}".*connection closed`));
@@ -75,8 +83,11 @@ describe('observability', () => {
         expect.stringMatching(/^connection closed: /),
       ]));
       for (const entry of ofConnection) expect(entry.userId).toBe('logged-user');
+      const ofPlainUser = recent.filter((entry) => entry.userId === 'logged-plain-user');
+      expect(ofPlainUser.map((entry) => entry.msg)).toEqual(expect.arrayContaining(['connection opened over plain-websocket', 'room:join: ok']));
+      expect(new Set(ofPlainUser.map((entry) => entry.connectionId))).toEqual(new Set([expect.any(String)]));
       // every event line names its connection
-      expect(recent.filter((entry) => entry.context === 'Events' && entry.connectionId !== socketId)).toEqual([]);
+      expect(recent.filter((entry) => entry.context === 'Events' && ![socketId, ofPlainUser[0].connectionId].includes(entry.connectionId as string))).toEqual([]);
 
       const httpLines = recent.filter((entry) => entry.req !== undefined);
       expect(httpLines.length).toBeGreaterThanOrEqual(3);
@@ -86,7 +97,7 @@ describe('observability', () => {
       expect(httpLines.find((entry) => entry.requestId === scrapeId)).toMatchObject({ req: { url: '/metrics?token=[redacted]' } });
 
       const everything = nodeA().logs() + nodeB().logs();
-      for (const secret of [token, adminToken, content, token.split('.')[2]]) expect(everything).not.toContain(secret);
+      for (const secret of [token, adminToken, plainToken, content, token.split('.')[2], plainToken.split('.')[2]]) expect(everything).not.toContain(secret);
     });
 
     it('describes X-Request-Id in the OpenAPI document', async () => {
@@ -97,14 +108,19 @@ describe('observability', () => {
   });
 
   describe('metrics', () => {
-    it('counts stores on the sending node, and deliveries and their latency on the receiving node: 3 messages, 2 listeners elsewhere', async () => {
+    it('counts stores on the sending node, and deliveries and their latency on the receiving node: 4 messages, 3 listeners elsewhere (one on /ws)', async () => {
       const room = uniqueRoom('metrics');
       const sender = await connect(nodeA().url, { token: makeToken({ sub: 'metrics-sender' }) });
       const listeners = await Promise.all(['metrics-l1', 'metrics-l2'].map((sub) => connect(nodeB().url, { token: makeToken({ sub }) })));
+      const plainListener = await connectPlain(nodeB().url, { token: makeToken({ sub: 'metrics-l3' }) });
       for (const socket of [sender, ...listeners]) await requestOk(socket, 'room:join', { room });
+      await plainListener.requestOk('room:join', { room });
       const [beforeA, beforeB] = await Promise.all([scrape(nodeA()), scrape(nodeB())]);
 
-      const heardAll = listeners.flatMap((socket) => ['third', 'again'].map((last) => nextEvent(socket, 'message', (message: { content: string }) => message.content === last)));
+      const heardAll = [
+        ...listeners.flatMap((socket) => ['third', 'again'].map((last) => nextEvent(socket, 'message', (message: { content: string }) => message.content === last))),
+        plainListener.next('message', (message: { content: string }) => message.content === 'again'),
+      ];
       for (const content of ['first', 'second', 'third']) await requestOk(sender, 'message:send', { room, content });
       // a retry with the same clientMsgId is not stored again, nor delivered
       await requestOk(sender, 'message:send', { room, content: 'again', clientMsgId: 'metrics-once' });
@@ -116,7 +132,7 @@ describe('observability', () => {
       expect(delta(beforeA, afterA, 'chat_messages_stored_total{kind="room"}')).toBe(4);
       expect(delta(beforeB, afterB, 'chat_messages_stored_total{kind="room"}')).toBe(0);
       expect(delta(beforeA, afterA, 'chat_messages_delivered_total')).toBe(0);
-      expect(delta(beforeB, afterB, 'chat_messages_delivered_total')).toBe(8);
+      expect(delta(beforeB, afterB, 'chat_messages_delivered_total')).toBe(12);
       expect(delta(beforeA, afterA, 'chat_message_delivery_seconds_count')).toBe(0);
       expect(delta(beforeB, afterB, 'chat_message_delivery_seconds_count')).toBe(4);
       // the same nodes and one Redis: stored to emitted within a second
@@ -136,15 +152,20 @@ describe('observability', () => {
       }
       const websocketBefore = sample(metrics, 'chat_connections{transport="websocket"}');
       const pollingBefore = sample(metrics, 'chat_connections{transport="polling"}');
+      const plainBefore = sample(metrics, 'chat_connections{transport="plain-websocket"}');
       const overWebSocket = await connect(nodeA().url, { token: makeToken({ sub: 'over-websocket' }) });
       const overPolling = await connect(nodeA().url, { token: makeToken({ sub: 'over-polling' }), transports: ['polling'] });
+      const overPlainWebSocket = await connectPlain(nodeA().url, { token: makeToken({ sub: 'over-plain-websocket' }) });
       const during = await scrape(nodeA());
       expect(sample(during, 'chat_connections{transport="websocket"}')).toBe(websocketBefore + 1);
       expect(sample(during, 'chat_connections{transport="polling"}')).toBe(pollingBefore + 1);
+      expect(sample(during, 'chat_connections{transport="plain-websocket"}')).toBe(plainBefore + 1);
       overWebSocket.close();
       overPolling.close();
+      overPlainWebSocket.close();
       await untilSample(nodeA(), 'chat_connections{transport="websocket"}', websocketBefore);
       await untilSample(nodeA(), 'chat_connections{transport="polling"}', pollingBefore);
+      await untilSample(nodeA(), 'chat_connections{transport="plain-websocket"}', plainBefore);
     });
 
     it('moves a connection that upgrades from polling to WebSocket between the transports', async () => {
