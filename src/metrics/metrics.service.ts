@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** A queue's job counts, as the queues report them. */
+/** Jobs waiting or running, per state, as each queue reports them to the gauges. */
 export interface QueueDepth {
   waiting: number;
   delayed: number;

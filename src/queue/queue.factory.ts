@@ -3,18 +3,13 @@ import { KeepJobs, Processor, Queue, Worker } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
+import type { QueueDepth } from '../metrics/metrics.service';
 import { createRedisConnection, RedisConnectionClient } from '../redis/redis-connections';
 
 /** One hash tag for every queue key, so that each queue's keys share a slot on Redis Cluster. */
 export const QUEUE_PREFIX = '{bull}';
 
-/** Jobs waiting or running, per state: what a metrics gauge reads. */
-export interface QueueDepth {
-  waiting: number;
-  delayed: number;
-  active: number;
-  failed: number;
-}
+export type { QueueDepth };
 
 /**
  * At shutdown, how long running jobs may finish before their workers are closed anyway: a POST can take up to its
