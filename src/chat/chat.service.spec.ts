@@ -74,10 +74,17 @@ describe('ChatService.send', () => {
     expect(broadcaster.sent).toEqual([{ to: ['general'], event: 'message', payload: stored, options: { exceptConnection: 'c-1' } }]);
   });
 
-  it('answers a retry with the stored message and does not broadcast it again', async () => {
-    const { service, broadcaster } = serviceAppending({ status: 'duplicate', message: stored });
+  it('announces message.created once the message is stored', async () => {
+    const { service, emitted } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
+    await service.publish({ id: 'system' }, 'general', { content: 'hi' });
+    expect(emitted).toEqual([{ event: 'message.created', payload: stored }]);
+  });
+
+  it('answers a retry with the stored message and neither broadcasts nor announces it again', async () => {
+    const { service, broadcaster, emitted } = serviceAppending({ status: 'duplicate', message: stored });
     expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
     expect(broadcaster.sent).toEqual([]);
+    expect(emitted).toEqual([]);
   });
 
   it('refuses a room the connection has not joined without touching Redis', async () => {
@@ -135,11 +142,11 @@ describe('ChatService.send', () => {
 });
 
 describe('ChatService: mentions and DMs on the send path', () => {
-  it('parses nothing and announces nothing for content without @', async () => {
+  it('parses nothing and announces no addressed message for content without @', async () => {
     const { service, appendIfNew, emitted } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
     await service.send(connectionIn(['general']), { room: 'general', content: 'hi all' });
     expect(appendIfNew.mock.calls[0][1].mentions).toBeUndefined();
-    expect(emitted).toEqual([]);
+    expect(emitted).toEqual([{ event: 'message.created', payload: stored }]);
   });
 
   it('stores the mentions and announces the message once stored', async () => {
@@ -147,7 +154,7 @@ describe('ChatService: mentions and DMs on the send path', () => {
     const { service, appendIfNew, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
     await service.send(connectionIn(['general']), { room: 'general', content: 'hi @bob' });
     expect(appendIfNew.mock.calls[0][1].mentions).toEqual(['bob']);
-    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: undefined } }]);
+    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: undefined } }, { event: 'message.created', payload: message }]);
   });
 
   it('announces nothing for a retry that stored nothing', async () => {
@@ -161,7 +168,7 @@ describe('ChatService: mentions and DMs on the send path', () => {
     const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
     await service.sendDirect(connectionIn([]), { to: 'bob', content: 'psst' });
     expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
-    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }]);
+    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }, { event: 'message.created', payload: message }]);
   });
 });
 

@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthUser, isAdmin } from '../common/auth-user';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { AppEvents } from '../events/app-events.service';
 import type { Connection } from '../common/connection';
 import { ROOM_NAME_PATTERN, ServerEvent, StoredMessage } from '../common/contract';
 import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
+import { AppEvents } from '../events/app-events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
@@ -26,6 +26,12 @@ import type { StoredAttachment } from '../rooms/message.codec';
 import { SearchService } from '../search/search.service';
 import { MessagePresenter } from '../attachments/message-presenter';
 import { IndexOperation, SearchIndexFailures } from '../search/search-index-failures';
+
+/** Who a new message is by: a connection's user, or whoever a backend service names (`system` by default). */
+export type MessageAuthor = Pick<AuthUser, 'id' | 'name'>;
+
+/** What a new message carries besides its room and author. */
+export type NewMessage = Omit<SendMessageDto, 'room'>;
 
 export interface JoinResult {
   room: string;
@@ -97,13 +103,9 @@ export class ChatService {
     return { room };
   }
 
-  /** With attachments, they are claimed first (a few round trips), then stored with the message. */
-  async send(connection: Connection, { room, content, clientMsgId, replyTo, attachments }: SendMessageDto): Promise<StoredMessage> {
+  async send(connection: Connection, { room, ...message }: SendMessageDto): Promise<StoredMessage> {
     if (!connection.rooms.has(room)) throw notJoined(room);
-    if (!attachments?.length) return this.store(connection, room, { content, clientMsgId, replyTo });
-    this.assertContentLength(content);
-    const served = await this.attachments.resolveForMessage(connection.user.id, room, attachments);
-    return this.store(connection, room, { content, clientMsgId, replyTo }, served);
+    return this.publish(connection.user, room, message, connection);
   }
 
   /** Stored in the pair's DM room; reaches every connection of both users, whether they joined it or not. */
@@ -114,31 +116,44 @@ export class ChatService {
     }
     const room = dmRoomOf(from, to);
     if (!ROOM_NAME_PATTERN.test(room)) throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
-    return this.store(connection, room, { content, clientMsgId }, [], to);
+    return this.store(connection.user, room, { content, clientMsgId }, [], connection, to);
   }
 
   /**
-   * The one append path of message:send and dm:send: mute check, dedup and store in one round trip. Mentions
-   * are parsed here, once, and only in content holding '@'; only a DM or a message with mentions is handed on
-   * (not awaited) to offline delivery, so that the rest pays nothing for it. The search index is written after,
-   * by a script of its own that the send does not wait for: folded into the send script it would multiply the
-   * send's Redis time by about twenty (docs/SEARCH.md).
+   * The one way in of every new message to a room (`message:send`, the server API). With attachments, they are
+   * claimed first (a few round trips), then stored with the message. `origin`, the connection the message came
+   * from, already has it in its ack and does not hear it again.
+   */
+  async publish(author: MessageAuthor, room: string, { attachments, ...message }: NewMessage, origin?: Connection): Promise<StoredMessage> {
+    if (!attachments?.length) return this.store(author, room, message, [], origin);
+    this.assertContentLength(message.content);
+    const served = await this.attachments.resolveForMessage(author.id, room, attachments);
+    return this.store(author, room, message, served, origin);
+  }
+
+  /**
+   * The one append path of every new message, DMs included: content length, then mute, dedup, reply target and
+   * store in one round trip, then delivery to the room on every node and the send-side effects; a duplicate
+   * answers the stored message and repeats none of them. Mentions are parsed here, once, and only in content
+   * holding '@'; only a DM or a message with mentions is handed on (not awaited) to offline delivery, so that the
+   * rest pays nothing for it. The search index is written after, by a script of its own that the send does not
+   * wait for: folded into the send script it would multiply the send's Redis time by about twenty (docs/SEARCH.md).
    */
   private async store(
-    connection: Connection,
+    author: MessageAuthor,
     room: string,
-    { content, clientMsgId, replyTo }: Omit<SendMessageDto, 'room' | 'attachments'>,
+    { content, clientMsgId, replyTo }: Omit<NewMessage, 'attachments'>,
     attachments: ServedAttachment[] = [],
+    origin?: Connection,
     dmPeer?: string,
   ): Promise<StoredMessage> {
     this.assertContentLength(content);
     if (content.length === 0 && attachments.length === 0) throw emptyContent();
-    const { user } = connection;
     const mentions = content.includes('@') ? parseMentions(content) : undefined;
-    if (dmPeer) this.holdDmRoom(room, user.id, dmPeer);
+    if (dmPeer) this.holdDmRoom(room, author.id, dmPeer);
     const result = await this.messages.appendIfNew(
       room,
-      { userId: user.id, name: user.name, content, clientMsgId, replyTo, mentions, attachments: attachments.map(withoutUrl) },
+      { userId: author.id, name: author.name, content, clientMsgId, replyTo, mentions, attachments: attachments.map(withoutUrl) },
       this.config.historyMaxPerRoom,
       this.config.dedupWindowSec,
     );
@@ -146,10 +161,11 @@ export class ChatService {
       case 'stored': {
         this.metrics.messagesStoredIn[isDmRoom(room) ? 'dm' : 'room'].inc();
         const message: StoredMessage = attachments.length > 0 ? { ...result.message, attachments } : (result.message as StoredMessage);
-        this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: connection.id });
+        this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: origin?.id });
         this.inBackground('index', room, this.search.index(room, message));
         this.forgetTrimmed(room, result.trimmed);
         if (dmPeer || mentions?.length) void this.events.emit('message.addressed', { message, dmPeer });
+        void this.events.emit('message.created', message);
         return message;
       }
       case 'duplicate':
@@ -185,6 +201,7 @@ export class ChatService {
     const message = await this.presenter.present(result.message);
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageEdited, message, { exceptConnection: connection.id });
     this.inBackground('reindex', room, this.search.reindex(room, message));
+    void this.events.emit('message.edited', message);
     return message;
   }
 
@@ -203,9 +220,11 @@ export class ChatService {
     const result = await this.messages.delete(room, messageId, by.id, isAdmin(by));
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
-    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, { room, messageId, by: by.id }, { exceptConnection: origin?.id });
+    const deletion = { room, messageId, by: by.id };
+    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, deletion, { exceptConnection: origin?.id });
     this.inBackground('unindex', room, this.search.unindex(room, [messageId]));
     this.removeAttachments(room, result.attachments);
+    void this.events.emit('message.deleted', deletion);
   }
 
   /** A DM room's messages reach both users' every connection, joined or not; other rooms reach their members. */

@@ -5,6 +5,8 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
+  'req.headers["x-api-key"]',
+  'headers["x-api-key"]',
   'auth.token',
   'handshake.auth.token',
   'token',
