@@ -3,7 +3,7 @@
  *
  * Layers, lowest first; a folder imports only from its own layer's folder or lower ones:
  *   common (contract types, errors, validation helpers)
- *   config, events
+ *   config, events, logging (pino, the log context)
  *   redis, metrics, queue (BullMQ connections)
  *   realtime (the only owner of Socket.IO), lifecycle
  *   rooms, webhooks < push, audit < auth < throttling < presence, receipts, typing, reactions, attachments, search < chat, offline
@@ -11,7 +11,7 @@
  *   handshake (composes auth, throttling and moderation into the connection pipeline), docs, scripts
  *   app.module.ts and main.ts compose everything.
  */
-const INFRASTRUCTURE = '^src/(common|config|events|redis|metrics|queue|realtime|lifecycle)/';
+const INFRASTRUCTURE = '^src/(common|config|events|logging|redis|metrics|queue|realtime|lifecycle)/';
 const FEATURES = 'src/(rooms|webhooks|push|audit|auth|throttling|presence|receipts|typing|reactions|attachments|search|chat|calls|offline|moderation|server-api|health|handshake|docs|scripts)/';
 
 /** Each feature folder and the feature folders it may import. */
@@ -64,7 +64,7 @@ module.exports = {
       name: 'infrastructure-layers',
       severity: 'error',
       comment: 'Inside infrastructure: config and events use only common; redis and metrics add config; realtime and lifecycle sit on top.',
-      from: { path: '^src/(config|events|redis|metrics|queue)/' },
+      from: { path: '^src/(config|events|logging|redis|metrics|queue)/' },
       to: { path: '^src/(realtime|lifecycle)/' },
     },
     {

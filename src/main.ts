@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
@@ -12,6 +12,8 @@ import { installGracefulShutdown } from './lifecycle/graceful-shutdown';
 import { EmbeddedRedis } from './redis/embedded-redis';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { setUpApiDocs } from './docs/api-docs';
+import { AppLogger, createPino, logDestination } from './logging/app-logger';
+import { httpLogging } from './logging/http-logging';
 
 /**
  * Node listens with a backlog of 511: when thousands of clients reconnect at once (a node restarted, a network
@@ -29,7 +31,8 @@ async function bootstrap(): Promise<void> {
     console.error(error.message);
     process.exit(1);
   }
-  const logger = new ConsoleLogger({ json: config.env === 'production', prefix: 'chat' });
+  const destination = logDestination();
+  const logger = new AppLogger(createPino(config, destination));
   Logger.overrideLogger(logger);
 
   let embeddedRedis: EmbeddedRedis | undefined;
@@ -38,9 +41,10 @@ async function bootstrap(): Promise<void> {
     config = { ...config, redis: { mode: 'standalone', ...(await embeddedRedis.start()) } };
   }
 
-  process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+  process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`, 'Process'));
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger });
+  app.use(httpLogging(createPino(config, destination, false)));
   app.useWebSocketAdapter(new RedisIoAdapter(app));
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });

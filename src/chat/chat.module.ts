@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { AttachmentsModule } from '../attachments/attachments.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { PresenceModule } from '../presence/presence.module';
 import { ReceiptsModule } from '../receipts/receipts.module';
 import { SearchModule } from '../search/search.module';
@@ -11,7 +12,7 @@ import { MessageQueryGateway } from './message-query.gateway';
 import { MessageQueryService } from './message-query.service';
 
 @Module({
-  imports: [RoomsModule, PresenceModule, ReceiptsModule, EventsModule, AttachmentsModule, SearchModule],
+  imports: [RoomsModule, PresenceModule, ReceiptsModule, EventsModule, AttachmentsModule, SearchModule, MetricsModule],
   providers: [ChatGateway, ChatService, MessageQueryService, MessageQueryGateway],
   exports: [ChatService],
 })

@@ -1,3 +1,4 @@
+import { MetricsService } from '../metrics/metrics.service';
 import type { AppConfig } from '../config/app-config';
 import { ContractError } from '../common/contract-error';
 import type { PresenceService } from '../presence/presence.service';
@@ -48,7 +49,7 @@ function serviceAppending(result: AppendResult) {
   const { events, emitted } = fakeEvents();
   const service = new ChatService(
     { appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService,
-    userRooms as unknown as UserRoomsRepository, events, config, ...richContent(),
+    userRooms as unknown as UserRoomsRepository, events, config, ...richContent(), new MetricsService(),
   );
   return { service, appendIfNew, broadcaster, userRooms, emitted };
 }
@@ -121,7 +122,7 @@ describe('ChatService.send', () => {
     const [attachments, search, presenter] = richContent();
     const service = new ChatService(
       { appendIfNew } as unknown as RoomStore, new FakeBroadcaster().asBroadcaster(), {} as PresenceService, {} as ReceiptService,
-      fakeUserRooms() as unknown as UserRoomsRepository, fakeEvents().events, config, attachments, search, presenter,
+      fakeUserRooms() as unknown as UserRoomsRepository, fakeEvents().events, config, attachments, search, presenter, new MetricsService(),
     );
     expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi' })).toBe(stored);
     expect(search.index).toHaveBeenCalledWith('general', stored);
@@ -171,7 +172,7 @@ describe('ChatService.join, leave and delete', () => {
     const broadcaster = new FakeBroadcaster();
     const service = new ChatService(
       messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService,
-      userRooms as unknown as UserRoomsRepository, fakeEvents().events, config, ...richContent(),
+      userRooms as unknown as UserRoomsRepository, fakeEvents().events, config, ...richContent(), new MetricsService(),
     );
     return { service, broadcaster };
   }

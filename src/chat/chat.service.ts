@@ -6,6 +6,7 @@ import type { Connection } from '../common/connection';
 import { ROOM_NAME_PATTERN, ServerEvent, StoredMessage } from '../common/contract';
 import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
 import { AppEvents } from '../events/app-events.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
@@ -17,7 +18,7 @@ import { HistoryQueryDto } from './dto/history.dto';
 import { JoinRoomDto } from './dto/join-room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 import { RoomStore, TrimmedMessages } from '../rooms/room-store';
-import { assertMayJoin, dmMembersOf, dmRoomOf } from '../rooms/room-access';
+import { assertMayJoin, dmMembersOf, dmRoomOf, isDmRoom } from '../rooms/room-access';
 import { parseMentions } from '../rooms/mentions';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { AttachmentService, ServedAttachment } from '../attachments/attachment.service';
@@ -59,6 +60,7 @@ export class ChatService {
     private readonly attachments: AttachmentService,
     private readonly searchIndex: SearchIndexWriter,
     private readonly presenter: MessagePresenter,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -156,6 +158,7 @@ export class ChatService {
     );
     switch (result.status) {
       case 'stored': {
+        this.metrics.messagesStoredIn[isDmRoom(room) ? 'dm' : 'room'].inc();
         const message: StoredMessage = attachments.length > 0 ? { ...result.message, attachments } : (result.message as StoredMessage);
         this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: origin?.id });
         this.searchIndex.index(room, message);

@@ -87,6 +87,18 @@ describe('loadConfig', () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it('reads LOG_LEVEL (info by default) and the admin UI, off unless ADMIN_UI=true with credentials', () => {
+    expect(loadConfig({}, developmentSecret)).toMatchObject({ logLevel: 'info', adminUi: undefined });
+    expect(loadConfig({ LOG_LEVEL: 'silent' }, developmentSecret).logLevel).toBe('silent');
+    expect(() => loadConfig({ LOG_LEVEL: 'verbose' }, developmentSecret)).toThrow('Invalid configuration: LOG_LEVEL');
+    const hash = '$2b$10$' + 'a'.repeat(53);
+    expect(loadConfig({ ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'ops', ADMIN_UI_PASSWORD_HASH: hash }, developmentSecret).adminUi).toEqual({ username: 'ops', passwordHash: hash, corsOrigins: [] });
+    expect(() => loadConfig({ ADMIN_UI: 'true', ADMIN_UI_PASSWORD_HASH: hash }, developmentSecret)).toThrow('Invalid configuration: ADMIN_UI_USERNAME');
+    expect(() => loadConfig({ ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'ops' }, developmentSecret)).toThrow('Invalid configuration: ADMIN_UI_PASSWORD_HASH');
+    expect(() => loadConfig({ ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'ops', ADMIN_UI_PASSWORD_HASH: 'secret' }, developmentSecret)).toThrow('Invalid configuration: ADMIN_UI_PASSWORD_HASH');
+    expect(() => loadConfig({ ADMIN_UI: 'yes' }, developmentSecret)).toThrow('Invalid configuration: ADMIN_UI');
+  });
+
   it('trusts only a proxy on loopback by default, and the proxies TRUST_PROXY names', () => {
     expect(loadConfig({}, developmentSecret).trustProxy).toEqual(['loopback']);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.5, fd00::/8' }, developmentSecret).trustProxy).toEqual(['10.0.0.5', 'fd00::/8']);

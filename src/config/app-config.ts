@@ -69,6 +69,20 @@ export interface AppConfig {
   attachments: AttachmentConfig;
   /** How long search index writes gather before one script per room writes them; 0: the next turn of the event loop. */
   searchIndexFlushMs: number;
+  logLevel: LogLevel;
+  /** Undefined: the Socket.IO admin UI is off. */
+  adminUi?: AdminUiConfig;
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface AdminUiConfig {
+  username: string;
+  /** bcrypt hash, checked by the admin UI itself. */
+  passwordHash: string;
+  /** Origins allowed to open the `/admin` namespace from a browser (the hosted UI); none by default. */
+  corsOrigins: string[];
 }
 
 export interface WebhookConfig {
@@ -224,7 +238,24 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     push: readPush(read),
     attachments: readAttachmentConfig(read),
     searchIndexFlushMs: read.int('SEARCH_INDEX_FLUSH_MS', 0, 0, 1000),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    adminUi: readAdminUi(read),
   };
+}
+
+/** Off unless ADMIN_UI=true, and then only with credentials: the UI can disconnect any client. */
+function readAdminUi(read: EnvReader): AdminUiConfig | undefined {
+  if (read.oneOf('ADMIN_UI', ['true', 'false'], 'false') === 'false') return undefined;
+  const username = read.string('ADMIN_UI_USERNAME');
+  if (!username) throw new ConfigError('ADMIN_UI_USERNAME', 'is required when ADMIN_UI=true');
+  const passwordHash = read.string('ADMIN_UI_PASSWORD_HASH');
+  if (!passwordHash) throw new ConfigError('ADMIN_UI_PASSWORD_HASH', 'is required when ADMIN_UI=true');
+  if (!/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(passwordHash)) throw new ConfigError('ADMIN_UI_PASSWORD_HASH', 'must be a bcrypt hash ($2b$12$...)');
+  const corsOrigins = read.list('ADMIN_UI_CORS_ORIGINS') ?? [];
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError('ADMIN_UI_CORS_ORIGINS', `has "${origin}": each entry must be an origin like https://admin.socket.io`);
+  }
+  return { username, passwordHash, corsOrigins };
 }
 
 export const WEBHOOK_EVENT_TYPES = [

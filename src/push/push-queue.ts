@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { MetricsService } from '../metrics/metrics.service';
 import { EMPTY_DEPTH, QueueDepth, QueueFactory } from '../queue/queue.factory';
 import { PUSH_QUEUE } from './keys';
 import { OfflineNotification, PushSubscription } from './push-subscription';
@@ -27,7 +28,10 @@ export class PushQueue {
   constructor(
     private readonly queues: QueueFactory,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    metrics.reportQueue('push', () => this.depth());
+  }
 
   async enqueue(jobs: PushJob[]): Promise<void> {
     if (jobs.length === 0) return;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { PushDeliveryWorker } from './push-delivery.worker';
 import { PushQueue } from './push-queue';
 import { PushRepository } from './push.repository';
@@ -6,6 +7,7 @@ import { PushService } from './push.service';
 
 /** Web Push to offline users: subscriptions, the queue of pushes and the worker that sends them. */
 @Module({
+  imports: [MetricsModule],
   providers: [PushRepository, PushQueue, PushService, PushDeliveryWorker],
   exports: [PushService, PushQueue],
 })

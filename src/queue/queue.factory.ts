@@ -2,18 +2,14 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { KeepJobs, Processor, Queue, Worker } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { MetricsService } from '../metrics/metrics.service';
+import type { QueueDepth } from '../metrics/metrics.service';
 import { createRedisConnection, RedisConnectionClient } from '../redis/redis-connections';
 
 /** One hash tag for every queue key, so that each queue's keys share a slot on Redis Cluster. */
 export const QUEUE_PREFIX = '{bull}';
 
-/** Jobs waiting or running, per state: what a metrics gauge reads. */
-export interface QueueDepth {
-  waiting: number;
-  delayed: number;
-  active: number;
-  failed: number;
-}
+export type { QueueDepth };
 
 /**
  * At shutdown, how long running jobs may finish before their workers are closed anyway: a POST can take up to its
@@ -45,7 +41,10 @@ export class QueueFactory implements OnApplicationShutdown {
   private readonly queues: Queue[] = [];
   private readonly dedicated: RedisConnectionClient[] = [];
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {}
 
   queue<T>(name: string, { maxAttempts, retryBaseMs, keepCompleted, keepFailed }: RetryPolicy): Queue<T> {
     const queue = new Queue<T>(name, {
@@ -77,7 +76,7 @@ export class QueueFactory implements OnApplicationShutdown {
 
   /** A connection of its own, for a consumer that blocks on Redis (XREADGROUP BLOCK). */
   dedicatedConnection(): RedisConnectionClient {
-    const connection = createRedisConnection(this.config, 'queue');
+    const connection = createRedisConnection(this.config, 'queue', this.metrics);
     this.dedicated.push(connection);
     return connection;
   }
@@ -95,7 +94,7 @@ export class QueueFactory implements OnApplicationShutdown {
   }
 
   private sharedConnection(): RedisConnectionClient {
-    this.connection ??= createRedisConnection(this.config, 'queue');
+    this.connection ??= createRedisConnection(this.config, 'queue', this.metrics);
     return this.connection;
   }
 }

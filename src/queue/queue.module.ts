@@ -1,9 +1,11 @@
 import { Global, Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { QueueFactory } from './queue.factory';
 
 /** BullMQ for the delivery engines (webhooks, Web Push): one connection setup, one key prefix. */
 @Global()
 @Module({
+  imports: [MetricsModule],
   providers: [QueueFactory],
   exports: [QueueFactory],
 })

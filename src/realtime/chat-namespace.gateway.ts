@@ -8,12 +8,14 @@ import { AuthenticationError, HandshakeRefusal } from '../common/handshake-error
 import { isRedisUnavailable } from '../common/redis-errors';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { LogContext, withLogContext } from '../logging/log-context';
 import { MetricsService } from '../metrics/metrics.service';
 import { ChatNamespace } from './chat-namespace';
 import { ClientEventRouter } from './client-event-router';
 import type { ChatServer, ChatSocket } from './chat-socket';
 import { CONNECTION_PIPELINE } from './connection-pipeline';
 import type { ConnectionPipeline } from './connection-pipeline';
+import { countMessageDeliveries } from './delivery-metrics';
 import { PlainWebSocketEndpoint } from './plain-websocket/plain-websocket.endpoint';
 import { connectionOf } from './socket-connection';
 import { connectionIdOf } from './socket-channels';
@@ -41,6 +43,7 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
 
   afterInit(namespace: ChatServer): void {
     this.namespace.attach(namespace);
+    countMessageDeliveries(namespace.adapter, this.metrics);
     namespace.use((socket, next) => this.admit(socket, next));
     this.plainWebSocket.attach(namespace.server);
   }
@@ -48,14 +51,18 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
   /**
    * One plain listener per event, straight into the router: no rxjs stream per socket, no Nest interceptor chain.
    * The listeners are made once and shared by every socket (an emitter calls them with itself as `this`):
-   * closures per socket and event were a good part of an idle connection's memory.
+   * closures per socket and event were a good part of an idle connection's memory. Each event runs in its
+   * connection's log context, so every line it logs names the connection and the user.
    */
   handleConnection(socket: ChatSocket): void {
     const connection = connectionOf(socket);
     const listen = socket.on as (this: ChatSocket, event: string, listener: SocketListener) => ChatSocket;
     for (const [event, listener] of this.listeners) listen.call(socket, event, listener);
-    this.pipeline.opened(connection);
-    this.countConnection(connection, 1);
+    withLogContext(logContextOf(connection), () => {
+      this.logger.debug(`connection opened over ${socket.conn.transport.name}`);
+      this.pipeline.opened(connection);
+    });
+    this.countTransport(socket);
   }
 
   private get listeners(): Map<string, SocketListener> {
@@ -66,30 +73,43 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
         event,
         function (this: ChatSocket, ...args: unknown[]) {
           const ack = typeof args.at(-1) === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
-          void router.dispatch(connectionOf(this), event, args.length <= 1 ? args[0] : args).then(ack);
+          const connection = connectionOf(this);
+          void withLogContext(logContextOf(connection), () => router.dispatch(connection, event, args.length <= 1 ? args[0] : args)).then(ack);
         },
       ]),
     );
     return this.sharedListeners;
   }
 
-  handleDisconnect(socket: ChatSocket): void {
+  handleDisconnect(socket: ChatSocket, reason?: string): void {
     const connection = connectionOf(socket);
-    this.pipeline.closed(connection);
-    this.countConnection(connection, -1);
+    withLogContext(logContextOf(connection), () => {
+      this.logger.debug(`connection closed: ${reason ?? 'unknown reason'}`);
+      this.pipeline.closed(connection);
+    });
+    socket.conn.off('upgrade', this.countUpgrade);
+    this.metrics.connectionsOver[socket.conn.transport.name]?.dec();
   }
 
-  private countConnection(connection: Connection, delta: 1 | -1): void {
-    this.metrics.connections.inc(delta);
-    if (connection.transport === 'websocket') this.metrics.plainWebSocketConnections.inc(delta);
+  /** By the engine's transport: `websocket` or `polling` for Socket.IO, `plain-websocket` for `/ws`. */
+  private countTransport(socket: ChatSocket): void {
+    const transport = socket.conn.transport.name;
+    this.metrics.connectionsOver[transport]?.inc();
+    if (transport === 'polling') socket.conn.once('upgrade', this.countUpgrade);
   }
+
+  /** A polling connection usually upgrades to WebSocket moments after it opened; one listener serves them all. */
+  private readonly countUpgrade = (transport: { name: string }): void => {
+    this.metrics.connectionsOver.polling.dec();
+    this.metrics.connectionsOver[transport.name]?.inc();
+  };
 
   private admit(socket: ChatSocket, next: (error?: ExtendedError) => void): void {
     // Socket.IO joins the socket to a room named by its id only after the middleware, so the id can still change.
     (socket as { id: string }).id = connectionIdOf(socket.id);
     const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const token = typeof fromAuth === 'string' && fromAuth.length > 0 ? fromAuth : bearerToken(socket.handshake.headers.authorization);
-    this.pipeline.admit({ connectionId: socket.id, token, request: socket.request }).then(
+    withLogContext({ connectionId: socket.id }, () => this.pipeline.admit({ connectionId: socket.id, token, request: socket.request })).then(
       (user) => {
         socket.data.user = user;
         socket.data.nodeId = this.config.nodeId;
@@ -107,4 +127,9 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     this.logger.error(error instanceof Error ? error.stack : String(error));
     return Object.assign(new Error('internal'), { data: { code: 'internal', message: 'internal error' } });
   }
+}
+
+/** Made per event rather than kept per connection: an idle connection costs no memory for its log lines. */
+function logContextOf(connection: Connection): LogContext {
+  return { connectionId: connection.id, userId: connection.user.id };
 }

@@ -5,6 +5,7 @@ import { IsString } from 'class-validator';
 import type { Connection } from '../common/connection';
 import { ContractError } from '../common/contract-error';
 import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { FakeConnection, userOf } from '../testing/fakes';
 import type { RateLimitReporter } from '../throttling/rate-limit.reporter';
@@ -40,7 +41,7 @@ async function routerWith(limit: number, grants: BudgetGrant[] = []) {
   const budget = new SocketEventBudget(storage, reporter, { throttle: { ws: { limit, ttlMs: 10_000 } } } as AppConfig);
   const module = await Test.createTestingModule({
     imports: [DiscoveryModule],
-    providers: [ClientEventRouter, EchoHandlers, MetricsService, { provide: EVENT_BUDGET, useValue: budget }],
+    providers: [ClientEventRouter, EchoHandlers, MetricsService, { provide: EVENT_BUDGET, useValue: budget }, { provide: APP_CONFIG, useValue: { logLevel: 'info' } }],
   }).compile();
   await module.init();
   const router = module.get(ClientEventRouter);

@@ -1,10 +1,12 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
 import type { Ack } from '../common/contract';
 import type { Connection } from '../common/connection';
 import { ContractError } from '../common/contract-error';
 import { errorBodyOf } from '../common/contract-exception.filter';
 import { ContractValidationPipe } from '../common/contract-validation.pipe';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { EVENT_BUDGET } from './event-budget';
 import type { EventBudget, EventBudgetDecision } from './event-budget';
@@ -34,6 +36,8 @@ export class ClientEventRouter implements OnModuleInit {
   private readonly routes = new Map<string, CompiledRoute>();
   private readonly validation = new ContractValidationPipe();
   private budget?: EventBudget;
+  /** Decided once: the line names the event and its outcome, never the payload. */
+  private readonly logsEachEvent: boolean;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -41,7 +45,10 @@ export class ClientEventRouter implements OnModuleInit {
     private readonly reflector: Reflector,
     private readonly modules: ModuleRef,
     private readonly metrics: MetricsService,
-  ) {}
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'logLevel'>,
+  ) {
+    this.logsEachEvent = config.logLevel === 'debug' || config.logLevel === 'trace';
+  }
 
   onModuleInit(): void {
     this.budget = this.modules.get<EventBudget>(EVENT_BUDGET, { strict: false });
@@ -81,6 +88,7 @@ export class ClientEventRouter implements OnModuleInit {
     this.metrics.socketEvents.inc({ event, outcome: answer.ok ? 'ok' : answer.error.code });
     stopTimer();
     this.metrics.eventsInFlight--;
+    if (this.logsEachEvent) this.logger.debug(`${event}: ${answer.ok ? 'ok' : answer.error.code}`);
     return answer;
   }
 

@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { RedisConnectionClient } from '../redis/redis-connections';
 import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
+import { attachAdminUi, originsWithAdminUi } from './admin-ui';
 
 /** Bounded wait for the other nodes' answers to fetchSockets / serverSideEmitWithAck. */
 const CROSS_NODE_REQUEST_TIMEOUT_MS = 3000;
@@ -33,7 +34,7 @@ export class RedisIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    const origins = this.config.corsOrigins;
+    const origins = originsWithAdminUi(this.config);
     const server: Server = super.createIOServer(port, {
       ...options,
       maxHttpBufferSize: frameLimitBytes(this.config),
@@ -52,6 +53,7 @@ export class RedisIoAdapter extends IoAdapter {
     );
     resyncClientsAfterSubscriberOutage(server, this.subscriber, this.commands);
     refuseDefaultNamespace(server);
+    attachAdminUi(server, this.config);
     return server;
   }
 }

@@ -1,10 +1,11 @@
 import { Logger } from '@nestjs/common';
 import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import type { MetricsService } from '../metrics/metrics.service';
 
 export type RedisConnectionClient = Redis | Cluster;
 
-type Role = 'commands' | 'publisher' | 'subscriber' | 'queue';
+export type RedisRole = 'commands' | 'publisher' | 'subscriber' | 'queue';
 
 const RECONNECT_CAP_MS = 2000;
 
@@ -14,7 +15,7 @@ const RECONNECT_CAP_MS = 2000;
  * The subscriber keeps its queue so that subscriptions made while reconnecting are replayed. BullMQ's
  * connection (`queue`) must wait instead (`maxRetriesPerRequest: null`): its workers block on Redis.
  */
-export function createRedisConnection(config: AppConfig, role: Role): RedisConnectionClient {
+export function createRedisConnection(config: AppConfig, role: RedisRole, metrics: MetricsService): RedisConnectionClient {
   const isSubscriber = role === 'subscriber';
   const waitsForRedis = isSubscriber || role === 'queue';
   const options: RedisOptions = {
@@ -50,14 +51,18 @@ export function createRedisConnection(config: AppConfig, role: Role): RedisConne
     case 'embedded':
       throw new Error('the embedded redis-server must be started before connecting');
   }
-  reportConnectionState(client, role);
+  reportConnectionState(client, role, metrics);
   return client;
 }
 
-function reportConnectionState(client: RedisConnectionClient, role: Role): void {
+/** Every error counts; a repeated one is logged once, until the connection is ready again. */
+function reportConnectionState(client: RedisConnectionClient, role: RedisRole, metrics: MetricsService): void {
   const logger = new Logger(`Redis:${role}`);
+  const errors = metrics.redisErrors.labels(role);
+  errors.inc(0);
   let lastError = '';
   client.on('error', (error: Error) => {
+    errors.inc();
     if (error.message !== lastError) logger.warn(`connection problem: ${error.message}`);
     lastError = error.message;
   });

@@ -1,6 +1,8 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/app-config';
+import { MetricsModule } from '../metrics/metrics.module';
+import { MetricsService } from '../metrics/metrics.service';
 import { createRedisConnection, guardPublishes, whenReady } from './redis-connections';
 import type { RedisConnectionClient } from './redis-connections';
 import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from './redis.tokens';
@@ -9,12 +11,13 @@ const STARTUP_WAIT_MS = 5000;
 
 @Global()
 @Module({
+  imports: [MetricsModule],
   providers: [
     {
       provide: REDIS_COMMANDS,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => {
-        const client = createRedisConnection(config, 'commands');
+      inject: [APP_CONFIG, MetricsService],
+      useFactory: async (config: AppConfig, metrics: MetricsService) => {
+        const client = createRedisConnection(config, 'commands', metrics);
         if (!(await whenReady(client, STARTUP_WAIT_MS))) {
           new Logger('Redis').warn('Redis is not reachable yet; the node starts not ready and keeps trying');
         }
@@ -23,17 +26,17 @@ const STARTUP_WAIT_MS = 5000;
     },
     {
       provide: REDIS_PUBLISHER,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => {
-        const client = createRedisConnection(config, 'publisher');
+      inject: [APP_CONFIG, MetricsService],
+      useFactory: (config: AppConfig, metrics: MetricsService) => {
+        const client = createRedisConnection(config, 'publisher', metrics);
         guardPublishes(client);
         return client;
       },
     },
     {
       provide: REDIS_SUBSCRIBER,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => createRedisConnection(config, 'subscriber'),
+      inject: [APP_CONFIG, MetricsService],
+      useFactory: (config: AppConfig, metrics: MetricsService) => createRedisConnection(config, 'subscriber', metrics),
     },
   ],
   exports: [REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER],

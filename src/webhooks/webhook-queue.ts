@@ -3,6 +3,7 @@ import { Job, Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { MetricsService } from '../metrics/metrics.service';
 import { EMPTY_DEPTH, QueueDepth, QueueFactory } from '../queue/queue.factory';
 import { WEBHOOK_QUEUE } from './keys';
 import { WebhookDelivery, WebhookEvent } from './webhook-event';
@@ -29,7 +30,10 @@ export class WebhookQueue {
   constructor(
     private readonly queues: QueueFactory,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    metrics.reportQueue('webhooks', () => this.depth());
+  }
 
   /**
    * The job id derives from the URL and the exact entries of the batch: the same batch dispatched again adds

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookEventListeners } from './webhook-event.listeners';
@@ -12,6 +13,7 @@ import { WebhookStreamRepository } from './webhook-stream.repository';
  */
 @Global()
 @Module({
+  imports: [MetricsModule],
   providers: [WebhookStreamRepository, WebhookPublisher, WebhookQueue, WebhookDispatcher, WebhookDeliveryWorker, WebhookEventListeners],
   exports: [WebhookPublisher, WebhookQueue],
 })

@@ -24,11 +24,42 @@ export async function killAllNodes(): Promise<void> {
   started.clear();
 }
 
+/** One line of a node's log: JSON objects, as pino writes them. */
+export interface LogEntry {
+  level: string;
+  msg: string;
+  nodeId?: string;
+  [field: string]: unknown;
+}
+
+/** A line that is not JSON (a partial line, a stray print) becomes `{ level: 'unparsed', msg: <the line> }`. */
+export function logEntriesOf(output: string): LogEntry[] {
+  return output
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      try {
+        const entry = JSON.parse(line) as LogEntry;
+        if (typeof entry === 'object' && entry !== null) return entry;
+      } catch {
+        // reported as unparsed below
+      }
+      return { level: 'unparsed', msg: line };
+    });
+}
+
+/** Errors and unhandled rejections, whether logged as JSON or printed otherwise. */
+export function errorsLogged(output: string): LogEntry[] {
+  return logEntriesOf(output).filter((entry) => entry.level === 'error' || entry.level === 'fatal' || /ERROR|unhandled/.test(String(entry.msg)));
+}
+
 export interface TestNode {
   readonly url: string;
   readonly process: ChildProcess;
   /** Everything the node printed so far. */
   logs(): string;
+  /** The same, line by line. */
+  logEntries(): LogEntry[];
   /** Resolves once the node has printed something matching `pattern`. */
   untilLogged(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Sends a signal and resolves with the exit code (or signal name) once the process is gone. */
@@ -69,6 +100,7 @@ export function startNode(env: Record<string, string | undefined>): Promise<Test
           url: `http://127.0.0.1:${match[1]}`,
           process: child,
           logs: () => output,
+          logEntries: () => logEntriesOf(output),
           untilLogged: (pattern, timeoutMs = START_TIMEOUT_MS) => untilPrinted(child, () => output, pattern, timeoutMs),
           exited,
           stop: (signal = 'SIGTERM') => {
