@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './ports';
+import { freeClusterPort } from './ports';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 10_000;
@@ -20,7 +20,7 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
   const ports: number[] = [];
   const children: ChildProcess[] = [];
   for (let i = 0; i < masters; i++) {
-    const port = await freePort();
+    const port = await freeClusterPort();
     ports.push(port);
     children.push(await spawnClusterNode(port, join(dir, String(port))));
   }
