@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config';
 import { createRedisConnection, guardPublishes, whenReady } from './redis-connections';
 import type { RedisConnectionClient } from './redis-connections';
 import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from './redis.tokens';
+import { SubscriberWatch } from './subscriber-watch';
 
 const STARTUP_WAIT_MS = 5000;
 
@@ -35,8 +36,13 @@ const STARTUP_WAIT_MS = 5000;
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => createRedisConnection(config, 'subscriber'),
     },
+    {
+      provide: SubscriberWatch,
+      inject: [REDIS_SUBSCRIBER],
+      useFactory: (subscriber: RedisConnectionClient) => new SubscriberWatch(subscriber),
+    },
   ],
-  exports: [REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER],
+  exports: [REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER, SubscriberWatch],
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(
