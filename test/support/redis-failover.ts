@@ -120,10 +120,8 @@ export async function startReplicatedRedisCluster(masters = 3, nodeTimeoutMs = 1
     members,
     slotOf: async (key) => Number(await redisCli(members[0].port, 'cluster', 'keyslot', key)),
     masterOf: async (slot) => {
-      const [first] = alive();
-      const shards = JSON.parse((await run('redis-cli', ['-p', String(first.port), '--json', 'cluster', 'slots'])).stdout) as [number, number, [string, number]][];
-      const owner = shards.find(([from, to]) => slot >= from && slot <= to);
-      const member = members.find((candidate) => candidate.port === owner?.[2][1]);
+      const port = await masterPortOf(slot, alive()[0].port);
+      const member = members.find((candidate) => candidate.port === port);
       if (!member) throw new Error(`no master serves slot ${slot}`);
       return member;
     },
@@ -132,6 +130,12 @@ export async function startReplicatedRedisCluster(masters = 3, nodeTimeoutMs = 1
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The port of the master that serves `slot`, as the cluster member on `askPort` sees it. */
+export async function masterPortOf(slot: number, askPort: number): Promise<number | undefined> {
+  const shards = JSON.parse(await redisCli(askPort, '--json', 'cluster', 'slots')) as [number, number, [string, number]][];
+  return shards.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
 }
 
 function spawnClusterMember(port: number, dir: string, nodeTimeoutMs: number): Promise<ChildProcess> {
