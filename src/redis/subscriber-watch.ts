@@ -41,12 +41,10 @@ export class SubscriberWatch {
   problems(): string[] {
     const problems = this.subscriber.status === 'ready' ? [] : [`subscriber connection is ${this.subscriber.status}`];
     const group = shardGroupOf(this.subscriber);
-    if (!group) return problems;
-    if (group.subscriberToSlotsIndex.size === 0) problems.push('shard subscribers not started yet');
-    for (const master of group.subscriberToSlotsIndex.keys()) {
-      const shard = group.shardedSubscribers.get(master);
-      const status = shard?.getInstance()?.status ?? 'missing';
-      if (shard?.subscriberStatus !== 'connected' || status !== 'ready') problems.push(`shard subscriber of ${master} is ${status}`);
+    if (group?.subscriberToSlotsIndex.size === 0) problems.push('shard subscribers not started yet');
+    for (const { master, subscriber, connection } of shardsOf(this.subscriber)) {
+      const state = subscriber?.subscriberStatus === 'connected' ? connection?.status : (subscriber?.subscriberStatus ?? 'missing');
+      if (state !== 'ready') problems.push(`shard subscriber of ${master} is ${state}`);
     }
     return problems;
   }
@@ -55,9 +53,7 @@ export class SubscriberWatch {
   async confirm(): Promise<void> {
     const problems = this.problems();
     if (problems.length > 0) throw new Error(problems.join('; '));
-    const group = shardGroupOf(this.subscriber);
-    const shards = group ? [...group.shardedSubscribers.values()].map((shard) => shard.getInstance()) : [];
-    await Promise.all([this.subscriber, ...shards].map((connection) => connection?.ping()));
+    await Promise.all([this.subscriber, ...shardsOf(this.subscriber).map((shard) => shard.connection!)].map((connection) => connection.ping()));
   }
 
   /** Called each time the subscriber receives every broadcast again after a time it may have missed some. */
@@ -85,4 +81,13 @@ export class SubscriberWatch {
 
 function shardGroupOf(client: RedisConnectionClient): ShardSubscriberGroup | undefined {
   return (client as unknown as { shardedSubscribers?: ShardSubscriberGroup }).shardedSubscribers;
+}
+
+/** Each master that serves slots now, with its sharded subscriber and that subscriber's connection, if any. */
+function shardsOf(client: RedisConnectionClient) {
+  const group = shardGroupOf(client);
+  return [...(group?.subscriberToSlotsIndex.keys() ?? [])].map((master) => {
+    const subscriber = group!.shardedSubscribers.get(master);
+    return { master, subscriber, connection: subscriber?.getInstance() ?? undefined };
+  });
 }
