@@ -1,7 +1,7 @@
 import { connect, disconnection, nextEvent, requestOk } from '../support/clients';
 import { http, untilStatus } from '../support/http';
 import { startCluster, stopAll, TestNode } from '../support/nodes';
-import { countCodes, redisCli, ReplicatedRedisCluster, sendUntilStored, startReplicatedRedisCluster } from '../support/redis-failover';
+import { countCodes, exchangeLive, redisCli, ReplicatedRedisCluster, sendUntilStored, startReplicatedRedisCluster } from '../support/redis-failover';
 import { RoomFollower } from '../support/room-follower';
 import { makeToken } from '../support/tokens';
 
@@ -71,12 +71,7 @@ describe('Redis Cluster master failover (3 masters + 3 replicas)', () => {
     expect(await redis.masterOf(slot)).not.toBe(master);
 
     // live delivery across nodes both ways on the promoted shard
-    const toBob = nextEvent(bob, 'message', (message: { content: string }) => message.content === 'live after the failover');
-    const live = await requestOk(alice, 'message:send', { room, content: 'live after the failover' });
-    expect(await toBob).toEqual(live);
-    const toAlice = nextEvent(alice, 'message', (message: { content: string }) => message.content === 'and back');
-    const back = await requestOk(bob, 'message:send', { room, content: 'and back' });
-    expect(await toAlice).toEqual(back);
+    const [live, back] = await exchangeLive(alice, bob, room);
     const deliveredMs = Date.now() - killedAt;
 
     // nothing acknowledged was missed by the other side, live or with the catch-up after the resync

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Socket } from 'socket.io-client';
-import { request } from './clients';
+import { nextEvent, request, requestOk } from './clients';
 import { freeClusterPort } from './ports';
 import { startRedis, TestRedis } from './redis-server';
 import { startSentinel, TestSentinel } from './redis-sentinel';
@@ -196,4 +196,15 @@ export async function sendUntilStored(socket: Socket, room: string, content: str
 
 export function countCodes(codes: string[]): Record<string, number> {
   return codes.reduce<Record<string, number>>((counts, code) => ({ ...counts, [code]: (counts[code] ?? 0) + 1 }), {});
+}
+
+/** Sends from each socket to the other, each heard live; the two stored messages, in order. */
+export async function exchangeLive(first: Socket, second: Socket, room: string): Promise<[any, any]> {
+  const toSecond = nextEvent(second, 'message', (message: { content: string }) => message.content === 'live, there');
+  const there = await requestOk(first, 'message:send', { room, content: 'live, there' });
+  expect(await toSecond).toEqual(there);
+  const toFirst = nextEvent(first, 'message', (message: { content: string }) => message.content === 'live, and back');
+  const back = await requestOk(second, 'message:send', { room, content: 'live, and back' });
+  expect(await toFirst).toEqual(back);
+  return [there, back];
 }
