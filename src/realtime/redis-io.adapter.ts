@@ -9,6 +9,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { RedisConnectionClient } from '../redis/redis-connections';
 import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
 import { attachAdminUi, originsWithAdminUi } from './admin-ui';
+import { SubscriberWatch } from '../redis/subscriber-watch';
 
 /** Bounded wait for the other nodes' answers to fetchSockets / serverSideEmitWithAck. */
 const CROSS_NODE_REQUEST_TIMEOUT_MS = 3000;
@@ -24,6 +25,7 @@ export class RedisIoAdapter extends IoAdapter {
   private readonly publisher: RedisConnectionClient;
   private readonly subscriber: RedisConnectionClient;
   private readonly commands: RedisConnectionClient;
+  private readonly subscriberWatch: SubscriberWatch;
 
   constructor(app: INestApplicationContext) {
     super(app);
@@ -31,6 +33,7 @@ export class RedisIoAdapter extends IoAdapter {
     this.commands = app.get(REDIS_COMMANDS);
     this.publisher = app.get(REDIS_PUBLISHER);
     this.subscriber = app.get(REDIS_SUBSCRIBER);
+    this.subscriberWatch = app.get(SubscriberWatch);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
@@ -51,7 +54,7 @@ export class RedisIoAdapter extends IoAdapter {
         ? createShardedAdapter(this.publisher, this.subscriber, { channelPrefix: 'chat-io', subscriptionMode: 'dynamic' })
         : createAdapter(this.publisher, this.subscriber, { key: 'chat-io', requestsTimeout: CROSS_NODE_REQUEST_TIMEOUT_MS }),
     );
-    resyncClientsAfterSubscriberOutage(server, this.subscriber, this.commands);
+    resyncClientsAfterSubscriberOutage(server, this.subscriberWatch, this.commands);
     refuseDefaultNamespace(server);
     attachAdminUi(server, this.config);
     return server;
@@ -102,28 +105,20 @@ function isSameOrigin(origin: string, request: IncomingMessage): boolean {
 
 /**
  * Pub/sub keeps nothing for a subscriber that is away, so after this node's subscriber lost its connection
- * its clients may have missed broadcasts of messages that were stored (and acknowledged to their senders).
- * Once the subscriber is back (re-subscribed, in the same tick as `ready`) and commands work again (so that
+ * (on Redis Cluster: any master's sharded subscriber, as when a master dies and its replica takes over) its
+ * clients may have missed broadcasts of messages that were stored (and acknowledged to their senders). Once
+ * the subscriber receives again (re-subscribed, confirmed by a PING) and commands work again (so that
  * handshakes pass), every client's transport is closed: Socket.IO clients reconnect by themselves and catch
  * up with `room:join { since }`, as after any network drop. Commands-only trouble loses no broadcast and does
  * not trigger this.
  */
-function resyncClientsAfterSubscriberOutage(server: Server, subscriber: RedisConnectionClient, commands: RedisConnectionClient): void {
+function resyncClientsAfterSubscriberOutage(server: Server, subscriber: SubscriberWatch, commands: RedisConnectionClient): void {
   const logger = new Logger('Resync');
   const namespaces: Namespace[] = [server.sockets];
   server.on('new_namespace', (namespace: Namespace) => namespaces.push(namespace));
-  let hasBeenReady = subscriber.status === 'ready';
-  let lostSinceReady = false;
-  subscriber.on('close', () => {
-    lostSinceReady = hasBeenReady;
-  });
   const commandsReady = () =>
     commands.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => commands.once('ready', () => resolve()));
-  subscriber.on('ready', async () => {
-    const mayHaveMissedBroadcasts = lostSinceReady;
-    hasBeenReady = true;
-    lostSinceReady = false;
-    if (!mayHaveMissedBroadcasts) return;
+  subscriber.onRecovered(async () => {
     await commandsReady();
     const transports = new Set(namespaces.flatMap((namespace) => [...namespace.sockets.values()].map((socket) => socket.conn)));
     for (const transport of transports) transport.close();

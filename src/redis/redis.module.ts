@@ -6,6 +6,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { createRedisConnection, guardPublishes, whenReady } from './redis-connections';
 import type { RedisConnectionClient } from './redis-connections';
 import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from './redis.tokens';
+import { SubscriberWatch } from './subscriber-watch';
 
 const STARTUP_WAIT_MS = 5000;
 
@@ -38,8 +39,13 @@ const STARTUP_WAIT_MS = 5000;
       inject: [APP_CONFIG, MetricsService],
       useFactory: (config: AppConfig, metrics: MetricsService) => createRedisConnection(config, 'subscriber', metrics),
     },
+    {
+      provide: SubscriberWatch,
+      inject: [REDIS_SUBSCRIBER],
+      useFactory: (subscriber: RedisConnectionClient) => new SubscriberWatch(subscriber),
+    },
   ],
-  exports: [REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER],
+  exports: [REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER, SubscriberWatch],
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './ports';
+import { freeClusterPort } from './ports';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 10_000;
@@ -11,6 +11,12 @@ const START_TIMEOUT_MS = 10_000;
 export interface TestRedisCluster {
   /** host:port list, as REDIS_CLUSTER_NODES takes it. */
   readonly nodes: string;
+  /** The masters' ports. */
+  readonly ports: number[];
+  /** SIGKILLs the master on `port`. */
+  kill(port: number): Promise<void>;
+  /** Starts the master on `port` again with its cluster configuration; its data is gone (no persistence). */
+  restart(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -18,19 +24,27 @@ export interface TestRedisCluster {
 export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'chat-test-cluster-'));
   const ports: number[] = [];
-  const children: ChildProcess[] = [];
+  const children = new Map<number, ChildProcess>();
   for (let i = 0; i < masters; i++) {
-    const port = await freePort();
+    const port = await freeClusterPort();
     ports.push(port);
-    children.push(await spawnClusterNode(port, join(dir, String(port))));
+    children.set(port, await spawnClusterNode(port, join(dir, String(port))));
   }
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
   await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
   await waitForClusterOk(ports);
+  const kill = (child: ChildProcess) =>
+    new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGKILL'))));
   return {
     nodes: addresses.join(','),
+    ports,
+    kill: (port) => kill(children.get(port)!),
+    restart: async (port) => {
+      children.set(port, await spawnClusterNode(port, join(dir, String(port))));
+      await waitForClusterOk(ports);
+    },
     stop: async () => {
-      await Promise.all(children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGKILL'))))));
+      await Promise.all([...children.values()].map(kill));
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Socket } from 'socket.io-client';
-import { request } from './clients';
-import { freePort } from './ports';
+import { nextEvent, request, requestOk } from './clients';
+import { freeClusterPort } from './ports';
 import { startRedis, TestRedis } from './redis-server';
 import { startSentinel, TestSentinel } from './redis-sentinel';
 
@@ -102,7 +102,7 @@ export async function startReplicatedRedisCluster(masters = 3, nodeTimeoutMs = 1
   const dir = mkdtempSync(join(tmpdir(), 'chat-test-cluster-ha-'));
   const members: (ClusterNode & { child: ChildProcess })[] = [];
   for (let i = 0; i < masters * 2; i++) {
-    const port = await freePort();
+    const port = await freeClusterPort();
     const child = await spawnClusterMember(port, join(dir, String(port)), nodeTimeoutMs);
     members.push({ port, child, kill: () => kill(child) });
   }
@@ -120,10 +120,8 @@ export async function startReplicatedRedisCluster(masters = 3, nodeTimeoutMs = 1
     members,
     slotOf: async (key) => Number(await redisCli(members[0].port, 'cluster', 'keyslot', key)),
     masterOf: async (slot) => {
-      const [first] = alive();
-      const shards = JSON.parse((await run('redis-cli', ['-p', String(first.port), '--json', 'cluster', 'slots'])).stdout) as [number, number, [string, number]][];
-      const owner = shards.find(([from, to]) => slot >= from && slot <= to);
-      const member = members.find((candidate) => candidate.port === owner?.[2][1]);
+      const port = await masterPortOf(slot, alive()[0].port);
+      const member = members.find((candidate) => candidate.port === port);
       if (!member) throw new Error(`no master serves slot ${slot}`);
       return member;
     },
@@ -132,6 +130,12 @@ export async function startReplicatedRedisCluster(masters = 3, nodeTimeoutMs = 1
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The port of the master that serves `slot`, as the cluster member on `askPort` sees it. */
+export async function masterPortOf(slot: number, askPort: number): Promise<number | undefined> {
+  const shards = JSON.parse(await redisCli(askPort, '--json', 'cluster', 'slots')) as [number, number, [string, number]][];
+  return shards.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
 }
 
 function spawnClusterMember(port: number, dir: string, nodeTimeoutMs: number): Promise<ChildProcess> {
@@ -192,4 +196,15 @@ export async function sendUntilStored(socket: Socket, room: string, content: str
 
 export function countCodes(codes: string[]): Record<string, number> {
   return codes.reduce<Record<string, number>>((counts, code) => ({ ...counts, [code]: (counts[code] ?? 0) + 1 }), {});
+}
+
+/** Sends from each socket to the other, each heard live; the two stored messages, in order. */
+export async function exchangeLive(first: Socket, second: Socket, room: string): Promise<[any, any]> {
+  const toSecond = nextEvent(second, 'message', (message: { content: string }) => message.content === 'live, there');
+  const there = await requestOk(first, 'message:send', { room, content: 'live, there' });
+  expect(await toSecond).toEqual(there);
+  const toFirst = nextEvent(first, 'message', (message: { content: string }) => message.content === 'live, and back');
+  const back = await requestOk(second, 'message:send', { room, content: 'live, and back' });
+  expect(await toFirst).toEqual(back);
+  return [there, back];
 }

@@ -1,0 +1,93 @@
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { RedisConnectionClient } from './redis-connections';
+
+/**
+ * What ioredis 6 keeps to itself about a cluster client's sharded subscribers (`shardedSubscribers: true`):
+ * one subscriber connection per master, indexed by `host:port`, and the masters that serve slots now.
+ */
+interface ShardSubscriberGroup {
+  subscriberToSlotsIndex: Map<string, number[]>;
+  shardedSubscribers: Map<string, { subscriberStatus: string; getInstance(): Redis | null }>;
+}
+
+/**
+ * Events a cluster client emits as its sharded subscribers come and go (a subscriber's connection ending,
+ * one replaced or created after a slot refresh, the group re-subscribed), besides its own `close` and `ready`.
+ */
+const SHARD_EVENTS = ['-node', '+node', '-subscriber', '+subscriber', 'subscribersReady'];
+
+/**
+ * Whether the adapter's subscriber receives every broadcast, and when it does again after a time it may not
+ * have. A plain client says so with its own `close` and `ready`. A cluster client with sharded subscribers
+ * holds one subscriber connection per master besides its own, and one of them dropping (its master killed,
+ * or failed over to a replica) changes nothing on the cluster client: the group is inspected instead, on
+ * each of its events. A shard receives once its subscriber is connected to the master that serves its slots
+ * now, and has answered PING: ioredis re-subscribes the shard's channels on that connection first.
+ */
+export class SubscriberWatch {
+  private readonly logger = new Logger('Redis:subscriber');
+  private readonly recoveredListeners: (() => void)[] = [];
+  private hasReceived = false;
+  private mayHaveMissedBroadcasts = false;
+
+  constructor(private readonly subscriber: RedisConnectionClient) {
+    const events = shardGroupOf(subscriber) ? ['close', 'ready', ...SHARD_EVENTS] : ['close', 'ready'];
+    for (const event of events) subscriber.on(event, () => this.reconsider());
+    this.reconsider();
+  }
+
+  /** Why the subscriber may miss broadcasts now, one line per connection; empty when it receives them all. */
+  problems(): string[] {
+    const problems = this.subscriber.status === 'ready' ? [] : [`subscriber connection is ${this.subscriber.status}`];
+    const group = shardGroupOf(this.subscriber);
+    if (group?.subscriberToSlotsIndex.size === 0) problems.push('shard subscribers not started yet');
+    for (const { master, subscriber, connection } of shardsOf(this.subscriber)) {
+      const state = subscriber?.subscriberStatus === 'connected' ? connection?.status : (subscriber?.subscriberStatus ?? 'missing');
+      if (state !== 'ready') problems.push(`shard subscriber of ${master} is ${state}`);
+    }
+    return problems;
+  }
+
+  /** Resolves once every subscriber connection answered PING, which it does after the subscriptions queued before. */
+  async confirm(): Promise<void> {
+    const problems = this.problems();
+    if (problems.length > 0) throw new Error(problems.join('; '));
+    await Promise.all([this.subscriber, ...shardsOf(this.subscriber).map((shard) => shard.connection!)].map((connection) => connection.ping()));
+  }
+
+  /** Called each time the subscriber receives every broadcast again after a time it may have missed some. */
+  onRecovered(listener: () => void): void {
+    this.recoveredListeners.push(listener);
+  }
+
+  private reconsider(): void {
+    const problems = this.problems();
+    if (problems.length > 0) {
+      if (this.hasReceived && !this.mayHaveMissedBroadcasts && shardGroupOf(this.subscriber)) this.logger.warn(`broadcasts may be missed: ${problems.join('; ')}`);
+      this.mayHaveMissedBroadcasts ||= this.hasReceived;
+      return;
+    }
+    this.hasReceived = true;
+    if (!this.mayHaveMissedBroadcasts) return;
+    this.mayHaveMissedBroadcasts = false;
+    this.confirm().then(
+      () => this.recoveredListeners.forEach((listener) => listener()),
+      // lost again before it answered: the next recovery reports it
+      () => (this.mayHaveMissedBroadcasts = true),
+    );
+  }
+}
+
+function shardGroupOf(client: RedisConnectionClient): ShardSubscriberGroup | undefined {
+  return (client as unknown as { shardedSubscribers?: ShardSubscriberGroup }).shardedSubscribers;
+}
+
+/** Each master that serves slots now, with its sharded subscriber and that subscriber's connection, if any. */
+function shardsOf(client: RedisConnectionClient) {
+  const group = shardGroupOf(client);
+  return [...(group?.subscriberToSlotsIndex.keys() ?? [])].map((master) => {
+    const subscriber = group!.shardedSubscribers.get(master);
+    return { master, subscriber, connection: subscriber?.getInstance() ?? undefined };
+  });
+}
