@@ -14,6 +14,7 @@ import { CONNECTION_PIPELINE } from './connection-pipeline';
 import type { ConnectionPipeline } from './connection-pipeline';
 import { PlainWebSocketEndpoint } from './plain-websocket/plain-websocket.endpoint';
 import { connectionOf } from './socket-connection';
+import { PlainWebSocketConnection } from './plain-websocket/plain-websocket.connection';
 import { connectionIdOf } from './socket-channels';
 
 type SocketListener = (this: ChatSocket, ...args: unknown[]) => void;
@@ -48,6 +49,7 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
    * closures per socket and event were a good part of an idle connection's memory.
    */
   handleConnection(socket: ChatSocket): void {
+    forgetRequest(socket);
     const connection = connectionOf(socket);
     const listen = socket.on as (this: ChatSocket, event: string, listener: SocketListener) => ChatSocket;
     for (const [event, listener] of this.listeners) listen.call(socket, event, listener);
@@ -102,4 +104,13 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     this.logger.error(error instanceof Error ? error.stack : String(error));
     return Object.assign(new Error('internal'), { data: { code: 'internal', message: 'internal error' } });
   }
+}
+
+/**
+ * Socket.IO keeps a connection's HTTP request for the connection's whole life: with its headers, parser state
+ * and buffers, most of an idle connection's memory (Socket.IO documents dropping it). Once the namespace admitted
+ * the client nothing reads it: `socket.handshake` holds the headers and address. A plain WebSocket drops its own.
+ */
+function forgetRequest(socket: ChatSocket): void {
+  if (!(socket.conn instanceof PlainWebSocketConnection)) (socket.conn as { request?: unknown }).request = undefined;
 }

@@ -78,21 +78,25 @@ export class PlainWebSocketConnection extends EventEmitter {
   private readonly requestIds = new Map<number, RequestId>();
   private nextAckId = 0;
   private closeReason = 'transport close';
+  /** Held until the WebSocket is open: the request, its head and headers are a good part of an idle connection's memory. */
+  private upgrade?: PendingUpgrade;
 
   /** Read by Socket.IO for volatile packets, which this server does not send. */
   readonly transport = { name: 'plain-websocket', writable: true };
 
   constructor(
-    private readonly upgrade: PendingUpgrade,
+    upgrade: PendingUpgrade,
     private readonly protocolOptions: PlainWebSocketProtocol,
   ) {
     super();
+    this.upgrade = upgrade;
     this.remoteAddress = upgrade.request.socket.remoteAddress ?? '';
     upgrade.socket.once('close', () => this.finish());
   }
 
-  get request(): IncomingMessage {
-    return this.upgrade.request;
+  /** Read by Socket.IO for the handshake only, before the WebSocket opens. */
+  get request(): IncomingMessage | undefined {
+    return this.upgrade?.request;
   }
 
   /** Asks the namespace to admit the client, as a Socket.IO client's CONNECT would. */
@@ -127,7 +131,7 @@ export class PlainWebSocketConnection extends EventEmitter {
     if (this.readyState !== 'open') return;
     this.readyState = 'closing';
     if (this.ws) this.ws.close(1000);
-    else this.upgrade.socket.destroy();
+    else this.upgrade?.socket.destroy();
   }
 
   /** The heartbeat's verdict: no pong since the last ping. */
@@ -143,6 +147,7 @@ export class PlainWebSocketConnection extends EventEmitter {
   }
 
   private accept(): void {
+    if (!this.upgrade) return;
     const { server, request, socket, head } = this.upgrade;
     server.handleUpgrade(request, socket, head, (ws) => this.open(ws));
   }
@@ -151,11 +156,12 @@ export class PlainWebSocketConnection extends EventEmitter {
     const status = statusOfRefusal(message, data.code);
     const headers: Record<string, string> = data.retryAfterMs !== undefined ? { 'Retry-After': String(Math.ceil(data.retryAfterMs / 1000)) } : {};
     this.readyState = 'closing';
-    refuseUpgrade(this.upgrade.socket, status, { statusCode: status, error: message, ...data }, headers);
+    if (this.upgrade) refuseUpgrade(this.upgrade.socket, status, { statusCode: status, error: message, ...data }, headers);
   }
 
   private open(ws: WebSocket): void {
     this.ws = ws;
+    this.upgrade = undefined;
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('pong', () => (this.isAlive = true));
     ws.on('close', () => this.finish());
