@@ -34,6 +34,8 @@ export interface AppConfig {
   dataDir: string;
   redis: RedisConnection;
   redisCommandTimeoutMs: number;
+  /** Handshakes and joins: idempotent work that may wait out a reconnect storm (see docs/PERFORMANCE.md). */
+  redisAdmissionTimeoutMs: number;
   redisServerBin: string;
   jwt: JwtConfig;
   corsOrigins: string[] | '*';
@@ -188,6 +190,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     dataDir,
     redis: readRedisConnection(read, nodeEnv),
     redisCommandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 2000, 50, 60_000),
+    redisAdmissionTimeoutMs: read.int('REDIS_ADMISSION_TIMEOUT_MS', 30_000, 50, 300_000),
     redisServerBin: read.string('REDIS_SERVER_BIN') ?? 'redis-server',
     jwt,
     trustProxy: readTrustProxy(read),

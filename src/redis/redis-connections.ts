@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 
 export type RedisConnectionClient = Redis | Cluster;
 
-type Role = 'commands' | 'publisher' | 'subscriber' | 'queue';
+type Role = 'commands' | 'admission' | 'publisher' | 'subscriber' | 'queue';
 
 const RECONNECT_CAP_MS = 2000;
 
@@ -21,7 +21,7 @@ export function createRedisConnection(config: AppConfig, role: Role): RedisConne
     connectionName: `chat:${config.nodeId}:${role}`,
     enableOfflineQueue: waitsForRedis,
     maxRetriesPerRequest: waitsForRedis ? null : 0,
-    commandTimeout: role === 'commands' ? config.redisCommandTimeoutMs : undefined,
+    commandTimeout: role === 'commands' ? config.redisCommandTimeoutMs : role === 'admission' ? config.redisAdmissionTimeoutMs : undefined,
     connectTimeout: 5000,
     enableAutoPipelining: !waitsForRedis,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, RECONNECT_CAP_MS),
@@ -65,6 +65,15 @@ function reportConnectionState(client: RedisConnectionClient, role: Role): void 
     if (lastError) logger.log('reconnected');
     lastError = '';
   });
+}
+
+/** Scripts defined on `commands` from now on are defined on `mirror` as well, so that either runs them. */
+export function mirrorScripts(commands: RedisConnectionClient, mirror: RedisConnectionClient): void {
+  const define = commands.defineCommand.bind(commands);
+  commands.defineCommand = (name, definition) => {
+    define(name, definition);
+    mirror.defineCommand(name, definition);
+  };
 }
 
 /** The adapter publishes without handling rejections; a failed publish is logged, never an unhandled rejection. */

@@ -1,11 +1,14 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/app-config';
-import { createRedisConnection, guardPublishes, whenReady } from './redis-connections';
+import { createRedisConnection, guardPublishes, mirrorScripts, whenReady } from './redis-connections';
 import type { RedisConnectionClient } from './redis-connections';
-import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from './redis.tokens';
+import { REDIS_ADMISSION, REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from './redis.tokens';
 
 const STARTUP_WAIT_MS = 5000;
+
+/** Made with the commands connection, so that no script is defined before it mirrors them. */
+const admissionConnections = new WeakMap<RedisConnectionClient, RedisConnectionClient>();
 
 @Global()
 @Module({
@@ -15,11 +18,19 @@ const STARTUP_WAIT_MS = 5000;
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => {
         const client = createRedisConnection(config, 'commands');
+        const admission = createRedisConnection(config, 'admission');
+        mirrorScripts(client, admission);
+        admissionConnections.set(client, admission);
         if (!(await whenReady(client, STARTUP_WAIT_MS))) {
           new Logger('Redis').warn('Redis is not reachable yet; the node starts not ready and keeps trying');
         }
         return client;
       },
+    },
+    {
+      provide: REDIS_ADMISSION,
+      inject: [REDIS_COMMANDS],
+      useFactory: (commands: RedisConnectionClient) => admissionConnections.get(commands),
     },
     {
       provide: REDIS_PUBLISHER,
@@ -36,18 +47,19 @@ const STARTUP_WAIT_MS = 5000;
       useFactory: (config: AppConfig) => createRedisConnection(config, 'subscriber'),
     },
   ],
-  exports: [REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER],
+  exports: [REDIS_COMMANDS, REDIS_ADMISSION, REDIS_PUBLISHER, REDIS_SUBSCRIBER],
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS_COMMANDS) private readonly commands: RedisConnectionClient,
+    @Inject(REDIS_ADMISSION) private readonly admission: RedisConnectionClient,
     @Inject(REDIS_PUBLISHER) private readonly publisher: RedisConnectionClient,
     @Inject(REDIS_SUBSCRIBER) private readonly subscriber: RedisConnectionClient,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(
-      [this.commands, this.publisher, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())),
+      [this.commands, this.admission, this.publisher, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())),
     );
   }
 }
