@@ -15,6 +15,7 @@ type Handler = (connection: Connection, payload: unknown) => unknown;
 /** One event's pipeline, put together once at start-up. */
 interface CompiledRoute {
   isBudgeted: boolean;
+  isAdmission: boolean;
   validate: (payload: unknown) => unknown;
   handle: Handler;
 }
@@ -70,7 +71,7 @@ export class ClientEventRouter implements OnModuleInit {
     let answer: Ack<unknown>;
     try {
       if (route.isBudgeted) {
-        const decision = this.budget!.spend(connection.user.id);
+        const decision = this.budget!.spend(connection.user.id, route.isAdmission);
         this.admit(decision instanceof Promise ? await decision : decision, connection.user.id);
       }
       const data = await route.handle(connection, route.validate(payload));
@@ -90,7 +91,7 @@ export class ClientEventRouter implements OnModuleInit {
     const validate = NOT_DTOS.has(dto)
       ? (payload: unknown) => payload
       : (payload: unknown) => this.validation.transform(payload, { type: 'body', metatype: dto as new () => object });
-    this.routes.set(route.event, { isBudgeted: !route.isOutsideBudget && this.budget!.isEnabled, validate, handle });
+    this.routes.set(route.event, { isBudgeted: !route.isOutsideBudget && this.budget!.isEnabled, isAdmission: route.isAdmission ?? false, validate, handle });
   }
 
   private admit(decision: EventBudgetDecision, userId: string): void {

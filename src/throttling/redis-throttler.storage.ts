@@ -39,10 +39,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     this.admission = admission as Redis & ThrottleScripts;
   }
 
-  /** `isHandshake`: on the handshake's connection, in the same round trip as its other reads. */
-  hit(tracker: string, ttlMs: number, limit: number, blockMs: number, isHandshake = false): Promise<BudgetHit> {
+  /** `isAdmission`: a handshake's, on the admission connection with its other commands. */
+  hit(tracker: string, ttlMs: number, limit: number, blockMs: number, isAdmission = false): Promise<BudgetHit> {
     const keys = throttleKeys(tracker);
-    return (isHandshake ? this.admission : this.redis).throttleHit(keys.hits, keys.blocked, ttlMs, limit, blockMs).then(([totalHits, msToExpire, blocked, msToBlockExpire]) => ({
+    return (isAdmission ? this.admission : this.redis).throttleHit(keys.hits, keys.blocked, ttlMs, limit, blockMs).then(([totalHits, msToExpire, blocked, msToBlockExpire]) => ({
       totalHits,
       msToExpire,
       isBlocked: blocked === 1,
@@ -51,8 +51,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   }
 
   /** A slice of up to `want` hits of the tracker's window, already counted against it. */
-  grant(tracker: string, ttlMs: number, limit: number, want: number): Promise<BudgetGrant> {
-    return this.redis.throttleGrant(throttleKeys(tracker).hits, ttlMs, limit, want).then(([granted, msToExpire]) => ({ granted, msToExpire }));
+  grant(tracker: string, ttlMs: number, limit: number, want: number, isAdmission = false): Promise<BudgetGrant> {
+    return (isAdmission ? this.admission : this.redis).throttleGrant(throttleKeys(tracker).hits, ttlMs, limit, want).then(([granted, msToExpire]) => ({ granted, msToExpire }));
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number): ReturnType<ThrottlerStorage['increment']> {
