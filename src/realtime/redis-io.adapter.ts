@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Namespace, Server, ServerOptions } from 'socket.io';
+import * as msgpackParser from 'socket.io-msgpack-parser';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { RedisConnectionClient } from '../redis/redis-connections';
@@ -37,6 +38,8 @@ export class RedisIoAdapter extends IoAdapter {
     const server: Server = super.createIOServer(port, {
       ...options,
       maxHttpBufferSize: frameLimitBytes(this.config),
+      // opt-in: smaller frames and cheaper encoding, for clients that set the same parser (docs/PERFORMANCE.md)
+      ...(this.config.socketParser === 'msgpack' ? { parser: msgpackParser } : {}),
       cors: { origin: origins === '*' ? true : origins, credentials: true },
       // CORS headers only ask a browser to keep a reply to itself, and browsers apply no CORS to WebSocket:
       // a page from a foreign origin is refused here, on both transports, before any handshake.

@@ -3,19 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData, type WebSocketServer } from 'ws';
-import {
-  answerFrame,
-  binaryFrame,
-  connectPacket,
-  eventFrame,
-  eventPacket,
-  PacketType,
-  readClientFrame,
-  refusalFrame,
-  RequestId,
-  splitPacket,
-  unknownEvent,
-} from './frames';
+import { answerFrame, binaryFrame, eventFrame, PacketType, readClientFrame, refusalFrame, RequestId, unknownEvent } from './frames';
+import type { PacketCodec } from './packet-codec';
 
 /** An HTTP upgrade request held open while Socket.IO runs the handshake pipeline on it. */
 export interface PendingUpgrade {
@@ -28,6 +17,7 @@ export interface PendingUpgrade {
 export interface PlainWebSocketProtocol {
   namespace: string;
   isClientEvent(event: string): boolean;
+  packets: PacketCodec;
 }
 
 /** connect_error messages (see ChatNamespaceGateway) as HTTP statuses at the upgrade; a ban is 403. */
@@ -53,7 +43,7 @@ export function refuseUpgrade(socket: Duplex, status: number, body: object, head
 }
 
 /** The last broadcast packet and its frame: Socket.IO hands one encoded packet to every receiving socket in turn. */
-let lastEventPacket: string | undefined;
+let lastEventPacket: string | Buffer | undefined;
 let lastEventFrame = '';
 
 /**
@@ -101,14 +91,16 @@ export class PlainWebSocketConnection extends EventEmitter {
 
   /** Asks the namespace to admit the client, as a Socket.IO client's CONNECT would. */
   connect(token: string | undefined): void {
-    this.emit('data', connectPacket(this.protocolOptions.namespace, token ? { token } : {}));
+    this.emit('data', this.protocolOptions.packets.connect(this.protocolOptions.namespace, token ? { token } : {}));
   }
 
   /** Called by Socket.IO with each encoded packet for this client. */
   write(packet: string | Buffer): void {
-    if (typeof packet !== 'string' || this.readyState !== 'open') return;
+    if (this.readyState !== 'open') return;
     if (packet === lastEventPacket) return this.send(lastEventFrame);
-    const { type, ackId, json } = splitPacket(packet);
+    const read = this.protocolOptions.packets.read(packet);
+    if (!read) return;
+    const { type, ackId, json } = read;
     if (type === PacketType.Event) {
       lastEventFrame = eventFrame(json);
       lastEventPacket = packet;
@@ -177,7 +169,7 @@ export class PlainWebSocketConnection extends EventEmitter {
     if (!this.protocolOptions.isClientEvent(frame.event)) return this.send(refusalFrame(unknownEvent(frame.id, frame.event)));
     const ackId = ++this.nextAckId;
     this.requestIds.set(ackId, frame.id);
-    this.emit('data', eventPacket(this.protocolOptions.namespace, ackId, frame.event, frame.data));
+    this.emit('data', this.protocolOptions.packets.event(this.protocolOptions.namespace, ackId, frame.event, frame.data));
   }
 
   private send(frame: string): void {
