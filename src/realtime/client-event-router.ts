@@ -18,6 +18,28 @@ interface CompiledRoute {
   isAdmission: boolean;
   validate: (payload: unknown) => unknown;
   handle: Handler;
+  /** The event's metric series, looked up once: prom-client hashes the labels on every lookup. */
+  startTimer: () => () => void;
+  outcomes: OutcomeCounters;
+}
+
+/** An event's count per outcome (ok or the error code), each series looked up on its first use only. */
+class OutcomeCounters {
+  private readonly counters = new Map<string, { inc(): void }>();
+
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly event: string,
+  ) {}
+
+  count(outcome: string): void {
+    let counter = this.counters.get(outcome);
+    if (!counter) {
+      counter = this.metrics.socketEvents.labels(this.event, outcome);
+      this.counters.set(outcome, counter);
+    }
+    counter.inc();
+  }
 }
 
 const NOT_DTOS = new Set<unknown>([undefined, Object, String, Number, Boolean, Array]);
@@ -66,7 +88,7 @@ export class ClientEventRouter implements OnModuleInit {
   async dispatch(connection: Connection, event: string, payload: unknown): Promise<Ack<unknown>> {
     const route = this.routes.get(event);
     if (!route) return { ok: false, error: { code: 'not_found', message: `no such event: ${event}` } };
-    const stopTimer = this.metrics.socketEventSeconds.startTimer({ event });
+    const stopTimer = route.startTimer();
     this.metrics.eventsInFlight++;
     let answer: Ack<unknown>;
     try {
@@ -79,7 +101,7 @@ export class ClientEventRouter implements OnModuleInit {
     } catch (error) {
       answer = { ok: false, error: errorBodyOf(error, this.logger) };
     }
-    this.metrics.socketEvents.inc({ event, outcome: answer.ok ? 'ok' : answer.error.code });
+    route.outcomes.count(answer.ok ? 'ok' : answer.error.code);
     stopTimer();
     this.metrics.eventsInFlight--;
     return answer;
@@ -91,7 +113,15 @@ export class ClientEventRouter implements OnModuleInit {
     const validate = NOT_DTOS.has(dto)
       ? (payload: unknown) => payload
       : (payload: unknown) => this.validation.transform(payload, { type: 'body', metatype: dto as new () => object });
-    this.routes.set(route.event, { isBudgeted: !route.isOutsideBudget && this.budget!.isEnabled, isAdmission: route.isAdmission ?? false, validate, handle });
+    const duration = this.metrics.socketEventSeconds.labels(route.event);
+    this.routes.set(route.event, {
+      isBudgeted: !route.isOutsideBudget && this.budget!.isEnabled,
+      isAdmission: route.isAdmission ?? false,
+      validate,
+      handle,
+      startTimer: () => duration.startTimer(),
+      outcomes: new OutcomeCounters(this.metrics, route.event),
+    });
   }
 
   private admit(decision: EventBudgetDecision, userId: string): void {
