@@ -107,10 +107,20 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
 }
 
 /**
- * Socket.IO keeps a connection's HTTP request for the connection's whole life: with its headers, parser state
- * and buffers, most of an idle connection's memory (Socket.IO documents dropping it). Once the namespace admitted
- * the client nothing reads it: `socket.handshake` holds the headers and address. A plain WebSocket drops its own.
+ * Socket.IO keeps a connection's HTTP request for the connection's whole life (Socket.IO documents dropping it),
+ * and its handshake keeps the request's headers and the client's auth (the token). Once the namespace admitted
+ * the client nothing reads them: the user is in `socket.data`, the address in `socket.handshake.address`. The
+ * engine's WebSocket upgrade also keeps the request reachable (its upgrade response listens for the TCP socket's
+ * close), so dropping the reference is not enough: the request's headers go too. A plain WebSocket drops its own.
  */
 function forgetRequest(socket: ChatSocket): void {
-  if (!(socket.conn instanceof PlainWebSocketConnection)) (socket.conn as { request?: unknown }).request = undefined;
+  socket.handshake.headers = {};
+  socket.handshake.auth = {};
+  if (socket.conn instanceof PlainWebSocketConnection) return;
+  const request = socket.conn.request as { headers: object; rawHeaders: string[] } | undefined;
+  if (request) {
+    request.headers = {};
+    request.rawHeaders = [];
+  }
+  (socket.conn as { request?: unknown }).request = undefined;
 }
