@@ -7,12 +7,12 @@
  *   redis, metrics, queue (BullMQ connections)
  *   realtime (the only owner of Socket.IO), lifecycle
  *   rooms, webhooks < push, audit < auth < throttling < presence, receipts, typing, reactions, attachments, search < chat, offline
- *   < moderation, health; calls (on auth)
+ *   < moderation < server-api, health; calls (on auth)
  *   handshake (composes auth, throttling and moderation into the connection pipeline), docs, scripts
  *   app.module.ts and main.ts compose everything.
  */
 const INFRASTRUCTURE = '^src/(common|config|events|redis|metrics|queue|realtime|lifecycle)/';
-const FEATURES = 'src/(rooms|webhooks|push|audit|auth|throttling|presence|receipts|typing|reactions|attachments|search|chat|calls|offline|moderation|health|handshake|docs|scripts)/';
+const FEATURES = 'src/(rooms|webhooks|push|audit|auth|throttling|presence|receipts|typing|reactions|attachments|search|chat|calls|offline|moderation|server-api|health|handshake|docs|scripts)/';
 
 /** Each feature folder and the feature folders it may import. */
 const FEATURE_LAYERS = [
@@ -31,6 +31,7 @@ const FEATURE_LAYERS = [
   ['chat', ['rooms', 'presence', 'receipts', 'attachments', 'search']],
   ['calls', ['auth']],
   ['moderation', ['rooms', 'webhooks', 'audit', 'auth', 'chat', 'presence']],
+  ['server-api', ['rooms', 'audit', 'auth', 'chat', 'presence', 'moderation']],
   ['health', []],
   ['offline', ['rooms', 'receipts', 'push', 'throttling', 'attachments']],
   ['handshake', ['auth', 'throttling', 'moderation', 'rooms']],

@@ -23,6 +23,7 @@ import { ReactionsModule } from './reactions/reactions.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SearchModule } from './search/search.module';
+import { ServerApiModule } from './server-api/server-api.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { TypingModule } from './typing/typing.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -54,6 +55,7 @@ export class AppModule {
         CallsModule,
         HealthModule,
         PushModule,
+        ServerApiModule,
         DemoModule.forRoot(config),
         AsyncApiModule,
         OfflineModule,

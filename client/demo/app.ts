@@ -5,6 +5,8 @@
 import { ChatClient, ContractError, type PresenceEntry, type ReactionCounts, type StoredMessage } from '../src';
 
 const REACTIONS = ['👍', '❤️', '😂'];
+/** The service worker shows pushes; its scope is the page's own address, so that a notification click finds the page. */
+const SERVICE_WORKER = { url: '/demo/sw.js', scope: '/demo' };
 const TYPING_RENEW_MS = 2000;
 
 interface RoomState {
@@ -41,6 +43,8 @@ const ui = {
   adminRooms: byId<HTMLTableElement>('admin-rooms'),
   adminForm: byId<HTMLFormElement>('admin-action-form'),
   adminAudit: byId('admin-audit'),
+  pushControls: byId('push-controls'),
+  pushState: byId('push-state'),
 };
 
 let client: ChatClient;
@@ -50,6 +54,8 @@ let currentRoom: string | undefined;
 let replyTo: StoredMessage | undefined;
 let typingSentAt = 0;
 let hasInbox = false;
+/** The node's VAPID public key (base64url); null when the node sends no Web Push. */
+let vapidPublicKey: string | null = null;
 const rooms = new Map<string, RoomState>();
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
@@ -108,6 +114,46 @@ async function signIn(jwt: string): Promise<void> {
   listen();
   await loadInbox();
   ui.roomName.focus();
+  attempt(startNotifications);
+  await openRoomFromAddress();
+}
+
+/** `#room=<name>`: where a notification click sends the page. */
+async function openRoomFromAddress(): Promise<void> {
+  const room = new URLSearchParams(location.hash.slice(1)).get('room');
+  if (room && room !== currentRoom) await join(room);
+}
+
+/**
+ * The service worker is registered on every signed-in page; pushes need the node's key, a browser with the Push
+ * API and the user's permission. Permission is asked on a click only (browsers ignore prompts without a gesture);
+ * once granted, the page subscribes again on each sign-in, which refreshes the endpoint on the server.
+ */
+async function startNotifications(): Promise<void> {
+  if (!('serviceWorker' in navigator)) return;
+  await navigator.serviceWorker.register(SERVICE_WORKER.url, { scope: SERVICE_WORKER.scope });
+  if (!vapidPublicKey || !('PushManager' in window) || !('Notification' in window)) return;
+  ui.pushControls.hidden = false;
+  if (Notification.permission === 'granted') await enablePush();
+  else ui.pushState.textContent = Notification.permission === 'denied' ? 'Notifications are blocked for this page' : '';
+}
+
+async function enablePush(): Promise<void> {
+  if ((await Notification.requestPermission()) !== 'granted') {
+    ui.pushState.textContent = 'Notifications were not allowed';
+    return;
+  }
+  const registration = await navigator.serviceWorker.ready;
+  const subscription =
+    (await registration.pushManager.getSubscription()) ??
+    (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromBase64Url(vapidPublicKey!) }));
+  const { endpoint, keys } = subscription.toJSON();
+  await client.request('push:subscribe', { subscription: { endpoint: endpoint!, keys: { p256dh: keys!.p256dh, auth: keys!.auth } } });
+  ui.pushState.textContent = 'Notifications on';
+}
+
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (char) => char.charCodeAt(0));
 }
 
 function listen(): void {
@@ -397,7 +443,8 @@ function onSubmit(form: HTMLFormElement, action: (submitter: HTMLElement | null)
 }
 
 async function start(): Promise<void> {
-  const settings = (await (await fetch('/demo/settings.json')).json()) as { signIn: 'name' | 'token' };
+  const settings = (await (await fetch('/demo/settings.json')).json()) as { signIn: 'name' | 'token'; vapidPublicKey: string | null };
+  vapidPublicKey = settings.vapidPublicKey;
   const [form, unused] = settings.signIn === 'name' ? [ui.nameForm, ui.tokenForm] : [ui.tokenForm, ui.nameForm];
   // one sign-in form in the page, so that its test hooks are unique
   unused.remove();
@@ -421,6 +468,8 @@ async function start(): Promise<void> {
   byId('cancel-reply').addEventListener('click', cancelReply);
   byId('admin-rooms-refresh').addEventListener('click', () => attempt(listAdminRooms));
   byId('admin-audit-refresh').addEventListener('click', () => attempt(showAudit));
+  byId('enable-notifications').addEventListener('click', () => attempt(enablePush));
+  window.addEventListener('hashchange', () => client && attempt(openRoomFromAddress));
   ui.composer.addEventListener('input', noteTyping);
   ui.composer.addEventListener('blur', stopTyping);
   // Enter sends, Shift+Enter starts a new line

@@ -18,4 +18,4 @@ await build({
   outdir,
   logLevel: 'warning',
 });
-copyFileSync(join(here, 'index.html'), join(outdir, 'index.html'));
+for (const file of ['index.html', 'sw.js']) copyFileSync(join(here, file), join(outdir, file));

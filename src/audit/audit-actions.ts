@@ -17,6 +17,11 @@ export const AuditAction = {
   SessionEnded: 'session.ended',
   WebhookDeadLettersRead: 'webhook.failed.read',
   WebhookReplay: 'webhook.replay',
+  ServerMessagePublish: 'server.message.publish',
+  ServerBroadcast: 'server.broadcast',
+  ServerNotify: 'server.notify',
+  ServerPresenceRead: 'server.presence.read',
+  ServerDisconnect: 'server.disconnect',
 } as const;
 
 export type AuditActionName = (typeof AuditAction)[keyof typeof AuditAction];

@@ -25,6 +25,16 @@ export class HttpAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    await this.authenticate(request);
+    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    if (roles && !roles.every((role) => request.user.roles.includes(role))) {
+      throw new ForbiddenException(`requires role ${roles.join(', ')}`);
+    }
+    return true;
+  }
+
+  /** Verifies the bearer token and sets `request.user` and `request.token`; 401 without a valid one. */
+  async authenticate(request: AuthenticatedRequest): Promise<void> {
     const token = bearerToken(request.headers.authorization);
     if (!token) throw new UnauthorizedException('missing bearer token');
     try {
@@ -34,10 +44,5 @@ export class HttpAuthGuard implements CanActivate {
       throw error;
     }
     request.token = token;
-    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
-    if (roles && !roles.every((role) => request.user.roles.includes(role))) {
-      throw new ForbiddenException(`requires role ${roles.join(', ')}`);
-    }
-    return true;
   }
 }

@@ -8,8 +8,7 @@ import type { AppendResult, RoomStore } from '../rooms/room-store';
 import type { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import type { AppEvents } from '../events/app-events.service';
 import type { AttachmentService } from '../attachments/attachment.service';
-import type { SearchService } from '../search/search.service';
-import type { SearchIndexFailures } from '../search/search-index-failures';
+import type { SearchIndexWriter } from '../search/search-index.writer';
 import { MessagePresenter } from '../attachments/message-presenter';
 
 const config = { historyMaxPerRoom: 100, messageMaxLength: 10, dedupWindowSec: 60, maxRoomsPerUser: 2 } as AppConfig;
@@ -32,13 +31,12 @@ const stored = { id: '1-0', room: 'general', userId: 'alice', content: 'hi', cre
 
 const NOTHING_TRIMMED = { ids: [], withReactions: [], attachments: [] };
 
-/** The search index and attachments as the service sees them: index writes succeed, nothing to remove. */
+/** The search index and attachments as the service sees them: index writes are queued, nothing to remove. */
 function richContent() {
-  const search = { index: jest.fn().mockResolvedValue(undefined), reindex: jest.fn().mockResolvedValue(undefined), unindex: jest.fn().mockResolvedValue(undefined) };
+  const search = { index: jest.fn(), reindex: jest.fn(), unindex: jest.fn() };
   const attachments = { remove: jest.fn().mockResolvedValue(undefined), urlsFor: jest.fn() };
-  const failures = { record: jest.fn() };
   const presenter = new MessagePresenter(attachments as unknown as AttachmentService);
-  return [attachments as unknown as AttachmentService, search as unknown as SearchService, presenter, failures as unknown as SearchIndexFailures] as const;
+  return [attachments as unknown as AttachmentService, search as unknown as SearchIndexWriter, presenter] as const;
 }
 
 const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alice'), rooms);
@@ -73,10 +71,17 @@ describe('ChatService.send', () => {
     expect(broadcaster.sent).toEqual([{ to: ['general'], event: 'message', payload: stored, options: { exceptConnection: 'c-1' } }]);
   });
 
-  it('answers a retry with the stored message and does not broadcast it again', async () => {
-    const { service, broadcaster } = serviceAppending({ status: 'duplicate', message: stored });
+  it('announces message.created once the message is stored', async () => {
+    const { service, emitted } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
+    await service.publish({ id: 'system' }, 'general', { content: 'hi' });
+    expect(emitted).toEqual([{ event: 'message.created', payload: stored }]);
+  });
+
+  it('answers a retry with the stored message and neither broadcasts nor announces it again', async () => {
+    const { service, broadcaster, emitted } = serviceAppending({ status: 'duplicate', message: stored });
     expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
     expect(broadcaster.sent).toEqual([]);
+    expect(emitted).toEqual([]);
   });
 
   it('refuses a room the connection has not joined without touching Redis', async () => {
@@ -111,19 +116,16 @@ describe('ChatService.send', () => {
     expect(appendIfNew).not.toHaveBeenCalled();
   });
 
-  it('indexes after storing without waiting, and counts a failed index write without failing the send', async () => {
+  it('queues the index write of the stored message and the removal of those it trimmed', async () => {
     const appendIfNew = jest.fn().mockResolvedValue({ status: 'stored', message: stored, trimmed: { ids: ['0-1'], withReactions: [], attachments: [] } });
-    const [attachments, search, presenter, failures] = richContent();
-    (search.index as jest.Mock).mockRejectedValue(new Error('Connection is closed.'));
+    const [attachments, search, presenter] = richContent();
     const service = new ChatService(
       { appendIfNew } as unknown as RoomStore, new FakeBroadcaster().asBroadcaster(), {} as PresenceService, {} as ReceiptService,
-      fakeUserRooms() as unknown as UserRoomsRepository, fakeEvents().events, config, attachments, search, presenter, failures,
+      fakeUserRooms() as unknown as UserRoomsRepository, fakeEvents().events, config, attachments, search, presenter,
     );
     expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi' })).toBe(stored);
     expect(search.index).toHaveBeenCalledWith('general', stored);
     expect(search.unindex).toHaveBeenCalledWith('general', ['0-1']);
-    await new Promise(setImmediate);
-    expect(failures.record).toHaveBeenCalledWith('index', 'general', expect.any(Error));
   });
 
   it('answers not_found for a reply to a message the room does not have', async () => {
@@ -134,11 +136,11 @@ describe('ChatService.send', () => {
 });
 
 describe('ChatService: mentions and DMs on the send path', () => {
-  it('parses nothing and announces nothing for content without @', async () => {
+  it('parses nothing and announces no addressed message for content without @', async () => {
     const { service, appendIfNew, emitted } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
     await service.send(connectionIn(['general']), { room: 'general', content: 'hi all' });
     expect(appendIfNew.mock.calls[0][1].mentions).toBeUndefined();
-    expect(emitted).toEqual([]);
+    expect(emitted).toEqual([{ event: 'message.created', payload: stored }]);
   });
 
   it('stores the mentions and announces the message once stored', async () => {
@@ -146,7 +148,7 @@ describe('ChatService: mentions and DMs on the send path', () => {
     const { service, appendIfNew, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
     await service.send(connectionIn(['general']), { room: 'general', content: 'hi @bob' });
     expect(appendIfNew.mock.calls[0][1].mentions).toEqual(['bob']);
-    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: undefined } }]);
+    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: undefined } }, { event: 'message.created', payload: message }]);
   });
 
   it('announces nothing for a retry that stored nothing', async () => {
@@ -160,7 +162,7 @@ describe('ChatService: mentions and DMs on the send path', () => {
     const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
     await service.sendDirect(connectionIn([]), { to: 'bob', content: 'psst' });
     expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
-    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }]);
+    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }, { event: 'message.created', payload: message }]);
   });
 });
 

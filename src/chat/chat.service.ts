@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthUser, isAdmin } from '../common/auth-user';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { AppEvents } from '../events/app-events.service';
 import type { Connection } from '../common/connection';
 import { ROOM_NAME_PATTERN, ServerEvent, StoredMessage } from '../common/contract';
 import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
+import { AppEvents } from '../events/app-events.service';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
@@ -22,9 +22,14 @@ import { parseMentions } from '../rooms/mentions';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { AttachmentService, ServedAttachment } from '../attachments/attachment.service';
 import type { StoredAttachment } from '../rooms/message.codec';
-import { SearchService } from '../search/search.service';
 import { MessagePresenter } from '../attachments/message-presenter';
-import { IndexOperation, SearchIndexFailures } from '../search/search-index-failures';
+import { SearchIndexWriter } from '../search/search-index.writer';
+
+/** Who a new message is by: a connection's user, or whoever a backend service names (`system` by default). */
+export type MessageAuthor = Pick<AuthUser, 'id' | 'name'>;
+
+/** What a new message carries besides its room and author. */
+export type NewMessage = Omit<SendMessageDto, 'room'>;
 
 export interface JoinResult {
   room: string;
@@ -52,9 +57,8 @@ export class ChatService {
     private readonly events: AppEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly attachments: AttachmentService,
-    private readonly search: SearchService,
+    private readonly searchIndex: SearchIndexWriter,
     private readonly presenter: MessagePresenter,
-    private readonly indexFailures: SearchIndexFailures,
   ) {}
 
   /**
@@ -95,13 +99,9 @@ export class ChatService {
     return { room };
   }
 
-  /** With attachments, they are claimed first (a few round trips), then stored with the message. */
-  async send(connection: Connection, { room, content, clientMsgId, replyTo, attachments }: SendMessageDto): Promise<StoredMessage> {
+  async send(connection: Connection, { room, ...message }: SendMessageDto): Promise<StoredMessage> {
     if (!connection.rooms.has(room)) throw notJoined(room);
-    if (!attachments?.length) return this.store(connection, room, { content, clientMsgId, replyTo });
-    this.assertContentLength(content);
-    const served = await this.attachments.resolveForMessage(connection.user.id, room, attachments);
-    return this.store(connection, room, { content, clientMsgId, replyTo }, served);
+    return this.publish(connection.user, room, message, connection);
   }
 
   /** Stored in the pair's DM room; reaches every connection of both users, whether they joined it or not. */
@@ -112,41 +112,56 @@ export class ChatService {
     }
     const room = dmRoomOf(from, to);
     if (!ROOM_NAME_PATTERN.test(room)) throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
-    return this.store(connection, room, { content, clientMsgId }, [], to);
+    return this.store(connection.user, room, { content, clientMsgId }, [], connection, to);
   }
 
   /**
-   * The one append path of message:send and dm:send: mute check, dedup and store in one round trip. Mentions
-   * are parsed here, once, and only in content holding '@'; only a DM or a message with mentions is handed on
-   * (not awaited) to offline delivery, so that the rest pays nothing for it. The search index is written after,
-   * by a script of its own that the send does not wait for: folded into the send script it would multiply the
-   * send's Redis time by about twenty (docs/SEARCH.md).
+   * The one way in of every new message to a room (`message:send`, the server API). With attachments, they are
+   * claimed first (a few round trips), then stored with the message. `origin`, the connection the message came
+   * from, already has it in its ack and does not hear it again.
+   */
+  async publish(author: MessageAuthor, room: string, { attachments, ...message }: NewMessage, origin?: Connection): Promise<StoredMessage> {
+    if (!attachments?.length) return this.store(author, room, message, [], origin);
+    this.assertContentLength(message.content);
+    const served = await this.attachments.resolveForMessage(author.id, room, attachments);
+    return this.store(author, room, message, served, origin);
+  }
+
+  /**
+   * The one append path of every new message, DMs included: content length, then mute, dedup, reply target and
+   * store in one round trip, then delivery to the room on every node and the send-side effects; a duplicate
+   * answers the stored message and repeats none of them. Mentions are parsed here, once, and only in content
+   * holding '@'; only a DM or a message with mentions is handed on (not awaited) to offline delivery, so that the
+   * rest pays nothing for it. The search index write is queued: SearchIndexWriter gathers a room's writes into one
+   * script call after the ack; folded into the send script it would multiply the send's Redis time by about twenty
+   * (docs/SEARCH.md).
    */
   private async store(
-    connection: Connection,
+    author: MessageAuthor,
     room: string,
-    { content, clientMsgId, replyTo }: Omit<SendMessageDto, 'room' | 'attachments'>,
+    { content, clientMsgId, replyTo }: Omit<NewMessage, 'attachments'>,
     attachments: ServedAttachment[] = [],
+    origin?: Connection,
     dmPeer?: string,
   ): Promise<StoredMessage> {
     this.assertContentLength(content);
     if (content.length === 0 && attachments.length === 0) throw emptyContent();
-    const { user } = connection;
     const mentions = content.includes('@') ? parseMentions(content) : undefined;
-    if (dmPeer) this.holdDmRoom(room, user.id, dmPeer);
+    if (dmPeer) this.holdDmRoom(room, author.id, dmPeer);
     const result = await this.messages.appendIfNew(
       room,
-      { userId: user.id, name: user.name, content, clientMsgId, replyTo, mentions, attachments: attachments.map(withoutUrl) },
+      { userId: author.id, name: author.name, content, clientMsgId, replyTo, mentions, attachments: attachments.map(withoutUrl) },
       this.config.historyMaxPerRoom,
       this.config.dedupWindowSec,
     );
     switch (result.status) {
       case 'stored': {
         const message: StoredMessage = attachments.length > 0 ? { ...result.message, attachments } : (result.message as StoredMessage);
-        this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: connection.id });
-        this.inBackground('index', room, this.search.index(room, message));
+        this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: origin?.id });
+        this.searchIndex.index(room, message);
         this.forgetTrimmed(room, result.trimmed);
         if (dmPeer || mentions?.length) void this.events.emit('message.addressed', { message, dmPeer });
+        void this.events.emit('message.created', message);
         return message;
       }
       case 'duplicate':
@@ -170,18 +185,25 @@ export class ChatService {
     return this.presenter.presentAll(messages);
   }
 
-  /** Author only. The room hears `message:edited`; history serves the new content from now on. */
+  /**
+   * Author only. The room hears `message:edited`; history serves the new content from now on. The mentions are
+   * the new content's, parsed as at send; users the edit names for the first time are told as a send tells them.
+   */
   async edit(connection: Connection, { room, messageId, content }: EditMessageDto): Promise<StoredMessage> {
     const { user } = connection;
     assertMayJoin(user, room);
     this.assertContentLength(content);
-    const result = await this.messages.edit(room, messageId, user.id, content, Date.now());
+    const mentions = content.includes('@') ? parseMentions(content) : [];
+    const result = await this.messages.edit(room, messageId, user.id, content, Date.now(), mentions);
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_author') throw forbidden('only the author may edit a message');
     if (result.status === 'muted') throw mutedError(result.mutedForMs);
     const message = await this.presenter.present(result.message);
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageEdited, message, { exceptConnection: connection.id });
-    this.inBackground('reindex', room, this.search.reindex(room, message));
+    this.searchIndex.reindex(room, message);
+    const newlyMentioned = mentions.filter((userId) => !result.previousMentions.includes(userId));
+    if (newlyMentioned.length > 0) void this.events.emit('message.addressed', { message, mentioned: newlyMentioned });
+    void this.events.emit('message.edited', message);
     return message;
   }
 
@@ -200,9 +222,11 @@ export class ChatService {
     const result = await this.messages.delete(room, messageId, by.id, isAdmin(by));
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
-    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, { room, messageId, by: by.id }, { exceptConnection: origin?.id });
-    this.inBackground('unindex', room, this.search.unindex(room, [messageId]));
+    const deletion = { room, messageId, by: by.id };
+    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, deletion, { exceptConnection: origin?.id });
+    this.searchIndex.unindex(room, [messageId]);
     this.removeAttachments(room, result.attachments);
+    void this.events.emit('message.deleted', deletion);
   }
 
   /** A DM room's messages reach both users' every connection, joined or not; other rooms reach their members. */
@@ -234,7 +258,7 @@ export class ChatService {
         .forgetReactions(room, trimmed.withReactions)
         .catch((error: Error) => this.logger.warn(`state of trimmed messages in ${room} not removed: ${error.message}`));
     }
-    if (trimmed.ids.length > 0) this.inBackground('unindex', room, this.search.unindex(room, trimmed.ids));
+    this.searchIndex.unindex(room, trimmed.ids);
     this.removeAttachments(room, trimmed.attachments);
   }
 
@@ -243,11 +267,6 @@ export class ChatService {
     this.attachments
       .remove(room, attachments.map((attachment) => attachment.id))
       .catch((error: Error) => this.logger.warn(`attachments of removed messages in ${room} not removed: ${error.message}`));
-  }
-
-  /** Index writes never fail the message operation they follow: logged and counted. */
-  private inBackground(operation: IndexOperation, room: string, write: Promise<unknown>): void {
-    write.catch((error: Error) => this.indexFailures.record(operation, room, error));
   }
 
   /** Counted in code points, not UTF-16 units; the cheap bound first since nearly every message passes it. */

@@ -19,6 +19,13 @@ describe('loadConfig', () => {
     expect(config.nodeId).toMatch(/-\d+$/);
   });
 
+  it('reads server API keys and refuses a short one, naming the variable', () => {
+    const key = 'k'.repeat(32);
+    expect(loadConfig({ SERVER_API_KEYS: `${key}, ${key}2` }, developmentSecret).serverApiKeys).toEqual([key, `${key}2`]);
+    expect(loadConfig({}, developmentSecret).serverApiKeys).toEqual([]);
+    expect(() => loadConfig({ SERVER_API_KEYS: `${key},short` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 2 has 5 characters/);
+  });
+
   it('reads each Redis mode and refuses two at once', () => {
     expect(loadConfig({ REDIS_URL: 'rediss://cache:6380/0' }, developmentSecret).redis).toEqual({ mode: 'standalone', url: 'rediss://cache:6380/0' });
     expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000, b:7001' }, developmentSecret).redis).toEqual({

@@ -67,8 +67,12 @@ export interface AppConfig {
   /** How long a queue worker holds a job before other nodes treat it as stalled (its node died) and run it again. */
   queueLockMs: number;
   webhooks: WebhookConfig;
+  /** Keys accepted in `X-API-Key` by the server API; empty: only service or admin tokens are. */
+  serverApiKeys: string[];
   push: PushConfig;
   attachments: AttachmentConfig;
+  /** How long search index writes gather before one script per room writes them; 0: the next turn of the event loop. */
+  searchIndexFlushMs: number;
 }
 
 export interface WebhookConfig {
@@ -222,8 +226,10 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 25_000, 100, 600_000),
     queueLockMs: read.int('QUEUE_LOCK_MS', 30_000, 1000, 600_000),
     webhooks: readWebhooks(read),
+    serverApiKeys: readServerApiKeys(read),
     push: readPush(read),
     attachments: readAttachmentConfig(read),
+    searchIndexFlushMs: read.int('SEARCH_INDEX_FLUSH_MS', 0, 0, 1000),
   };
 }
 
@@ -240,6 +246,16 @@ export const WEBHOOK_EVENT_TYPES = [
 ] as const;
 
 export const DEFAULT_PUSH_ALLOWED_HOSTS = ['fcm.googleapis.com', 'updates.push.services.mozilla.com', '*.notify.windows.com', 'web.push.apple.com'];
+
+/** Long enough that guessing one is hopeless; their first 6 characters name the caller in the audit trail. */
+export const SERVER_API_KEY_MIN_LENGTH = 32;
+
+function readServerApiKeys(read: EnvReader): string[] {
+  const keys = read.list('SERVER_API_KEYS') ?? [];
+  const short = keys.findIndex((key) => key.length < SERVER_API_KEY_MIN_LENGTH);
+  if (short >= 0) throw new ConfigError('SERVER_API_KEYS', `entry ${short + 1} has ${keys[short].length} characters; each key needs at least ${SERVER_API_KEY_MIN_LENGTH}`);
+  return keys;
+}
 
 function readWebhooks(read: EnvReader): WebhookConfig {
   const urls = read.list('WEBHOOK_URLS') ?? [];

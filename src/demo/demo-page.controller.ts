@@ -30,6 +30,9 @@ export const DEMO_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The page's address: the service worker's scope, so that it controls the page and a notification click finds it. */
+export const DEMO_SERVICE_WORKER_SCOPE = '/demo';
+
 /** The page's files, read once at start-up: they are small and never change while the node runs. */
 function readPageFiles(): Map<string, Buffer> {
   try {
@@ -48,6 +51,17 @@ export class DemoPageController {
   @Header('Content-Security-Policy', DEMO_CSP)
   page(@Res() response: Response): void {
     this.sendFile(response, 'index.html');
+  }
+
+  /**
+   * The service worker: served under /demo/ but controlling the page at /demo itself, which its default scope
+   * (/demo/) would not; the header allows the wider scope the page registers it with (DEMO_SERVICE_WORKER_SCOPE).
+   */
+  @Get('sw.js')
+  @Header('Service-Worker-Allowed', DEMO_SERVICE_WORKER_SCOPE)
+  @Header('Cache-Control', 'no-cache')
+  serviceWorker(@Res() response: Response): void {
+    this.sendFile(response, 'sw.js');
   }
 
   @Get('assets/:file')

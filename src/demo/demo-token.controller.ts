@@ -33,15 +33,15 @@ export class DemoTokenController {
   }
 }
 
-/** Tells the page which sign-in to show. */
+/** Tells the page which sign-in to show, and the key to subscribe to Web Push with (null: push is off). */
 @ApiExcludeController()
 @Controller('demo')
 export class DemoSettingsController {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   @Get('settings.json')
-  settings(): { signIn: 'name' | 'token' } {
-    return { signIn: isDevelopmentSignInEnabled(this.config) ? 'name' : 'token' };
+  settings(): { signIn: 'name' | 'token'; vapidPublicKey: string | null } {
+    return { signIn: isDevelopmentSignInEnabled(this.config) ? 'name' : 'token', vapidPublicKey: this.config.push.vapid?.publicKey ?? null };
   }
 }
 

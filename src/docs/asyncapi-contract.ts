@@ -84,7 +84,7 @@ export const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
     contractPayload: object({ room, content: string, clientMsgId: string, replyTo: messageId, attachments: { type: 'array', items: string } }, ['room', 'content']),
     ack: ref('Message'),
   },
-  'message:edit': { summary: 'Edit a message (author only)', contractPayload: object({ room, messageId, content: string }), ack: ref('Message') },
+  'message:edit': { summary: 'Edit a message (author only); its mentions become those of the new content, and users it newly names get mention', contractPayload: object({ room, messageId, content: string }), ack: ref('Message') },
   'message:delete': { summary: 'Delete a message (author or admin)', contractPayload: object({ room, messageId }), ack: object({ room, messageId }) },
   'message:history': {
     summary: 'A page of a room\'s history, oldest first',

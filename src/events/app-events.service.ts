@@ -25,8 +25,8 @@ export class AppEvents implements OnModuleInit {
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const method = instance[name];
         if (typeof method !== 'function') continue;
-        const event = this.reflector.get<AppEventName | undefined>(APP_EVENT_LISTENER, method as () => unknown);
-        if (event) this.on(event, (payload) => (method as (payload: unknown) => unknown).call(instance, payload));
+        const events = this.reflector.get<AppEventName[] | undefined>(APP_EVENT_LISTENER, method as () => unknown) ?? [];
+        for (const event of events) this.on(event, (payload) => (method as (payload: unknown, event: AppEventName) => unknown).call(instance, payload, event));
       }
     }
   }

@@ -3,5 +3,8 @@ import type { AppEventName } from './app-events';
 
 export const APP_EVENT_LISTENER = 'app-event-listener';
 
-/** Declares a provider method a listener of a domain event; `AppEvents` finds it at start-up. */
-export const OnAppEvent = (event: AppEventName) => SetMetadata(APP_EVENT_LISTENER, event);
+/**
+ * Declares a provider method a listener of one or more domain events; `AppEvents` finds it at start-up and calls
+ * it with the payload and the event's name.
+ */
+export const OnAppEvent = (...events: AppEventName[]) => SetMetadata(APP_EVENT_LISTENER, events);

@@ -36,6 +36,13 @@ describe('OfflineDelivery', () => {
     expect(pushed).toEqual([{ userId: 'bob', messageId: '5-0' }]);
   });
 
+  it('tells only the users an edit names for the first time', async () => {
+    const { delivery, broadcaster, pushed } = deliveryWith({ bob: anyRoom, cid: anyRoom }, ['bob']);
+    await delivery.deliver({ message: message('general', ['bob', 'cid']), mentioned: ['cid'] });
+    expect(broadcaster.sent.map((sent) => sent.to)).toEqual([['~user:cid']]);
+    expect(pushed).toEqual([{ userId: 'cid', messageId: '5-0' }]);
+  });
+
   it('pushes nothing for a DM to oneself or to a peer who is online', async () => {
     const self = deliveryWith({}, []);
     await self.delivery.deliver({ message: message('dm:ann:ann'), dmPeer: 'ann' });

@@ -30,8 +30,8 @@ export class OfflineDelivery {
   ) {}
 
   @OnAppEvent('message.addressed')
-  async deliver({ message, dmPeer }: AppEventMap['message.addressed']): Promise<void> {
-    const mentioned = (message.mentions ?? []).filter((userId) => userId !== message.userId);
+  async deliver({ message, dmPeer, mentioned: named = message.mentions ?? [] }: AppEventMap['message.addressed']): Promise<void> {
+    const mentioned = named.filter((userId) => userId !== message.userId);
     const peers = dmPeer && dmPeer !== message.userId ? [dmPeer] : [];
     const addressed = unique([...peers, ...mentioned]);
     const [grants, online] = await Promise.all([this.userRooms.grantsOf(mentioned), this.connections.areOnline(addressed)]);

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
 import { PresenceGateway } from './presence.gateway';
 import { PresenceRepository } from './presence.repository';
 import { PresenceService } from './presence.service';
 
 @Module({
+  imports: [EventsModule],
   providers: [PresenceGateway, PresenceService, PresenceRepository],
   exports: [PresenceService],
 })

@@ -14,13 +14,23 @@ export interface PresenceMember {
 export interface PresenceChange {
   before: number;
   after: number;
+  /** Set when this write made the room's first member or removed its last, cluster-wide. */
+  room?: RoomOccupancyChange;
+}
+
+export type RoomOccupancyChange = 'occupied' | 'vacated';
+
+/** What removing an owner's entries in a room changed: who is no longer present, and whether the room emptied. */
+export interface OwnerRemoval {
+  gone: { userId: string; name?: string }[];
+  isVacated: boolean;
 }
 
 export type HeartbeatResult = { isKnown: false } | { isKnown: true; staleOwners: string[] };
 
 interface PresenceScripts {
-  presenceSetConnections(connections: string, users: string, names: string, owner: string, userId: string, count: number, name: string): Promise<[number, number]>;
-  presenceRemoveOwner(connections: string, users: string, names: string, owner: string): Promise<string[]>;
+  presenceSetConnections(connections: string, users: string, names: string, owner: string, userId: string, count: number, name: string): Promise<[number, number, -1 | 0 | 1]>;
+  presenceRemoveOwner(connections: string, users: string, names: string, owner: string): Promise<[0 | 1, ...string[]]>;
   presenceListMembers(users: string, names: string): Promise<(string | null)[]>;
   presenceHeartbeat(owners: string, reaping: string, owner: string, wasRegistered: '0' | '1', ttlMs: number): Promise<[0] | [1, string[]]>;
   presenceClaimOwner(owners: string, reaping: string, owner: string, ttlMs: number, force: '0' | '1'): Promise<number>;
@@ -47,16 +57,16 @@ export class PresenceRepository {
   }
 
   async setConnections(room: string, owner: string, userId: string, count: number, name?: string): Promise<PresenceChange> {
-    const [before, after] = await this.admission.presenceSetConnections(...roomKeysOf(room), owner, userId, count, name ?? '');
-    return { before, after };
+    const [before, after, roomChange] = await this.admission.presenceSetConnections(...roomKeysOf(room), owner, userId, count, name ?? '');
+    return { before, after, ...(roomChange === 0 ? {} : { room: roomChange > 0 ? 'occupied' : 'vacated' }) };
   }
 
-  /** Removes the owner's entries in the room; returns the users that left the room with them. */
-  async removeOwner(room: string, owner: string): Promise<{ userId: string; name?: string }[]> {
-    const flat = await this.admission.presenceRemoveOwner(...roomKeysOf(room), owner);
+  /** Removes the owner's entries in the room; reports the users that left the room with them. */
+  async removeOwner(room: string, owner: string): Promise<OwnerRemoval> {
+    const [vacated, ...flat] = await this.admission.presenceRemoveOwner(...roomKeysOf(room), owner);
     const gone = [];
     for (let i = 0; i < flat.length; i += 2) gone.push({ userId: flat[i], ...(flat[i + 1] ? { name: flat[i + 1] } : {}) });
-    return gone;
+    return { gone, isVacated: vacated === 1 };
   }
 
   async members(room: string): Promise<PresenceMember[]> {

@@ -5,14 +5,16 @@ import { REDIS_NOW_MS } from '../redis/lua-snippets';
  * total across owners. Absolute counts make a repeated or re-sent write harmless.
  * KEYS: connections hash, users hash, names hash
  * ARGV: owner, user id, count, display name ("" when none)
- * Returns {total before, total after}: 0 -> n is a join, n -> 0 a leave.
+ * Returns {total before, total after, room change}: 0 -> n is a join, n -> 0 a leave; the room change is 1 when
+ * this write made the room's first member (occupied), -1 when it removed its last (vacated), else 0.
  */
 export const SET_CONNECTIONS_SCRIPT = `
 local field = ARGV[1] .. '|' .. ARGV[2]
 local held = tonumber(redis.call('HGET', KEYS[1], field) or '0')
 local count = tonumber(ARGV[3])
 local before = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
-if held == count then return {before, before} end
+if held == count then return {before, before, 0} end
+local was_empty = redis.call('EXISTS', KEYS[2]) == 0
 if count > 0 then redis.call('HSET', KEYS[1], field, count) else redis.call('HDEL', KEYS[1], field) end
 local after = before + count - held
 if after > 0 then
@@ -23,18 +25,22 @@ else
   redis.call('HDEL', KEYS[2], ARGV[2])
   redis.call('HDEL', KEYS[3], ARGV[2])
 end
-return {before, after}
+local room_change = 0
+if before == 0 and after > 0 and was_empty then room_change = 1 end
+if before > 0 and after == 0 and redis.call('EXISTS', KEYS[2]) == 0 then room_change = -1 end
+return {before, after, room_change}
 `;
 
 /**
  * Removes every entry an owner holds in a room (a dead or retiring node).
  * KEYS: connections hash, users hash, names hash
  * ARGV: owner
- * Returns {userId, name or "", ...} for the users who are no longer present anywhere.
+ * Returns {vacated, userId, name or "", ...}: vacated is 1 when the room lost its last member with them, then
+ * the users who are no longer present anywhere.
  */
 export const REMOVE_OWNER_SCRIPT = `
 local prefix = ARGV[1] .. '|'
-local gone = {}
+local gone = {0}
 local entries = redis.call('HGETALL', KEYS[1])
 for i = 1, #entries, 2 do
   local field = entries[i]
@@ -53,6 +59,7 @@ for i = 1, #entries, 2 do
     end
   end
 end
+if #gone > 1 and redis.call('EXISTS', KEYS[2]) == 0 then gone[1] = 1 end
 return gone
 `;
 

@@ -1,5 +1,6 @@
 import { Test } from '@nestjs/testing';
 import { APP_CONFIG } from '../config/config.module';
+import { AppEvents } from '../events/app-events.service';
 import { Broadcaster } from '../realtime/broadcaster';
 import { FakeBroadcaster, userOf } from '../testing/fakes';
 import { PresenceChange, PresenceMember, PresenceRepository } from './presence.repository';
@@ -56,16 +57,19 @@ describe('PresenceService', () => {
   let broadcaster: FakeBroadcaster;
   let presence: PresenceService;
   let store: InMemoryPresence;
+  let emitted: string[];
   const announcements = () => broadcaster.sent.map(({ payload, options }) => ({ payload, options }));
 
   beforeEach(async () => {
     broadcaster = new FakeBroadcaster();
     store = new InMemoryPresence();
+    emitted = [];
     const module = await Test.createTestingModule({
       providers: [
         PresenceService,
         { provide: PresenceRepository, useValue: store },
         { provide: Broadcaster, useValue: broadcaster },
+        { provide: AppEvents, useValue: { emit: async (event: string) => void emitted.push(event) } },
         { provide: APP_CONFIG, useValue: { presenceTtlSec: 30 } },
       ],
     }).compile();
@@ -85,6 +89,7 @@ describe('PresenceService', () => {
     tab2.leave('general');
     await presence.whenWritten('general', 'alice');
     expect(announcements().map(({ payload }) => (payload as { status: string }).status)).toEqual(['joined', 'left']);
+    expect(emitted).toEqual(['member.joined', 'member.left']);
   });
 
   it('reports the joining user among the members once their entry is written', async () => {

@@ -1,13 +1,21 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { AuthUser } from '../common/auth-user';
+import type { Transport } from '../common/connection';
 import { ServerEvent } from '../common/contract';
+import { AppEvents } from '../events/app-events.service';
 import { Broadcaster } from '../realtime/broadcaster';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { PresenceChange, PresenceMember, PresenceRepository } from './presence.repository';
 
 export type PresenceStatus = 'joined' | 'left';
+
+export interface UserPresence {
+  userId: string;
+  online: boolean;
+  connections: { nodeId: string; connectedAt: number; transport: Transport }[];
+}
 
 /** The entry write for one user in one room; bursts of joins and leaves collapse into the writes still owed. */
 interface EntryWrite {
@@ -44,6 +52,7 @@ export class PresenceService implements OnModuleInit, OnApplicationBootstrap, Be
   constructor(
     private readonly repository: PresenceRepository,
     private readonly broadcaster: Broadcaster,
+    private readonly events: AppEvents,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.ttlMs = config.presenceTtlSec * 1000;
@@ -73,6 +82,15 @@ export class PresenceService implements OnModuleInit, OnApplicationBootstrap, Be
 
   members(room: string): Promise<PresenceMember[]> {
     return this.repository.members(room);
+  }
+
+  /**
+   * A user's live connections on every node: asked of the nodes themselves, so it costs nothing per message or
+   * connection, and a node that died (even SIGKILLed) answers for none of them.
+   */
+  async userPresence(userId: string): Promise<UserPresence> {
+    const connections = (await this.broadcaster.connectionsOf(userId)).map(({ nodeId, connectedAt, transport }) => ({ nodeId, connectedAt, transport }));
+    return { userId, online: connections.length > 0, connections };
   }
 
   onlineCounts(rooms: string[]): Promise<number[]> {
@@ -135,13 +153,16 @@ export class PresenceService implements OnModuleInit, OnApplicationBootstrap, Be
     } while (write.isOwedAnother);
   }
 
-  private announceTransition(room: string, userId: string, name: string | undefined, { before, after }: PresenceChange): void {
+  /** The script decided the transition, so exactly one node in the cluster announces each. */
+  private announceTransition(room: string, userId: string, name: string | undefined, { before, after, room: occupancy }: PresenceChange): void {
     if (before === 0 && after > 0) this.announce(room, userId, name, 'joined');
     else if (before > 0 && after === 0) this.announce(room, userId, name, 'left');
+    if (occupancy) void this.events.emit(occupancy === 'occupied' ? 'room.occupied' : 'room.vacated', { room });
   }
 
   private announce(room: string, userId: string, name: string | undefined, status: PresenceStatus): void {
     this.broadcaster.toRooms(room, ServerEvent.Presence, { room, userId, ...(name ? { name } : {}), status }, { exceptUser: userId });
+    void this.events.emit(status === 'joined' ? 'member.joined' : 'member.left', { room, userId });
   }
 
   private onWriteFailure(error: unknown): void {
@@ -200,10 +221,12 @@ export class PresenceService implements OnModuleInit, OnApplicationBootstrap, Be
     let departures = 0;
     await Promise.all(
       [...rooms].map(async (room) => {
-        for (const { userId, name } of await this.repository.removeOwner(room, owner)) {
+        const { gone, isVacated } = await this.repository.removeOwner(room, owner);
+        for (const { userId, name } of gone) {
           this.announce(room, userId, name, 'left');
           departures += 1;
         }
+        if (isVacated) void this.events.emit('room.vacated', { room });
       }),
     );
     await this.repository.forgetOwner(owner);

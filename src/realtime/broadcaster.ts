@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ContractError } from '../common/contract-error';
 import type { ServerEventMap, ServerEventName } from '../common/contract';
-import type { Connection } from '../common/connection';
+import type { Connection, Transport } from '../common/connection';
 import { ChatNamespace, MembershipListener } from './chat-namespace';
 import type { ChatSocket } from './chat-socket';
 import { connectionOf } from './socket-connection';
@@ -33,6 +33,11 @@ export interface Farewell<E extends ServerEventName = ServerEventName> {
 export interface RemoteConnection {
   id: string;
   rooms: ReadonlySet<string>;
+  /** NODE_ID of the node that holds it. */
+  nodeId: string;
+  /** Epoch milliseconds of its handshake. */
+  connectedAt: number;
+  transport: Transport;
 }
 
 /**
@@ -73,10 +78,13 @@ export class Broadcaster {
     await connection.join([userChannel(connection.user.id), tokenChannel(connection.user.tokenId)]);
   }
 
-  /** The user's connections on every node (bounded by the adapter's request timeout). */
+  /**
+   * The user's connections on every node, asked live (bounded by the adapter's request timeout): a node that
+   * died holds none, since its subscription to the adapter's requests went with it.
+   */
   async connectionsOf(userId: string): Promise<RemoteConnection[]> {
     const sockets = await this.namespace.server.in(userChannel(userId)).fetchSockets();
-    return sockets.map((socket) => ({ id: socket.id, rooms: socket.rooms }));
+    return sockets.map((socket) => ({ id: socket.id, rooms: socket.rooms, nodeId: socket.data.nodeId, connectedAt: socket.handshake.issued, transport: socket.data.transport }));
   }
 
   /**

@@ -6,6 +6,8 @@ import type { Connection } from '../common/connection';
 import { CHAT_NAMESPACE } from '../common/contract';
 import { AuthenticationError, HandshakeRefusal } from '../common/handshake-error';
 import { isRedisUnavailable } from '../common/redis-errors';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { ChatNamespace } from './chat-namespace';
 import { ClientEventRouter } from './client-event-router';
@@ -35,6 +37,7 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     private readonly metrics: MetricsService,
     private readonly router: ClientEventRouter,
     private readonly plainWebSocket: PlainWebSocketEndpoint,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   afterInit(namespace: ChatServer): void {
@@ -91,6 +94,8 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     this.pipeline.admit({ connectionId: socket.id, token, request: socket.request }).then(
       (user) => {
         socket.data.user = user;
+        socket.data.nodeId = this.config.nodeId;
+        socket.data.transport = connectionOf(socket).transport;
         next();
       },
       (error: unknown) => next(this.toConnectError(error)),

@@ -31,6 +31,13 @@ describe('message codec', () => {
     expect(withOverlays(base(), null, JSON.stringify({}))).not.toHaveProperty('reactions');
   });
 
+  it('takes the mentions of an edit that carries them, and keeps the sent ones under an edit that does not', () => {
+    const sent = () => decodeMessage('r', '5-0', encodeMessage({ userId: 'u', content: '@bob', mentions: ['bob'] }));
+    expect(withOverlays(sent(), JSON.stringify({ content: '@cid @dan', editedAt: 9, mentions: 'cid dan' }), null).mentions).toEqual(['cid', 'dan']);
+    expect(withOverlays(sent(), JSON.stringify({ content: 'nobody', editedAt: 9, mentions: '' }), null)).not.toHaveProperty('mentions');
+    expect(withOverlays(sent(), JSON.stringify({ content: 'older edit', editedAt: 9 }), null).mentions).toEqual(['bob']);
+  });
+
   it('orders ids numerically, not as strings', () => {
     expect(compareStreamIds('999-0', '1000-0')).toBeLessThan(0);
     expect(compareStreamIds('1000-10', '1000-9')).toBeGreaterThan(0);

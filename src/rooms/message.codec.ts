@@ -37,7 +37,7 @@ export function encodeMessage(draft: MessageDraft): string[] {
   if (draft.name !== undefined) fields.push(FIELD.name, draft.name);
   if (draft.clientMsgId !== undefined) fields.push(FIELD.clientMsgId, draft.clientMsgId);
   if (draft.replyTo !== undefined) fields.push(FIELD.replyTo, draft.replyTo);
-  if (draft.mentions?.length) fields.push(FIELD.mentions, draft.mentions.join(' '));
+  if (draft.mentions?.length) fields.push(FIELD.mentions, encodeMentions(draft.mentions));
   if (draft.attachments?.length) fields.push(FIELD.attachments, JSON.stringify(draft.attachments));
   return fields;
 }
@@ -53,19 +53,31 @@ export function decodeMessage(room: string, id: string, fields: string[]): RoomM
       case FIELD.content: message.content = value; break;
       case FIELD.clientMsgId: message.clientMsgId = value; break;
       case FIELD.replyTo: message.replyTo = value; break;
-      case FIELD.mentions: message.mentions = value.split(' '); break;
+      case FIELD.mentions: message.mentions = decodeMentions(value); break;
       case FIELD.attachments: message.attachments = JSON.parse(value) as StoredAttachment[]; break;
     }
   }
   return message;
 }
 
-/** Applies what the read script found beside an entry: its latest edit (JSON) and reaction counts (JSON). */
+/** Mentions as the stream and the edits hash keep them: space-separated (user ids hold no space), '' for none. */
+export const encodeMentions = (mentions: string[]): string => mentions.join(' ');
+const decodeMentions = (encoded: string): string[] => (encoded ? encoded.split(' ') : []);
+
+/**
+ * Applies what the read script found beside an entry: its latest edit (JSON) and reaction counts (JSON). An edit
+ * carries the mentions of its content; edits stored before edits re-parsed mentions carry none and keep the sent ones.
+ */
 export function withOverlays(message: RoomMessage, edit: string | null, reactions: string | null): RoomMessage {
   if (edit) {
-    const { content, editedAt } = JSON.parse(edit) as { content: string; editedAt: number };
+    const { content, editedAt, mentions } = JSON.parse(edit) as { content: string; editedAt: number; mentions?: string };
     message.content = content;
     message.editedAt = editedAt;
+    if (mentions !== undefined) {
+      const named = decodeMentions(mentions);
+      if (named.length > 0) message.mentions = named;
+      else delete message.mentions;
+    }
   }
   if (reactions) {
     const counts = JSON.parse(reactions) as Record<string, number>;

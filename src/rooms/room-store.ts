@@ -6,7 +6,7 @@ import { REDIS_ADMISSION, REDIS_COMMANDS } from '../redis/redis.tokens';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { LEGACY_ROOM_INDEX_KEY, ROOM_INDEX_KEY, roomKeys } from './keys';
-import { decodeMessage, encodeMessage, MessageDraft, messageFromDraft, RoomMessage, StoredAttachment, withOverlays, withThread } from './message.codec';
+import { decodeMessage, encodeMentions, encodeMessage, MessageDraft, messageFromDraft, RoomMessage, StoredAttachment, withOverlays, withThread } from './message.codec';
 import {
   APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, INBOX_ENTRY_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_REPLIES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT,
 } from './room.scripts';
@@ -24,7 +24,10 @@ export type AppendResult =
   | { status: 'muted'; mutedForMs: number | null }
   | { status: 'reply_target_missing' };
 
-export type EditResult = { status: 'edited'; message: RoomMessage } | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
+export type EditResult =
+  /** `previousMentions`: whom the message named before this edit, so that only newly named users hear of it. */
+  | { status: 'edited'; message: RoomMessage; previousMentions: string[] }
+  | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
 export type DeleteResult = { status: 'deleted'; attachments: StoredAttachment[] } | { status: 'not_found' } | { status: 'not_allowed' };
 
 export type ReactionAction = 'add' | 'remove';
@@ -55,13 +58,13 @@ type StreamEntry = [id: string, fields: string[]];
 const mutedFor = (pttl: number) => (pttl >= 0 ? pttl : null);
 type ReadReply = [entries: StreamEntry[], edits: (string | null)[], reactions: (string | null)[], replyCounts: number[], lastReplyIds: (string | null)[]];
 type AppendReply = [1, string, string[], string[], string[]] | [0, string, string[]?] | [-1, number] | [-2];
-type EditReply = [1, string[], string | null, number, string | null] | [-1 | -2] | [-3, number];
+type EditReply = [1, string[], string | null, number, string | null, string | null] | [-1 | -2] | [-3, number];
 
 interface ChatScripts {
   chatAppendMessage(stream: string, dedup: string, mute: string, edits: string, reactions: string, thread: string, ...args: (string | number)[]): Promise<AppendReply>;
   chatReadMessages(stream: string, edits: string, reactions: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number, threadPrefix: string): Promise<ReadReply>;
   chatReadReplies(stream: string, edits: string, reactions: string, thread: string, rootId: string, after: string, count: number, threadPrefix: string): Promise<ReadReply | [-1]>;
-  chatEditMessage(stream: string, edits: string, reactions: string, mute: string, thread: string, id: string, editorId: string, content: string, editedAt: number): Promise<EditReply>;
+  chatEditMessage(stream: string, edits: string, reactions: string, mute: string, thread: string, id: string, editorId: string, content: string, editedAt: number, mentions: string): Promise<EditReply>;
   chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[1, string | null] | [-1 | -2]>;
   reactionReact(stream: string, counts: string, byUser: string, action: ReactionAction, messageId: string, emoji: string, userId: string, maxEmoji: number): Promise<[number, string?]>;
   receiptMarkRead(lastRead: string, stream: string, userId: string, messageId: string): Promise<number>;
@@ -189,16 +192,19 @@ export class RoomStore implements OnModuleInit {
     return { messages: messages.slice(0, limit), complete: messages.length <= limit && !trimmedPastSince };
   }
 
-  async edit(room: string, id: string, editorId: string, content: string, editedAt: number): Promise<EditResult> {
+  /** `mentions`: those of the new content, which replace the message's (a message names whom its content names). */
+  async edit(room: string, id: string, editorId: string, content: string, editedAt: number, mentions: string[]): Promise<EditResult> {
     const reply = await this.redis.chatEditMessage(
       roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.mute(room, editorId), roomKeys.thread(room, id), id, editorId, content, editedAt,
+      encodeMentions(mentions),
     );
     if (reply[0] === -1) return { status: 'not_found' };
     if (reply[0] === -2) return { status: 'not_author' };
     if (reply[0] === -3) return { status: 'muted', mutedForMs: mutedFor(reply[1]) };
-    const [, fields, reactions, replyCount, lastReplyId] = reply as Extract<EditReply, [1, ...unknown[]]>;
-    const message = withOverlays(decodeMessage(room, id, fields), JSON.stringify({ content, editedAt }), reactions);
-    return { status: 'edited', message: withThread(message, replyCount, lastReplyId) };
+    const [, fields, reactions, replyCount, lastReplyId, previousEdit] = reply as Extract<EditReply, [1, ...unknown[]]>;
+    const previousMentions = withOverlays(decodeMessage(room, id, fields), previousEdit, null).mentions ?? [];
+    const message = withOverlays(decodeMessage(room, id, fields), JSON.stringify({ content, editedAt, mentions: encodeMentions(mentions) }), reactions);
+    return { status: 'edited', message: withThread(message, replyCount, lastReplyId), previousMentions };
   }
 
   /** The message goes with its edit, its reaction counts, who reacted and its thread; its attachments are returned. */

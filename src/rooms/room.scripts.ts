@@ -134,11 +134,11 @@ return overlays_of(entries, KEYS[2], KEYS[3], ARGV[4])
 `;
 
 /**
- * Replaces a message's content, if the editor wrote it and is not muted in the room.
+ * Replaces a message's content and mentions, if the editor wrote it and is not muted in the room.
  * KEYS: stream, edits hash, reaction counts hash, the editor's mute marker, the message's thread
- * ARGV: message id, editor id, new content, editedAt (ms)
- * Returns {1, fields, reactions, replyCount, lastReplyId} edited, {-1} no such message, {-2} not the author,
- * {-3, pttl} muted.
+ * ARGV: message id, editor id, new content, editedAt (ms), the new content's mentions (space-separated, or '')
+ * Returns {1, fields, reactions, replyCount, lastReplyId, previous edit or false} edited, {-1} no such message,
+ * {-2} not the author, {-3, pttl} muted. The previous edit tells the caller whom the message named before.
  */
 export const EDIT_MESSAGE_SCRIPT = `${AUTHOR_OF}${THREAD_FUNCTIONS}
 local entry = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])[1]
@@ -147,11 +147,12 @@ local fields = entry[2]
 if author_of(fields) ~= ARGV[2] then return {-2} end
 local mute_ttl = redis.call('PTTL', KEYS[4])
 if mute_ttl ~= -2 then return {-3, mute_ttl} end
-redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({content = ARGV[3], editedAt = tonumber(ARGV[4])}))
+local previous = redis.call('HGET', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({content = ARGV[3], editedAt = tonumber(ARGV[4]), mentions = ARGV[5]}))
 local reply_count, last_reply = thread_summary(KEYS[5])
 local stream_ttl = redis.call('PTTL', KEYS[1])
 if stream_ttl > 0 then redis.call('PEXPIRE', KEYS[2], stream_ttl) end
-return {1, fields, redis.call('HGET', KEYS[3], ARGV[1]), reply_count, last_reply}
+return {1, fields, redis.call('HGET', KEYS[3], ARGV[1]), reply_count, last_reply, previous}
 `;
 
 /**

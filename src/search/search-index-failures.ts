@@ -22,8 +22,10 @@ export class SearchIndexFailures {
     });
   }
 
-  record(operation: IndexOperation, room: string, error: Error): void {
-    this.failures.inc({ operation });
-    this.logger.warn(`search ${operation} in ${room} failed: ${error.message}`);
+  /** One log line per failed call, one count per change it carried. */
+  record(room: string, changes: { operation: IndexOperation; messageId: string }[], error: Error): void {
+    for (const { operation } of changes) this.failures.inc({ operation });
+    const described = changes.map(({ operation, messageId }) => `${operation} ${messageId}`).join(', ');
+    this.logger.warn(`search index writes in ${room} failed (${described}): ${error.message}`);
   }
 }

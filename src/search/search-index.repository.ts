@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { searchKeys } from './keys';
-import { INDEX_MESSAGE_SCRIPT, SEARCH_ROOM_SCRIPT, UNINDEX_MESSAGES_SCRIPT } from './search.scripts';
+import { APPLY_INDEX_WRITES_SCRIPT, SEARCH_ROOM_SCRIPT } from './search.scripts';
 
 export interface RoomMatch {
   room: string;
@@ -20,9 +20,18 @@ export interface IndexWrite {
   args: [postingsPrefix: string, ...terms: string[]];
 }
 
+/**
+ * One change to a room's index: `new` a sent message (skipped when the id is indexed already: an edit got there
+ * first), `replace` an edited one, `remove` a deleted or trimmed one (no terms).
+ */
+export interface RoomIndexChange {
+  kind: 'new' | 'replace' | 'remove';
+  messageId: string;
+  terms?: Map<string, number>;
+}
+
 interface SearchScripts {
-  searchIndexMessage(documents: string, prefix: string, messageId: string, ...terms: string[]): Promise<number>;
-  searchUnindexMessages(documents: string, prefix: string, ...messageIds: string[]): Promise<number>;
+  searchApplyWrites(documents: string, prefix: string, ...writes: string[]): Promise<number>;
   searchRoom(documents: string, scratch: string, prefix: string, limit: number, ...words: string[]): Promise<string[]>;
 }
 
@@ -32,8 +41,7 @@ export class SearchIndexRepository {
   private readonly redis: Redis & SearchScripts;
 
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
-    redis.defineCommand('searchIndexMessage', { numberOfKeys: 1, lua: INDEX_MESSAGE_SCRIPT });
-    redis.defineCommand('searchUnindexMessages', { numberOfKeys: 1, lua: UNINDEX_MESSAGES_SCRIPT });
+    redis.defineCommand('searchApplyWrites', { numberOfKeys: 1, lua: APPLY_INDEX_WRITES_SCRIPT });
     redis.defineCommand('searchRoom', { numberOfKeys: 2, lua: SEARCH_ROOM_SCRIPT });
     this.redis = redis as Redis & SearchScripts;
   }
@@ -42,14 +50,11 @@ export class SearchIndexRepository {
     return { keys: [searchKeys.documents(room)], args: [searchKeys.postingsPrefix(room), ...flatten(terms)] };
   }
 
-  /** Indexes a message, replacing what was indexed for it before (an edit). */
-  async index(room: string, messageId: string, terms: Map<string, number>): Promise<void> {
-    await this.redis.searchIndexMessage(searchKeys.documents(room), searchKeys.postingsPrefix(room), messageId, ...flatten(terms));
-  }
-
-  async unindex(room: string, messageIds: string[]): Promise<number> {
-    if (messageIds.length === 0) return 0;
-    return this.redis.searchUnindexMessages(searchKeys.documents(room), searchKeys.postingsPrefix(room), ...messageIds);
+  /** Applies a room's changes in order, in one script call (the room's index is in one slot). */
+  async apply(room: string, changes: RoomIndexChange[]): Promise<void> {
+    const args: string[] = [];
+    for (const { kind, messageId, terms } of changes) args.push(kind, messageId, String(terms?.size ?? 0), ...flatten(terms ?? new Map()));
+    await this.redis.searchApplyWrites(searchKeys.documents(room), searchKeys.postingsPrefix(room), ...args);
   }
 
   /**

@@ -16,28 +16,41 @@ local function search_unindex(docs_key, prefix, id)
   return 1
 end
 
--- terms: a flat list word, count, word, count ... starting at index first
-local function search_index(docs_key, prefix, id, terms, first)
+-- terms: a flat list word, count, word, count ... from index first up to, not including, index last (default:
+-- to the end). The documents entry is written even without words: its presence says "indexed" (see below).
+local function search_index(docs_key, prefix, id, terms, first, last)
   search_unindex(docs_key, prefix, id)
   local indexed = {}
-  for i = first, #terms - 1, 2 do
+  for i = first, (last or #terms + 1) - 2, 2 do
     redis.call('ZADD', prefix .. terms[i], terms[i + 1], id)
     indexed[#indexed + 1] = terms[i]
   end
-  if #indexed > 0 then redis.call('HSET', docs_key, id, table.concat(indexed, ' ')) end
+  redis.call('HSET', docs_key, id, table.concat(indexed, ' '))
   return #indexed
 end
 `;
 
-/** KEYS[1] documents; ARGV: prefix, message id, word, count, ... Replaces what was indexed for the id (edits). */
-export const INDEX_MESSAGE_SCRIPT = `${SEARCH_INDEX_FUNCTIONS}
-return search_index(KEYS[1], ARGV[1], ARGV[2], ARGV, 3)`;
-
-/** KEYS[1] documents; ARGV: prefix, message ids... Returns how many were indexed. */
-export const UNINDEX_MESSAGES_SCRIPT = `${SEARCH_INDEX_FUNCTIONS}
-local removed = 0
-for i = 2, #ARGV do removed = removed + search_unindex(KEYS[1], ARGV[1], ARGV[i]) end
-return removed`;
+/**
+ * Index writes of one room, in the order they were made: what SearchIndexWriter gathered over its flush window.
+ * KEYS[1] documents; ARGV: prefix, then per write: kind, message id, number of words, word, count, ...
+ * Kinds: `new` a sent message, written only when the id has no entry yet (an edit made on another node may have
+ * reached Redis first, and its words are the newer ones); `replace` an edit; `remove` a deleted or trimmed message.
+ * Returns how many writes changed the index.
+ */
+export const APPLY_INDEX_WRITES_SCRIPT = `${SEARCH_INDEX_FUNCTIONS}
+local applied, i = 0, 2
+while i <= #ARGV do
+  local kind, id, first = ARGV[i], ARGV[i + 1], i + 3
+  local last = first + 2 * tonumber(ARGV[i + 2])
+  if kind == 'remove' then
+    applied = applied + search_unindex(KEYS[1], ARGV[1], id)
+  elseif kind == 'replace' or redis.call('HEXISTS', KEYS[1], id) == 0 then
+    search_index(KEYS[1], ARGV[1], id, ARGV, first, last)
+    applied = applied + 1
+  end
+  i = last
+end
+return applied`;
 
 /**
  * KEYS[1] documents, KEYS[2] a scratch key of the room; ARGV: prefix, limit, words... Messages holding every word,

@@ -18,20 +18,6 @@ export interface SearchHit {
 export class SearchService {
   constructor(private readonly repository: SearchIndexRepository) {}
 
-  async index(room: string, message: { id: string; content: string }): Promise<void> {
-    await this.repository.index(room, message.id, termFrequencies(message.content));
-  }
-
-  /** An edit replaces the message's words: its old postings go, the new ones come, in one script. */
-  reindex(room: string, message: { id: string; content: string }): Promise<void> {
-    return this.index(room, message);
-  }
-
-  /** For deleted and trimmed messages. */
-  async unindex(room: string, messageIds: string[]): Promise<void> {
-    await this.repository.unindex(room, messageIds);
-  }
-
   /** What the room store folds into its send script for a message of this content (see SearchIndexRepository). */
   indexWrite(room: string, content: string): IndexWrite {
     return this.repository.indexWrite(room, termFrequencies(content));

@@ -14,6 +14,8 @@ export function userOf(id: string, fields: Partial<AuthUser> = {}): AuthUser {
 export class FakeConnection implements Connection {
   readonly transport = 'socket.io';
   readonly rooms = new Set<string>();
+  readonly nodeId = 'test-node';
+  readonly connectedAt = Date.now();
   isConnected = true;
 
   constructor(

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
 import { WebhookDispatcher } from './webhook.dispatcher';
+import { WebhookEventListeners } from './webhook-event.listeners';
 import { WebhookPublisher } from './webhook.publisher';
 import { WebhookQueue } from './webhook-queue';
 import { WebhookStreamRepository } from './webhook-stream.repository';
@@ -11,7 +12,7 @@ import { WebhookStreamRepository } from './webhook-stream.repository';
  */
 @Global()
 @Module({
-  providers: [WebhookStreamRepository, WebhookPublisher, WebhookQueue, WebhookDispatcher, WebhookDeliveryWorker],
+  providers: [WebhookStreamRepository, WebhookPublisher, WebhookQueue, WebhookDispatcher, WebhookDeliveryWorker, WebhookEventListeners],
   exports: [WebhookPublisher, WebhookQueue],
 })
 export class WebhooksModule {}

@@ -1,7 +1,10 @@
+import Redis from 'ioredis';
+import { createECDH, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { generateVAPIDKeys } from 'web-push';
 import { http } from '../support/http';
 import { startNode, stopAll, type TestNode } from '../support/nodes';
 import { freePort } from '../support/ports';
@@ -116,7 +119,7 @@ describe('demo page in a real browser (Debian chromium)', () => {
     expect(await response.text()).not.toMatch(/<script(?![^>]*\bsrc=)/);
     const signed = await http(nodes[0].url, 'POST', '/demo/token', { body: { name: 'Carol' } });
     expect(signed.status).toBe(201);
-    expect((await http(nodes[1].url, 'GET', '/demo/settings.json')).body).toEqual({ signIn: 'name' });
+    expect((await http(nodes[1].url, 'GET', '/demo/settings.json')).body).toEqual({ signIn: 'name', vapidPublicKey: null });
     for (const name of ['<script>', '   ', '']) expect((await http(nodes[0].url, 'POST', '/demo/token', { body: { name } })).status).toBe(400);
   });
 
@@ -149,6 +152,84 @@ describe('demo page in a real browser (Debian chromium)', () => {
       await messageText(page, 'signed in with a token').waitFor();
       expect(problems).toEqual([]);
     } finally {
+      await context.close();
+    }
+  });
+
+  it('registers its service worker on the page\'s own scope, subscribes with the node\'s VAPID key once notifications are allowed, and shows a push', async () => {
+    const vapid = generateVAPIDKeys();
+    const pushNode = await startNode({
+      NODE_ID: 'demo-push', REDIS_URL: redis.url, NODE_ENV: 'development', JWT_SECRET: undefined, DATA_DIR: dataDir,
+      VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: 'mailto:ops@example.com', PUSH_ALLOWED_HOSTS: 'push.example.test',
+    });
+    nodes.push(pushNode);
+    const worker = await fetch(`${pushNode.url}/demo/sw.js`);
+    expect(worker.status).toBe(200);
+    expect(worker.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(worker.headers.get('service-worker-allowed')).toBe('/demo');
+    expect((await http(pushNode.url, 'GET', '/demo/settings.json')).body).toEqual({ signIn: 'name', vapidPublicKey: vapid.publicKey });
+
+    // Chromium's own push service is Google's (FCM), out of reach here, so the browser's subscribe is replaced by
+    // one that returns a subscription as PushManager shapes it, on an allowed host, and records the key it was given
+    const endpoint = `https://push.example.test/send/${randomBytes(8).toString('hex')}`;
+    const keys = { p256dh: createECDH('prime256v1').generateKeys().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+    const context = await browser.newContext();
+    const store = new Redis(redis.url);
+    try {
+      await context.grantPermissions(['notifications'], { origin: pushNode.url });
+      await context.addInitScript(`
+        window.subscribeCalls = [];
+        PushManager.prototype.subscribe = async function (options) {
+          window.subscribeCalls.push(btoa(String.fromCharCode(...new Uint8Array(options.applicationServerKey))));
+          const endpoint = ${JSON.stringify(endpoint)};
+          return { endpoint, toJSON: () => ({ endpoint, expirationTime: null, keys: ${JSON.stringify(keys)} }) };
+        };
+      `);
+      const page = await context.newPage();
+      const problems = watchForProblems(page);
+      page.setDefaultTimeout(UI_TIMEOUT_MS);
+      await signInByName(page, pushNode.url, 'Paula');
+
+      const registration = await page.evaluate<{ scope: string; state?: string; controlled: boolean }>(`(async () => {
+        const ready = await navigator.serviceWorker.ready;
+        const worker = ready.active;
+        if (worker.state !== 'activated') await new Promise((resolve) => worker.addEventListener('statechange', () => worker.state === 'activated' && resolve()));
+        const controlled = navigator.serviceWorker.controller !== null
+          || (await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true))));
+        return { scope: ready.scope, state: worker.state, controlled };
+      })()`);
+      expect(registration).toEqual({ scope: `${pushNode.url}/demo`, state: 'activated', controlled: true });
+
+      await page.getByText('Notifications on').waitFor();
+      const applicationServerKeys = await page.evaluate<string[]>('window.subscribeCalls');
+      expect(applicationServerKeys.map((key) => Buffer.from(key, 'base64').toString('base64url'))).toEqual([vapid.publicKey]);
+      const stored = await store.hgetall('push:{user:paula}:subscriptions');
+      expect(Object.keys(stored)).toEqual([endpoint]);
+      expect(JSON.parse(stored[endpoint])).toMatchObject({ endpoint, keys });
+
+      // a push as the node sends it, handed to the service worker by the browser's DevTools protocol
+      const cdp = await context.newCDPSession(page);
+      const registrationId = new Promise<string>((resolve) =>
+        cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+          const ours = registrations.find((entry) => entry.scopeURL === `${pushNode.url}/demo` && !entry.isDeleted);
+          if (ours) resolve(ours.registrationId);
+        }),
+      );
+      await cdp.send('ServiceWorker.enable');
+      const push = { type: 'message', room: 'dm:paula:quinn', messageId: '1-0', from: 'quinn', preview: '<b>lunch?</b>' };
+      await cdp.send('ServiceWorker.deliverPushMessage', { origin: pushNode.url, registrationId: await registrationId, data: JSON.stringify(push) });
+      const shown = await page.evaluate<{ title: string; body: string; tag: string; data: unknown }[]>(`(async () => {
+        const ready = await navigator.serviceWorker.ready;
+        for (;;) {
+          const notifications = await ready.getNotifications();
+          if (notifications.length > 0) return notifications.map(({ title, body, tag, data }) => ({ title, body, tag, data }));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })()`);
+      expect(shown).toEqual([{ title: 'quinn', body: '<b>lunch?</b>', tag: 'dm:paula:quinn:1-0', data: { room: 'dm:paula:quinn' } }]);
+      expect(problems).toEqual([]);
+    } finally {
+      store.disconnect();
       await context.close();
     }
   });

@@ -104,6 +104,42 @@ describe('offline delivery: inbox and mentions', () => {
     expect(plain).not.toHaveProperty('mentions');
   });
 
+  it('re-parses mentions on edit, tells only the users the edit names for the first time, and serves the new mentions', async () => {
+    const room = uniqueRoom('edited');
+    const author = await user(nodeA(), 'gina');
+    await requestOk(author, 'room:join', { room });
+    const named = await user(nodeB(), 'hugo');
+    const namedLater = await user(nodeB(), 'ivan');
+    const namedLaterElsewhere = await user(nodeA(), 'ivan');
+    const outsider = await user(nodeA(), 'jack', { rooms: ['private-*'] });
+    const atNamed = collect<Mention>(named, 'mention');
+    const atOutsider = collect<Mention>(outsider, 'mention');
+
+    const firstMention = nextEvent<Mention>(named, 'mention');
+    const sent = await say(author, room, 'ping @hugo');
+    await firstMention;
+
+    const ivanMentioned = [nextEvent<Mention>(namedLater, 'mention'), nextEvent<Mention>(namedLaterElsewhere, 'mention')];
+    const edited = await requestOk<{ id: string; mentions?: string[] }>(author, 'message:edit', { room, messageId: sent.id, content: 'ping @hugo and @ivan, @jack' });
+    expect(edited.mentions).toEqual(['hugo', 'ivan', 'jack']);
+    for (const mention of await Promise.all(ivanMentioned)) {
+      expect(mention).toEqual({ room, message: expect.objectContaining({ id: sent.id, content: 'ping @hugo and @ivan, @jack', mentions: ['hugo', 'ivan', 'jack'] }) });
+    }
+
+    const unnamed = await requestOk<{ mentions?: string[] }>(author, 'message:edit', { room, messageId: sent.id, content: 'never mind' });
+    expect(unnamed).not.toHaveProperty('mentions');
+    const history = await requestOk<{ messages: { id: string; mentions?: string[] }[] }>(named, 'message:history', { room });
+    expect(history.messages.find((message) => message.id === sent.id)).not.toHaveProperty('mentions');
+
+    // naming hugo again after the edit that dropped him is news to him; a mention that arrives after it proves none came for the first edit
+    const again = nextEvent<Mention>(named, 'mention');
+    await requestOk(author, 'message:edit', { room, messageId: sent.id, content: '@hugo after all' });
+    expect((await again).message.content).toBe('@hugo after all');
+    await roundTrip(author);
+    expect(atNamed.map((mention) => mention.message.content)).toEqual(['ping @hugo', '@hugo after all']);
+    expect(atOutsider).toEqual([]);
+  });
+
   it(`holds at most MAX_ROOMS_PER_USER rooms (${MAX_ROOMS}) and lists them all with bounded cost`, async () => {
     const prefix = uniqueRoom('many');
     const rooms = Array.from({ length: MAX_ROOMS }, (_, i) => `${prefix}-${i}`);

@@ -15,8 +15,9 @@ const MULTI_NODE_TIMEOUT_MS = 60_000;
 const RECOVERY_TIMEOUT_MS = 40_000;
 
 /**
- * Webhooks are driven by the one event wired so far: every moderation action an admin takes (here
- * `POST /admin/users/:userId/revoke-tokens`) is recorded in the audit trail and goes out as `moderation.action`.
+ * Webhooks are driven here by `moderation.action` (each other type: webhook-events.e2e-spec.ts): every moderation
+ * action an admin takes (here `POST /admin/users/:userId/revoke-tokens`) is recorded in the audit trail and goes
+ * out as `moderation.action`.
  */
 describe('webhooks: signed, at least once, exactly once in normal operation, across nodes', () => {
   let redis: TestRedis;

@@ -1,0 +1,37 @@
+import { applyDecorators, Controller, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiSecurity,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AuditInterceptor } from '../audit/audit.interceptor';
+import { HttpErrorDto } from '../common/http-error.dto';
+import { RestValidationPipe } from '../common/rest-validation.pipe';
+import { ServerAuthGuard } from './server-auth.guard';
+
+export const API_KEY_SECURITY = 'api-key';
+
+/**
+ * A controller of the server API: an API key or a service/admin token (401 / 403), validated input (400),
+ * contract errors as `{ statusCode, error, message }`, every `@Audited` route recorded in the audit trail.
+ */
+export const ServerController = (tag: string) =>
+  applyDecorators(
+    Controller('server'),
+    UseGuards(ServerAuthGuard),
+    UsePipes(RestValidationPipe),
+    UseInterceptors(AuditInterceptor),
+    ApiTags(tag),
+    ApiBearerAuth(),
+    ApiSecurity(API_KEY_SECURITY),
+    ApiUnauthorizedResponse({ description: 'No credentials, an unknown API key, or an invalid, expired, revoked or banned token', type: HttpErrorDto }),
+    ApiForbiddenResponse({ description: 'The token carries neither the service nor the admin role', type: HttpErrorDto }),
+    ApiBadRequestResponse({ description: 'Invalid path parameter or body; one message per field', type: HttpErrorDto }),
+    ApiTooManyRequestsResponse({ description: 'Too many requests from this client', type: HttpErrorDto }),
+    ApiServiceUnavailableResponse({ description: 'Redis is unavailable, or not every node answered; nothing was changed', type: HttpErrorDto }),
+  );

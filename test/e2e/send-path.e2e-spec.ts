@@ -1,0 +1,83 @@
+import Redis from 'ioredis';
+import { collect, connect, requestOk } from '../support/clients';
+import { Condition } from '../support/condition';
+import { uniqueRoom, useCluster } from '../support/scenario';
+import { makeToken } from '../support/tokens';
+
+const SENDS = 20;
+const FLUSH_MS = 20;
+
+type Command = { name: string; args: string[]; source: string };
+
+/**
+ * What one `message:send` costs Redis, seen by MONITOR on the real redis-server of two real nodes: the append,
+ * the broadcast, and the search index written by one script per room per flush window; for a message without
+ * mentions in a room whose members are online, nothing of offline delivery or push.
+ */
+describe('the send path in Redis commands', () => {
+  const cluster = useCluster(2, { THROTTLE_WS_LIMIT: '0', SEARCH_INDEX_FLUSH_MS: String(FLUSH_MS) });
+  let monitorClient: Redis;
+  let monitor: Redis;
+  const commands: Command[] = [];
+  const seen = new Condition(() => `${commands.length} commands`);
+
+  beforeAll(async () => {
+    monitorClient = new Redis(cluster.redis.url);
+    monitor = await monitorClient.monitor();
+    monitor.on('monitor', (_time: string, [name, ...args]: string[], source: string) => {
+      commands.push({ name: name.toLowerCase(), args, source });
+      seen.changed();
+    });
+  });
+
+  afterAll(() => {
+    monitor.disconnect();
+    monitorClient.disconnect();
+  });
+
+  const user = (url: string, sub: string) => connect(url, { token: makeToken({ sub }) });
+  const fromClients = (from: number) => commands.slice(from).filter((command) => command.source !== 'lua');
+  // a script's first run on a server is an EVAL after the EVALSHA that Redis answered NOSCRIPT
+  const isScript = (command: Command) => command.name === 'evalsha' || command.name === 'eval';
+  const touches = (pattern: RegExp) => (command: Command) => command.args.some((arg) => pattern.test(arg));
+  const offlineWork = touches(/^user:\{user:[^}]+\}:grants$|^push:\{user:/);
+
+  it('writes the index of a burst of sends with a few script calls, and does no offline or push work for them', async () => {
+    const room = uniqueRoom('hot');
+    const alice = await user(cluster.nodes[0].url, 'alice');
+    const bob = await user(cluster.nodes[1].url, 'bob');
+    await requestOk(alice, 'room:join', { room });
+    await requestOk(bob, 'room:join', { room });
+    (await user(cluster.nodes[1].url, 'carol')).close(); // known to the cluster (grants stored), now offline
+    const atBob = collect(bob, 'message');
+    const from = commands.length;
+
+    const sent = await Promise.all(Array.from({ length: SENDS }, (_, i) => requestOk<{ id: string }>(alice, 'message:send', { room, content: `status update number ${i}` })));
+    const indexCalls = () => fromClients(from).filter((command) => isScript(command) && command.args[2] === `search:{${room}}:docs` && !command.args.includes(`search:{${room}}:scratch`));
+    const indexedIds = () => new Set(indexCalls().flatMap((call) => sent.map((message) => message.id).filter((id) => call.args.includes(id))));
+    await seen.until(() => indexedIds().size === SENDS && atBob.length === SENDS).catch((error: Error) => {
+      console.log(fromClients(from).map((command) => `${command.name} ${command.args.slice(0, 6).join(' ')}`).join('\n'));
+      throw error;
+    });
+
+    const issued = fromClients(from);
+    const appends = issued.filter((command) => isScript(command) && command.args.includes(`chat:{${room}}:messages`));
+    const publishes = issued.filter((command) => /^s?publish$/.test(command.name) && command.args.some((arg) => arg.includes(room)));
+    console.log(
+      `${SENDS} concurrent sends without mentions: ${appends.length} append scripts, ${publishes.length} publishes, ${indexCalls().length} index script calls (SEARCH_INDEX_FLUSH_MS=${FLUSH_MS}), ` +
+        `${issued.length} client commands in all while they ran`,
+    );
+    expect(appends).toHaveLength(SENDS);
+    expect(indexCalls().length).toBeLessThan(SENDS / 2);
+    expect(issued.filter(offlineWork)).toEqual([]);
+
+    // the detector sees offline delivery when there is some: a mention of carol, who is offline
+    const mentionFrom = commands.length;
+    await requestOk(alice, 'message:send', { room, content: '@carol please look' });
+    await seen.until(() => fromClients(mentionFrom).some(offlineWork));
+
+    const found = await requestOk<{ messages: { id: string }[] }>(bob, 'message:search', { query: 'status update', room, limit: 50 });
+    expect(found.messages.map((message) => message.id).sort()).toEqual(sent.map((message) => message.id).sort());
+  });
+});
+
