@@ -8,7 +8,7 @@ import * as msgpackParser from 'socket.io-msgpack-parser';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { RedisConnectionClient } from '../redis/redis-connections';
-import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
+import { REDIS_ADMISSION, REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
 
 /** Bounded wait for the other nodes' answers to fetchSockets / serverSideEmitWithAck. */
 const CROSS_NODE_REQUEST_TIMEOUT_MS = 3000;
@@ -24,11 +24,13 @@ export class RedisIoAdapter extends IoAdapter {
   private readonly publisher: RedisConnectionClient;
   private readonly subscriber: RedisConnectionClient;
   private readonly commands: RedisConnectionClient;
+  private readonly admission: RedisConnectionClient;
 
   constructor(app: INestApplicationContext) {
     super(app);
     this.config = app.get(APP_CONFIG);
     this.commands = app.get(REDIS_COMMANDS);
+    this.admission = app.get(REDIS_ADMISSION);
     this.publisher = app.get(REDIS_PUBLISHER);
     this.subscriber = app.get(REDIS_SUBSCRIBER);
   }
@@ -53,7 +55,7 @@ export class RedisIoAdapter extends IoAdapter {
         ? createShardedAdapter(this.publisher, this.subscriber, { channelPrefix: 'chat-io', subscriptionMode: 'dynamic' })
         : createAdapter(this.publisher, this.subscriber, { key: 'chat-io', requestsTimeout: CROSS_NODE_REQUEST_TIMEOUT_MS }),
     );
-    resyncClientsAfterSubscriberOutage(server, this.subscriber, this.commands);
+    resyncClientsAfterSubscriberOutage(server, this.subscriber, [this.commands, this.admission]);
     refuseDefaultNamespace(server);
     return server;
   }
@@ -104,12 +106,12 @@ function isSameOrigin(origin: string, request: IncomingMessage): boolean {
 /**
  * Pub/sub keeps nothing for a subscriber that is away, so after this node's subscriber lost its connection
  * its clients may have missed broadcasts of messages that were stored (and acknowledged to their senders).
- * Once the subscriber is back (re-subscribed, in the same tick as `ready`) and commands work again (so that
- * handshakes pass), every client's transport is closed: Socket.IO clients reconnect by themselves and catch
- * up with `room:join { since }`, as after any network drop. Commands-only trouble loses no broadcast and does
+ * Once the subscriber is back (re-subscribed, in the same tick as `ready`) and both commands connections work
+ * again (so that handshakes and joins pass), every client's transport is closed: Socket.IO clients reconnect by
+ * themselves and catch up with `room:join { since }`, as after any network drop. Commands-only trouble loses no broadcast and does
  * not trigger this.
  */
-function resyncClientsAfterSubscriberOutage(server: Server, subscriber: RedisConnectionClient, commands: RedisConnectionClient): void {
+function resyncClientsAfterSubscriberOutage(server: Server, subscriber: RedisConnectionClient, commandConnections: RedisConnectionClient[]): void {
   const logger = new Logger('Resync');
   const namespaces: Namespace[] = [server.sockets];
   server.on('new_namespace', (namespace: Namespace) => namespaces.push(namespace));
@@ -118,8 +120,9 @@ function resyncClientsAfterSubscriberOutage(server: Server, subscriber: RedisCon
   subscriber.on('close', () => {
     lostSinceReady = hasBeenReady;
   });
-  const commandsReady = () =>
+  const ready = (commands: RedisConnectionClient) =>
     commands.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => commands.once('ready', () => resolve()));
+  const commandsReady = () => Promise.all(commandConnections.map(ready));
   subscriber.on('ready', async () => {
     const mayHaveMissedBroadcasts = lostSinceReady;
     hasBeenReady = true;
