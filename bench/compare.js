@@ -29,7 +29,8 @@ async function measure(side) {
   try {
     server = await h.startNode(side, { redisUrl: redis.url, productEnv, nodeArgs });
     const cpuBefore = h.cpuMs(server.pid);
-    const output = execFileSync(process.execPath, [join(__dirname, 'send-throughput.js'), '--url', server.url, '--secret', h.SECRET, ...load], { encoding: 'utf8' });
+    const parser = side === 'product' && productEnv.SOCKET_PARSER === 'msgpack' ? ['--parser', 'msgpack'] : [];
+    const output = execFileSync(process.execPath, [join(__dirname, 'send-throughput.js'), '--url', server.url, '--secret', h.SECRET, ...load, ...parser], { encoding: 'utf8' });
     const result = JSON.parse(output.trim().split('\n').pop());
     return { ...result, serverCpuUsPerAck: Math.round(((h.cpuMs(server.pid) - cpuBefore) * 1000) / result.acks), rssMb: Math.round(h.rssKb(server.pid) / 1024) };
   } finally {

@@ -2,7 +2,7 @@
 /**
  * message:send throughput and ack latency against a running node, by hand (not part of the test suite):
  *
- *   node bench/send-throughput.js --url http://127.0.0.1:3000 --secret "$JWT_SECRET" --clients 20 --messages 500 --in-flight 10
+ *   node bench/send-throughput.js --url http://127.0.0.1:3000 --secret "$JWT_SECRET" --clients 20 --messages 500 --in-flight 10 [--parser msgpack]
  *
  * Opens N socket.io clients (one user and one room each, so that no broadcast fan-out is measured), sends M
  * messages per client with at most `in-flight` unacknowledged at a time, and reports acks/s and ack latency.
@@ -27,6 +27,8 @@ function options() {
     inFlight: Number(value('in-flight', 10)),
     size: Number(value('size', 100)),
     listeners: Number(value('listeners', 0)),
+    // `msgpack` for a node started with SOCKET_PARSER=msgpack
+    parser: value('parser', 'json'),
   };
   if (!parsed.secret) throw new Error('pass --secret (the node\'s JWT_SECRET) or set JWT_SECRET');
   const host = new URL(parsed.url).hostname;
@@ -34,9 +36,9 @@ function options() {
   return parsed;
 }
 
-function connectClient(url, secret, index) {
+function connectClient(url, secret, index, parser) {
   const token = sign({ sub: `bench-${process.pid}-${index}`, exp: Math.floor(Date.now() / 1000) + 3600 }, secret, { algorithm: 'HS256' });
-  const socket = io(`${url}/chat`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = io(`${url}/chat`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, ...(parser === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {}) });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => reject(new Error(`connect_error: ${error.message}`)));
@@ -61,13 +63,13 @@ async function sendAll(socket, room, count, inFlight, content, latencies, outcom
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main() {
-  const { url, secret, clients, messages, inFlight, size, listeners } = options();
-  const sockets = await Promise.all(Array.from({ length: clients }, (_, i) => connectClient(url, secret, i)));
+  const { url, secret, clients, messages, inFlight, size, listeners, parser } = options();
+  const sockets = await Promise.all(Array.from({ length: clients }, (_, i) => connectClient(url, secret, i, parser)));
   const rooms = sockets.map((_, i) => `bench-${process.pid}-${i}`);
   await Promise.all(sockets.map((socket, i) => socket.emitWithAck('room:join', { room: rooms[i] })));
   // --listeners K: K more members in every room, each its own user, so that each send fans out to K sockets
   let deliveries = 0;
-  const audience = await Promise.all(Array.from({ length: clients * listeners }, (_, i) => connectClient(url, secret, clients + i)));
+  const audience = await Promise.all(Array.from({ length: clients * listeners }, (_, i) => connectClient(url, secret, clients + i, parser)));
   await Promise.all(audience.map((socket, i) => socket.emitWithAck('room:join', { room: rooms[i % clients] })));
   for (const socket of audience) socket.on('message', () => (deliveries += 1));
   const content = 'x'.repeat(size);

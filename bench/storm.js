@@ -7,7 +7,7 @@
  * source address 127.0.0.x (1000: an office behind one NAT address, as docs/LIMITS.md sizes the handshake limit).
  *
  *   node bench/storm.js [--clients 2000] [--room-size 100] [--missed 20] [--per-address 1000] [--rounds 1]
- *                       [--sides baseline,product] [--out bench/results] [ENV=value ...]
+ *                       [--sides baseline,product] [--out bench/results] [--node-args "--cpu-prof --cpu-prof-dir=prof"] [ENV=value ...]
  */
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -19,6 +19,7 @@ const clientCount = args.number('clients', 2000);
 const roomSize = args.number('room-size', 100);
 const missed = args.number('missed', 20);
 const perAddress = args.number('per-address', 1000);
+const nodeArgs = args.get('node-args', '').split(' ').filter(Boolean);
 const roomOf = (index) => `storm-${Math.floor(index / roomSize)}`;
 
 /** Each room gets a cursor message, then `missed` more after it; returns the cursor per room. */
@@ -48,7 +49,7 @@ async function measure(side) {
   let node;
   const sockets = [];
   try {
-    node = await h.startNode(side, { redisUrl: redis.url, productEnv: args.productEnv });
+    node = await h.startNode(side, { redisUrl: redis.url, productEnv: args.productEnv, nodeArgs });
     const cursors = await seed(node.url);
     await h.sleep(500);
     const refusals = {};

@@ -29,6 +29,11 @@ export interface ChatClientOptions {
   /** How long `ChatClient.connect` keeps trying before it rejects. Default 10000. */
   connectTimeoutMs?: number;
   transports?: ('websocket' | 'polling')[];
+  /**
+   * Socket.IO's wire format, the same as the server's SOCKET_PARSER: for `msgpack`, pass the
+   * `socket.io-msgpack-parser` module (`import * as msgpackParser from 'socket.io-msgpack-parser'`). Default: JSON.
+   */
+  parser?: object;
 }
 
 /** What the client itself reports, beside the server's events. */
@@ -184,6 +189,7 @@ export class ChatClient {
       reconnection: false,
       forceNew: true,
       timeout: this.ackTimeoutMs,
+      ...(this.options.parser ? { parser: this.options.parser } : {}),
     });
     this.socket = socket;
     this.sessionEndReason = undefined;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import { REDIS_ADMISSION, REDIS_COMMANDS } from '../redis/redis.tokens';
 import { accessKeys } from './keys';
 
 export interface UserAccessState {
@@ -14,10 +14,14 @@ const FOREVER = 'forever';
 /** Token blacklist, per-user revocations and bans: the state that decides whether a valid token may connect. */
 @Injectable()
 export class AccessRepository {
-  constructor(@Inject(REDIS_COMMANDS) private readonly redis: Redis) {}
+  /** The reads are a step of every handshake, on its connection. */
+  constructor(
+    @Inject(REDIS_COMMANDS) private readonly redis: Redis,
+    @Inject(REDIS_ADMISSION) private readonly admission: Redis,
+  ) {}
 
   async isTokenRevoked(jti: string): Promise<boolean> {
-    return (await this.redis.exists(accessKeys.revokedToken(jti))) === 1;
+    return (await this.admission.exists(accessKeys.revokedToken(jti))) === 1;
   }
 
   /** Kept only until the token would have expired anyway. */
@@ -28,8 +32,8 @@ export class AccessRepository {
 
   async userAccess(userId: string): Promise<UserAccessState> {
     const [ban, revokedAt] = await Promise.all([
-      this.redis.get(accessKeys.userBan(userId)),
-      this.redis.get(accessKeys.userTokensRevokedAt(userId)),
+      this.admission.get(accessKeys.userBan(userId)),
+      this.admission.get(accessKeys.userTokensRevokedAt(userId)),
     ]);
     const state: UserAccessState = {};
     if (ban) {

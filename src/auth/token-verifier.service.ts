@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService, JwtVerifyOptions } from '@nestjs/jwt';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { AccessRepository } from './access.repository';
+import { AccessRepository, UserAccessState } from './access.repository';
 import { AuthUser } from '../common/auth-user';
 import { USER_ID_PATTERN } from '../common/validation-patterns';
 import { AuthenticationError } from '../common/handshake-error';
@@ -54,26 +54,60 @@ export class TokenVerifier {
     }
   }
 
-  /** Everything a handshake or an admin request needs: signature, then revocation, then ban. */
-  async verify(token: string): Promise<AuthUser> {
+  /**
+   * Everything a handshake or an admin request needs: signature, then revocation, then ban. The access state is
+   * read by the identity the token claims, issued in the same tick as whatever the caller issued just before
+   * (the handshake's address check), so that both share one round trip; the signature is checked only once
+   * `checkedFirst` passed, so that a refused address costs no verification. The state read counts only for the
+   * identity the signature then confirms.
+   */
+  async verify(token: string, checkedFirst?: Promise<void>): Promise<AuthUser> {
+    const claimed = claimedIdentity(token);
+    const accessRead = claimed && this.readAccess(claimed.userId, claimed.tokenId);
+    accessRead?.catch(() => undefined);
+    await checkedFirst;
     const user = this.verifySignature(token);
-    await this.assertAdmitted(user);
+    const isReadForUser = claimed?.userId === user.id && claimed.tokenId === user.tokenId;
+    this.assertAccess(user, await (isReadForUser ? accessRead! : this.readAccess(user.id, user.tokenId)));
     return user;
   }
 
   /** Revocation and ban of a token whose signature was verified: a handshake asks again once registered. */
   async assertAdmitted(user: AuthUser): Promise<void> {
-    const [tokenRevoked, access] = await Promise.all([
-      this.access.isTokenRevoked(user.tokenId),
-      this.access.userAccess(user.id),
-    ]);
-    if (tokenRevoked) throw new AuthenticationError('token_revoked', 'token was revoked', user.id);
+    this.assertAccess(user, await this.readAccess(user.id, user.tokenId));
+  }
+
+  private async readAccess(userId: string, tokenId: string): Promise<AccessState> {
+    const [tokenRevoked, access] = await Promise.all([this.access.isTokenRevoked(tokenId), this.access.userAccess(userId)]);
+    return { tokenRevoked, ...access };
+  }
+
+  private assertAccess(user: AuthUser, access: AccessState): void {
+    if (access.tokenRevoked) throw new AuthenticationError('token_revoked', 'token was revoked', user.id);
     if (access.tokensRevokedAtSec !== undefined && (user.issuedAtSec ?? 0) <= access.tokensRevokedAtSec) {
       throw new AuthenticationError('token_revoked', "the user's tokens were revoked", user.id);
     }
     if (access.bannedUntilMs !== undefined && access.bannedUntilMs > Date.now()) {
       throw new AuthenticationError('banned', access.banReason ? `banned: ${access.banReason}` : 'banned', user.id);
     }
+  }
+}
+
+interface AccessState extends UserAccessState {
+  tokenRevoked: boolean;
+}
+
+/**
+ * The user and token id a token claims, read without checking its signature: only to issue the access reads
+ * early. Undefined for a token that does not decode (the signature check then refuses it).
+ */
+function claimedIdentity(token: string): { userId: string; tokenId: string } | undefined {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.', 3)[1] ?? '', 'base64url').toString('utf8')) as Claims;
+    if (typeof claims.sub !== 'string') return undefined;
+    return { userId: claims.sub, tokenId: typeof claims.jti === 'string' ? claims.jti : digestOf(token) };
+  } catch {
+    return undefined;
   }
 }
 

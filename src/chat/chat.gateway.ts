@@ -14,7 +14,7 @@ import { SendMessageDto } from './dto/send-message.dto';
 export class ChatGateway {
   constructor(private readonly chat: ChatService) {}
 
-  @OnClientEvent(ClientEvent.RoomJoin)
+  @OnClientEvent(ClientEvent.RoomJoin, { isAdmission: true })
   join(connection: Connection, body: JoinRoomDto) {
     return this.chat.join(connection, body);
   }

@@ -135,4 +135,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ATTACHMENT_SIGNING_SECRET: 'short' }, developmentSecret)).toThrow(/ATTACHMENT_SIGNING_SECRET/);
     expect(loadConfig({ ATTACHMENT_TYPES: 'Image/PNG, video/*' }, developmentSecret).attachments.allowedTypes).toEqual(['image/png', 'video/*']);
   });
+
+  it('reads the wire format and the admission timeout, refusing anything else by name', () => {
+    expect(loadConfig({}, developmentSecret)).toMatchObject({ socketParser: 'json', redisCommandTimeoutMs: 2000, redisAdmissionTimeoutMs: 30_000 });
+    expect(loadConfig({ SOCKET_PARSER: 'msgpack', REDIS_ADMISSION_TIMEOUT_MS: '60000' }, developmentSecret)).toMatchObject({ socketParser: 'msgpack', redisAdmissionTimeoutMs: 60_000 });
+    expect(() => loadConfig({ SOCKET_PARSER: 'cbor' }, developmentSecret)).toThrow(/SOCKET_PARSER/);
+    expect(() => loadConfig({ REDIS_ADMISSION_TIMEOUT_MS: '10' }, developmentSecret)).toThrow(/REDIS_ADMISSION_TIMEOUT_MS/);
+  });
 });

@@ -34,6 +34,10 @@ export interface AppConfig {
   dataDir: string;
   redis: RedisConnection;
   redisCommandTimeoutMs: number;
+  /** Handshakes and joins: idempotent work that may wait out a reconnect storm (see docs/PERFORMANCE.md). */
+  redisAdmissionTimeoutMs: number;
+  /** Socket.IO's wire format: JSON (every client) or msgpack (clients that set the same parser). `/ws` is always JSON. */
+  socketParser: 'json' | 'msgpack';
   redisServerBin: string;
   jwt: JwtConfig;
   corsOrigins: string[] | '*';
@@ -206,6 +210,8 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     dataDir,
     redis: readRedisConnection(read, nodeEnv),
     redisCommandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 2000, 50, 60_000),
+    redisAdmissionTimeoutMs: read.int('REDIS_ADMISSION_TIMEOUT_MS', 30_000, 50, 300_000),
+    socketParser: read.oneOf('SOCKET_PARSER', ['json', 'msgpack'], 'json'),
     redisServerBin: read.string('REDIS_SERVER_BIN') ?? 'redis-server',
     jwt,
     trustProxy: readTrustProxy(read),

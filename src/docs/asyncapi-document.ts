@@ -68,7 +68,7 @@ export function buildAsyncApiDocument(payloadDtos: ReadonlyMap<string, Function>
     },
     defaultContentType: 'application/json',
     servers: {
-      socketio: { host: 'localhost:3000', protocol: 'ws', pathname: '/socket.io', description: 'Socket.IO v4 (WebSocket, HTTP long-polling fallback)' },
+      socketio: { host: 'localhost:3000', protocol: 'ws', pathname: '/socket.io', description: 'Socket.IO v4 (WebSocket, HTTP long-polling fallback); JSON packets, or msgpack (socket.io-msgpack-parser) on a server started with SOCKET_PARSER=msgpack' },
       websocket: { host: 'localhost:3000', protocol: 'ws', pathname: '/ws', description: 'Plain WebSocket; token in `?token=` or `Authorization: Bearer`' },
     },
     channels: {

@@ -17,7 +17,7 @@ import { HandshakeLimits } from '../throttling/handshake-limits.service';
  *
  * 1. address rate: handshakes per client address (before the token, so a flood of bad tokens costs no verification);
  * 2. token: signature, expiry and claims;
- * 3. revocation and ban (one round trip, inside the verifier);
+ * 3. revocation and ban, read in the same round trip as the address check (inside the verifier);
  * 4. connection lease (taken with the limit off too: it is how the cluster knows who is online) and
  * 5. registration (the user becomes known to moderation, and the token's grants are kept for the user's
  *    offline mentions): independent, one round trip together.
@@ -42,9 +42,12 @@ export class HandshakePipeline implements ConnectionPipeline {
 
   async admit({ connectionId, token, request }: Handshake): Promise<AuthUser> {
     try {
-      if (this.limits.isAddressRateLimited) await this.limits.checkAddressRate(request);
-      if (!token) throw new AuthenticationError('token_missing', 'no token: pass auth.token or Authorization: Bearer');
-      const user = await this.verifier.verify(token);
+      const addressChecked = this.limits.isAddressRateLimited ? this.limits.checkAddressRate(request) : undefined;
+      if (!token) {
+        await addressChecked;
+        throw new AuthenticationError('token_missing', 'no token: pass auth.token or Authorization: Bearer');
+      }
+      const user = await this.verifier.verify(token, addressChecked);
       await Promise.all([
         this.limits.leaseConnection(user.id, connectionId),
         this.moderation.rememberUser(user.id),

@@ -80,7 +80,7 @@ export class MetricsService {
 
   readonly redisErrors = new Counter({
     name: 'chat_redis_errors_total',
-    help: 'Errors reported by the Redis connections, by connection role (commands, publisher, subscriber, queue)',
+    help: 'Errors reported by the Redis connections, by connection role (commands, admission, publisher, subscriber, queue)',
     labelNames: ['role'] as const,
     registers: [this.registry],
   });

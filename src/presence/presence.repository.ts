@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import { REDIS_ADMISSION, REDIS_COMMANDS } from '../redis/redis.tokens';
 import { presenceOwnerKeys, presenceRoomKeys } from './keys';
 import { CLAIM_OWNER_SCRIPT, HEARTBEAT_SCRIPT, LIST_MEMBERS_SCRIPT, REMOVE_OWNER_SCRIPT, SET_CONNECTIONS_SCRIPT } from './presence.scripts';
 
@@ -43,31 +43,34 @@ interface PresenceScripts {
 @Injectable()
 export class PresenceRepository {
   private readonly redis: Redis & PresenceScripts;
+  /** Room entries (absolute counts, idempotent; every write on one connection, so in order) and member lists: every join waits for both. */
+  private readonly admission: Redis & PresenceScripts;
 
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
+  constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(REDIS_ADMISSION) admission: Redis) {
     redis.defineCommand('presenceSetConnections', { numberOfKeys: 3, lua: SET_CONNECTIONS_SCRIPT });
     redis.defineCommand('presenceRemoveOwner', { numberOfKeys: 3, lua: REMOVE_OWNER_SCRIPT });
     redis.defineCommand('presenceListMembers', { numberOfKeys: 2, lua: LIST_MEMBERS_SCRIPT });
     redis.defineCommand('presenceHeartbeat', { numberOfKeys: 2, lua: HEARTBEAT_SCRIPT });
     redis.defineCommand('presenceClaimOwner', { numberOfKeys: 2, lua: CLAIM_OWNER_SCRIPT });
     this.redis = redis as Redis & PresenceScripts;
+    this.admission = admission as Redis & PresenceScripts;
   }
 
   async setConnections(room: string, owner: string, userId: string, count: number, name?: string): Promise<PresenceChange> {
-    const [before, after, roomChange] = await this.redis.presenceSetConnections(...roomKeysOf(room), owner, userId, count, name ?? '');
+    const [before, after, roomChange] = await this.admission.presenceSetConnections(...roomKeysOf(room), owner, userId, count, name ?? '');
     return { before, after, ...(roomChange === 0 ? {} : { room: roomChange > 0 ? 'occupied' : 'vacated' }) };
   }
 
   /** Removes the owner's entries in the room; reports the users that left the room with them. */
   async removeOwner(room: string, owner: string): Promise<OwnerRemoval> {
-    const [vacated, ...flat] = await this.redis.presenceRemoveOwner(...roomKeysOf(room), owner);
+    const [vacated, ...flat] = await this.admission.presenceRemoveOwner(...roomKeysOf(room), owner);
     const gone = [];
     for (let i = 0; i < flat.length; i += 2) gone.push({ userId: flat[i], ...(flat[i + 1] ? { name: flat[i + 1] } : {}) });
     return { gone, isVacated: vacated === 1 };
   }
 
   async members(room: string): Promise<PresenceMember[]> {
-    const flat = await this.redis.presenceListMembers(presenceRoomKeys.users(room), presenceRoomKeys.names(room));
+    const flat = await this.admission.presenceListMembers(presenceRoomKeys.users(room), presenceRoomKeys.names(room));
     const members: PresenceMember[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       const name = flat[i + 2];

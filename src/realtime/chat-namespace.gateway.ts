@@ -18,6 +18,7 @@ import type { ConnectionPipeline } from './connection-pipeline';
 import { countMessageDeliveries } from './delivery-metrics';
 import { PlainWebSocketEndpoint } from './plain-websocket/plain-websocket.endpoint';
 import { connectionOf } from './socket-connection';
+import { PlainWebSocketConnection } from './plain-websocket/plain-websocket.connection';
 import { connectionIdOf } from './socket-channels';
 
 type SocketListener = (this: ChatSocket, ...args: unknown[]) => void;
@@ -55,6 +56,7 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
    * connection's log context, so every line it logs names the connection and the user.
    */
   handleConnection(socket: ChatSocket): void {
+    forgetRequest(socket);
     const connection = connectionOf(socket);
     const listen = socket.on as (this: ChatSocket, event: string, listener: SocketListener) => ChatSocket;
     for (const [event, listener] of this.listeners) listen.call(socket, event, listener);
@@ -132,4 +134,23 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
 /** Made per event rather than kept per connection: an idle connection costs no memory for its log lines. */
 function logContextOf(connection: Connection): LogContext {
   return { connectionId: connection.id, userId: connection.user.id };
+}
+
+/**
+ * Socket.IO keeps a connection's HTTP request for the connection's whole life (Socket.IO documents dropping it),
+ * and its handshake keeps the request's headers and the client's auth (the token). Once the namespace admitted
+ * the client nothing reads them: the user is in `socket.data`, the address in `socket.handshake.address`. The
+ * engine's WebSocket upgrade also keeps the request reachable (its upgrade response listens for the TCP socket's
+ * close), so dropping the reference is not enough: the request's headers go too. A plain WebSocket drops its own.
+ */
+function forgetRequest(socket: ChatSocket): void {
+  socket.handshake.headers = {};
+  socket.handshake.auth = {};
+  if (socket.conn instanceof PlainWebSocketConnection) return;
+  const request = socket.conn.request as { headers: object; rawHeaders: string[] } | undefined;
+  if (request) {
+    request.headers = {};
+    request.rawHeaders = [];
+  }
+  (socket.conn as { request?: unknown }).request = undefined;
 }

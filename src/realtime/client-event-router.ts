@@ -17,8 +17,31 @@ type Handler = (connection: Connection, payload: unknown) => unknown;
 /** One event's pipeline, put together once at start-up. */
 interface CompiledRoute {
   isBudgeted: boolean;
+  isAdmission: boolean;
   validate: (payload: unknown) => unknown;
   handle: Handler;
+  /** The event's metric series, looked up once: prom-client hashes the labels on every lookup. */
+  startTimer: () => () => void;
+  outcomes: OutcomeCounters;
+}
+
+/** An event's count per outcome (ok or the error code), each series looked up on its first use only. */
+class OutcomeCounters {
+  private readonly counters = new Map<string, { inc(): void }>();
+
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly event: string,
+  ) {}
+
+  count(outcome: string): void {
+    let counter = this.counters.get(outcome);
+    if (!counter) {
+      counter = this.metrics.socketEvents.labels(this.event, outcome);
+      this.counters.set(outcome, counter);
+    }
+    counter.inc();
+  }
 }
 
 const NOT_DTOS = new Set<unknown>([undefined, Object, String, Number, Boolean, Array]);
@@ -72,12 +95,12 @@ export class ClientEventRouter implements OnModuleInit {
   async dispatch(connection: Connection, event: string, payload: unknown): Promise<Ack<unknown>> {
     const route = this.routes.get(event);
     if (!route) return { ok: false, error: { code: 'not_found', message: `no such event: ${event}` } };
-    const stopTimer = this.metrics.socketEventSeconds.startTimer({ event });
+    const stopTimer = route.startTimer();
     this.metrics.eventsInFlight++;
     let answer: Ack<unknown>;
     try {
       if (route.isBudgeted) {
-        const decision = this.budget!.spend(connection.user.id);
+        const decision = this.budget!.spend(connection.user.id, route.isAdmission);
         this.admit(decision instanceof Promise ? await decision : decision, connection.user.id);
       }
       const data = await route.handle(connection, route.validate(payload));
@@ -85,7 +108,7 @@ export class ClientEventRouter implements OnModuleInit {
     } catch (error) {
       answer = { ok: false, error: errorBodyOf(error, this.logger) };
     }
-    this.metrics.socketEvents.inc({ event, outcome: answer.ok ? 'ok' : answer.error.code });
+    route.outcomes.count(answer.ok ? 'ok' : answer.error.code);
     stopTimer();
     this.metrics.eventsInFlight--;
     if (this.logsEachEvent) this.logger.debug(`${event}: ${answer.ok ? 'ok' : answer.error.code}`);
@@ -98,7 +121,15 @@ export class ClientEventRouter implements OnModuleInit {
     const validate = NOT_DTOS.has(dto)
       ? (payload: unknown) => payload
       : (payload: unknown) => this.validation.transform(payload, { type: 'body', metatype: dto as new () => object });
-    this.routes.set(route.event, { isBudgeted: !route.isOutsideBudget && this.budget!.isEnabled, validate, handle });
+    const duration = this.metrics.socketEventSeconds.labels(route.event);
+    this.routes.set(route.event, {
+      isBudgeted: !route.isOutsideBudget && this.budget!.isEnabled,
+      isAdmission: route.isAdmission ?? false,
+      validate,
+      handle,
+      startTimer: () => duration.startTimer(),
+      outcomes: new OutcomeCounters(this.metrics, route.event),
+    });
   }
 
   private admit(decision: EventBudgetDecision, userId: string): void {

@@ -5,7 +5,8 @@
  */
 export interface EventBudget {
   readonly isEnabled: boolean;
-  spend(userId: string): EventBudgetDecision | Promise<EventBudgetDecision>;
+  /** `isAdmission`: see `ClientEventOptions.isAdmission`. */
+  spend(userId: string, isAdmission?: boolean): EventBudgetDecision | Promise<EventBudgetDecision>;
   /** Told of every refusal, for metrics and the audit trail. */
   refused(userId: string, retryAfterMs: number): void;
 }

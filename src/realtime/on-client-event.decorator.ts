@@ -6,6 +6,11 @@ export const CLIENT_EVENT_HANDLER = 'client-event-handler';
 export interface ClientEventOptions {
   /** For an event that must not wait on the shared budget; it needs a limit of its own. */
   isOutsideBudget?: boolean;
+  /**
+   * Part of admitting a client (a join): a budget slice it has to ask Redis for may wait as long as the join's own
+   * work, REDIS_ADMISSION_TIMEOUT_MS, so that a reconnect storm is not refused by the send path's timeout.
+   */
+  isAdmission?: boolean;
 }
 
 export interface ClientEventRoute extends ClientEventOptions {

@@ -4,10 +4,11 @@ import type { TLSSocket } from 'node:tls';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Namespace, Server, ServerOptions } from 'socket.io';
+import * as msgpackParser from 'socket.io-msgpack-parser';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { RedisConnectionClient } from '../redis/redis-connections';
-import { REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
+import { REDIS_ADMISSION, REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
 import { attachAdminUi, originsWithAdminUi } from './admin-ui';
 import { SubscriberWatch } from '../redis/subscriber-watch';
 
@@ -26,11 +27,13 @@ export class RedisIoAdapter extends IoAdapter {
   private readonly subscriber: RedisConnectionClient;
   private readonly commands: RedisConnectionClient;
   private readonly subscriberWatch: SubscriberWatch;
+  private readonly admission: RedisConnectionClient;
 
   constructor(app: INestApplicationContext) {
     super(app);
     this.config = app.get(APP_CONFIG);
     this.commands = app.get(REDIS_COMMANDS);
+    this.admission = app.get(REDIS_ADMISSION);
     this.publisher = app.get(REDIS_PUBLISHER);
     this.subscriber = app.get(REDIS_SUBSCRIBER);
     this.subscriberWatch = app.get(SubscriberWatch);
@@ -41,6 +44,8 @@ export class RedisIoAdapter extends IoAdapter {
     const server: Server = super.createIOServer(port, {
       ...options,
       maxHttpBufferSize: frameLimitBytes(this.config),
+      // opt-in: smaller frames and cheaper encoding, for clients that set the same parser (docs/PERFORMANCE.md)
+      ...(this.config.socketParser === 'msgpack' ? { parser: msgpackParser } : {}),
       cors: { origin: origins === '*' ? true : origins, credentials: true },
       // CORS headers only ask a browser to keep a reply to itself, and browsers apply no CORS to WebSocket:
       // a page from a foreign origin is refused here, on both transports, before any handshake.
@@ -54,7 +59,7 @@ export class RedisIoAdapter extends IoAdapter {
         ? createShardedAdapter(this.publisher, this.subscriber, { channelPrefix: 'chat-io', subscriptionMode: 'dynamic' })
         : createAdapter(this.publisher, this.subscriber, { key: 'chat-io', requestsTimeout: CROSS_NODE_REQUEST_TIMEOUT_MS }),
     );
-    resyncClientsAfterSubscriberOutage(server, this.subscriberWatch, this.commands);
+    resyncClientsAfterSubscriberOutage(server, this.subscriberWatch, [this.commands, this.admission]);
     refuseDefaultNamespace(server);
     attachAdminUi(server, this.config);
     return server;
@@ -107,17 +112,18 @@ function isSameOrigin(origin: string, request: IncomingMessage): boolean {
  * Pub/sub keeps nothing for a subscriber that is away, so after this node's subscriber lost its connection
  * (on Redis Cluster: any master's sharded subscriber, as when a master dies and its replica takes over) its
  * clients may have missed broadcasts of messages that were stored (and acknowledged to their senders). Once
- * the subscriber receives again (re-subscribed, confirmed by a PING) and commands work again (so that
- * handshakes pass), every client's transport is closed: Socket.IO clients reconnect by themselves and catch
- * up with `room:join { since }`, as after any network drop. Commands-only trouble loses no broadcast and does
- * not trigger this.
+ * the subscriber receives again (re-subscribed, confirmed by a PING) and both commands connections work again
+ * (so that handshakes and joins pass), every client's transport is closed: Socket.IO clients reconnect by
+ * themselves and catch up with `room:join { since }`, as after any network drop. Commands-only trouble loses no
+ * broadcast and does not trigger this.
  */
-function resyncClientsAfterSubscriberOutage(server: Server, subscriber: SubscriberWatch, commands: RedisConnectionClient): void {
+function resyncClientsAfterSubscriberOutage(server: Server, subscriber: SubscriberWatch, commandConnections: RedisConnectionClient[]): void {
   const logger = new Logger('Resync');
   const namespaces: Namespace[] = [server.sockets];
   server.on('new_namespace', (namespace: Namespace) => namespaces.push(namespace));
-  const commandsReady = () =>
+  const ready = (commands: RedisConnectionClient) =>
     commands.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => commands.once('ready', () => resolve()));
+  const commandsReady = () => Promise.all(commandConnections.map(ready));
   subscriber.onRecovered(async () => {
     await commandsReady();
     const transports = new Set(namespaces.flatMap((namespace) => [...namespace.sockets.values()].map((socket) => socket.conn)));

@@ -5,7 +5,7 @@ import type { MetricsService } from '../metrics/metrics.service';
 
 export type RedisConnectionClient = Redis | Cluster;
 
-export type RedisRole = 'commands' | 'publisher' | 'subscriber' | 'queue';
+export type RedisRole = 'commands' | 'admission' | 'publisher' | 'subscriber' | 'queue';
 
 const RECONNECT_CAP_MS = 2000;
 
@@ -22,7 +22,7 @@ export function createRedisConnection(config: AppConfig, role: RedisRole, metric
     connectionName: `chat:${config.nodeId}:${role}`,
     enableOfflineQueue: waitsForRedis,
     maxRetriesPerRequest: waitsForRedis ? null : 0,
-    commandTimeout: role === 'commands' ? config.redisCommandTimeoutMs : undefined,
+    commandTimeout: role === 'commands' ? config.redisCommandTimeoutMs : role === 'admission' ? config.redisAdmissionTimeoutMs : undefined,
     connectTimeout: 5000,
     enableAutoPipelining: !waitsForRedis,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, RECONNECT_CAP_MS),
@@ -70,6 +70,15 @@ function reportConnectionState(client: RedisConnectionClient, role: RedisRole, m
     if (lastError) logger.log('reconnected');
     lastError = '';
   });
+}
+
+/** Scripts defined on `commands` from now on are defined on `mirror` as well, so that either runs them. */
+export function mirrorScripts(commands: RedisConnectionClient, mirror: RedisConnectionClient): void {
+  const define = commands.defineCommand.bind(commands);
+  commands.defineCommand = (name, definition) => {
+    define(name, definition);
+    mirror.defineCommand(name, definition);
+  };
 }
 
 /** The adapter publishes without handling rejections; a failed publish is logged, never an unhandled rejection. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Message, StoredMessage } from '../common/contract';
 import { compareStreamIds, FIRST_POSSIBLE_STREAM_ID, timeOfStreamId } from '../redis/stream-ids';
-import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import { REDIS_ADMISSION, REDIS_COMMANDS } from '../redis/redis.tokens';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { LEGACY_ROOM_INDEX_KEY, ROOM_INDEX_KEY, roomKeys } from './keys';
@@ -86,10 +86,12 @@ const INBOX_PAGE_SIZE = 100;
 @Injectable()
 export class RoomStore implements OnModuleInit {
   private readonly redis: Redis & ChatScripts;
+  /** The reads and idempotent writes of a join, and the message reads it shares with history. */
+  private readonly admission: Redis & ChatScripts;
 
   private readonly roomIdleTtlMs: number;
 
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(REDIS_ADMISSION) admission: Redis, @Inject(APP_CONFIG) config: AppConfig) {
     this.roomIdleTtlMs = config.roomIdleTtlDays * 86_400_000;
     redis.defineCommand('chatAppendMessage', { numberOfKeys: 6, lua: APPEND_MESSAGE_SCRIPT });
     redis.defineCommand('chatReadMessages', { numberOfKeys: 3, lua: READ_MESSAGES_SCRIPT });
@@ -101,6 +103,7 @@ export class RoomStore implements OnModuleInit {
     redis.defineCommand('receiptReadState', { numberOfKeys: 2, lua: READ_STATE_SCRIPT });
     redis.defineCommand('inboxEntry', { numberOfKeys: 4, lua: INBOX_ENTRY_SCRIPT });
     this.redis = redis as Redis & ChatScripts;
+    this.admission = admission as Redis & ChatScripts;
   }
 
   async appendIfNew(room: string, draft: MessageDraft, maxLength: number, dedupWindowSec: number): Promise<AppendResult> {
@@ -175,7 +178,7 @@ export class RoomStore implements OnModuleInit {
    * building one reply of up to `limit` large messages.
    */
   async since(room: string, since: string, limit: number): Promise<{ messages: RoomMessage[]; complete: boolean }> {
-    const oldestId = (await this.redis.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1))[0]?.[0];
+    const oldestId = (await this.admission.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1))[0]?.[0];
     const messages: RoomMessage[] = [];
     let after = since;
     while (messages.length <= limit) {
@@ -232,7 +235,7 @@ export class RoomStore implements OnModuleInit {
   }
 
   async readState(room: string, userId: string, unreadCap: number): Promise<ReadState> {
-    const [lastReadId, unreadCount] = await this.redis.receiptReadState(roomKeys.lastRead(room), roomKeys.messages(room), userId, unreadCap);
+    const [lastReadId, unreadCount] = await this.admission.receiptReadState(roomKeys.lastRead(room), roomKeys.messages(room), userId, unreadCap);
     return { lastReadId, unreadCount };
   }
 
@@ -297,11 +300,11 @@ export class RoomStore implements OnModuleInit {
   }
 
   async registerRoom(room: string): Promise<void> {
-    await this.redis.zadd(ROOM_INDEX_KEY, 0, room);
+    await this.admission.zadd(ROOM_INDEX_KEY, 0, room);
   }
 
   private async read(room: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<RoomMessage[]> {
-    const reply = await this.redis.chatReadMessages(
+    const reply = await this.admission.chatReadMessages(
       roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), command, start, end, count, roomKeys.threadPrefix(room),
     );
     return this.decodeRead(room, reply);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { AuthUser } from '../common/auth-user';
-import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import { REDIS_ADMISSION, REDIS_COMMANDS } from '../redis/redis.tokens';
 import { userRoomKeys } from './keys';
 
 /**
@@ -29,19 +29,25 @@ interface UserRoomScripts {
 @Injectable()
 export class UserRoomsRepository {
   private readonly redis: Redis & UserRoomScripts;
+  /**
+   * Holding a room at a join (and releasing it, in order on the same connection) and keeping a handshake's
+   * grants: idempotent, so they may wait out a storm.
+   */
+  private readonly admission: Redis & UserRoomScripts;
 
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
+  constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(REDIS_ADMISSION) admission: Redis) {
     redis.defineCommand('userHoldRoom', { numberOfKeys: 1, lua: HOLD_ROOM_SCRIPT });
     this.redis = redis as Redis & UserRoomScripts;
+    this.admission = admission as Redis & UserRoomScripts;
   }
 
   /** False when the user holds `max` other rooms already. */
   async hold(userId: string, room: string, max: number): Promise<boolean> {
-    return (await this.redis.userHoldRoom(userRoomKeys(userId).rooms, room, max)) === 1;
+    return (await this.admission.userHoldRoom(userRoomKeys(userId).rooms, room, max)) === 1;
   }
 
   async release(userId: string, room: string): Promise<void> {
-    await this.redis.srem(userRoomKeys(userId).rooms, room);
+    await this.admission.srem(userRoomKeys(userId).rooms, room);
   }
 
   async roomsOf(userId: string): Promise<string[]> {
@@ -50,7 +56,7 @@ export class UserRoomsRepository {
 
   async rememberGrants(user: AuthUser): Promise<void> {
     const grants: StoredGrants = { roles: user.roles, ...(user.rooms ? { rooms: user.rooms } : {}) };
-    await this.redis.set(userRoomKeys(user.id).grants, JSON.stringify(grants));
+    await this.admission.set(userRoomKeys(user.id).grants, JSON.stringify(grants));
   }
 
   /** Aligned with `userIds`; undefined for a user who never connected. Issued together: one pipelined round trip. */

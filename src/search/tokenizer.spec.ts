@@ -31,6 +31,9 @@ describe('search tokenizer', () => {
 
   it('cuts words at MAX_WORD_LENGTH characters', () => {
     expect(words('a'.repeat(MAX_WORD_LENGTH + 10))).toEqual(['a'.repeat(MAX_WORD_LENGTH)]);
+    expect(words(`${'B'.repeat(MAX_WORD_LENGTH)}Z`)).toEqual(['b'.repeat(MAX_WORD_LENGTH)]);
+    // code points, not UTF-16 units, beyond ASCII
+    expect(words('😀'.repeat(3) + 'é'.repeat(MAX_WORD_LENGTH + 5))[0]).toHaveLength(MAX_WORD_LENGTH);
   });
 
   it('takes distinct query words, at most MAX_QUERY_WORDS, and none from punctuation', () => {

@@ -15,16 +15,28 @@ function fold(word: string): string {
   return word.normalize('NFKC').toLowerCase();
 }
 
+/** Printable ASCII without spaces: NFKC leaves it unchanged, it holds no whitespace, and a character is a code point. */
+const PLAIN_ASCII = /^[!-~]*$/;
+
 /** The words of `text` in order of appearance, folded; punctuation, spaces and symbols are not words. */
 export function words(text: string): string[] {
   const result: string[] = [];
   for (const segment of segmenter.segment(text.normalize('NFKC'))) {
     if (!segment.isWordLike) continue;
-    // Stored space-separated in Redis: a word never holds whitespace (the segmenter keeps none in word-like segments).
-    const word = Array.from(fold(segment.segment).replace(/\s+/g, '')).slice(0, MAX_WORD_LENGTH).join('');
+    const word = folded(segment.segment);
     if (word) result.push(word);
   }
   return result;
+}
+
+/**
+ * One word, folded and cut to MAX_WORD_LENGTH code points. Stored space-separated in Redis: a word never holds
+ * whitespace (the segmenter keeps none in word-like segments). Most words are plain ASCII, which every step
+ * but the lower case leaves as it is: that path runs on every message sent, the other only for the rest.
+ */
+function folded(segment: string): string {
+  if (PLAIN_ASCII.test(segment)) return segment.length > MAX_WORD_LENGTH ? segment.slice(0, MAX_WORD_LENGTH).toLowerCase() : segment.toLowerCase();
+  return Array.from(fold(segment).replace(/\s+/g, '')).slice(0, MAX_WORD_LENGTH).join('');
 }
 
 /** Each distinct word of a message with how often it occurs, the first MAX_WORDS_PER_MESSAGE distinct ones. */

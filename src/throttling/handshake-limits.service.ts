@@ -59,7 +59,7 @@ export class HandshakeLimits implements OnApplicationShutdown {
   async checkAddressRate(request: IncomingMessage): Promise<void> {
     const { limit, ttlMs } = this.config.handshakeLimitPerIp;
     const address = normalizeIp(this.addressOf(request));
-    const { isBlocked, msToBlockExpire } = await this.storage.hit(throttleTrackers.handshakes(address), ttlMs, limit, ttlMs);
+    const { isBlocked, msToBlockExpire } = await this.storage.hit(throttleTrackers.handshakes(address), ttlMs, limit, ttlMs, true);
     if (!isBlocked) return;
     this.limits.refused('handshakes_per_ip', { address }, msToBlockExpire);
     throw new HandshakeRefusal({

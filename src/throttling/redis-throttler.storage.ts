@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
-import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import { REDIS_ADMISSION, REDIS_COMMANDS } from '../redis/redis.tokens';
 import { throttleKeys } from './keys';
 import { GRANT_SCRIPT, HIT_SCRIPT } from './throttle.scripts';
 
@@ -30,16 +30,19 @@ interface ThrottleScripts {
 @Injectable()
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly redis: Redis & ThrottleScripts;
+  private readonly admission: Redis & ThrottleScripts;
 
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
+  constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(REDIS_ADMISSION) admission: Redis) {
     redis.defineCommand('throttleHit', { numberOfKeys: 2, lua: HIT_SCRIPT });
     redis.defineCommand('throttleGrant', { numberOfKeys: 1, lua: GRANT_SCRIPT });
     this.redis = redis as Redis & ThrottleScripts;
+    this.admission = admission as Redis & ThrottleScripts;
   }
 
-  hit(tracker: string, ttlMs: number, limit: number, blockMs: number): Promise<BudgetHit> {
+  /** `isAdmission`: a handshake's, on the admission connection with its other commands. */
+  hit(tracker: string, ttlMs: number, limit: number, blockMs: number, isAdmission = false): Promise<BudgetHit> {
     const keys = throttleKeys(tracker);
-    return this.redis.throttleHit(keys.hits, keys.blocked, ttlMs, limit, blockMs).then(([totalHits, msToExpire, blocked, msToBlockExpire]) => ({
+    return (isAdmission ? this.admission : this.redis).throttleHit(keys.hits, keys.blocked, ttlMs, limit, blockMs).then(([totalHits, msToExpire, blocked, msToBlockExpire]) => ({
       totalHits,
       msToExpire,
       isBlocked: blocked === 1,
@@ -48,8 +51,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   }
 
   /** A slice of up to `want` hits of the tracker's window, already counted against it. */
-  grant(tracker: string, ttlMs: number, limit: number, want: number): Promise<BudgetGrant> {
-    return this.redis.throttleGrant(throttleKeys(tracker).hits, ttlMs, limit, want).then(([granted, msToExpire]) => ({ granted, msToExpire }));
+  grant(tracker: string, ttlMs: number, limit: number, want: number, isAdmission = false): Promise<BudgetGrant> {
+    return (isAdmission ? this.admission : this.redis).throttleGrant(throttleKeys(tracker).hits, ttlMs, limit, want).then(([granted, msToExpire]) => ({ granted, msToExpire }));
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number): ReturnType<ThrottlerStorage['increment']> {

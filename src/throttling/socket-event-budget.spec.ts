@@ -18,8 +18,14 @@ describe('SocketEventBudget', () => {
     const { budget, calls } = budgetWith(300, [{ granted: 15, msToExpire: 10_000 }]);
     await expect(budget.spend('alice')).resolves.toEqual({ allowed: true });
     for (let i = 0; i < 14; i++) expect(budget.spend('alice')).toEqual({ allowed: true });
-    expect(calls).toEqual([['ws:user:alice', 10_000, 300, 15]]);
+    expect(calls).toEqual([['ws:user:alice', 10_000, 300, 15, false]]);
     expect(budget.spend('alice')).toBeInstanceOf(Promise);
+  });
+
+  it("asks on the admission connection for a join's slice", async () => {
+    const { budget, calls } = budgetWith(300, [{ granted: 15, msToExpire: 10_000 }]);
+    await expect(budget.spend('alice', true)).resolves.toEqual({ allowed: true });
+    expect(calls).toEqual([['ws:user:alice', 10_000, 300, 15, true]]);
   });
 
   it('asks once for events that arrive while a slice is on its way', async () => {

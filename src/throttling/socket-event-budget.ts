@@ -49,7 +49,7 @@ export class SocketEventBudget implements EventBudget, OnModuleDestroy {
   }
 
   /** Synchronous while the node holds a slice; a promise only when it has to ask Redis. */
-  spend(userId: string): BudgetDecision | Promise<BudgetDecision> {
+  spend(userId: string, isAdmission = false): BudgetDecision | Promise<BudgetDecision> {
     const lease = this.leases.get(userId);
     const now = Date.now();
     if (lease && lease.validUntil > now) {
@@ -59,7 +59,7 @@ export class SocketEventBudget implements EventBudget, OnModuleDestroy {
       }
       if (lease.isExhausted) return { allowed: false, retryAfterMs: lease.validUntil - now };
     }
-    return this.refill(userId, lease).then(() => this.spend(userId));
+    return this.refill(userId, lease, isAdmission).then(() => this.spend(userId));
   }
 
   onModuleDestroy(): void {
@@ -67,12 +67,12 @@ export class SocketEventBudget implements EventBudget, OnModuleDestroy {
   }
 
   /** One request to Redis per user at a time: events arriving meanwhile wait for the same slice. */
-  private refill(userId: string, current: Lease | undefined): Promise<void> {
+  private refill(userId: string, current: Lease | undefined, isAdmission: boolean): Promise<void> {
     if (current?.refill) return current.refill;
     const lease: Lease = current ?? { remaining: 0, validUntil: 0, isExhausted: false };
     this.leases.set(userId, lease);
     lease.refill = this.storage
-      .grant(throttleTrackers.socketEvents(userId), this.window.ttlMs, this.window.limit, this.sliceSize)
+      .grant(throttleTrackers.socketEvents(userId), this.window.ttlMs, this.window.limit, this.sliceSize, isAdmission)
       .then(({ granted, msToExpire }) => {
         lease.remaining = granted;
         lease.isExhausted = granted === 0;

@@ -12,6 +12,8 @@ export interface ConnectOptions {
   extraHeaders?: Record<string, string>;
   /** Let socket.io-client reconnect by itself after a lost transport (off by default: most tests want one connection). */
   reconnection?: boolean;
+  /** Socket.IO's parser module, for a node started with SOCKET_PARSER=msgpack. */
+  parser?: object;
 }
 
 const opened: Socket[] = [];
@@ -27,6 +29,7 @@ export function connect(baseUrl: string, options: ConnectOptions = {}): Promise<
     reconnectionDelayMax: 500,
     forceNew: true,
     timeout: 5000,
+    ...(options.parser ? { parser: options.parser } : {}),
   });
   opened.push(socket);
   return new Promise((resolve, reject) => {

@@ -3,19 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData, type WebSocketServer } from 'ws';
-import {
-  answerFrame,
-  binaryFrame,
-  connectPacket,
-  eventFrame,
-  eventPacket,
-  PacketType,
-  readClientFrame,
-  refusalFrame,
-  RequestId,
-  splitPacket,
-  unknownEvent,
-} from './frames';
+import { answerFrame, binaryFrame, eventFrame, PacketType, readClientFrame, refusalFrame, RequestId, unknownEvent } from './frames';
+import type { PacketCodec } from './packet-codec';
 
 /** An HTTP upgrade request held open while Socket.IO runs the handshake pipeline on it. */
 export interface PendingUpgrade {
@@ -28,6 +17,7 @@ export interface PendingUpgrade {
 export interface PlainWebSocketProtocol {
   namespace: string;
   isClientEvent(event: string): boolean;
+  packets: PacketCodec;
 }
 
 /** connect_error messages (see ChatNamespaceGateway) as HTTP statuses at the upgrade; a ban is 403. */
@@ -53,7 +43,7 @@ export function refuseUpgrade(socket: Duplex, status: number, body: object, head
 }
 
 /** The last broadcast packet and its frame: Socket.IO hands one encoded packet to every receiving socket in turn. */
-let lastEventPacket: string | undefined;
+let lastEventPacket: string | Buffer | undefined;
 let lastEventFrame = '';
 
 /**
@@ -78,33 +68,39 @@ export class PlainWebSocketConnection extends EventEmitter {
   private readonly requestIds = new Map<number, RequestId>();
   private nextAckId = 0;
   private closeReason = 'transport close';
+  /** Held until the WebSocket is open: the request, its head and headers are a good part of an idle connection's memory. */
+  private upgrade?: PendingUpgrade;
 
   /** Read by Socket.IO for volatile packets, which this server does not send. */
   readonly transport = { name: 'plain-websocket', writable: true };
 
   constructor(
-    private readonly upgrade: PendingUpgrade,
+    upgrade: PendingUpgrade,
     private readonly protocolOptions: PlainWebSocketProtocol,
   ) {
     super();
+    this.upgrade = upgrade;
     this.remoteAddress = upgrade.request.socket.remoteAddress ?? '';
     upgrade.socket.once('close', () => this.finish());
   }
 
-  get request(): IncomingMessage {
-    return this.upgrade.request;
+  /** Read by Socket.IO for the handshake only, before the WebSocket opens. */
+  get request(): IncomingMessage | undefined {
+    return this.upgrade?.request;
   }
 
   /** Asks the namespace to admit the client, as a Socket.IO client's CONNECT would. */
   connect(token: string | undefined): void {
-    this.emit('data', connectPacket(this.protocolOptions.namespace, token ? { token } : {}));
+    this.emit('data', this.protocolOptions.packets.connect(this.protocolOptions.namespace, token ? { token } : {}));
   }
 
   /** Called by Socket.IO with each encoded packet for this client. */
   write(packet: string | Buffer): void {
-    if (typeof packet !== 'string' || this.readyState !== 'open') return;
+    if (this.readyState !== 'open') return;
     if (packet === lastEventPacket) return this.send(lastEventFrame);
-    const { type, ackId, json } = splitPacket(packet);
+    const read = this.protocolOptions.packets.read(packet);
+    if (!read) return;
+    const { type, ackId, json } = read;
     if (type === PacketType.Event) {
       lastEventFrame = eventFrame(json);
       lastEventPacket = packet;
@@ -127,7 +123,7 @@ export class PlainWebSocketConnection extends EventEmitter {
     if (this.readyState !== 'open') return;
     this.readyState = 'closing';
     if (this.ws) this.ws.close(1000);
-    else this.upgrade.socket.destroy();
+    else this.upgrade?.socket.destroy();
   }
 
   /** The heartbeat's verdict: no pong since the last ping. */
@@ -143,6 +139,7 @@ export class PlainWebSocketConnection extends EventEmitter {
   }
 
   private accept(): void {
+    if (!this.upgrade) return;
     const { server, request, socket, head } = this.upgrade;
     server.handleUpgrade(request, socket, head, (ws) => this.open(ws));
   }
@@ -151,11 +148,12 @@ export class PlainWebSocketConnection extends EventEmitter {
     const status = statusOfRefusal(message, data.code);
     const headers: Record<string, string> = data.retryAfterMs !== undefined ? { 'Retry-After': String(Math.ceil(data.retryAfterMs / 1000)) } : {};
     this.readyState = 'closing';
-    refuseUpgrade(this.upgrade.socket, status, { statusCode: status, error: message, ...data }, headers);
+    if (this.upgrade) refuseUpgrade(this.upgrade.socket, status, { statusCode: status, error: message, ...data }, headers);
   }
 
   private open(ws: WebSocket): void {
     this.ws = ws;
+    this.upgrade = undefined;
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('pong', () => (this.isAlive = true));
     ws.on('close', () => this.finish());
@@ -171,7 +169,7 @@ export class PlainWebSocketConnection extends EventEmitter {
     if (!this.protocolOptions.isClientEvent(frame.event)) return this.send(refusalFrame(unknownEvent(frame.id, frame.event)));
     const ackId = ++this.nextAckId;
     this.requestIds.set(ackId, frame.id);
-    this.emit('data', eventPacket(this.protocolOptions.namespace, ackId, frame.event, frame.data));
+    this.emit('data', this.protocolOptions.packets.event(this.protocolOptions.namespace, ackId, frame.event, frame.data));
   }
 
   private send(frame: string): void {

@@ -9,6 +9,7 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { ClientEventRouter } from '../client-event-router';
 import { frameLimitBytes, isOriginAllowed } from '../redis-io.adapter';
+import { jsonPackets, msgpackPackets, PacketCodec } from './packet-codec';
 import { PlainWebSocketConnection, refuseUpgrade } from './plain-websocket.connection';
 
 export const PLAIN_WEBSOCKET_PATH = '/ws';
@@ -25,11 +26,13 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
   private readonly connections = new Set<PlainWebSocketConnection>();
   private heartbeat?: NodeJS.Timeout;
   private clientEvents?: ReadonlySet<string>;
+  private readonly packets: PacketCodec;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly router: ClientEventRouter,
   ) {
+    this.packets = config.socketParser === 'msgpack' ? msgpackPackets() : jsonPackets;
     this.server = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: frameLimitBytes(config) });
   }
 
@@ -60,7 +63,7 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
     (request as IncomingMessage & { _query: Record<string, string> })._query = Object.fromEntries(query);
     const connection = new PlainWebSocketConnection(
       { request, socket, head, server: this.server },
-      { namespace: CHAT_NAMESPACE, isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event) },
+      { namespace: CHAT_NAMESPACE, isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event), packets: this.packets },
     );
     this.connections.add(connection);
     connection.once('close', () => this.connections.delete(connection));
