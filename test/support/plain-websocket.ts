@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { Ack } from './clients';
+import { readBody } from './http-receiver';
 
 const ANSWER_TIMEOUT_MS = 5000;
 const EVENT_TIMEOUT_MS = 5000;
@@ -148,9 +149,10 @@ export function refusedUpgrade(baseUrl: string, options: PlainConnectOptions = {
     ws.once('open', () => reject(new Error('expected the upgrade to be refused, but it was accepted')));
     ws.once('error', () => undefined);
     ws.once('unexpected-response', (_request, response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: response.headers }));
+      readBody(response).then((body) => {
+        const text = body.toString();
+        resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: response.headers });
+      }, reject);
     });
   });
 }
