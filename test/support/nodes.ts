@@ -24,6 +24,11 @@ export function startDeadlineMs(): number {
   const runnablePerCore = Math.max(DESIGN_RUNNABLE_PER_CORE, loadavg()[0] / availableParallelism());
   return Math.round(START_CPU_MS * runnablePerCore * HEADROOM);
 }
+
+/** The timeout of a test that starts nodes itself, `starts` of them one after another: each may take its deadline. */
+export function timeoutForNodeStarts(starts: number): number {
+  return starts * startDeadlineMs();
+}
 const LISTENING = /Listening on http:\/\/\S+:(\d+) as node/;
 
 /** Every node a test file started, so that none outlives the file even when a test fails midway. */
