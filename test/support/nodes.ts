@@ -12,7 +12,7 @@ const START_CPU_MS = 2_500;
  * cores beside two jest workers whose files each start three nodes at once, on two cores: (2 + 2 x 3) / 2.
  */
 const DESIGN_RUNNABLE_PER_CORE = 4;
-/** A start given less than twice what the load explains is a start that is stuck. */
+/** A start that takes twice what the load explains is stuck, not slow. */
 const HEADROOM = 2;
 
 /**
@@ -29,6 +29,7 @@ export function startDeadlineMs(): number {
 export function timeoutForNodeStarts(starts: number): number {
   return starts * startDeadlineMs();
 }
+
 const LISTENING = /Listening on http:\/\/\S+:(\d+) as node/;
 
 /** Every node a test file started, so that none outlives the file even when a test fails midway. */
