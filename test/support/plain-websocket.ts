@@ -26,9 +26,12 @@ export class PlainClient {
   private readonly events = new EventEmitter();
   private readonly answers = new Map<string, (answer: Ack & { id: unknown }) => void>();
   private nextId = 0;
+  private pings = 0;
 
   constructor(readonly ws: WebSocket) {
     this.events.setMaxListeners(100);
+    // counted from the start: the heartbeat may ping before the caller could listen (during its first request)
+    ws.on('ping', () => this.pings++);
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as { id?: unknown; event?: string; data?: unknown };
@@ -42,6 +45,11 @@ export class PlainClient {
         this.events.emit('server-event', frame);
       }
     });
+  }
+
+  /** The server's pings this client received since it opened. */
+  get pingsReceived(): number {
+    return this.pings;
   }
 
   get isOpen(): boolean {
