@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { ValidationError, ValidatorOptions, validateSync } from 'class-validator';
+import { ValidationError, ValidatorOptions, getMetadataStorage, validateSync } from 'class-validator';
 import { ContractError } from './contract-error';
 import { cacheValidationMetadata } from './validation-metadata-cache';
 
@@ -15,6 +15,12 @@ const VALIDATOR_OPTIONS: ValidatorOptions = {
   stopAtFirstError: true,
   validationError: { target: false, value: false },
 };
+/**
+ * For a DTO with no rules (an event that takes no fields) class-validator's `forbidUnknownValues` would refuse
+ * every instance as an "unknown value"; the DTO is known here, so only the whitelist speaks: any field is
+ * refused like an unknown field of any other event.
+ */
+const NO_FIELDS_OPTIONS: ValidatorOptions = { ...VALIDATOR_OPTIONS, forbidUnknownValues: false };
 const NOT_DTOS = new Set<unknown>([String, Boolean, Number, Array, Object]);
 
 /**
@@ -28,6 +34,9 @@ const NOT_DTOS = new Set<unknown>([String, Boolean, Number, Array, Object]);
 export class ContractValidationPipe implements PipeTransform {
   transform(value: unknown, { type, metatype }: ArgumentMetadata): unknown {
     if (type === 'custom' || typeof metatype !== 'function' || NOT_DTOS.has(metatype)) return value;
+    const takesNoFields = hasNoRules(metatype);
+    // a request that takes no fields may come with no payload at all
+    if (takesNoFields && value === undefined) value = {};
     if (!isPlainObject(value)) {
       throw new ContractError('validation_failed', 'payload must be an object', { fields: {} });
     }
@@ -39,7 +48,7 @@ export class ContractValidationPipe implements PipeTransform {
       throw new ContractError('validation_failed', `property ${pollutingKey} is not allowed`, { fields: { [pollutingKey]: ['not allowed'] } });
     }
     const dto = this.toDto(value, metatype as new () => object);
-    const errors = validateSync(dto, VALIDATOR_OPTIONS);
+    const errors = validateSync(dto, takesNoFields ? NO_FIELDS_OPTIONS : VALIDATOR_OPTIONS);
     if (errors.length > 0) throw new ContractError('validation_failed', 'invalid payload', { fields: describe(errors) });
     return dto;
   }
@@ -48,6 +57,17 @@ export class ContractValidationPipe implements PipeTransform {
   protected toDto(value: Record<string, unknown>, metatype: new () => object): object {
     return Object.setPrototypeOf(value, metatype.prototype) as object;
   }
+}
+
+const hasNoRulesByDto = new WeakMap<object, boolean>();
+
+function hasNoRules(metatype: object): boolean {
+  let answer = hasNoRulesByDto.get(metatype);
+  if (answer === undefined) {
+    answer = getMetadataStorage().getTargetValidationMetadatas(metatype as new () => object, '', true, false).length === 0;
+    hasNoRulesByDto.set(metatype, answer);
+  }
+  return answer;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Connection } from '../common/connection';
 import { ClientEvent } from '../common/contract';
-import { ContractError } from '../common/contract-error';
 import { PushSubscribeDto, PushUnsubscribeDto } from '../push/dto/push-subscription.dto';
 import { PushService } from '../push/push.service';
 import { OnClientEvent } from '../realtime/on-client-event.decorator';
+import { InboxListDto } from './dto/inbox-list.dto';
 import { InboxService } from './inbox.service';
 
 @Injectable()
@@ -15,8 +15,7 @@ export class OfflineGateway {
   ) {}
 
   @OnClientEvent(ClientEvent.InboxList)
-  list(connection: Connection, request: unknown) {
-    assertNoFields(request);
+  list(connection: Connection, _request: InboxListDto) {
     return this.inbox.list(connection.user.id);
   }
 
@@ -30,14 +29,5 @@ export class OfflineGateway {
   async unsubscribe(connection: Connection, { endpoint }: PushUnsubscribeDto) {
     await this.push.unsubscribe(connection.user.id, endpoint);
     return {};
-  }
-}
-
-/** `inbox:list {}` takes no fields: anything but an empty object (or nothing) is refused like any other junk. */
-function assertNoFields(request: unknown): void {
-  const isEmptyObject = typeof request === 'object' && request !== null && !Array.isArray(request) && Object.keys(request).length === 0
-    && Object.getPrototypeOf(request) === Object.prototype;
-  if (request !== undefined && !isEmptyObject) {
-    throw new ContractError('validation_failed', 'inbox:list takes an empty object', { fields: { payload: ['must be {}'] } });
   }
 }

@@ -20,12 +20,20 @@ class EchoDto {
   text: string;
 }
 
+/** An event that takes no fields. */
+class NoFieldsDto {}
+
 @Injectable()
 class EchoHandlers {
   @OnClientEvent('message:send')
   echo(connection: Connection, { text }: EchoDto) {
     if (text === 'boom') throw new ContractError('forbidden', 'no');
     return { text, by: connection.user.id };
+  }
+
+  @OnClientEvent('inbox:list')
+  list(connection: Connection, _request: NoFieldsDto) {
+    return { by: connection.user.id };
   }
 
   @OnClientEvent('auth:refresh', { isOutsideBudget: true })
@@ -55,7 +63,7 @@ describe('ClientEventRouter', () => {
 
   it('validates the payload against the handler\'s DTO, runs it and wraps its answer in the envelope', async () => {
     const { router, metrics } = await routerWith(0);
-    expect(router.events.sort()).toEqual(['auth:refresh', 'message:send']);
+    expect(router.events.sort()).toEqual(['auth:refresh', 'inbox:list', 'message:send']);
     await expect(router.dispatch(alice, 'message:send', { text: 'hi' })).resolves.toEqual({ ok: true, data: { text: 'hi', by: 'alice' } });
     await expect(router.dispatch(alice, 'auth:refresh', {})).resolves.toEqual({ ok: true, data: {} });
     expect(metrics.eventsInFlight).toBe(0);
@@ -67,6 +75,19 @@ describe('ClientEventRouter', () => {
     await expect(router.dispatch(alice, 'message:send', { text: 'hi', extra: 1 })).resolves.toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     await expect(router.dispatch(alice, 'message:send', 'text')).resolves.toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     await expect(router.dispatch(alice, 'message:send', { text: 'boom' })).resolves.toEqual({ ok: false, error: { code: 'forbidden', message: 'no' } });
+  });
+
+  it('accepts nothing or {} for an event whose DTO has no fields, and refuses any field or other value as for every event', async () => {
+    const { router } = await routerWith(0);
+    await expect(router.dispatch(alice, 'inbox:list', {})).resolves.toEqual({ ok: true, data: { by: 'alice' } });
+    await expect(router.dispatch(alice, 'inbox:list', undefined)).resolves.toEqual({ ok: true, data: { by: 'alice' } });
+    await expect(router.dispatch(alice, 'inbox:list', { room: 'lobby' })).resolves.toEqual({
+      ok: false,
+      error: { code: 'validation_failed', message: 'invalid payload', details: { fields: { room: ['property room should not exist'] } } },
+    });
+    for (const junk of [null, 'text', [], 42]) {
+      await expect(router.dispatch(alice, 'inbox:list', junk)).resolves.toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    }
   });
 
   it('never calls Redis for the budget when the limit is 0, however many events come', async () => {

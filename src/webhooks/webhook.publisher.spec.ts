@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { signWebhookBody } from './webhook-event';
 import { WebhookPublisher } from './webhook.publisher';
@@ -34,7 +35,8 @@ describe('WebhookPublisher', () => {
     expect(narrowed.appended.map((event) => event.type)).toEqual(['moderation.action']);
   });
 
-  it('never throws into the caller: neither a failed write nor unserializable data', async () => {
+  it('never throws into the caller: a failed write or unserializable data is logged as one line naming the event', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const { publisher } = publisherWith({ urls: ['https://hooks.example.com'] }, async () => {
       throw new Error('Connection is closed.');
     });
@@ -44,6 +46,12 @@ describe('WebhookPublisher', () => {
     await new Promise((resolve) => setImmediate(resolve));
     const failing = publisherWith({ urls: ['https://hooks.example.com'] }, (event) => Promise.resolve(JSON.stringify(event)));
     expect(() => failing.publisher.publish('message.created', circular)).not.toThrow();
+
+    expect(logged.mock.calls).toEqual([
+      [expect.stringMatching(/^webhook event message\.created [0-9a-f-]{36} lost: Connection is closed\.$/)],
+      [expect.stringMatching(/^webhook event message\.created not published: Converting circular structure to JSON/)],
+    ]);
+    logged.mockRestore();
   });
 
   it('signs the raw body as sha256=<hex HMAC>', () => {

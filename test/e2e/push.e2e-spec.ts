@@ -13,7 +13,7 @@ import { RedisModule } from '../../src/redis/redis.module';
 import { WebhookPublisher } from '../../src/webhooks/webhook.publisher';
 import { closeAllClients, connect, nextEvent, requestOk } from '../support/clients';
 import { untilQueueDrained } from '../support/condition';
-import { killAllNodes, startNode } from '../support/nodes';
+import { killAllNodes, startNode, timeoutForNodeStarts } from '../support/nodes';
 import { TestPushService } from '../support/push-service';
 import { startRedis, TestRedis } from '../support/redis-server';
 import { makeToken } from '../support/tokens';
@@ -27,7 +27,7 @@ const SUBJECT = 'mailto:ops@example.com';
 class NoWebhooksModule {}
 
 /** Tests start their own nodes (up to three) and some wait out a lock: more than jest's default on a shared machine. */
-const MULTI_NODE_TIMEOUT_MS = 60_000;
+const MULTI_NODE_TIMEOUT_MS = timeoutForNodeStarts(3);
 /** A survivor takes over once the lock of the dead node lapses, plus its own start-up. */
 const RECOVERY_TIMEOUT_MS = 40_000;
 

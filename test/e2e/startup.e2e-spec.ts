@@ -4,12 +4,12 @@ import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, nextEvent, requestOk } from '../support/clients';
-import { startNode } from '../support/nodes';
+import { startDeadlineMs, startNode, timeoutForNodeStarts } from '../support/nodes';
 
 const DIST = join(__dirname, '..', '..', 'dist');
 
 function runMain(env: Record<string, string>) {
-  return spawnSync(process.execPath, [join(DIST, 'main.js')], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 15_000 });
+  return spawnSync(process.execPath, [join(DIST, 'main.js')], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: startDeadlineMs() });
 }
 
 function isSocketClosed(path: string): Promise<boolean> {
@@ -75,5 +75,6 @@ describe('with no Redis configured (the one-command start)', () => {
     } finally {
       expect(await restarted.stop('SIGTERM')).toBe(0);
     }
-  });
+    // two node starts one after another, and the token script and two drains: about a third
+  }, timeoutForNodeStarts(3));
 });

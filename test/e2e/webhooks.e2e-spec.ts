@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { untilQueueDrained } from '../support/condition';
 import { http } from '../support/http';
-import { killAllNodes, startCluster, startNode, TestNode } from '../support/nodes';
+import { killAllNodes, startCluster, startNode, TestNode, timeoutForNodeStarts } from '../support/nodes';
 import { startRedis, TestRedis } from '../support/redis-server';
 import { makeToken } from '../support/tokens';
 import { isSignatureValid, ReceivedEvent, WebhookReceiver } from '../support/webhook-receiver';
@@ -10,7 +10,7 @@ const SECRET = 'webhook-secret-for-the-end-to-end-tests';
 const MAX_ATTEMPTS = 3;
 
 /** Tests start their own nodes (up to three) and some wait out a lock: more than jest's default on a shared machine. */
-const MULTI_NODE_TIMEOUT_MS = 60_000;
+const MULTI_NODE_TIMEOUT_MS = timeoutForNodeStarts(3);
 /** A survivor takes over after the claim idle time or the lock lapses, plus its own start-up. */
 const RECOVERY_TIMEOUT_MS = 40_000;
 

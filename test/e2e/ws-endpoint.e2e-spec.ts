@@ -329,19 +329,21 @@ describe('plain WebSocket endpoint GET /ws, beside Socket.IO, across two nodes',
       const room = uniqueRoom('heartbeat');
       const watcher = await socketMember(nodeB(), 'watcher', [room]);
       const silent = await connectPlain(nodeA(), { token: makeToken({ sub: 'silent' }), autoPong: false });
-      await silent.requestOk('room:join', { room });
+      // it answers until it has joined: on a loaded machine the join can take longer than two pings
+      let answersPings = true;
+      silent.ws.on('ping', (data) => answersPings && silent.ws.pong(data));
       const lively = await connectPlain(nodeA(), { token: makeToken({ sub: 'lively' }) });
-      const pings = { silent: 0, lively: 0 };
-      silent.ws.on('ping', () => pings.silent++);
-      lively.ws.on('ping', () => pings.lively++);
+      await silent.requestOk('room:join', { room });
 
+      answersPings = false;
       const silentLeft = nextEvent(watcher, 'presence', (event: any) => event.userId === 'silent' && event.status === 'left', 10 * PING_INTERVAL_MS);
       expect((await silent.closed).code).toBe(1006);
       await silentLeft;
-      expect(pings.silent).toBeGreaterThanOrEqual(1);
-      expect(pings.lively).toBeGreaterThanOrEqual(1);
+      expect(silent.pingsReceived).toBeGreaterThanOrEqual(1);
       expect(lively.isOpen).toBe(true);
       expect(await lively.requestOk('presence:list', { room })).toEqual({ users: [expect.objectContaining({ userId: 'watcher' })] });
+      // the ping that found silent unanswered went to lively too, before this answer on the same connection
+      expect(lively.pingsReceived).toBeGreaterThanOrEqual(1);
     });
   });
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { Ack } from './clients';
+import { readBody } from './http-receiver';
 
 const ANSWER_TIMEOUT_MS = 5000;
 const EVENT_TIMEOUT_MS = 5000;
@@ -25,9 +26,12 @@ export class PlainClient {
   private readonly events = new EventEmitter();
   private readonly answers = new Map<string, (answer: Ack & { id: unknown }) => void>();
   private nextId = 0;
+  private pings = 0;
 
   constructor(readonly ws: WebSocket) {
     this.events.setMaxListeners(100);
+    // counted from the start: the heartbeat may ping before the caller could listen (during its first request)
+    ws.on('ping', () => this.pings++);
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as { id?: unknown; event?: string; data?: unknown };
@@ -41,6 +45,11 @@ export class PlainClient {
         this.events.emit('server-event', frame);
       }
     });
+  }
+
+  /** The server's pings this client received since it opened. */
+  get pingsReceived(): number {
+    return this.pings;
   }
 
   get isOpen(): boolean {
@@ -148,9 +157,10 @@ export function refusedUpgrade(baseUrl: string, options: PlainConnectOptions = {
     ws.once('open', () => reject(new Error('expected the upgrade to be refused, but it was accepted')));
     ws.once('error', () => undefined);
     ws.once('unexpected-response', (_request, response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: response.headers }));
+      readBody(response).then((body) => {
+        const text = body.toString();
+        resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: response.headers });
+      }, reject);
     });
   });
 }

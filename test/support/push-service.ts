@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Condition } from './condition';
+import { answer, readBody, Reply } from './http-receiver';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ece = require('http_ece') as { decrypt(buffer: Buffer, params: Record<string, unknown>): Buffer };
 
@@ -27,8 +28,6 @@ export interface ReceivedPush {
   answered?: number;
 }
 
-export type PushReply = number | 'hold';
-
 /**
  * A real HTTPS push service (self-signed certificate made with openssl; nodes trust it through
  * NODE_EXTRA_CA_CERTS) that checks what a browser vendor's service checks: the RFC 8292 VAPID JWT (ES256 over
@@ -36,7 +35,7 @@ export type PushReply = number | 'hold';
  */
 export class TestPushService {
   readonly received: ReceivedPush[] = [];
-  reply: (path: string) => PushReply = () => 201;
+  reply: (path: string) => Reply = () => 201;
   certFile = '';
   origin = '';
   private dir = '';
@@ -54,7 +53,7 @@ export class TestPushService {
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
       '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', this.certFile,
     ], { stdio: 'pipe' });
-    this.server = createServer({ key: readFileSync(keyFile), cert: readFileSync(this.certFile) }, (request, response) => this.handle(request, response));
+    this.server = createServer({ key: readFileSync(keyFile), cert: readFileSync(this.certFile) }, (request, response) => void this.handle(request, response).catch(() => response.destroy()));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.origin = `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
@@ -91,30 +90,23 @@ export class TestPushService {
     return this.arrivals.until(condition, timeoutMs);
   }
 
-  private handle(request: IncomingMessage, response: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const path = request.url ?? '';
-      const push: ReceivedPush = { path, ttl: request.headers.ttl as string | undefined };
-      try {
-        this.verifyVapid(request.headers.authorization);
-        if (request.headers['content-encoding'] !== 'aes128gcm') throw new Error(`content-encoding ${request.headers['content-encoding']}`);
-        const subscriber = this.subscribers.get(path);
-        if (!subscriber) throw new Error(`no subscription at ${path}`);
-        const plain = ece.decrypt(Buffer.concat(chunks), { version: 'aes128gcm', privateKey: subscriber.ecdh, authSecret: subscriber.auth.toString('base64url') });
-        push.payload = JSON.parse(plain.toString('utf8'));
-      } catch (error) {
-        push.problem = (error as Error).message;
-      }
-      this.received.push(push);
-      const reply = push.problem ? 400 : this.reply(path);
-      if (reply !== 'hold') {
-        push.answered = reply;
-        response.writeHead(reply).end();
-      }
-      this.arrivals.changed();
-    });
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const path = request.url ?? '';
+    const push: ReceivedPush = { path, ttl: request.headers.ttl as string | undefined };
+    try {
+      this.verifyVapid(request.headers.authorization);
+      if (request.headers['content-encoding'] !== 'aes128gcm') throw new Error(`content-encoding ${request.headers['content-encoding']}`);
+      const subscriber = this.subscribers.get(path);
+      if (!subscriber) throw new Error(`no subscription at ${path}`);
+      const plain = ece.decrypt(body, { version: 'aes128gcm', privateKey: subscriber.ecdh, authSecret: subscriber.auth.toString('base64url') });
+      push.payload = JSON.parse(plain.toString('utf8'));
+    } catch (error) {
+      push.problem = (error as Error).message;
+    }
+    this.received.push(push);
+    push.answered = answer(response, push.problem ? 400 : this.reply(path));
+    this.arrivals.changed();
   }
 
   /** RFC 8292: `vapid t=<JWT>, k=<public key>`; the JWT is ES256-signed, for this origin, not expired. */

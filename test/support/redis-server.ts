@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
 
-const START_TIMEOUT_MS = 10_000;
+export const REDIS_START_TIMEOUT_MS = 10_000;
 /** Files run in parallel: a port free a moment ago may be taken by another file's server before ours binds it. */
 const PORT_ATTEMPTS = 3;
 
@@ -64,7 +64,7 @@ function spawnRedis(port: number, dir: string): Promise<ChildProcess> {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start on ${port}:\n${output}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start on ${port}:\n${output}`)), REDIS_START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) {

@@ -1,6 +1,6 @@
 import { closeAllClients } from './clients';
-import { startCluster, stopAll, TestNode } from './nodes';
-import { startRedis, TestRedis } from './redis-server';
+import { startCluster, startDeadlineMs, stopAll, TestNode } from './nodes';
+import { REDIS_START_TIMEOUT_MS, startRedis, TestRedis } from './redis-server';
 import { startRedisCluster, TestRedisCluster } from './redis-cluster';
 
 export interface Scenario {
@@ -17,7 +17,7 @@ export function useCluster(nodeCount = 2, env: Record<string, string> = {}): Sce
   beforeAll(async () => {
     scenario.redis = await startRedis();
     scenario.nodes = await startCluster(nodeCount, { REDIS_URL: scenario.redis.url, ...env });
-  });
+  }, REDIS_START_TIMEOUT_MS + startDeadlineMs());
   afterAll(async () => {
     closeAllClients();
     await stopAll(scenario.nodes ?? []);

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Condition } from './condition';
+import { answer, readBody, Reply } from './http-receiver';
 
 export interface ReceivedEvent {
   id: string;
@@ -18,9 +19,6 @@ export interface ReceivedRequest {
   answered?: number;
 }
 
-/** What to do with one request: answer a status, or hold it open (the sender sees a timeout or dies waiting). */
-export type Reply = number | 'hold';
-
 /**
  * A real HTTP webhook receiver. `reply` decides per request; `until` resolves once the accepted (2xx) events
  * satisfy a condition, so that tests await deliveries instead of sleeping.
@@ -35,7 +33,7 @@ export class WebhookReceiver {
   );
 
   async start(): Promise<string> {
-    this.server = createServer((request, response) => this.handle(request, response));
+    this.server = createServer((request, response) => void this.handle(request, response).catch(() => response.destroy()));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/hooks/chat`;
   }
@@ -55,24 +53,17 @@ export class WebhookReceiver {
     return this.arrivals.until(condition, timeoutMs);
   }
 
-  private handle(request: IncomingMessage, response: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
-      const signature = request.headers['x-webhook-signature'] as string | undefined;
-      const received: ReceivedRequest = { rawBody, signature, events: JSON.parse(rawBody).events };
-      this.requests.push(received);
-      const reply = this.reply(received);
-      if (reply === 'hold') {
-        this.held.add(response);
-        response.on('close', () => this.held.delete(response));
-      } else {
-        received.answered = reply;
-        response.writeHead(reply).end();
-      }
-      this.arrivals.changed();
-    });
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const rawBody = (await readBody(request)).toString('utf8');
+    const signature = request.headers['x-webhook-signature'] as string | undefined;
+    const received: ReceivedRequest = { rawBody, signature, events: JSON.parse(rawBody).events };
+    this.requests.push(received);
+    received.answered = answer(response, this.reply(received));
+    if (received.answered === undefined) {
+      this.held.add(response);
+      response.on('close', () => this.held.delete(response));
+    }
+    this.arrivals.changed();
   }
 }
 
