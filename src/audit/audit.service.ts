@@ -37,14 +37,16 @@ export class AuditService {
   ) {}
 
   /**
-   * Appends an entry. Never throws: it runs after the action it records has happened, so a failure can only
-   * be logged (an action that needs Redis has already failed with `unavailable` when Redis is down).
+   * Appends an entry, and a moderation action's webhook event, before the action is answered: what the admin was
+   * told happened is in Redis even if the node dies right after. Never throws: it runs after the action it
+   * records has happened, so a failure can only be logged (an action that needs Redis has already failed with
+   * `unavailable` when Redis is down).
    */
   async record(record: AuditRecord): Promise<void> {
     try {
       const id = await this.repository.append(record, this.config.auditMaxEntries);
       if (MODERATION_ACTIONS.has(record.action)) {
-        this.webhooks.publish('moderation.action', { id, at: Number(id.slice(0, id.indexOf('-'))), details: {}, ...record });
+        await this.webhooks.publish('moderation.action', { id, at: Number(id.slice(0, id.indexOf('-'))), details: {}, ...record });
       }
     } catch (error) {
       this.logger.error(`audit entry lost (${record.action} by ${record.actor}): ${error instanceof Error ? error.message : String(error)}`);

@@ -38,7 +38,7 @@ export class PushService {
   async notifyOffline(userId: string, notification: OfflineNotification): Promise<void> {
     const payload: OfflineNotification = { ...notification, preview: previewOf(notification.preview) };
     const { type: _type, ...event } = payload;
-    this.webhooks.publish('notification.offline', { userId, ...event });
+    void this.webhooks.publish('notification.offline', { userId, ...event });
     if (!this.config.push.vapid) return;
     const subscriptions = await this.repository.list(userId);
     await this.queue.enqueue(subscriptions.map((subscription) => ({ userId, subscription, notification: payload })));

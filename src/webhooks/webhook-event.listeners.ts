@@ -17,6 +17,6 @@ export class WebhookEventListeners {
 
   @OnAppEvent(...FORWARDED)
   forward<E extends ForwardedEvent>(payload: AppEventMap[E], event: E): void {
-    this.webhooks.publish(event, payload);
+    void this.webhooks.publish(event, payload);
   }
 }

@@ -7,9 +7,10 @@ import { WebhookStreamRepository } from './webhook-stream.repository';
 
 /**
  * What features call to emit an event. With no webhook configured (or the type filtered out by
- * `WEBHOOK_EVENTS`) `publish` does nothing at all; otherwise it appends the event with one pipelined command
- * the caller does not wait for.
+ * `WEBHOOK_EVENTS`) `publish` does nothing at all; otherwise it appends the event with one pipelined command.
  */
+const DONE = Promise.resolve();
+
 @Injectable()
 export class WebhookPublisher {
   private readonly logger = new Logger(WebhookPublisher.name);
@@ -29,14 +30,22 @@ export class WebhookPublisher {
     return this.isConfigured && (!this.enabledTypes || this.enabledTypes.has(type));
   }
 
-  /** Fire and forget: never throws into the caller, a failure is logged with the event it lost. */
-  publish(type: WebhookEventType, data: unknown): void {
-    if (!this.isEnabled(type)) return;
+  /**
+   * Never throws into the caller, and never rejects: a failure is logged with the event it lost. Hot paths do not
+   * wait (the XADD rides the next pipeline flush); a caller whose answer promises the event, such as an admin
+   * action's response, awaits it, so that a node killed right after answering has already written it.
+   */
+  publish(type: WebhookEventType, data: unknown): Promise<void> {
+    if (!this.isEnabled(type)) return DONE;
     try {
       const event = { id: randomUUID(), type, at: Date.now(), data };
-      this.stream.append(event).catch((error: Error) => this.logger.error(`webhook event ${type} ${event.id} lost: ${error.message}`));
+      return this.stream.append(event).then(
+        () => undefined,
+        (error: Error) => this.logger.error(`webhook event ${type} ${event.id} lost: ${error.message}`),
+      );
     } catch (error) {
       this.logger.error(`webhook event ${type} not published: ${error instanceof Error ? error.message : String(error)}`);
+      return DONE;
     }
   }
 }
