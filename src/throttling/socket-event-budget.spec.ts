@@ -55,6 +55,69 @@ describe('SocketEventBudget', () => {
   });
 });
 
+/** A storage whose grants are answered one at a time by the test, as Redis answers them later. */
+function budgetWithPendingGrants(limit: number) {
+  const pending: ((grant: BudgetGrant) => void)[] = [];
+  const storage = { grant: () => new Promise<BudgetGrant>((resolve) => pending.push(resolve)) } as unknown as RedisThrottlerStorage;
+  const config = { throttle: { ws: { limit, ttlMs: 10_000 } } } as AppConfig;
+  const budget = new SocketEventBudget(storage, { refused: jest.fn() } as unknown as RateLimitReporter, config);
+  const handled: number[] = [];
+  /** What the router does with an event: spend, await only a promise, then hand the event on. */
+  const dispatch = async (event: number) => {
+    const decision = budget.spend('alice');
+    if (decision instanceof Promise) await decision;
+    handled.push(event);
+  };
+  const answer = (grant: BudgetGrant) => pending.shift()!(grant);
+  return { budget, dispatch, answer, handled, pendingGrants: () => pending.length };
+}
+
+const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('SocketEventBudget: events of one user are handed on in the order they arrived', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('when more events waited for a slice than it holds, and more arrive while the next slice is on its way', async () => {
+    const { dispatch, answer, handled, pendingGrants } = budgetWithPendingGrants(300);
+    const done = range(0, 20).map(dispatch);
+    answer({ granted: 15, msToExpire: 10_000 });
+    await nextMacrotask();
+    expect(pendingGrants()).toBe(1);
+    done.push(...range(20, 30).map(dispatch));
+    answer({ granted: 15, msToExpire: 10_000 });
+    await Promise.all(done);
+    expect(handled).toEqual(range(0, 30));
+  });
+
+  it('when the slice arrives with its window already over', async () => {
+    const { dispatch, answer, handled } = budgetWithPendingGrants(300);
+    const done = range(0, 4).map(dispatch);
+    answer({ granted: 15, msToExpire: 0 });
+    await nextMacrotask();
+    done.push(...range(4, 10).map(dispatch));
+    await nextMacrotask();
+    answer({ granted: 15, msToExpire: 10_000 });
+    await Promise.all(done);
+    expect(handled).toEqual(range(0, 10));
+  });
+
+  it('refuses, in order, the waiting events the window has no room for', async () => {
+    const { answer, budget } = budgetWithPendingGrants(300);
+    const decisions = range(0, 5).map(() => budget.spend('alice'));
+    answer({ granted: 2, msToExpire: 10_000 });
+    await nextMacrotask();
+    answer({ granted: 0, msToExpire: 3_000 });
+    expect(await Promise.all(decisions)).toEqual([
+      { allowed: true },
+      { allowed: true },
+      { allowed: false, retryAfterMs: expect.any(Number) },
+      { allowed: false, retryAfterMs: expect.any(Number) },
+      { allowed: false, retryAfterMs: expect.any(Number) },
+    ]);
+  });
+});
+
 describe('RedisThrottlerStorage.increment', () => {
   it('speaks the seconds @nestjs/throttler puts in Retry-After, rounded up', async () => {
     const storage = Object.create(RedisThrottlerStorage.prototype) as RedisThrottlerStorage;

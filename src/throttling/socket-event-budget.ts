@@ -15,7 +15,14 @@ interface Lease {
   validUntil: number;
   /** The window is spent cluster-wide until then. */
   isExhausted: boolean;
-  refill?: Promise<void>;
+  /** Set while a slice is on its way: the events that arrived meanwhile, in arrival order. */
+  waiting?: WaitingEvent[];
+}
+
+interface WaitingEvent {
+  isAdmission: boolean;
+  decide: (decision: BudgetDecision) => void;
+  fail: (error: unknown) => void;
 }
 
 export type BudgetDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
@@ -48,45 +55,80 @@ export class SocketEventBudget implements EventBudget, OnModuleDestroy {
     return this.window.limit > 0;
   }
 
-  /** Synchronous while the node holds a slice; a promise only when it has to ask Redis. */
+  /**
+   * Synchronous while the node holds a slice; a promise only when it has to ask Redis. Decisions are made in the
+   * order events arrive: while a slice is on its way no event spends synchronously, and each waiting event's
+   * promise is settled directly, in turn, so that the router hands events on in the order they came (a promise
+   * chained through another one would resume later than one that arrived after it).
+   */
   spend(userId: string, isAdmission = false): BudgetDecision | Promise<BudgetDecision> {
     const lease = this.leases.get(userId);
     const now = Date.now();
-    if (lease && lease.validUntil > now) {
+    if (lease && !lease.waiting && lease.validUntil > now) {
       if (lease.remaining > 0) {
         lease.remaining -= 1;
         return { allowed: true };
       }
       if (lease.isExhausted) return { allowed: false, retryAfterMs: lease.validUntil - now };
     }
-    return this.refill(userId, lease, isAdmission).then(() => this.spend(userId));
+    return new Promise((decide, fail) => this.wait(userId, lease, { isAdmission, decide, fail }));
   }
 
   onModuleDestroy(): void {
     clearInterval(this.sweeper);
   }
 
-  /** One request to Redis per user at a time: events arriving meanwhile wait for the same slice. */
-  private refill(userId: string, current: Lease | undefined, isAdmission: boolean): Promise<void> {
-    if (current?.refill) return current.refill;
+  /** One request to Redis per user at a time: events arriving meanwhile wait, in order, for the same slice. */
+  private wait(userId: string, current: Lease | undefined, event: WaitingEvent): void {
+    if (current?.waiting) {
+      current.waiting.push(event);
+      return;
+    }
     const lease: Lease = current ?? { remaining: 0, validUntil: 0, isExhausted: false };
     this.leases.set(userId, lease);
-    lease.refill = this.storage
-      .grant(throttleTrackers.socketEvents(userId), this.window.ttlMs, this.window.limit, this.sliceSize, isAdmission)
-      .then(({ granted, msToExpire }) => {
+    lease.waiting = [event];
+    this.refill(userId, lease);
+  }
+
+  private refill(userId: string, lease: Lease): void {
+    const waiting = lease.waiting!;
+    this.storage.grant(throttleTrackers.socketEvents(userId), this.window.ttlMs, this.window.limit, this.sliceSize, waiting[0].isAdmission).then(
+      ({ granted, msToExpire }) => {
         lease.remaining = granted;
         lease.isExhausted = granted === 0;
         lease.validUntil = Date.now() + msToExpire;
-      })
-      .finally(() => {
-        lease.refill = undefined;
-      });
-    return lease.refill;
+        this.serveWaiting(userId, lease);
+      },
+      (error: unknown) => {
+        lease.waiting = undefined;
+        for (const event of waiting) event.fail(error);
+      },
+    );
+  }
+
+  /**
+   * The waiting events spend the slice just granted, whatever the clock says now (Redis counted it in its window
+   * already); those it does not cover ask for the next slice, still ahead of any event that arrives later.
+   */
+  private serveWaiting(userId: string, lease: Lease): void {
+    const waiting = lease.waiting!;
+    let served = 0;
+    for (; served < waiting.length; served++) {
+      if (lease.remaining > 0) {
+        lease.remaining -= 1;
+        waiting[served].decide({ allowed: true });
+      } else if (lease.isExhausted) {
+        waiting[served].decide({ allowed: false, retryAfterMs: Math.max(0, lease.validUntil - Date.now()) });
+      } else break;
+    }
+    waiting.splice(0, served);
+    if (waiting.length === 0) lease.waiting = undefined;
+    else this.refill(userId, lease);
   }
 
   private forgetEndedWindows(): void {
     const now = Date.now();
-    for (const [userId, lease] of this.leases) if (lease.validUntil <= now && !lease.refill) this.leases.delete(userId);
+    for (const [userId, lease] of this.leases) if (lease.validUntil <= now && !lease.waiting) this.leases.delete(userId);
   }
 
   refused(userId: string, retryAfterMs: number): void {
