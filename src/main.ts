@@ -14,6 +14,7 @@ import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { setUpApiDocs } from './docs/api-docs';
 import { AppLogger, createPino, logDestination } from './logging/app-logger';
 import { httpLogging } from './logging/http-logging';
+import { setLogContextReach } from './logging/log-context';
 
 /**
  * Node listens with a backlog of 511: when thousands of clients reconnect at once (a node restarted, a network
@@ -31,6 +32,7 @@ async function bootstrap(): Promise<void> {
     console.error(error.message);
     process.exit(1);
   }
+  setLogContextReach(config.logContext);
   const destination = logDestination();
   const logger = new AppLogger(createPino(config, destination));
   Logger.overrideLogger(logger);

@@ -74,6 +74,8 @@ export interface AppConfig {
   /** How long search index writes gather before one script per room writes them; 0: the next turn of the event loop. */
   searchIndexFlushMs: number;
   logLevel: LogLevel;
+  /** How far a log line's connection, user and request ids reach: `sync` or `async` (logging/log-context.ts). */
+  logContext: 'sync' | 'async';
   /** Undefined: the Socket.IO admin UI is off. */
   adminUi?: AdminUiConfig;
 }
@@ -245,6 +247,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     attachments: readAttachmentConfig(read),
     searchIndexFlushMs: read.int('SEARCH_INDEX_FLUSH_MS', 0, 0, 1000),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logContext: read.oneOf('LOG_CONTEXT', ['sync', 'async'], 'sync'),
     adminUi: readAdminUi(read),
   };
 }

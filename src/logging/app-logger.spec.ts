@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { AppLogger, createPino } from './app-logger';
-import { withLogContext } from './log-context';
+import { setLogContextReach, withLogContext } from './log-context';
 import { redactUrl } from './redaction';
 
 function loggerAt(logLevel: 'info' | 'debug') {
@@ -21,18 +21,43 @@ describe('AppLogger', () => {
     expect(lines).toEqual([expect.objectContaining({ level: 'info', msg: 'listening', context: 'Bootstrap', nodeId: 'node-7' })]);
   });
 
-  it('adds the connection, user and request ids of the context it runs in, and nothing outside one', async () => {
-    const { logger, lines } = loggerAt('info');
-    await withLogContext({ connectionId: 'c-1', userId: 'alice' }, async () => {
-      await Promise.resolve();
-      logger.warn('after an await', 'Events');
+  describe('with LOG_CONTEXT=async', () => {
+    beforeAll(() => setLogContextReach('async'));
+    afterAll(() => setLogContextReach('sync'));
+
+    it('adds the connection, user and request ids of the context it runs in, across awaits, and nothing outside one', async () => {
+      const { logger, lines } = loggerAt('info');
+      await withLogContext({ connectionId: 'c-1', userId: 'alice' }, async () => {
+        await Promise.resolve();
+        logger.warn('after an await', 'Events');
+      });
+      withLogContext({ requestId: 'r-1' }, () => logger.log('in a request', 'Http'));
+      logger.log('outside', 'Bootstrap');
+      expect(lines.map(({ msg, connectionId, userId, requestId }) => ({ msg, connectionId, userId, requestId }))).toEqual([
+        { msg: 'after an await', connectionId: 'c-1', userId: 'alice', requestId: undefined },
+        { msg: 'in a request', connectionId: undefined, userId: undefined, requestId: 'r-1' },
+        { msg: 'outside', connectionId: undefined, userId: undefined, requestId: undefined },
+      ]);
     });
-    withLogContext({ requestId: 'r-1' }, () => logger.log('in a request', 'Http'));
+  });
+
+  it('by default adds the ids to the lines written before the first await only, nested contexts restoring the outer one', async () => {
+    const { logger, lines } = loggerAt('info');
+    const work = withLogContext({ connectionId: 'c-1', userId: 'alice' }, async () => {
+      logger.log('before an await', 'Events');
+      withLogContext({ requestId: 'r-1' }, () => logger.log('nested', 'Http'));
+      logger.log('after the nested one', 'Events');
+      await Promise.resolve();
+      logger.log('after an await', 'Events');
+    });
     logger.log('outside', 'Bootstrap');
-    expect(lines.map(({ msg, connectionId, userId, requestId }) => ({ msg, connectionId, userId, requestId }))).toEqual([
-      { msg: 'after an await', connectionId: 'c-1', userId: 'alice', requestId: undefined },
-      { msg: 'in a request', connectionId: undefined, userId: undefined, requestId: 'r-1' },
-      { msg: 'outside', connectionId: undefined, userId: undefined, requestId: undefined },
+    await work;
+    expect(lines.map(({ msg, connectionId, requestId }) => ({ msg, connectionId, requestId }))).toEqual([
+      { msg: 'before an await', connectionId: 'c-1', requestId: undefined },
+      { msg: 'nested', connectionId: undefined, requestId: 'r-1' },
+      { msg: 'after the nested one', connectionId: 'c-1', requestId: undefined },
+      { msg: 'outside', connectionId: undefined, requestId: undefined },
+      { msg: 'after an await', connectionId: undefined, requestId: undefined },
     ]);
   });
 

@@ -8,10 +8,10 @@ import { AuthenticationError, HandshakeRefusal } from '../common/handshake-error
 import { isRedisUnavailable } from '../common/redis-errors';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { LogContext, withLogContext } from '../logging/log-context';
+import { withLogContext } from '../logging/log-context';
 import { MetricsService } from '../metrics/metrics.service';
 import { ChatNamespace } from './chat-namespace';
-import { ClientEventRouter } from './client-event-router';
+import { ClientEventRouter, logContextOf } from './client-event-router';
 import type { ChatServer, ChatSocket } from './chat-socket';
 import { CONNECTION_PIPELINE } from './connection-pipeline';
 import type { ConnectionPipeline } from './connection-pipeline';
@@ -129,11 +129,6 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     this.logger.error(error instanceof Error ? error.stack : String(error));
     return Object.assign(new Error('internal'), { data: { code: 'internal', message: 'internal error' } });
   }
-}
-
-/** Made per event rather than kept per connection: an idle connection costs no memory for its log lines. */
-function logContextOf(connection: Connection): LogContext {
-  return { connectionId: connection.id, userId: connection.user.id };
 }
 
 /**

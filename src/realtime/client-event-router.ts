@@ -7,6 +7,7 @@ import { errorBodyOf } from '../common/contract-exception.filter';
 import { ContractValidationPipe } from '../common/contract-validation.pipe';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { LogContext, withLogContext } from '../logging/log-context';
 import { MetricsService } from '../metrics/metrics.service';
 import { EVENT_BUDGET } from './event-budget';
 import type { EventBudget, EventBudgetDecision } from './event-budget';
@@ -42,6 +43,14 @@ class OutcomeCounters {
     }
     counter.inc();
   }
+}
+
+/**
+ * Made per event rather than kept per connection: an idle connection costs no memory for its log lines. Named
+ * again after the handler's awaits, where the default (synchronous) log context no longer reaches.
+ */
+export function logContextOf(connection: Connection): LogContext {
+  return { connectionId: connection.id, userId: connection.user.id };
 }
 
 const NOT_DTOS = new Set<unknown>([undefined, Object, String, Number, Boolean, Array]);
@@ -106,12 +115,12 @@ export class ClientEventRouter implements OnModuleInit {
       const data = await route.handle(connection, route.validate(payload));
       answer = { ok: true, data: data ?? {} };
     } catch (error) {
-      answer = { ok: false, error: errorBodyOf(error, this.logger) };
+      answer = { ok: false, error: withLogContext(logContextOf(connection), () => errorBodyOf(error, this.logger)) };
     }
     route.outcomes.count(answer.ok ? 'ok' : answer.error.code);
     stopTimer();
     this.metrics.eventsInFlight--;
-    if (this.logsEachEvent) this.logger.debug(`${event}: ${answer.ok ? 'ok' : answer.error.code}`);
+    if (this.logsEachEvent) withLogContext(logContextOf(connection), () => this.logger.debug(`${event}: ${answer.ok ? 'ok' : answer.error.code}`));
     return answer;
   }
 
