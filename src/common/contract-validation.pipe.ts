@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { ValidationError, ValidatorOptions, getMetadataStorage, validateSync } from 'class-validator';
+import { Acceptor, compileAcceptor } from './compiled-validation';
 import { ContractError } from './contract-error';
 import { cacheValidationMetadata } from './validation-metadata-cache';
 
@@ -28,7 +29,7 @@ const NOT_DTOS = new Set<unknown>([String, Boolean, Number, Array, Object]);
  * a plain JSON object, nests deeper than a payload can, or carries keys that could reach a prototype.
  * Socket payloads are flat JSON, so the checked object itself becomes the DTO (its prototype set to the
  * DTO's) instead of a class-transformer copy, and validation runs synchronously: on `message:send` this
- * is most of what validation costs.
+ * is most of what validation costs. A payload its DTO's compiled acceptor passes needs no more (compiled-validation.ts).
  */
 @Injectable()
 export class ContractValidationPipe implements PipeTransform {
@@ -48,6 +49,7 @@ export class ContractValidationPipe implements PipeTransform {
       throw new ContractError('validation_failed', `property ${pollutingKey} is not allowed`, { fields: { [pollutingKey]: ['not allowed'] } });
     }
     const dto = this.toDto(value, metatype as new () => object);
+    if (acceptorOf(metatype as new () => object)?.(dto as Record<string, unknown>)) return dto;
     const errors = validateSync(dto, takesNoFields ? NO_FIELDS_OPTIONS : VALIDATOR_OPTIONS);
     if (errors.length > 0) throw new ContractError('validation_failed', 'invalid payload', { fields: describe(errors) });
     return dto;
@@ -57,6 +59,15 @@ export class ContractValidationPipe implements PipeTransform {
   protected toDto(value: Record<string, unknown>, metatype: new () => object): object {
     return Object.setPrototypeOf(value, metatype.prototype) as object;
   }
+}
+
+const acceptorByDto = new WeakMap<object, Acceptor | undefined>();
+
+function acceptorOf(metatype: new () => object): Acceptor | undefined {
+  if (acceptorByDto.has(metatype)) return acceptorByDto.get(metatype);
+  const acceptor = compileAcceptor(metatype);
+  acceptorByDto.set(metatype, acceptor);
+  return acceptor;
 }
 
 const hasNoRulesByDto = new WeakMap<object, boolean>();
