@@ -87,15 +87,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+// for...in over plain JSON (checked above: no prototype but Object's) visits what Object.keys would, without an array per level
 function exceedsDepth(value: unknown, levelsLeft: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
   if (levelsLeft === 0) return true;
-  return Object.values(value).some((child) => exceedsDepth(child, levelsLeft - 1));
+  for (const key in value) if (exceedsDepth((value as Record<string, unknown>)[key], levelsLeft - 1)) return true;
+  return false;
 }
 
 function findForbiddenKey(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     if (FORBIDDEN_KEYS.has(key)) return key;
     const nested = findForbiddenKey((value as Record<string, unknown>)[key]);
     if (nested) return `${key}.${nested}`;
