@@ -49,6 +49,9 @@ describe('the send path in Redis commands', () => {
     await requestOk(alice, 'room:join', { room });
     await requestOk(bob, 'room:join', { room });
     (await user(cluster.nodes[1].url, 'carol')).close(); // known to the cluster (grants stored), now offline
+    // the handshake stores the grants without holding the connection up for it: wait for the write, so that it
+    // does not land among the sends' commands
+    await seen.until(() => commands.some((command) => command.name === 'set' && command.args[0] === 'user:{user:carol}:grants'));
     const atBob = collect(bob, 'message');
     const from = commands.length;
 
