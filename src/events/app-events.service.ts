@@ -3,6 +3,8 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { AppEventMap, AppEventName } from './app-events';
 import { APP_EVENT_LISTENER } from './on-app-event.decorator';
 
+const SETTLED = Promise.resolve();
+
 type Listener<E extends AppEventName> = (payload: AppEventMap[E]) => unknown;
 
 /** The in-process bus of `AppEventMap`: listeners are the `@OnAppEvent` methods of any provider. */
@@ -37,11 +39,27 @@ export class AppEvents implements OnModuleInit {
     this.listeners.set(event, listeners);
   }
 
-  async emit<E extends AppEventName>(event: E, payload: AppEventMap[E]): Promise<void> {
+  /**
+   * Calls each listener at once, in order; resolves once the promises they returned settled. A listener's
+   * failure, thrown or rejected, is logged and never reaches the emitter. Plain calls rather than an async map
+   * and `allSettled`: every stored message emits, and most listeners return nothing to wait for.
+   */
+  emit<E extends AppEventName>(event: E, payload: AppEventMap[E]): Promise<void> {
     const listeners = this.listeners.get(event);
-    if (!listeners) return;
-    for (const outcome of await Promise.allSettled(listeners.map(async (listener) => listener(payload)))) {
-      if (outcome.status === 'rejected') this.logger.warn(`a listener of ${event} failed: ${String(outcome.reason)}`);
+    if (!listeners) return SETTLED;
+    let pending: Promise<unknown>[] | undefined;
+    for (const listener of listeners) {
+      try {
+        const result = listener(payload);
+        if (result instanceof Promise) (pending ??= []).push(result.catch((error: unknown) => this.reportFailure(event, error)));
+      } catch (error) {
+        this.reportFailure(event, error);
+      }
     }
+    return pending ? Promise.all(pending).then(() => undefined) : SETTLED;
+  }
+
+  private reportFailure(event: AppEventName, error: unknown): void {
+    this.logger.warn(`a listener of ${event} failed: ${String(error)}`);
   }
 }
