@@ -48,6 +48,8 @@ export interface JoinResult {
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
+  /** Per connection, the last of its sends queued behind one with attachments, settled either way. */
+  private readonly pendingSends = new WeakMap<Connection, Promise<void>>();
 
   constructor(
     private readonly messages: RoomStore,
@@ -101,9 +103,20 @@ export class ChatService {
     return { room };
   }
 
+  /**
+   * A send with attachments waits for their lookups before it is stored, so a connection's later sends queue
+   * behind it: a client's messages are stored in the order it sent them. While none is pending, a send goes
+   * straight to the store.
+   */
   async send(connection: Connection, { room, ...message }: SendMessageDto): Promise<StoredMessage> {
     if (!connection.rooms.has(room)) throw notJoined(room);
-    return this.publish(connection.user, room, message, connection);
+    const pending = this.pendingSends.get(connection);
+    if (!pending && !message.attachments?.length) return this.publish(connection.user, room, message, connection);
+    const sent = (pending ?? SETTLED).then(() => this.publish(connection.user, room, message, connection));
+    const settled = sent.then(noop, noop);
+    this.pendingSends.set(connection, settled);
+    void settled.then(() => this.pendingSends.get(connection) === settled && this.pendingSends.delete(connection));
+    return sent;
   }
 
   /** Stored in the pair's DM room; reaches every connection of both users, whether they joined it or not. */
@@ -280,6 +293,9 @@ export class ChatService {
     if (length > max) throw new ContractError('payload_too_large', `content is ${length} characters, the limit is ${max}`, { limit: max });
   }
 }
+
+const SETTLED = Promise.resolve();
+const noop = () => undefined;
 
 function mutedError(mutedForMs: number | null): ContractError {
   return new ContractError('muted', 'you are muted in this room', mutedForMs === null ? {} : { until: Date.now() + mutedForMs });

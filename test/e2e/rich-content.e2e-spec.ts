@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
-import { closeAllClients, connect, nextEvent, request, requestOk } from '../support/clients';
+import { closeAllClients, collect, connect, nextEvent, request, requestOk } from '../support/clients';
 import { http } from '../support/http';
 import { freePort } from '../support/ports';
 import { startCluster, stopAll, TestNode } from '../support/nodes';
@@ -160,6 +160,28 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     for (let i = 0; i < HISTORY_MAX; i += 1) await send(alice, room, `filler ${i}`);
     await until('the trimmed message\'s attachment is removed', async () => ((await client.exists(`attachment:{${room}}:${kept.attachmentId}`)) === 0 ? true : undefined));
     expect((await fetch(nodeA.url + withFile.attachments![0].url)).status).toBe(404);
+  });
+
+  it("stores a connection's sends in the order it sent them, also behind a send whose attachments are still being looked up", async () => {
+    const { room, alice, bob } = await aliceAndBobIn('file-order', nodeA, nodeB);
+    const ticket = await requestOk(alice, 'attachment:create', { room, filename: 'a.txt', contentType: 'text/plain', size: 1 });
+    await fetch(nodeA.url + ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body: 'a' });
+    const atBob = collect<Message>(bob, 'message');
+    const thirdHeard = nextEvent<Message>(bob, 'message', (message) => message.content === 'third');
+
+    // not awaited one by one: the attachment's lookups take round trips the plain sends after it do not need
+    const acks = await Promise.all([
+      send(alice, room, 'first, with a file', { attachments: [ticket.attachmentId] }),
+      send(alice, room, 'second'),
+      send(alice, room, 'third'),
+    ]);
+
+    const inOrder = ['first, with a file', 'second', 'third'];
+    const history = (await requestOk<{ messages: Message[] }>(bob, 'message:history', { room })).messages;
+    expect(history.map((message) => message.content)).toEqual(inOrder);
+    expect(history.map((message) => message.id)).toEqual(acks.map((message) => message.id));
+    await thirdHeard;
+    expect(atBob.map((message) => message.content)).toEqual(inOrder);
   });
 
   it('searches the rooms the user may read, and reflects edits, deletions and trims', async () => {
