@@ -98,6 +98,8 @@ describe('ClientEventRouter', () => {
 
   it('refuses over the budget with rate_limited and the time until the window ends; an event outside the budget passes', async () => {
     const { router, reporter, calls } = await routerWith(300, [{ granted: 0, msToExpire: 7250 }]);
+    // the budget computes the wait from the clock twice (grant received, decision made): frozen, a millisecond tick between them cannot show
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
     await expect(router.dispatch(alice, 'message:send', { text: 'hi' })).resolves.toEqual({
       ok: false,
       error: { code: 'rate_limited', message: 'too many events: slow down', details: { retryAfterMs: 7250 } },
@@ -105,5 +107,6 @@ describe('ClientEventRouter', () => {
     expect(reporter.refused).toHaveBeenCalledWith('socket_events', { userId: 'alice' }, 7250);
     await expect(router.dispatch(alice, 'auth:refresh', {})).resolves.toEqual({ ok: true, data: {} });
     expect(calls).toHaveLength(1);
+    clock.mockRestore();
   });
 });
