@@ -26,6 +26,7 @@ const warmupSec = args.number('warmup', 2);
 const rounds = args.number('rounds', 2);
 const size = args.number('size', 100);
 const sides = args.list('sides', 'baseline,product');
+const nodeArgs = args.get('node-args', '').split(' ').filter(Boolean);
 const outDir = args.get('out', join(__dirname, 'results'));
 const CONNECT_BATCH = 100;
 
@@ -84,7 +85,7 @@ async function measure(side, rate) {
   const nodes = [];
   let sockets = [];
   try {
-    for (let n = 0; n < 2; n++) nodes.push(await h.startNode(side, { redisUrl: redis.url, productEnv: args.productEnv }));
+    for (let n = 0; n < 2; n++) nodes.push(await h.startNode(side, { redisUrl: redis.url, productEnv: args.productEnv, nodeArgs }));
     sockets = await openClients(nodes);
     const tally = { phase: 'none', sent: 0, acked: 0, expectedDeliveries: 0, received: 0, latencies: [], ackLatencies: [], outcomes: {} };
     sockets.forEach((socket, index) =>
