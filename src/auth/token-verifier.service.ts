@@ -83,9 +83,10 @@ export class TokenVerifier {
   }
 
   private assertAccess(user: AuthUser, access: AccessState): void {
-    if (access.tokenRevoked) throw new AuthenticationError('token_revoked', 'token was revoked', user.id);
+    // only a logout revokes one token; an admin revokes all of a user's
+    if (access.tokenRevoked) throw new AuthenticationError('token_revoked', 'token was revoked', user.id, 'logout');
     if (access.tokensRevokedAtSec !== undefined && (user.issuedAtSec ?? 0) <= access.tokensRevokedAtSec) {
-      throw new AuthenticationError('token_revoked', "the user's tokens were revoked", user.id);
+      throw new AuthenticationError('token_revoked', "the user's tokens were revoked", user.id, 'revoked');
     }
     if (access.bannedUntilMs !== undefined && access.bannedUntilMs > Date.now()) {
       throw new AuthenticationError('banned', access.banReason ? `banned: ${access.banReason}` : 'banned', user.id);

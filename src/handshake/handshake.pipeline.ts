@@ -70,7 +70,8 @@ export class HandshakePipeline implements ConnectionPipeline {
 
   /**
    * A ban or revocation that landed after `admit` read the access state, but before this connection was
-   * registered, found no connection to close: asked again now that it is registered, it cannot be missed.
+   * registered, found no connection to close: asked again now that it is registered, it cannot be missed. The
+   * client hears what the missed order would have told it: `logout` for its own token's logout, not `revoked`.
    */
   private async closeIfRefusedMeanwhile(connection: Connection): Promise<void> {
     try {
@@ -84,7 +85,7 @@ export class HandshakePipeline implements ConnectionPipeline {
         connection,
         error.code === 'banned'
           ? { event: ServerEvent.Moderation, payload: { action: 'banned' } }
-          : { event: ServerEvent.Session, payload: { reason: 'revoked' } },
+          : { event: ServerEvent.Session, payload: { reason: error.sessionEnd ?? 'revoked' } },
       );
     }
   }
