@@ -16,6 +16,7 @@ interface ConstraintMetadata {
 interface MetadataStorage {
   getTargetValidationMetadatas(target: unknown, schema: unknown, always: boolean, strictGroups: boolean, groups?: string[]): RuleMetadata[];
   getTargetValidatorConstraints(constraintCls: object): ConstraintMetadata[];
+  groupByPropertyName(metadatas: RuleMetadata[]): Record<string, RuleMetadata[]>;
 }
 
 /** Answers true only for an instance that passes every rule of its class and has no field without one. */
@@ -36,15 +37,14 @@ export function compileAcceptor(target: new () => object): Acceptor | undefined 
   // as class-validator asks for them when validating without groups
   const metadatas = storage.getTargetValidationMetadatas(target, undefined, false, false, undefined);
   if (metadatas.some((metadata) => !COMPILABLE.has(metadata.type))) return undefined;
-  const properties = new Map<string, RuleMetadata[]>();
-  for (const metadata of metadatas) properties.set(metadata.propertyName, [...(properties.get(metadata.propertyName) ?? []), metadata]);
+  const properties = storage.groupByPropertyName(metadatas);
   const checks: ((dto: Record<string, unknown>) => boolean)[] = [];
-  for (const [property, rules] of properties) {
+  for (const [property, rules] of Object.entries(properties)) {
     const check = compileProperty(storage, target.name, property, rules);
     if (!check) return undefined;
     checks.push(check);
   }
-  const allowed = new Set(properties.keys());
+  const allowed = new Set(Object.keys(properties));
   return (dto) => {
     for (const key in dto) if (!allowed.has(key)) return false;
     for (const check of checks) if (!check(dto)) return false;

@@ -35,7 +35,7 @@ const NOT_DTOS = new Set<unknown>([String, Boolean, Number, Array, Object]);
 export class ContractValidationPipe implements PipeTransform {
   transform(value: unknown, { type, metatype }: ArgumentMetadata): unknown {
     if (type === 'custom' || typeof metatype !== 'function' || NOT_DTOS.has(metatype)) return value;
-    const takesNoFields = hasNoRules(metatype);
+    const { takesNoFields, accepts } = rulesOf(metatype as new () => object);
     // a request that takes no fields may come with no payload at all
     if (takesNoFields && value === undefined) value = {};
     if (!isPlainObject(value)) {
@@ -49,7 +49,7 @@ export class ContractValidationPipe implements PipeTransform {
       throw new ContractError('validation_failed', `property ${pollutingKey} is not allowed`, { fields: { [pollutingKey]: ['not allowed'] } });
     }
     const dto = this.toDto(value, metatype as new () => object);
-    if (acceptorOf(metatype as new () => object)?.(dto as Record<string, unknown>)) return dto;
+    if (accepts?.(dto as Record<string, unknown>)) return dto;
     const errors = validateSync(dto, takesNoFields ? NO_FIELDS_OPTIONS : VALIDATOR_OPTIONS);
     if (errors.length > 0) throw new ContractError('validation_failed', 'invalid payload', { fields: describe(errors) });
     return dto;
@@ -61,24 +61,25 @@ export class ContractValidationPipe implements PipeTransform {
   }
 }
 
-const acceptorByDto = new WeakMap<object, Acceptor | undefined>();
-
-function acceptorOf(metatype: new () => object): Acceptor | undefined {
-  if (acceptorByDto.has(metatype)) return acceptorByDto.get(metatype);
-  const acceptor = compileAcceptor(metatype);
-  acceptorByDto.set(metatype, acceptor);
-  return acceptor;
+/** What the pipe knows of a DTO class, worked out on its first payload. */
+interface DtoRules {
+  takesNoFields: boolean;
+  /** Undefined where the class has rules the acceptor does not read: class-validator judges every payload. */
+  accepts?: Acceptor;
 }
 
-const hasNoRulesByDto = new WeakMap<object, boolean>();
+const rulesByDto = new WeakMap<object, DtoRules>();
 
-function hasNoRules(metatype: object): boolean {
-  let answer = hasNoRulesByDto.get(metatype);
-  if (answer === undefined) {
-    answer = getMetadataStorage().getTargetValidationMetadatas(metatype as new () => object, '', true, false).length === 0;
-    hasNoRulesByDto.set(metatype, answer);
+function rulesOf(metatype: new () => object): DtoRules {
+  let rules = rulesByDto.get(metatype);
+  if (!rules) {
+    rules = {
+      takesNoFields: getMetadataStorage().getTargetValidationMetadatas(metatype, '', true, false).length === 0,
+      accepts: compileAcceptor(metatype),
+    };
+    rulesByDto.set(metatype, rules);
   }
-  return answer;
+  return rules;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

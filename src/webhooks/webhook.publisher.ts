@@ -5,12 +5,12 @@ import { APP_CONFIG } from '../config/config.module';
 import { WebhookEventType } from './webhook-event';
 import { WebhookStreamRepository } from './webhook-stream.repository';
 
+const DONE = Promise.resolve();
+
 /**
  * What features call to emit an event. With no webhook configured (or the type filtered out by
  * `WEBHOOK_EVENTS`) `publish` does nothing at all; otherwise it appends the event with one pipelined command.
  */
-const DONE = Promise.resolve();
-
 @Injectable()
 export class WebhookPublisher {
   private readonly logger = new Logger(WebhookPublisher.name);
