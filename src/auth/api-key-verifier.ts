@@ -4,6 +4,9 @@ import type { AppConfig, ServerApiScope } from '../config/app-config';
 import { SERVER_API_KEY_PREFIX_LENGTH } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 
+/** The header a server API key travels in (Node lower-cases header names). */
+export const API_KEY_HEADER = 'x-api-key';
+
 /** A backend service that presented one of SERVER_API_KEYS. */
 export interface ApiKeyCaller {
   /** `apikey:<first 6 characters>`: the audit trail's actor and the key's rate-limit budget, never the key itself. */

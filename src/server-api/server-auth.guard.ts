@@ -1,12 +1,11 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiKeyCaller, ApiKeyVerifier } from '../auth/api-key-verifier';
+import { API_KEY_HEADER, ApiKeyCaller, ApiKeyVerifier } from '../auth/api-key-verifier';
 import { HttpAuthGuard } from '../auth/http-auth.guard';
 import type { AuthUser } from '../common/auth-user';
 import type { AuthenticatedRequest } from '../common/authenticated-request';
 import type { ServerApiScope } from '../config/app-config';
 
-export const API_KEY_HEADER = 'x-api-key';
 /** Token roles that may call the server API. */
 export const SERVER_ROLES = ['service', 'admin'];
 

@@ -10,7 +10,7 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { ApiKeyVerifier } from '../auth/api-key-verifier';
+import { API_KEY_HEADER, ApiKeyVerifier } from '../auth/api-key-verifier';
 import { bearerToken } from '../common/bearer-token';
 import { TokenVerifier } from '../auth/token-verifier.service';
 import type { AppConfig } from '../config/app-config';
@@ -50,7 +50,7 @@ export class HttpThrottlerGuard extends ThrottlerGuard {
    * is looked up among the configured ones (a digest per key): a guessed key is counted against its address.
    */
   protected override getTracker(request: Request): Promise<string> {
-    const apiKey = request.headers['x-api-key'];
+    const apiKey = request.headers[API_KEY_HEADER];
     const keyCaller = typeof apiKey === 'string' ? this.apiKeys.verify(apiKey) : undefined;
     if (keyCaller) return Promise.resolve(throttleTrackers.httpApiKey(keyCaller.id));
     const token = bearerToken(request.headers.authorization);
