@@ -45,6 +45,14 @@ export class AccessRepository {
     return state;
   }
 
+  /** Whether the user is banned now: one read, for callers that need no more of the access state. */
+  async isBanned(userId: string): Promise<boolean> {
+    const ban = await this.redis.get(accessKeys.userBan(userId));
+    if (!ban) return false;
+    const { until } = JSON.parse(ban) as { until: number | typeof FOREVER };
+    return until === FOREVER || until > Date.now();
+  }
+
   async ban(userId: string, durationSec: number | undefined, reason: string | undefined): Promise<number | undefined> {
     const until = durationSec ? Date.now() + durationSec * 1000 : undefined;
     const value = JSON.stringify({ until: until ?? FOREVER, reason });

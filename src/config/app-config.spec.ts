@@ -21,9 +21,23 @@ describe('loadConfig', () => {
 
   it('reads server API keys and refuses a short one, naming the variable', () => {
     const key = 'k'.repeat(32);
-    expect(loadConfig({ SERVER_API_KEYS: `${key}, ${key}2` }, developmentSecret).serverApiKeys).toEqual([key, `${key}2`]);
+    const all = ['publish', 'notify', 'presence', 'disconnect'];
+    expect(loadConfig({ SERVER_API_KEYS: `${key}, m${key}` }, developmentSecret).serverApiKeys).toEqual([{ key, scopes: all }, { key: `m${key}`, scopes: all }]);
     expect(loadConfig({}, developmentSecret).serverApiKeys).toEqual([]);
-    expect(() => loadConfig({ SERVER_API_KEYS: `${key},short` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 2 has 5 characters/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `${key},short` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 2 has a key of 5 characters/);
+  });
+
+  it('reads scopes before @ in SERVER_API_KEYS and refuses an unknown scope, a short key and two keys with one name at start-up', () => {
+    const key = 'k'.repeat(32);
+    expect(loadConfig({ SERVER_API_KEYS: `publish+presence@${key},disconnect@m${key}` }, developmentSecret).serverApiKeys).toEqual([
+      { key, scopes: ['publish', 'presence'] },
+      { key: `m${key}`, scopes: ['disconnect'] },
+    ]);
+    expect(() => loadConfig({ SERVER_API_KEYS: `publish+admin@${key}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 1 names the scope "admin"; scopes are publish, notify, presence, disconnect/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `@${key}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 1 names the scope ""/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `x7Q!@${key}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 1 names an unknown scope/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `${key},notify@${'k'.repeat(31)}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 2 has a key of 31 characters/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `${key},notify@${key}x` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entries 1 and 2 begin with the same 6 characters/);
   });
 
   it('reads each Redis mode and refuses two at once', () => {

@@ -67,8 +67,8 @@ export interface AppConfig {
   /** How long a queue worker holds a job before other nodes treat it as stalled (its node died) and run it again. */
   queueLockMs: number;
   webhooks: WebhookConfig;
-  /** Keys accepted in `X-API-Key` by the server API; empty: only service or admin tokens are. */
-  serverApiKeys: string[];
+  /** Keys accepted in `X-API-Key` by the server API, each with its scopes; empty: only service or admin tokens are. */
+  serverApiKeys: ServerApiKey[];
   push: PushConfig;
   attachments: AttachmentConfig;
   /** How long search index writes gather before one script per room writes them; 0: the next turn of the event loop. */
@@ -283,12 +283,45 @@ export const DEFAULT_PUSH_ALLOWED_HOSTS = ['fcm.googleapis.com', 'updates.push.s
 
 /** Long enough that guessing one is hopeless; their first 6 characters name the caller in the audit trail. */
 export const SERVER_API_KEY_MIN_LENGTH = 32;
+/** The characters of a key that name it in the audit trail and its rate limit (`apikey:<prefix>`). */
+export const SERVER_API_KEY_PREFIX_LENGTH = 6;
 
-function readServerApiKeys(read: EnvReader): string[] {
-  const keys = read.list('SERVER_API_KEYS') ?? [];
-  const short = keys.findIndex((key) => key.length < SERVER_API_KEY_MIN_LENGTH);
-  if (short >= 0) throw new ConfigError('SERVER_API_KEYS', `entry ${short + 1} has ${keys[short].length} characters; each key needs at least ${SERVER_API_KEY_MIN_LENGTH}`);
+/** What a server API key may do: `publish` is both message routes. A key without a list has every scope. */
+export const SERVER_API_SCOPES = ['publish', 'notify', 'presence', 'disconnect'] as const;
+export type ServerApiScope = (typeof SERVER_API_SCOPES)[number];
+
+export interface ServerApiKey {
+  key: string;
+  scopes: ServerApiScope[];
+}
+
+/**
+ * `<key>` (every scope) or `<scope>+<scope>@<key>`. A key's first characters are its name (audit actor, rate
+ * limit), so two keys may not share them. Messages name an entry by its position, never by the key.
+ */
+function readServerApiKeys(read: EnvReader): ServerApiKey[] {
+  const keys = (read.list('SERVER_API_KEYS') ?? []).map((entry, index) => parseServerApiKey(entry, index + 1));
+  keys.forEach(({ key }, index) => {
+    const first = keys.findIndex((other) => other.key.slice(0, SERVER_API_KEY_PREFIX_LENGTH) === key.slice(0, SERVER_API_KEY_PREFIX_LENGTH));
+    if (first < index) {
+      throw new ConfigError('SERVER_API_KEYS', `entries ${first + 1} and ${index + 1} begin with the same ${SERVER_API_KEY_PREFIX_LENGTH} characters; they name a key in the audit trail and its rate limit, so each key needs its own`);
+    }
+  });
   return keys;
+}
+
+function parseServerApiKey(entry: string, position: number): ServerApiKey {
+  const at = entry.indexOf('@');
+  const key = at < 0 ? entry : entry.slice(at + 1);
+  const scopes = at < 0 ? [...SERVER_API_SCOPES] : entry.slice(0, at).split('+');
+  const unknown = scopes.find((scope) => !(SERVER_API_SCOPES as readonly string[]).includes(scope));
+  if (unknown !== undefined) {
+    // what stands before an @ might be part of a key: shown only when it reads as a scope name
+    const named = /^[a-z]{0,16}$/.test(unknown) ? `the scope "${unknown}"` : 'an unknown scope';
+    throw new ConfigError('SERVER_API_KEYS', `entry ${position} names ${named}; scopes are ${SERVER_API_SCOPES.join(', ')}, joined with + before @<key>`);
+  }
+  if (key.length < SERVER_API_KEY_MIN_LENGTH) throw new ConfigError('SERVER_API_KEYS', `entry ${position} has a key of ${key.length} characters; each key needs at least ${SERVER_API_KEY_MIN_LENGTH}`);
+  return { key, scopes: [...new Set(scopes as ServerApiScope[])] };
 }
 
 function readWebhooks(read: EnvReader): WebhookConfig {
