@@ -232,7 +232,9 @@ describe('rich content on two nodes and a standalone redis-server', () => {
 
     // an invite needs a relation (docs/CALLS.md): a room both may read
     await requestOk(alice, 'room:join', { room: 'calls' });
+    const rung = [bobOnA, bobOnB].map((socket) => nextEvent(socket, 'call:signal'));
     expect(await requestOk(alice, 'call:signal', { to: 'callee', callId: 'call-1', type: 'invite', data: { video: true } })).toEqual({ delivered: 2 });
+    for (const signal of await Promise.all(rung)) expect(signal).toMatchObject({ from: 'caller', callId: 'call-1', type: 'invite' });
     const heard = [bobOnA, bobOnB].map((socket) => nextEvent(socket, 'call:signal'));
     expect(await requestOk(alice, 'call:signal', { to: 'callee', callId: 'call-1', type: 'offer', data: offer })).toEqual({ delivered: 2 });
     for (const signal of await Promise.all(heard)) expect(signal).toEqual({ from: 'caller', callId: 'call-1', type: 'offer', data: offer });
