@@ -7,7 +7,7 @@
  *   redis, metrics, queue (BullMQ connections)
  *   realtime (the only owner of Socket.IO), lifecycle
  *   rooms, webhooks < push, audit < auth < throttling < presence, receipts, typing, reactions, attachments, search < chat, offline
- *   < moderation < server-api, health; calls (on auth)
+ *   < moderation < server-api, health; calls (on auth, rooms)
  *   handshake (composes auth, throttling and moderation into the connection pipeline), docs, scripts
  *   app.module.ts and main.ts compose everything.
  */
@@ -29,7 +29,7 @@ const FEATURE_LAYERS = [
   ['attachments', ['rooms']],
   ['search', []],
   ['chat', ['rooms', 'presence', 'receipts', 'attachments', 'search']],
-  ['calls', ['auth']],
+  ['calls', ['auth', 'rooms']],
   ['moderation', ['rooms', 'webhooks', 'audit', 'auth', 'chat', 'presence']],
   ['server-api', ['rooms', 'audit', 'auth', 'chat', 'presence', 'moderation']],
   ['health', []],

@@ -172,7 +172,7 @@ export interface ClientEventMap {
   'push:subscribe': [PushSubscriptionPayload, Empty];
   'push:unsubscribe': [{ endpoint: string }, Empty];
   'message:replies': [RepliesPayload, { messages: StoredMessage[] }];
-  'message:search': [SearchPayload, { messages: StoredMessage[] }];
+  'message:search': [SearchPayload, { messages: StoredMessage[]; partial?: true }];
   'attachment:create': [AttachmentCreatePayload, AttachmentCreateResult];
   'call:signal': [CallSignalPayload, { delivered: number }];
 }

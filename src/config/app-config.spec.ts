@@ -80,6 +80,9 @@ describe('loadConfig', () => {
     ['REDIS_CLUSTER_NODES', 'a:b', /REDIS_CLUSTER_NODES has "a:b", expected host:port/],
     ['THROTTLE_WS_LIMIT', '-1', /THROTTLE_WS_LIMIT must be a whole number/],
     ['THROTTLE_WS_TTL_MS', '0', /THROTTLE_WS_TTL_MS must be between 100/],
+    ['SEARCH_RATE_LIMIT', 'two', /SEARCH_RATE_LIMIT must be a whole number/],
+    ['SEARCH_RATE_LIMIT', '1001', /SEARCH_RATE_LIMIT must be between 0 and 1000/],
+    ['ATTACHMENT_QUOTA_BYTES', '-1', /ATTACHMENT_QUOTA_BYTES must be a whole number/],
     ['HISTORY_MAX_PER_ROOM', '0', /HISTORY_MAX_PER_ROOM must be between 1/],
     ['MESSAGE_MAX_LENGTH', '1e3', /MESSAGE_MAX_LENGTH must be a whole number/],
     ['CORS_ORIGINS', 'app.example.com', /CORS_ORIGINS has "app.example.com"/],
@@ -148,6 +151,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ATTACHMENT_MAX_BYTES: '0' }, developmentSecret)).toThrow(/ATTACHMENT_MAX_BYTES/);
     expect(() => loadConfig({ ATTACHMENT_SIGNING_SECRET: 'short' }, developmentSecret)).toThrow(/ATTACHMENT_SIGNING_SECRET/);
     expect(loadConfig({ ATTACHMENT_TYPES: 'Image/PNG, video/*' }, developmentSecret).attachments.allowedTypes).toEqual(['image/png', 'video/*']);
+    expect(loadConfig({}, developmentSecret).attachments.quotaBytes).toBe(1024 ** 3);
+    expect(loadConfig({ ATTACHMENT_QUOTA_BYTES: '0' }, developmentSecret).attachments.quotaBytes).toBe(0);
+  });
+
+  it('limits searches to 2 per second per user unless SEARCH_RATE_LIMIT says otherwise (0: unlimited)', () => {
+    expect(loadConfig({}, developmentSecret).searchRateLimit).toBe(2);
+    expect(loadConfig({ SEARCH_RATE_LIMIT: '0' }, developmentSecret).searchRateLimit).toBe(0);
   });
 
   it('reads the wire format and the admission timeout, refusing anything else by name', () => {

@@ -73,6 +73,8 @@ export interface AppConfig {
   attachments: AttachmentConfig;
   /** How long search index writes gather before one script per room writes them; 0: the next turn of the event loop. */
   searchIndexFlushMs: number;
+  /** `message:search` calls per second per user, across nodes; 0: unlimited. */
+  searchRateLimit: number;
   logLevel: LogLevel;
   /** How far a log line's connection, user and request ids reach: `sync` or `async` (logging/log-context.ts). */
   logContext: 'sync' | 'async';
@@ -126,6 +128,8 @@ export interface S3StorageConfig {
 
 export interface AttachmentConfig {
   maxBytes: number;
+  /** Bytes a user may declare at `attachment:create` per UTC day, across nodes; 0: no quota. */
+  quotaBytes: number;
   /** Exact types (`application/pdf`) or wildcards (`image/*`), lower case. */
   allowedTypes: string[];
   uploadUrlTtlSec: number;
@@ -246,6 +250,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     push: readPush(read),
     attachments: readAttachmentConfig(read),
     searchIndexFlushMs: read.int('SEARCH_INDEX_FLUSH_MS', 0, 0, 1000),
+    searchRateLimit: read.int('SEARCH_RATE_LIMIT', 2, 0, 1000),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logContext: read.oneOf('LOG_CONTEXT', ['sync', 'async'], 'sync'),
     adminUi: readAdminUi(read),
@@ -389,6 +394,7 @@ function readAttachmentConfig(read: EnvReader): AttachmentConfig {
   if (signingSecret !== undefined && signingSecret.length < 32) throw new ConfigError('ATTACHMENT_SIGNING_SECRET', 'must be at least 32 characters');
   return {
     maxBytes: read.int('ATTACHMENT_MAX_BYTES', 25 * 1024 * 1024, 1, 5 * 1024 ** 3),
+    quotaBytes: read.int('ATTACHMENT_QUOTA_BYTES', 1024 ** 3, 0, 1024 ** 5),
     allowedTypes,
     uploadUrlTtlSec: read.int('ATTACHMENT_UPLOAD_URL_TTL_SEC', 900, 10, 7 * 86_400),
     downloadUrlTtlSec: read.int('ATTACHMENT_DOWNLOAD_URL_TTL_SEC', 3600, 10, 7 * 86_400),
