@@ -57,7 +57,8 @@ export class AppModule {
         PushModule,
         ServerApiModule,
         DemoModule.forRoot(config),
-        AsyncApiModule,
+        // the AsyncAPI document maps every event as /docs maps every route: API_DOCS=false removes both
+        ...(config.isApiDocsEnabled ? [AsyncApiModule] : []),
         OfflineModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,

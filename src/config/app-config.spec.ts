@@ -40,6 +40,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SERVER_API_KEYS: `${key},notify@${key}x` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entries 1 and 2 begin with the same 6 characters/);
   });
 
+  it('refuses a WEBHOOK_SECRET under 32 characters, and plain http webhook URLs in production unless WEBHOOK_ALLOW_HTTP=true', () => {
+    const secret = 's'.repeat(32);
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32), REDIS_URL: 'redis://cache:6379' };
+    expect(() => loadConfig({ WEBHOOK_URLS: 'https://hooks.example.com/in', WEBHOOK_SECRET: 's'.repeat(31) }, developmentSecret)).toThrow(
+      'Invalid configuration: WEBHOOK_SECRET has 31 characters; it needs at least 32',
+    );
+    expect(() => loadConfig({ WEBHOOK_SECRET: 'short' }, developmentSecret)).toThrow(/WEBHOOK_SECRET/);
+    expect(loadConfig({ WEBHOOK_URLS: 'http://127.0.0.1:8080/in', WEBHOOK_SECRET: secret }, developmentSecret).webhooks.urls).toEqual(['http://127.0.0.1:8080/in']);
+
+    const plain = { ...production, WEBHOOK_URLS: 'https://a.example.com/in,http://b.example.com/in?key=k', WEBHOOK_SECRET: secret };
+    expect(() => loadConfig(plain)).toThrow('Invalid configuration: WEBHOOK_URLS has "http://b.example.com": plain http is refused in production; use https, or set WEBHOOK_ALLOW_HTTP=true');
+    expect(loadConfig({ ...plain, WEBHOOK_ALLOW_HTTP: 'true' }).webhooks.urls).toHaveLength(2);
+    expect(() => loadConfig({ ...plain, WEBHOOK_ALLOW_HTTP: 'yes' })).toThrow(/WEBHOOK_ALLOW_HTTP must be true or false/);
+    expect(loadConfig({ ...production, WEBHOOK_URLS: 'https://a.example.com/in', WEBHOOK_SECRET: secret }).webhooks).toMatchObject({ backlogMax: 1_000_000 });
+    expect(() => loadConfig({ WEBHOOK_BACKLOG_MAX: '10' }, developmentSecret)).toThrow(/WEBHOOK_BACKLOG_MAX must be between 1000/);
+  });
+
   it('reads each Redis mode and refuses two at once', () => {
     expect(loadConfig({ REDIS_URL: 'rediss://cache:6380/0' }, developmentSecret).redis).toEqual({ mode: 'standalone', url: 'rediss://cache:6380/0' });
     expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000, b:7001' }, developmentSecret).redis).toEqual({

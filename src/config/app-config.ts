@@ -104,6 +104,8 @@ export interface WebhookConfig {
   retryBaseMs: number;
   timeoutMs: number;
   claimIdleMs: number;
+  /** Events the stream keeps while no node turns them into deliveries; the oldest are dropped beyond it. */
+  backlogMax: number;
 }
 
 export interface PushConfig {
@@ -245,7 +247,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 25_000, 100, 600_000),
     queueLockMs: read.int('QUEUE_LOCK_MS', 30_000, 1000, 600_000),
-    webhooks: readWebhooks(read),
+    webhooks: readWebhooks(read, nodeEnv),
     serverApiKeys: readServerApiKeys(read),
     push: readPush(read),
     attachments: readAttachmentConfig(read),
@@ -329,13 +331,25 @@ function parseServerApiKey(entry: string, position: number): ServerApiKey {
   return { key, scopes: [...new Set(scopes as ServerApiScope[])] };
 }
 
-function readWebhooks(read: EnvReader): WebhookConfig {
+/** As for server API keys: a receiver's trust in every event rests on it. */
+export const WEBHOOK_SECRET_MIN_LENGTH = 32;
+
+function readWebhooks(read: EnvReader, nodeEnv: Environment): WebhookConfig {
   const urls = read.list('WEBHOOK_URLS') ?? [];
   for (const url of urls) {
     if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new ConfigError('WEBHOOK_URLS', `has "${url}": each entry must be an http(s) URL`);
   }
+  // events carry DM content; over plain http anyone on the path reads them (and the signature does not hide them)
+  const isHttpAllowed = read.boolean('WEBHOOK_ALLOW_HTTP', false);
+  const plain = urls.find((url) => url.startsWith('http://'));
+  if (plain && nodeEnv === 'production' && !isHttpAllowed) {
+    throw new ConfigError('WEBHOOK_URLS', `has "${new URL(plain).origin}": plain http is refused in production; use https, or set WEBHOOK_ALLOW_HTTP=true`);
+  }
   const secret = read.string('WEBHOOK_SECRET');
   if (urls.length > 0 && !secret) throw new ConfigError('WEBHOOK_SECRET', 'is required when WEBHOOK_URLS is set (requests are signed with it)');
+  if (secret !== undefined && secret.length < WEBHOOK_SECRET_MIN_LENGTH) {
+    throw new ConfigError('WEBHOOK_SECRET', `has ${secret.length} characters; it needs at least ${WEBHOOK_SECRET_MIN_LENGTH}`);
+  }
   const events = read.list('WEBHOOK_EVENTS');
   for (const type of events ?? []) {
     if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)) {
@@ -351,6 +365,7 @@ function readWebhooks(read: EnvReader): WebhookConfig {
     retryBaseMs: read.int('WEBHOOK_RETRY_BASE_MS', 1000, 10, 3_600_000),
     timeoutMs: read.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     claimIdleMs: read.int('WEBHOOK_CLAIM_IDLE_MS', 30_000, 500, 3_600_000),
+    backlogMax: read.int('WEBHOOK_BACKLOG_MAX', 1_000_000, 1000, 100_000_000),
   };
 }
 

@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { WebhookPublisher } from '../webhooks/webhook.publisher';
 import { PushQueue } from './push-queue';
-import { assertAllowedEndpoint, assertUsableKeys, OfflineNotification, previewOf, PushSubscription } from './push-subscription';
+import { assertAllowedEndpoint, assertUsableKeys, isAllowedEndpoint, OfflineNotification, previewOf, PushSubscription } from './push-subscription';
 import { PushRepository } from './push.repository';
 
 /**
@@ -34,6 +34,7 @@ export class PushService {
   /**
    * Queues one push per subscription of the user (when VAPID is configured) and publishes the
    * `notification.offline` webhook event. Calling it twice for one message, on any nodes, pushes once.
+   * A subscription whose host is no longer in `PUSH_ALLOWED_HOSTS` is dropped instead (the worker checks again).
    */
   async notifyOffline(userId: string, notification: OfflineNotification): Promise<void> {
     const payload: OfflineNotification = { ...notification, preview: previewOf(notification.preview) };
@@ -41,6 +42,11 @@ export class PushService {
     void this.webhooks.publish('notification.offline', { userId, ...event });
     if (!this.config.push.vapid) return;
     const subscriptions = await this.repository.list(userId);
-    await this.queue.enqueue(subscriptions.map((subscription) => ({ userId, subscription, notification: payload })));
+    const allowed = subscriptions.filter((subscription) => isAllowedEndpoint(subscription.endpoint, this.config.push.allowedHosts));
+    const refused = subscriptions.filter((subscription) => !allowed.includes(subscription));
+    await Promise.all([
+      this.queue.enqueue(allowed.map((subscription) => ({ userId, subscription, notification: payload }))),
+      ...refused.map((subscription) => this.repository.remove(userId, subscription.endpoint)),
+    ]);
   }
 }
