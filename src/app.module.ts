@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CallsModule } from './calls/calls.module';
 import { ChatModule } from './chat/chat.module';
+import { ComplianceModule } from './compliance/compliance.module';
 import { ContractExceptionFilter } from './common/contract-exception.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -59,6 +60,7 @@ export class AppModule {
         DemoModule.forRoot(config),
         AsyncApiModule,
         OfflineModule,
+        ComplianceModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
       // since Nest applies global filters to HTTP only.

@@ -25,6 +25,8 @@ import { AttachmentService, ServedAttachment } from '../attachments/attachment.s
 import type { StoredAttachment } from '../rooms/message.codec';
 import { MessagePresenter } from '../attachments/message-presenter';
 import { SearchIndexWriter } from '../search/search-index.writer';
+import { LegalHolds } from '../holds/legal-holds.service';
+import { HoldSet } from '../holds/legal-hold';
 
 /** Who a new message is by: a connection's user, or whoever a backend service names (`system` by default). */
 export type MessageAuthor = Pick<AuthUser, 'id' | 'name'>;
@@ -63,6 +65,7 @@ export class ChatService {
     private readonly searchIndex: SearchIndexWriter,
     private readonly presenter: MessagePresenter,
     private readonly metrics: MetricsService,
+    private readonly holds: LegalHolds,
   ) {}
 
   /**
@@ -231,14 +234,29 @@ export class ChatService {
   }
 
   /**
-   * By its author, or by an admin (also over REST). The room hears `message:deleted`; history stops serving
-   * it. `origin`, when the request came from a connection, does not hear its own deletion.
+   * By its author, or by an admin (also over REST). The room hears `message:deleted`; history stops serving it.
+   * `origin`, when the request came from a connection, does not hear its own deletion. A message under a legal
+   * hold is hidden the same way but archived, with its attachments, for export (docs/COMPLIANCE.md).
    */
   async deleteMessage(room: string, messageId: string, by: AuthUser, origin?: Connection): Promise<void> {
-    const result = await this.messages.delete(room, messageId, by.id, isAdmin(by));
+    await this.remove(room, messageId, by.id, isAdmin(by), await this.holds.current(), origin);
+  }
+
+  /**
+   * Retention: a message past its room's age goes as an admin's deletion would (`by: "retention"`), with its
+   * reactions, thread link, attachments and index entries. The sweeper skips held messages and passes the holds it
+   * read once for its whole batch.
+   */
+  async expire(room: string, messageId: string, holds: HoldSet): Promise<void> {
+    await this.remove(room, messageId, RETENTION_ACTOR, true, holds);
+  }
+
+  private async remove(room: string, messageId: string, by: string, mayDeleteAny: boolean, holds: HoldSet, origin?: Connection): Promise<void> {
+    const result = await this.messages.delete(room, messageId, by, mayDeleteAny, { isRoomHeld: holds.isRoomHeld(room), heldUsers: holds.heldUsers() });
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
-    const deletion = { room, messageId, by: by.id };
+    if (result.isArchived) await this.holds.noteHeldDeletions(room);
+    const deletion = { room, messageId, by };
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, deletion, { exceptConnection: origin?.id });
     this.searchIndex.unindex(room, [messageId]);
     this.removeAttachments(room, result.attachments);
@@ -293,6 +311,9 @@ export class ChatService {
     if (length > max) throw new ContractError('payload_too_large', `content is ${length} characters, the limit is ${max}`, { limit: max });
   }
 }
+
+/** Who deletes what retention removes, as `message:deleted` and the webhook event name it. */
+export const RETENTION_ACTOR = 'retention';
 
 const SETTLED = Promise.resolve();
 const noop = () => undefined;

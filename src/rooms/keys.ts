@@ -14,6 +14,11 @@ export const roomKeys = {
   reactionCounts: (room: string) => `chat:{${room}}:reaction-counts`,
   /** Hash: `<emoji>\n<userId>` -> "1"; an emoji never holds a newline, so the field is unambiguous. */
   reactionsByUser: (room: string, messageId: string) => `chat:{${room}}:reactions:${messageId}`,
+  /**
+   * Hash: message id -> JSON { fields, edit, reactions, deletedAt, deletedBy } of a message deleted while a legal
+   * hold covered it: hidden from users, kept for export until no hold covers it (docs/COMPLIANCE.md).
+   */
+  heldDeletions: (room: string) => `chat:{${room}}:held-deletions`,
   /** Hash: userId -> id of the last message the user has read in the room. */
   lastRead: (room: string) => `chat:{${room}}:last-read`,
   /** Sorted set: ids of the replies to a root message, scored in send order (see THREAD_SCORE in room.scripts). */

@@ -28,7 +28,14 @@ export type EditResult =
   /** `previousMentions`: whom the message named before this edit, so that only newly named users hear of it. */
   | { status: 'edited'; message: RoomMessage; previousMentions: string[] }
   | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
-export type DeleteResult = { status: 'deleted'; attachments: StoredAttachment[] } | { status: 'not_found' } | { status: 'not_allowed' };
+/** `isArchived`: a legal hold covered the message, so it went to the room's held deletions with its attachments. */
+export type DeleteResult = { status: 'deleted'; attachments: StoredAttachment[]; isArchived: boolean } | { status: 'not_found' } | { status: 'not_allowed' };
+
+/** The legal holds a deletion must honour: the room's own, and the users whose messages are held wherever they are. */
+export interface DeletionHolds {
+  isRoomHeld: boolean;
+  heldUsers: string[];
+}
 
 export type ReactionAction = 'add' | 'remove';
 export type ReactionCounts = Record<string, number>;
@@ -49,6 +56,19 @@ export interface InboxEntry extends ReadState {
   lastMessage: RoomMessage | null;
 }
 
+/** A message deleted while a legal hold covered it: kept for export, never served to users. */
+export interface HeldDeletion extends RoomMessage {
+  deleted: true;
+  deletedAt: number;
+  deletedBy: string;
+}
+
+function decodeHeldDeletion(room: string, id: string, raw: string): HeldDeletion {
+  const archived = JSON.parse(raw) as { fields: string[]; edit: string | false; reactions: string | false; deletedAt: number; deletedBy: string };
+  const message = withOverlays(decodeMessage(room, id, archived.fields), archived.edit || null, archived.reactions || null);
+  return { ...message, deleted: true, deletedAt: archived.deletedAt, deletedBy: archived.deletedBy };
+}
+
 /** Messages per script call of a catch-up read. */
 const CATCHUP_CHUNK = 100;
 
@@ -65,7 +85,7 @@ interface ChatScripts {
   chatReadMessages(stream: string, edits: string, reactions: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number, threadPrefix: string): Promise<ReadReply>;
   chatReadReplies(stream: string, edits: string, reactions: string, thread: string, rootId: string, after: string, count: number, threadPrefix: string): Promise<ReadReply | [-1]>;
   chatEditMessage(stream: string, edits: string, reactions: string, mute: string, thread: string, id: string, editorId: string, content: string, editedAt: number, mentions: string): Promise<EditReply>;
-  chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[1, string | null] | [-1 | -2]>;
+  chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[1, string | null, 0 | 1] | [-1 | -2]>;
   reactionReact(stream: string, counts: string, byUser: string, action: ReactionAction, messageId: string, emoji: string, userId: string, maxEmoji: number): Promise<[number, string?]>;
   receiptMarkRead(lastRead: string, stream: string, userId: string, messageId: string): Promise<number>;
   receiptReadState(lastRead: string, stream: string, userId: string, cap: number): Promise<[string | null, number]>;
@@ -162,6 +182,33 @@ export class RoomStore implements OnModuleInit {
     return (await this.read(room, 'XREVRANGE', '+', '-', limit)).reverse();
   }
 
+  /**
+   * Up to `limit` messages from `start` to `end`, oldest first, as XRANGE reads them: a bare time in ms stands for
+   * the first (as start) or last (as end) id of that millisecond, `(` makes a bound exclusive.
+   */
+  async range(room: string, start: string, end: string, limit: number): Promise<RoomMessage[]> {
+    return this.read(room, 'XRANGE', start, end, limit);
+  }
+
+  /** Ids of the room's messages deleted under a legal hold, in id order. */
+  async heldDeletionIds(room: string): Promise<string[]> {
+    return (await this.redis.hkeys(roomKeys.heldDeletions(room))).sort(compareStreamIds);
+  }
+
+  /** The held deletions asked for, as they were when deleted, with when and by whom; those no longer kept are left out. */
+  async heldDeletions(room: string, ids: string[]): Promise<HeldDeletion[]> {
+    if (ids.length === 0) return [];
+    const values = await this.redis.hmget(roomKeys.heldDeletions(room), ...ids);
+    return values.flatMap((value, i) => (value === null ? [] : [decodeHeldDeletion(room, ids[i], value)]));
+  }
+
+  /** Removes held deletions for good (no hold covers them any more); their attachments are returned for removal. */
+  async purgeHeldDeletions(room: string, ids: string[]): Promise<StoredAttachment[]> {
+    const purged = await this.heldDeletions(room, ids);
+    if (ids.length > 0) await this.redis.hdel(roomKeys.heldDeletions(room), ...ids);
+    return purged.flatMap((message) => message.attachments ?? []);
+  }
+
   /** Messages strictly after `after` and/or strictly before `before`, oldest first, at most `limit`. */
   async page(room: string, range: { after?: string; before?: string }, limit: number): Promise<RoomMessage[]> {
     if (range.before === FIRST_POSSIBLE_STREAM_ID) return [];
@@ -207,11 +254,21 @@ export class RoomStore implements OnModuleInit {
     return { status: 'edited', message: withThread(message, replyCount, lastReplyId), previousMentions };
   }
 
-  /** The message goes with its edit, its reaction counts, who reacted and its thread; its attachments are returned. */
-  async delete(room: string, id: string, deleterId: string, mayDeleteAny: boolean): Promise<DeleteResult> {
-    const keys = [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.reactionsByUser(room, id), roomKeys.thread(room, id)];
-    const reply = await this.redis.chatDeleteMessage(keys.length, ...keys, id, deleterId, mayDeleteAny ? '1' : '0', roomKeys.threadPrefix(room));
-    if (reply[0] === 1) return { status: 'deleted', attachments: reply[1] ? (JSON.parse(reply[1]) as StoredAttachment[]) : [] };
+  /**
+   * The message goes with its edit, its reaction counts, who reacted and its thread; its attachments are returned.
+   * Under a legal hold it is archived first (see DELETE_MESSAGE_SCRIPT), and its attachments stay.
+   */
+  async delete(room: string, id: string, deleterId: string, mayDeleteAny: boolean, holds: DeletionHolds): Promise<DeleteResult> {
+    const keys = [
+      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.heldDeletions(room), roomKeys.reactionsByUser(room, id), roomKeys.thread(room, id),
+    ];
+    const reply = await this.redis.chatDeleteMessage(
+      keys.length, ...keys, id, deleterId, mayDeleteAny ? '1' : '0', roomKeys.threadPrefix(room), holds.isRoomHeld ? '1' : '0', holds.heldUsers.join(' '), Date.now(),
+    );
+    if (reply[0] === 1) {
+      const isArchived = reply[2] === 1;
+      return { status: 'deleted', isArchived, attachments: reply[1] && !isArchived ? (JSON.parse(reply[1]) as StoredAttachment[]) : [] };
+    }
     return reply[0] === -1 ? { status: 'not_found' } : { status: 'not_allowed' };
   }
 
