@@ -33,7 +33,7 @@ const FEATURE_LAYERS = [
   ['calls', ['auth']],
   ['moderation', ['rooms', 'webhooks', 'audit', 'auth', 'chat', 'presence']],
   ['server-api', ['rooms', 'audit', 'auth', 'chat', 'presence', 'moderation']],
-  ['compliance', ['rooms', 'holds', 'audit', 'auth', 'chat', 'attachments', 'search', 'moderation']],
+  ['compliance', ['rooms', 'holds', 'audit', 'auth', 'chat', 'attachments', 'search', 'moderation', 'push']],
   ['health', []],
   ['offline', ['rooms', 'receipts', 'push', 'throttling', 'attachments']],
   ['handshake', ['auth', 'throttling', 'moderation', 'rooms']],

@@ -23,6 +23,7 @@ function fakeUserRooms(held: string[] = []) {
     rooms,
     hold: jest.fn(async (_userId: string, room: string, max: number) => rooms.has(room) || (rooms.size < max && !!rooms.add(room))),
     release: jest.fn(async (_userId: string, room: string) => void rooms.delete(room)),
+    noteAuthored: jest.fn(async () => undefined),
   };
 }
 

@@ -50,6 +50,8 @@ export interface JoinResult {
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
+  /** `<user>\n<room>` pairs this node recorded in the users' authored rooms, so that each is written once, not per message. */
+  private readonly authoredNoted = new Set<string>();
   /** Per connection, the last of its sends queued behind one with attachments, settled either way. */
   private readonly pendingSends = new WeakMap<Connection, Promise<void>>();
 
@@ -179,6 +181,7 @@ export class ChatService {
         this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: origin?.id });
         this.searchIndex.index(room, message);
         this.forgetTrimmed(room, result.trimmed);
+        this.noteAuthored(author.id, room);
         if (dmPeer || mentions?.length) void this.events.emit('message.addressed', { message, dmPeer });
         void this.events.emit('message.created', message);
         return message;
@@ -283,6 +286,22 @@ export class ChatService {
   }
 
   /**
+   * The rooms a user wrote in, for export and erasure (docs/COMPLIANCE.md). Once per user and room on this node:
+   * the first message of a pair costs one command, issued in the append's tick, later ones nothing. A failed write
+   * is forgotten here so that the next message tries again.
+   */
+  private noteAuthored(userId: string, room: string): void {
+    const pair = `${userId}\n${room}`;
+    if (this.authoredNoted.has(pair)) return;
+    if (this.authoredNoted.size >= AUTHORED_NOTED_MAX) this.authoredNoted.clear();
+    this.authoredNoted.add(pair);
+    this.userRooms.noteAuthored(userId, room).catch((error: Error) => {
+      this.authoredNoted.delete(pair);
+      this.logger.warn(`room ${room} not recorded among the rooms ${userId} wrote in: ${error.message}`);
+    });
+  }
+
+  /**
    * Not awaited: the send is stored and answered; a failure here leaves only unreachable keys behind (an index
    * entry of a trimmed message finds no message and is dropped from results).
    */
@@ -314,6 +333,8 @@ export class ChatService {
 
 /** Who deletes what retention removes, as `message:deleted` and the webhook event name it. */
 export const RETENTION_ACTOR = 'retention';
+/** Pairs remembered by noteAuthored before it starts over: about 10 MB at most. */
+const AUTHORED_NOTED_MAX = 100_000;
 
 const SETTLED = Promise.resolve();
 const noop = () => undefined;

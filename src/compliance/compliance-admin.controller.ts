@@ -1,12 +1,13 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
 import type { AuthUser } from '../common/auth-user';
 import { HttpErrorDto } from '../common/http-error.dto';
 import { AdminController, CurrentAdmin } from '../moderation/admin-controller.decorator';
 import { RoomDto } from '../rooms/dto/room.dto';
+import { UserParamsDto } from '../moderation/dto/params.dto';
 import { ComplianceService } from './compliance.service';
 import { ExportQueryDto, HoldDto, HoldParamsDto, HoldsDto, NewHoldDto, RetentionDto, RetentionPolicyDto } from './dto/compliance.dto';
 
@@ -58,6 +59,31 @@ export class ComplianceAdminController {
   @ApiNotFoundResponse({ description: 'No such hold', type: HttpErrorDto })
   async releaseHold(@Param() { id }: HoldParamsDto): Promise<void> {
     await this.compliance.releaseHold(id);
+  }
+
+  @Get('users/:userId/data')
+  @Audited(AuditAction.UserDataExport)
+  @ApiOperation({
+    summary: 'Export everything stored about a user as NDJSON',
+    description: '`{ type, ... }` lines: `message` for each message the user wrote (held deletions included), `attachment`, `reaction`, `receipt`, `room` for each room held, `pushSubscription` (endpoint only); then the manifest `{ "type": "manifest", userId, count, sha256 }`.',
+  })
+  @ApiProduces('application/x-ndjson')
+  @ApiOkResponse({ description: 'The export' })
+  async exportUser(@Param() { userId }: UserParamsDto, @Res() response: Response): Promise<void> {
+    await streamLines(response, this.compliance.exportUser(userId));
+  }
+
+  @Delete('users/:userId/data')
+  @HttpCode(202)
+  @Audited(AuditAction.UserErase)
+  @ApiOperation({
+    summary: 'Erase a user',
+    description: 'Within `RETENTION_SWEEP_MS`: each message the user wrote becomes a tombstone (`content: ""`, `deleted`, `erased`, its id and thread links kept); reactions, read markers, rooms held, push subscriptions, attachments (files too) and search entries of the user go. Messages in a room under a legal hold wait for the hold to go.',
+  })
+  @ApiAcceptedResponse({ type: UserParamsDto })
+  @ApiConflictResponse({ description: 'A legal hold covers the user (`code: "held"`)', type: HttpErrorDto })
+  requestErasure(@Param() { userId }: UserParamsDto): Promise<UserParamsDto> {
+    return this.compliance.requestErasure(userId);
   }
 
   @Get('export')

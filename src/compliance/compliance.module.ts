@@ -9,11 +9,15 @@ import { ComplianceAdminController } from './compliance-admin.controller';
 import { ComplianceRepository } from './compliance.repository';
 import { ComplianceService } from './compliance.service';
 import { RetentionSweeper } from './retention.sweeper';
+import { UserErasure } from './user-erasure';
+import { ModerationModule } from '../moderation/moderation.module';
+import { PushModule } from '../push/push.module';
+import { SearchModule } from '../search/search.module';
 
 /** Retention, legal holds and exports on the admin API, and the cluster's retention sweeper (docs/COMPLIANCE.md). */
 @Module({
-  imports: [AuthModule, AuditModule, RoomsModule, ChatModule, HoldsModule, AttachmentsModule],
+  imports: [AuthModule, AuditModule, RoomsModule, ChatModule, HoldsModule, AttachmentsModule, ModerationModule, PushModule, SearchModule],
   controllers: [ComplianceAdminController],
-  providers: [ComplianceService, ComplianceRepository, RetentionSweeper],
+  providers: [ComplianceService, ComplianceRepository, RetentionSweeper, UserErasure],
 })
 export class ComplianceModule {}

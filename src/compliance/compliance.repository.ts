@@ -51,6 +51,34 @@ export class ComplianceRepository {
   }
 
   /** `undefined` starts the next walk from the first room again. */
+  /** Records an erasure and the rooms it must go through, in one transaction. */
+  async requestErasure(userId: string, rooms: string[]): Promise<void> {
+    const transaction = this.redis.multi().sadd(complianceKeys.pendingErasures, userId);
+    if (rooms.length > 0) transaction.hset(complianceKeys.erasureRooms(userId), Object.fromEntries(rooms.map((room) => [room, '-'])));
+    await transaction.exec();
+  }
+
+  async pendingErasures(): Promise<string[]> {
+    return this.redis.smembers(complianceKeys.pendingErasures);
+  }
+
+  /** Each room the erasure has left to do, with where it stopped there. */
+  async erasureRooms(userId: string): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(complianceKeys.erasureRooms(userId))));
+  }
+
+  async saveErasureCursor(userId: string, room: string, cursor: string): Promise<void> {
+    await this.redis.hset(complianceKeys.erasureRooms(userId), room, cursor);
+  }
+
+  async finishErasureRoom(userId: string, room: string): Promise<void> {
+    await this.redis.hdel(complianceKeys.erasureRooms(userId), room);
+  }
+
+  async finishErasure(userId: string): Promise<void> {
+    await this.redis.multi().del(complianceKeys.erasureRooms(userId)).srem(complianceKeys.pendingErasures, userId).exec();
+  }
+
   async saveSweepCursor(room: string | undefined): Promise<void> {
     if (room === undefined) await this.redis.del(complianceKeys.sweepCursor);
     else await this.redis.set(complianceKeys.sweepCursor, room);

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ContractError, notFound } from '../common/contract-error';
+import { PushService } from '../push/push.service';
+import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { MessagePresenter } from '../attachments/message-presenter';
 import { LegalHold } from '../holds/legal-hold';
 import { LegalHolds, NewHold } from '../holds/legal-holds.service';
-import { HeldDeletion, RoomStore } from '../rooms/room-store';
+import { RoomStore } from '../rooms/room-store';
 import { RoomMessage } from '../rooms/message.codec';
 import { compareStreamIds, timeOfStreamId } from '../redis/stream-ids';
 import { ComplianceRepository } from './compliance.repository';
@@ -28,6 +30,8 @@ export class ComplianceService {
     private readonly holds: LegalHolds,
     private readonly rooms: RoomStore,
     private readonly presenter: MessagePresenter,
+    private readonly userRooms: UserRoomsRepository,
+    private readonly push: PushService,
   ) {}
 
   async setRetention(room: string, maxAgeSeconds: number): Promise<{ room: string; maxAgeSeconds: number }> {
@@ -63,33 +67,105 @@ export class ComplianceService {
   async *exportRoom({ room, from, to }: RoomExportRange): AsyncGenerator<string> {
     const lines = new DigestedLines();
     const inRange = (id: string) => (from === undefined || timeOfStreamId(id) >= from) && (to === undefined || timeOfStreamId(id) <= to);
-    const heldIds = (await this.rooms.heldDeletionIds(room)).filter(inRange);
-    let heldNext = 0;
+    const kept = await KeptOutsideTheStream.of(this.rooms, room, inRange);
     const end = to === undefined ? '+' : String(to);
     let start = from === undefined ? '-' : String(from);
     for (;;) {
       const page = await this.rooms.range(room, start, end, EXPORT_PAGE_SIZE);
       const pageEnd = page.length < EXPORT_PAGE_SIZE ? undefined : page[page.length - 1].id;
-      const heldUpTo = heldIds.slice(heldNext, pageEnd === undefined ? undefined : upperBound(heldIds, pageEnd, heldNext));
-      heldNext += heldUpTo.length;
-      const held = await this.rooms.heldDeletions(room, heldUpTo);
-      for (const message of await this.presenter.presentAll(mergeById(page, held))) yield lines.line(message);
+      const messages = mergeById(page, await kept.upTo(pageEnd));
+      for (const message of await this.presenter.presentAll(messages)) yield lines.line(message);
       if (pageEnd === undefined) break;
       start = `(${pageEnd}`;
     }
     yield lines.manifest({ room, from: from ?? null, to: to ?? null });
   }
+
+  /**
+   * Everything stored about the user, as `{ type, ... }` NDJSON lines: each message the user wrote (`message`, held
+   * deletions included), `reaction`, `receipt`, `room` for each room held, `pushSubscription` (endpoint only),
+   * `attachment`; then the manifest. Rooms are those the user holds or wrote in.
+   */
+  async *exportUser(userId: string): AsyncGenerator<string> {
+    const lines = new DigestedLines();
+    const [touched, held, endpoints] = await Promise.all([this.userRooms.roomsTouchedBy(userId), this.userRooms.roomsOf(userId), this.push.endpointsOf(userId)]);
+    for (const room of touched.sort()) {
+      for await (const message of this.messagesBy(room, userId)) {
+        yield lines.line({ type: 'message', ...message });
+        for (const attachment of message.attachments ?? []) yield lines.line({ type: 'attachment', room, messageId: message.id, ...attachment });
+      }
+      for (const reaction of await this.rooms.reactionsOf(room, userId)) yield lines.line({ type: 'reaction', ...reaction });
+      const lastReadId = await this.rooms.lastReadOf(room, userId);
+      if (lastReadId !== null) yield lines.line({ type: 'receipt', room, messageId: lastReadId });
+    }
+    for (const room of held.sort()) yield lines.line({ type: 'room', room });
+    for (const endpoint of endpoints) yield lines.line({ type: 'pushSubscription', endpoint });
+    yield lines.manifest({ userId });
+  }
+
+  /** Erasure is carried out by the sweeper within RETENTION_SWEEP_MS; refused while a hold covers the user. */
+  async requestErasure(userId: string): Promise<{ userId: string }> {
+    if ((await this.holds.current()).isUserHeld(userId)) throw new ContractError('held', `a legal hold covers user ${userId}: release it first`);
+    await this.repository.requestErasure(userId, await this.userRooms.roomsTouchedBy(userId));
+    return { userId };
+  }
+
+  /** The user's messages in the room, oldest first, with the held deletions among them. */
+  private async *messagesBy(room: string, userId: string): AsyncGenerator<RoomMessage> {
+    const held = await this.rooms.heldDeletions(room, await this.rooms.heldDeletionIds(room));
+    let start = '-';
+    for (;;) {
+      const page = await this.rooms.range(room, start, '+', USER_EXPORT_PAGE_SIZE);
+      const boundary = page.length < USER_EXPORT_PAGE_SIZE ? undefined : page[page.length - 1].id;
+      const heldInPage = held.filter((message) => boundary === undefined || compareStreamIds(message.id, boundary) <= 0);
+      held.splice(0, heldInPage.length);
+      for (const message of mergeById(page, heldInPage)) if (message.userId === userId) yield message;
+      if (boundary === undefined) return;
+      start = `(${boundary}`;
+    }
+  }
 }
 
-/** The index after the last of `ids` (sorted) not greater than `id`, searching from `from`. */
-function upperBound(ids: string[], id: string, from: number): number {
-  let index = from;
-  while (index < ids.length && compareStreamIds(ids[index], id) <= 0) index += 1;
-  return index;
+/** Messages read per round trip while a user's export looks through a room. */
+const USER_EXPORT_PAGE_SIZE = 200;
+/**
+ * The messages of a room that an export shows although the stream no longer holds them: held deletions and
+ * tombstones, handed out in id order a stream page at a time.
+ */
+class KeptOutsideTheStream {
+  private next = 0;
+
+  private constructor(
+    private readonly rooms: RoomStore,
+    private readonly room: string,
+    private readonly ids: { id: string; isTombstone: boolean }[],
+  ) {}
+
+  static async of(rooms: RoomStore, room: string, inRange: (id: string) => boolean): Promise<KeptOutsideTheStream> {
+    const [held, tombstones] = await Promise.all([rooms.heldDeletionIds(room), rooms.tombstoneIds(room)]);
+    const ids = [...held.map((id) => ({ id, isTombstone: false })), ...tombstones.map((id) => ({ id, isTombstone: true }))]
+      .filter(({ id }) => inRange(id))
+      .sort((a, b) => compareStreamIds(a.id, b.id));
+    return new KeptOutsideTheStream(rooms, room, ids);
+  }
+
+  /** Those up to `boundary` (inclusive) not handed out yet; all that are left without a boundary. */
+  async upTo(boundary: string | undefined): Promise<RoomMessage[]> {
+    let end = this.next;
+    while (end < this.ids.length && (boundary === undefined || compareStreamIds(this.ids[end].id, boundary) <= 0)) end += 1;
+    const due = this.ids.slice(this.next, end);
+    this.next = end;
+    const [held, tombstones] = await Promise.all([
+      this.rooms.heldDeletions(this.room, due.filter((entry) => !entry.isTombstone).map((entry) => entry.id)),
+      this.rooms.tombstones(this.room, due.filter((entry) => entry.isTombstone).map((entry) => entry.id)),
+    ]);
+    return mergeById(held, tombstones);
+  }
 }
 
 /** Two lists each in id order, as one. */
-function mergeById(stored: RoomMessage[], held: HeldDeletion[]): RoomMessage[] {
-  if (held.length === 0) return stored;
-  return [...stored, ...held].sort((a, b) => compareStreamIds(a.id, b.id));
+function mergeById(first: RoomMessage[], second: RoomMessage[]): RoomMessage[] {
+  if (second.length === 0) return first;
+  if (first.length === 0) return second;
+  return [...first, ...second].sort((a, b) => compareStreamIds(a.id, b.id));
 }

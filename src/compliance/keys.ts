@@ -10,4 +10,11 @@ export const complianceKeys = {
   sweepLease: 'compliance:sweep:lease',
   /** String: the last room name the default-policy walk finished, so the next tick (on any node) goes on after it. */
   sweepCursor: 'compliance:sweep:cursor',
+  /** Set: users whose erasure was asked for and is not finished. */
+  pendingErasures: 'compliance:erasures',
+  /**
+   * Hash: room -> the last message id an erasure examined there ('-' before it starts), for every room it still has to
+   * go through; the `{user:<id>}` tag puts it beside the user's own keys.
+   */
+  erasureRooms: (userId: string) => `compliance:{user:${userId}}:erasure-rooms`,
 };

@@ -7,7 +7,10 @@ import { APP_CONFIG } from '../config/config.module';
 import { HoldSet } from '../holds/legal-hold';
 import { LegalHolds } from '../holds/legal-holds.service';
 import { RoomStore } from '../rooms/room-store';
+import { timeOfStreamId } from '../redis/stream-ids';
+import { Budget } from './budget';
 import { ComplianceRepository } from './compliance.repository';
+import { UserErasure } from './user-erasure';
 
 /** Messages read per round trip while a room is swept. */
 const SWEEP_PAGE_SIZE = 100;
@@ -16,25 +19,8 @@ const DEFAULT_POLICY_ROOMS_PER_TICK = 500;
 /** The lease outlives a few ticks, so a live sweeper keeps it; a dead one's passes to another node within it. */
 const leaseMsOf = (sweepMs: number) => Math.max(3 * sweepMs, 5000);
 
-/** What one tick may still examine. */
-class Budget {
-  constructor(private left: number) {}
-
-  get remaining(): number {
-    return this.left;
-  }
-
-  get isSpent(): boolean {
-    return this.left <= 0;
-  }
-
-  spend(count = 1): void {
-    this.left -= count;
-  }
-}
-
 /**
- * Enforces retention, one sweep at a time in the cluster: each node tries every RETENTION_SWEEP_MS, and only the
+ * Enforces retention and carries out erasures, one sweep at a time in the cluster: each node tries every RETENTION_SWEEP_MS, and only the
  * node holding the lease sweeps. A tick examines at most RETENTION_SWEEP_BATCH messages (rooms with a policy of
  * their own first, then the walk of every other room under RETENTION_DEFAULT_SECONDS, which resumes from a cursor
  * in Redis), so a large backlog goes over several ticks. Every removal is idempotent, so a node that dies mid-tick
@@ -53,6 +39,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
     private readonly rooms: RoomStore,
     private readonly chat: ChatService,
     private readonly attachments: AttachmentService,
+    private readonly erasures: UserErasure,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -78,6 +65,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
     }
     if (retention.defaultSeconds !== undefined) await this.sweepRoomsWithoutPolicy(policies, now - retention.defaultSeconds * 1000, holds, budget);
     await this.purgeReleasedHeldDeletions(holds, budget);
+    await this.erasures.step(holds, budget);
     return true;
   }
 
@@ -94,9 +82,10 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
     this.timer.unref();
   }
 
-  /** Removes the room's messages created before `cutoffMs`, but those a hold covers. */
+  /** Removes the room's messages created before `cutoffMs`, but those a hold covers, and the tombstones of that age. */
   private async sweepRoom(room: string, cutoffMs: number, holds: HoldSet, budget: Budget): Promise<void> {
     if (holds.isRoomHeld(room)) return;
+    await this.rooms.forgetTombstones(room, (await this.rooms.tombstoneIds(room)).filter((id) => timeOfStreamId(id) < cutoffMs));
     let start = '-';
     while (!budget.isSpent) {
       const wanted = Math.min(SWEEP_PAGE_SIZE, budget.remaining);

@@ -8,7 +8,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { LEGACY_ROOM_INDEX_KEY, ROOM_INDEX_KEY, roomKeys } from './keys';
 import { decodeMessage, encodeMentions, encodeMessage, MessageDraft, messageFromDraft, RoomMessage, StoredAttachment, withOverlays, withThread } from './message.codec';
 import {
-  APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, INBOX_ENTRY_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_REPLIES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT,
+  APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, ERASE_MESSAGES_SCRIPT, INBOX_ENTRY_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_REPLIES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT,
 } from './room.scripts';
 
 /** What a trim took with it, for the state kept outside the room's keys: who reacted, the search index, files. */
@@ -69,6 +69,25 @@ function decodeHeldDeletion(room: string, id: string, raw: string): HeldDeletion
   return { ...message, deleted: true, deletedAt: archived.deletedAt, deletedBy: archived.deletedBy };
 }
 
+/** What is left of a message whose author was erased: its id, author id and thread link. */
+export interface Tombstone extends RoomMessage {
+  content: '';
+  deleted: true;
+  erased: true;
+}
+
+function decodeTombstone(room: string, id: string, raw: string): Tombstone {
+  const { userId, replyTo } = JSON.parse(raw) as { userId: string; replyTo: string | false };
+  return { id, room, userId, content: '', createdAt: timeOfStreamId(id), ...(replyTo ? { replyTo } : {}), deleted: true, erased: true };
+}
+
+/** A user's reaction, as a data export lists it. */
+export interface UserReaction {
+  room: string;
+  messageId: string;
+  emoji: string;
+}
+
 /** Messages per script call of a catch-up read. */
 const CATCHUP_CHUNK = 100;
 
@@ -90,6 +109,7 @@ interface ChatScripts {
   receiptMarkRead(lastRead: string, stream: string, userId: string, messageId: string): Promise<number>;
   receiptReadState(lastRead: string, stream: string, userId: string, cap: number): Promise<[string | null, number]>;
   inboxEntry(lastRead: string, stream: string, edits: string, reactions: string, userId: string, cap: number): Promise<InboxReply>;
+  chatEraseMessages(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string[], (string | null)[]]>;
 }
 
 type InboxReply = [lastRead: string | null, unread: number, newest: StreamEntry | null, edit: string | null, reactions: string | null];
@@ -122,6 +142,7 @@ export class RoomStore implements OnModuleInit {
     redis.defineCommand('receiptMarkRead', { numberOfKeys: 2, lua: MARK_READ_SCRIPT });
     redis.defineCommand('receiptReadState', { numberOfKeys: 2, lua: READ_STATE_SCRIPT });
     redis.defineCommand('inboxEntry', { numberOfKeys: 4, lua: INBOX_ENTRY_SCRIPT });
+    redis.defineCommand('chatEraseMessages', { lua: ERASE_MESSAGES_SCRIPT });
     this.redis = redis as Redis & ChatScripts;
     this.admission = admission as Redis & ChatScripts;
   }
@@ -207,6 +228,53 @@ export class RoomStore implements OnModuleInit {
     const purged = await this.heldDeletions(room, ids);
     if (ids.length > 0) await this.redis.hdel(roomKeys.heldDeletions(room), ...ids);
     return purged.flatMap((message) => message.attachments ?? []);
+  }
+
+  /** Ids of the room's tombstones (messages of erased users), in id order. */
+  async tombstoneIds(room: string): Promise<string[]> {
+    return (await this.redis.hkeys(roomKeys.tombstones(room))).sort(compareStreamIds);
+  }
+
+  async tombstones(room: string, ids: string[]): Promise<Tombstone[]> {
+    if (ids.length === 0) return [];
+    const values = await this.redis.hmget(roomKeys.tombstones(room), ...ids);
+    return values.flatMap((value, i) => (value === null ? [] : [decodeTombstone(room, ids[i], value)]));
+  }
+
+  /** Tombstones past the room's age go like the messages they stood for. */
+  async forgetTombstones(room: string, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.hdel(roomKeys.tombstones(room), ...ids);
+  }
+
+  /**
+   * Turns the user's messages among `ids` into tombstones (see ERASE_MESSAGES_SCRIPT); returns the ids erased and
+   * the attachments they carried, for removal.
+   */
+  async erase(room: string, userId: string, ids: string[]): Promise<{ erased: string[]; attachments: StoredAttachment[] }> {
+    if (ids.length === 0) return { erased: [], attachments: [] };
+    const keys = [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.tombstones(room), ...ids.map((id) => roomKeys.reactionsByUser(room, id))];
+    const [erased, attachments] = await this.redis.chatEraseMessages(keys.length, ...keys, userId, Date.now(), ...ids);
+    return { erased, attachments: attachments.flatMap((json) => (json ? (JSON.parse(json) as StoredAttachment[]) : [])) };
+  }
+
+  /** The user's reactions in the room: one look at who reacted to each message that has reactions. */
+  async reactionsOf(room: string, userId: string): Promise<UserReaction[]> {
+    const messageIds = await this.redis.hkeys(roomKeys.reactionCounts(room));
+    const byMessage = await Promise.all(messageIds.map((id) => this.redis.hkeys(roomKeys.reactionsByUser(room, id))));
+    const suffix = `\n${userId}`;
+    return byMessage.flatMap((fields, i) =>
+      fields.filter((field) => field.endsWith(suffix)).map((field) => ({ room, messageId: messageIds[i], emoji: field.slice(0, -suffix.length) })),
+    );
+  }
+
+  /** The id of the last message the user read in the room, if any. */
+  async lastReadOf(room: string, userId: string): Promise<string | null> {
+    return this.redis.hget(roomKeys.lastRead(room), userId);
+  }
+
+  /** The user's read marker and mute in the room go. */
+  async forgetMember(room: string, userId: string): Promise<void> {
+    await this.redis.multi().hdel(roomKeys.lastRead(room), userId).del(roomKeys.mute(room, userId)).exec();
   }
 
   /** Messages strictly after `after` and/or strictly before `before`, oldest first, at most `limit`. */

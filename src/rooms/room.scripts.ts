@@ -195,6 +195,35 @@ return {1, field_of(entry[2], '${STREAM_ATTACHMENTS_FIELD}') or false, archived 
 `;
 
 /**
+ * Erasure: each of the ids still in the stream and written by the user becomes a tombstone: the entry goes (its
+ * content, name and everything else it held) with its edit, reaction counts and who reacted, and the tombstone
+ * keeps its id, its author id and the root it replied to; thread sets are left as they are, so thread links hold.
+ * KEYS: stream, edits hash, reaction counts hash, tombstones hash, then each id's who-reacted hash
+ * ARGV: user id, erasure time (epoch ms), then the ids, in the order of their who-reacted keys
+ * Returns the attachments JSON of each message erased (false for one without), in order, and the erased ids.
+ */
+export const ERASE_MESSAGES_SCRIPT = `${AUTHOR_OF}${FIELD_OF}
+local erased, attachments = {}, {}
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  local entry = redis.call('XRANGE', KEYS[1], id, id)[1]
+  if entry and author_of(entry[2]) == ARGV[1] then
+    local root = field_of(entry[2], '${STREAM_REPLY_TO_FIELD}')
+    redis.call('HSET', KEYS[4], id, cjson.encode({ userId = ARGV[1], replyTo = root or false, erasedAt = tonumber(ARGV[2]) }))
+    redis.call('XDEL', KEYS[1], id)
+    redis.call('HDEL', KEYS[2], id)
+    redis.call('HDEL', KEYS[3], id)
+    redis.call('DEL', KEYS[i + 2])
+    erased[#erased + 1] = id
+    attachments[#attachments + 1] = field_of(entry[2], '${STREAM_ATTACHMENTS_FIELD}') or false
+  end
+end
+local stream_ttl = redis.call('PTTL', KEYS[1])
+if #erased > 0 and stream_ttl > 0 then redis.call('PEXPIRE', KEYS[4], stream_ttl) end
+return {erased, attachments}
+`;
+
+/**
  * Adds or removes one user's reaction and rewrites the message's counts, atomically; adding twice or
  * removing what is not there changes nothing.
  * KEYS: message stream, reaction counts hash (message id -> JSON {emoji: count}), the message's by-user hash
