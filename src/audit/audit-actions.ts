@@ -21,6 +21,15 @@ export const AuditAction = {
   ServerBroadcast: 'server.broadcast',
   ServerNotify: 'server.notify',
   ServerDisconnect: 'server.disconnect',
+  RetentionSet: 'room.retention.set',
+  RetentionRemove: 'room.retention.remove',
+  HoldPlace: 'hold.place',
+  HoldsRead: 'holds.read',
+  HoldRelease: 'hold.release',
+  RoomExport: 'room.export',
+  UserDataExport: 'user.data.export',
+  UserErase: 'user.erase',
+  AuditVerify: 'audit.verify',
 } as const;
 
 export type AuditActionName = (typeof AuditAction)[keyof typeof AuditAction];

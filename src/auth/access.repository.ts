@@ -20,6 +20,11 @@ export class AccessRepository {
     @Inject(REDIS_ADMISSION) private readonly admission: Redis,
   ) {}
 
+  /** Erasure: the user's ban and revocation marker go with the rest of what names the user. */
+  async forgetUser(userId: string): Promise<void> {
+    await this.redis.del(accessKeys.userBan(userId), accessKeys.userTokensRevokedAt(userId));
+  }
+
   async isTokenRevoked(jti: string): Promise<boolean> {
     return (await this.admission.exists(accessKeys.revokedToken(jti))) === 1;
   }

@@ -25,6 +25,18 @@ export interface ThrottleConfig {
   ttlMs: number;
 }
 
+export interface RetentionConfig {
+  /** How often the cluster's one sweeper runs: a message passes its room's age within about this long. */
+  sweepMs: number;
+  /** The maximum age of messages in rooms without a policy of their own; undefined keeps them (up to HISTORY_MAX_PER_ROOM). */
+  defaultSeconds?: number;
+  /** Messages one tick examines at most, so that a sweep never holds Redis or the node for long. */
+  sweepBatch: number;
+}
+
+/** The longest retention a room may have: ten years of 365 days. */
+export const RETENTION_MAX_SECONDS = 10 * 365 * 86_400;
+
 /** Every setting of the process, read and validated once at start-up. */
 export interface AppConfig {
   env: Environment;
@@ -80,6 +92,7 @@ export interface AppConfig {
   logContext: 'sync' | 'async';
   /** Undefined: the Socket.IO admin UI is off. */
   adminUi?: AdminUiConfig;
+  retention: RetentionConfig;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -256,6 +269,11 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logContext: read.oneOf('LOG_CONTEXT', ['sync', 'async'], 'sync'),
     adminUi: readAdminUi(read),
+    retention: {
+      sweepMs: read.int('RETENTION_SWEEP_MS', 60_000, 100, 86_400_000),
+      sweepBatch: read.int('RETENTION_SWEEP_BATCH', 1000, 1, 100_000),
+      defaultSeconds: read.string('RETENTION_DEFAULT_SECONDS') === undefined ? undefined : read.int('RETENTION_DEFAULT_SECONDS', 0, 1, RETENTION_MAX_SECONDS),
+    },
   };
 }
 

@@ -31,6 +31,16 @@ export class PushService {
     await this.repository.remove(userId, endpoint);
   }
 
+  /** The endpoints the user subscribed, for a data export (the keys stay private). */
+  async endpointsOf(userId: string): Promise<string[]> {
+    return (await this.repository.list(userId)).map((subscription) => subscription.endpoint);
+  }
+
+  /** Erasure: every subscription of the user goes. */
+  async forgetUser(userId: string): Promise<void> {
+    await this.repository.removeAll(userId);
+  }
+
   /**
    * Queues one push per subscription of the user (when VAPID is configured) and publishes the
    * `notification.offline` webhook event. Calling it twice for one message, on any nodes, pushes once.
