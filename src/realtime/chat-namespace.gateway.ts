@@ -2,6 +2,7 @@ import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { ExtendedError } from 'socket.io';
 import { bearerToken } from '../common/bearer-token';
+import { errorBodyOf } from '../common/contract-exception.filter';
 import type { Connection } from '../common/connection';
 import { CHAT_NAMESPACE } from '../common/contract';
 import { AuthenticationError, HandshakeRefusal } from '../common/handshake-error';
@@ -70,13 +71,16 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
   private get listeners(): Map<string, SocketListener> {
     if (this.sharedListeners) return this.sharedListeners;
     const router = this.router;
+    const logger = this.logger;
     this.sharedListeners = new Map(
       router.events.map((event): [string, SocketListener] => [
         event,
         function (this: ChatSocket, ...args: unknown[]) {
           const ack = typeof args.at(-1) === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
           const connection = connectionOf(this);
-          void withLogContext(logContextOf(connection), () => router.dispatch(connection, event, args.length <= 1 ? args[0] : args)).then(ack);
+          void withLogContext(logContextOf(connection), () => router.dispatch(connection, event, args.length <= 1 ? args[0] : args))
+            .then(ack)
+            .catch((error: unknown) => withLogContext(logContextOf(connection), () => answerInternal(error, ack, logger)));
         },
       ]),
     );
@@ -128,6 +132,19 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     if (isRedisUnavailable(error)) return Object.assign(new Error('unavailable'), { data: { code: 'unavailable', message: 'try again shortly' } });
     this.logger.error(error instanceof Error ? error.stack : String(error));
     return Object.assign(new Error('internal'), { data: { code: 'internal', message: 'internal error' } });
+  }
+}
+
+/**
+ * The last resort of an event listener: whatever failed between the router and the acknowledgement (the router
+ * answers every error of a handler itself) is logged, and the client hears `internal` if it still can.
+ */
+function answerInternal(error: unknown, ack: ((answer: unknown) => void) | undefined, logger: Logger): void {
+  const answer = { ok: false, error: errorBodyOf(error, logger) };
+  try {
+    ack?.(answer);
+  } catch (again) {
+    logger.error(`the answer could not be sent: ${again instanceof Error ? again.message : String(again)}`);
   }
 }
 

@@ -7,7 +7,9 @@ import { bearerToken } from '../../common/bearer-token';
 import { CHAT_NAMESPACE } from '../../common/contract';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import type { ChatSocket } from '../chat-socket';
 import { ClientEventRouter } from '../client-event-router';
+import { connectionOf } from '../socket-connection';
 import { frameLimitBytes, isOriginAllowed } from '../redis-io.adapter';
 import { jsonPackets, msgpackPackets, PacketCodec } from './packet-codec';
 import { PlainWebSocketConnection, refuseUpgrade } from './plain-websocket.connection';
@@ -38,6 +40,10 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
 
   attach(io: Server): void {
     const socketIoPath = `${io.path()}/`;
+    io.of(CHAT_NAMESPACE).on('connection', (socket: ChatSocket) => {
+      const transport: unknown = socket.conn;
+      if (transport instanceof PlainWebSocketConnection) transport.admittedAs = connectionOf(socket);
+    });
     (io.httpServer as HttpServer).on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (request.url?.startsWith(socketIoPath)) return;
       this.upgrade(io, request, socket, head);
@@ -63,7 +69,12 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
     (request as IncomingMessage & { _query: Record<string, string> })._query = Object.fromEntries(query);
     const connection = new PlainWebSocketConnection(
       { request, socket, head, server: this.server },
-      { namespace: CHAT_NAMESPACE, isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event), packets: this.packets },
+      {
+        namespace: CHAT_NAMESPACE,
+        isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event),
+        packets: this.packets,
+        chargeRefusal: (admitted, error) => this.router.chargeRefusal(admitted, error),
+      },
     );
     this.connections.add(connection);
     connection.once('close', () => this.connections.delete(connection));
