@@ -30,7 +30,7 @@ function openConnection(packets: PacketCodec = jsonPackets, chargeRefusal = jest
   connection.on('data', (packet) => toSocketIo.push(packet));
   // the namespace admitted it: Socket.IO writes its CONNECT packet
   connection.write('0/chat,{"sid":"s1"}');
-  connection.admittedAs = new FakeConnection('c1', { id: 'alice', roles: [], tokenId: 't1' });
+  connection.admittedAs = new FakeConnection('c1', { id: 'alice', roles: [], tokenId: 't1', expiresAtSec: 0 });
   const receive = (frame: string | Buffer, isBinary = false) => ws.emit('message', Buffer.from(frame), isBinary);
   return { connection, ws, receive, toSocketIo, chargeRefusal };
 }
@@ -64,7 +64,7 @@ describe('PlainWebSocketConnection', () => {
 
   it('charges every refused frame to the budget and answers what the budget says', async () => {
     const rateLimited: ErrorBody = { code: 'rate_limited', message: 'too many events: slow down', details: { retryAfterMs: 900 } };
-    const { ws, receive, chargeRefusal } = openConnection(jsonPackets, jest.fn(() => Promise.resolve(rateLimited)));
+    const { ws, receive, chargeRefusal } = openConnection(jsonPackets, jest.fn((_connection: unknown, _error: ErrorBody) => Promise.resolve(rateLimited)));
 
     receive('not json');
     receive(JSON.stringify({ id: 2, event: 'no:such' }));
