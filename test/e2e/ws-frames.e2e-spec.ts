@@ -1,3 +1,5 @@
+import * as msgpackParser from 'socket.io-msgpack-parser';
+import { connect, disconnection, requestOk } from '../support/clients';
 import { rawHttp } from '../support/polling';
 import { errorsLogged, startNode, TestNode } from '../support/nodes';
 import { closeAllPlainClients, CloseEvent, connectPlain, PlainClient } from '../support/plain-websocket';
@@ -39,17 +41,17 @@ async function expectServing(node: TestNode, sub: string): Promise<void> {
 describe('/ws frames: depth, budget, bad frames in a row, unknown events, pongs', () => {
   const cluster = useCluster(1, { THROTTLE_WS_LIMIT: String(BUDGET), THROTTLE_WS_TTL_MS: '60000' });
   const node = () => cluster.nodes[0];
+  let msgpackNode: TestNode;
+  beforeAll(async () => {
+    msgpackNode = await startNode({ REDIS_URL: cluster.redis.url, NODE_ID: 'node-msgpack', SOCKET_PARSER: 'msgpack', THROTTLE_WS_LIMIT: String(BUDGET) });
+  });
+  afterAll(async () => {
+    await msgpackNode?.stop('SIGKILL');
+  });
   afterEach(() => closeAllPlainClients());
 
   describe.each(['json', 'msgpack'])('SOCKET_PARSER=%s', (parser) => {
-    let own: TestNode | undefined;
-    const nodeOf = () => (parser === 'json' ? node() : own!);
-    beforeAll(async () => {
-      if (parser === 'msgpack') own = await startNode({ REDIS_URL: cluster.redis.url, NODE_ID: 'node-msgpack', SOCKET_PARSER: 'msgpack', THROTTLE_WS_LIMIT: String(BUDGET) });
-    });
-    afterAll(async () => {
-      await own?.stop('SIGKILL');
-    });
+    const nodeOf = () => (parser === 'json' ? node() : msgpackNode);
 
     it('answers a frame nested 8,000 levels deep (16 KB) with validation_failed, and the node lives and serves', async () => {
       const client = await connectPlain(nodeOf().url, { token: makeToken({ sub: `deep-${parser}` }) });
@@ -67,6 +69,27 @@ describe('/ws frames: depth, budget, bad frames in a row, unknown events, pongs'
       await expectServing(nodeOf(), `witness-${parser}`);
       expect(errorsLogged(nodeOf().logs())).toEqual([]);
     });
+  });
+
+  it('SOCKET_PARSER=msgpack: a Socket.IO packet nested 8,000 levels deep closes only its sender\'s connection, as any undecodable packet', async () => {
+    const sender = await connect(msgpackNode.url, { token: makeToken({ sub: 'deep-msgpack-sender' }), parser: msgpackParser });
+    const bystander = await connect(msgpackNode.url, { token: makeToken({ sub: 'deep-msgpack-bystander' }), parser: msgpackParser });
+    // { type: EVENT, nsp: "/chat", id: 1, data: ["message:send", [[[...]]]] }, spliced by hand: no encoder recurses that deep
+    const [encoded] = new msgpackParser.Encoder().encode({ type: 2, nsp: '/chat', id: 1, data: ['message:send', 'DEEP'] }) as unknown as Buffer[];
+    const head = Buffer.from(encoded);
+    // msgpack's fixstr: 0xa0 + length, then the bytes
+    const marker = Buffer.concat([Buffer.from([0xa0 + 4]), Buffer.from('DEEP')]);
+    const at = head.indexOf(marker);
+    const deep = Buffer.concat([Buffer.alloc(8000, 0x91), Buffer.from([0x90])]);
+    const closed = disconnection(sender);
+
+    sender.io.engine.write(Buffer.concat([head.subarray(0, at), deep, head.subarray(at + marker.length)]));
+
+    expect(await closed).toBe('transport close');
+    expect(bystander.connected).toBe(true);
+    expect(await requestOk(bystander, 'presence:list', { room: uniqueRoom() })).toEqual({ users: [] });
+    await expectServing(msgpackNode, 'witness-msgpack-sio');
+    expect(errorsLogged(msgpackNode.logs())).toEqual([]);
   });
 
   it('charges bad frames to the event budget shared with valid events: a client sending them hits rate_limited', async () => {
