@@ -11,8 +11,8 @@ import type { ChatSocket } from '../chat-socket';
 import { ClientEventRouter } from '../client-event-router';
 import { connectionOf } from '../socket-connection';
 import { frameLimitBytes, isOriginAllowed } from '../redis-io.adapter';
-import { jsonPackets, msgpackPackets, PacketCodec } from './packet-codec';
-import { PlainWebSocketConnection, refuseUpgrade } from './plain-websocket.connection';
+import { jsonPackets, msgpackPackets } from './packet-codec';
+import { PlainWebSocketConnection, PlainWebSocketProtocol, refuseUpgrade } from './plain-websocket.connection';
 
 export const PLAIN_WEBSOCKET_PATH = '/ws';
 
@@ -28,13 +28,19 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
   private readonly connections = new Set<PlainWebSocketConnection>();
   private heartbeat?: NodeJS.Timeout;
   private clientEvents?: ReadonlySet<string>;
-  private readonly packets: PacketCodec;
+  /** Shared by every connection: closures per connection would be part of each idle connection's memory. */
+  private readonly protocol: PlainWebSocketProtocol;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly router: ClientEventRouter,
   ) {
-    this.packets = config.socketParser === 'msgpack' ? msgpackPackets() : jsonPackets;
+    this.protocol = {
+      namespace: CHAT_NAMESPACE,
+      isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event),
+      packets: config.socketParser === 'msgpack' ? msgpackPackets() : jsonPackets,
+      chargeRefusal: (admitted, error) => this.router.chargeRefusal(admitted, error),
+    };
     this.server = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: frameLimitBytes(config) });
   }
 
@@ -69,12 +75,7 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
     (request as IncomingMessage & { _query: Record<string, string> })._query = Object.fromEntries(query);
     const connection = new PlainWebSocketConnection(
       { request, socket, head, server: this.server },
-      {
-        namespace: CHAT_NAMESPACE,
-        isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event),
-        packets: this.packets,
-        chargeRefusal: (admitted, error) => this.router.chargeRefusal(admitted, error),
-      },
+      this.protocol,
     );
     this.connections.add(connection);
     connection.once('close', () => this.connections.delete(connection));
