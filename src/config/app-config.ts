@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { compileTrust, TrustProxy } from '../common/client-address';
+import { defaultMaxConnectionsPerNode, readDescriptorLimit } from './descriptor-limit';
 
 export type Environment = 'development' | 'production' | 'test';
 
@@ -67,6 +68,11 @@ export interface AppConfig {
   /** A room's messages, edits and reactions expire this long after its last message. */
   roomIdleTtlDays: number;
   maxConnectionsPerUser: number;
+  /**
+   * Socket.IO and /ws connections one node holds at most (handshakes being checked included); beyond it a
+   * handshake is refused `unavailable` (/ws: 503), so that descriptors remain for health, the APIs and Redis. 0: no limit.
+   */
+  maxConnectionsPerNode: number;
   /** Rooms a user holds at once (joined rooms and DM rooms): the bound of the inbox and of each user's room set. */
   maxRoomsPerUser: number;
   handshakeLimitPerIp: ThrottleConfig;
@@ -188,9 +194,10 @@ type Env = Record<string, string | undefined>;
 
 /**
  * Reads the environment into an AppConfig, or throws a ConfigError naming the first bad variable.
- * `developmentSecret` is only consulted in development when no JWT key is configured.
+ * `developmentSecret` is only consulted in development when no JWT key is configured; `descriptorLimit` (the
+ * process's open-files limit) only when MAX_CONNECTIONS_PER_NODE is not set.
  */
-export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => string): AppConfig {
+export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => string, descriptorLimit: () => number | undefined = readDescriptorLimit): AppConfig {
   const read = new EnvReader(env);
   const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development');
   const dataDir = resolve(read.string('DATA_DIR') ?? '.data');
@@ -249,6 +256,7 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     dedupWindowSec: read.int('DEDUP_WINDOW_SEC', 3600, 1, 86_400),
     roomIdleTtlDays: read.int('ROOM_IDLE_TTL_DAYS', 90, 1, 3650),
     maxConnectionsPerUser: read.int('MAX_CONNECTIONS_PER_USER', 20, 0, 100_000),
+    maxConnectionsPerNode: read.string('MAX_CONNECTIONS_PER_NODE') === undefined ? defaultMaxConnectionsPerNode(descriptorLimit()) : read.int('MAX_CONNECTIONS_PER_NODE', 0, 0, 10_000_000),
     maxRoomsPerUser: read.int('MAX_ROOMS_PER_USER', 500, 1, 100_000),
     handshakeLimitPerIp: {
       limit: read.int('HANDSHAKE_LIMIT_PER_IP', 3000, 0, 1_000_000),

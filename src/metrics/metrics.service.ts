@@ -46,6 +46,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Set by realtime/ once the `/chat` namespace is attached: the connections the node holds, as its limit counts them. */
+  nodeConnectionsOpen: () => number = () => 0;
+
+  readonly connectionsOpen: Gauge = new Gauge({
+    name: 'chat_connections_open',
+    help: 'Socket.IO and /ws connections this node holds, handshakes being checked included: what MAX_CONNECTIONS_PER_NODE is compared with',
+    registers: [this.registry],
+    collect: (): void => this.connectionsOpen.set(this.nodeConnectionsOpen()),
+  });
+
+  readonly connectionsLimit = new Gauge({
+    name: 'chat_connections_limit',
+    help: 'MAX_CONNECTIONS_PER_NODE: handshakes beyond it are refused with unavailable (/ws: 503); 0 when there is no limit',
+    registers: [this.registry],
+  });
+
   /** Resolved once, by the engine transport's name: the hot paths below touch no label map. */
   readonly connectionsOver: Record<string, Gauge.Internal<'transport'>> = {
     websocket: this.connections.labels('websocket'),

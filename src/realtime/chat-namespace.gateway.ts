@@ -21,18 +21,21 @@ import { PlainWebSocketEndpoint } from './plain-websocket/plain-websocket.endpoi
 import { connectionOf } from './socket-connection';
 import { PlainWebSocketConnection } from './plain-websocket/plain-websocket.connection';
 import { connectionIdOf } from './socket-channels';
+import { NODE_FULL_REASON, NodeCapacity } from './node-capacity';
 
 type SocketListener = (this: ChatSocket, ...args: unknown[]) => void;
 
 /**
  * The `/chat` namespace: attaches it, runs the handshake pipeline as its middleware, binds every client event
  * to the `ClientEventRouter` and reports connections opening and closing. A refusal reaches the client as `connect_error` with `message: "unauthorized"` and
- * `data.code`; a limit as `message: "rate_limited"`; Redis trouble as `message: "unavailable"`.
+ * `data.code`; a limit as `message: "rate_limited"`; Redis trouble and a full node (MAX_CONNECTIONS_PER_NODE) as
+ * `message: "unavailable"`.
  */
 @WebSocketGateway({ namespace: CHAT_NAMESPACE })
 export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger('Handshake');
   private sharedListeners?: Map<string, SocketListener>;
+  private capacity?: NodeCapacity;
 
   constructor(
     private readonly namespace: ChatNamespace,
@@ -45,6 +48,10 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
 
   afterInit(namespace: ChatServer): void {
     this.namespace.attach(namespace);
+    const capacity = new NodeCapacity(this.config.maxConnectionsPerNode, () => namespace.sockets.size);
+    this.capacity = capacity;
+    this.metrics.nodeConnectionsOpen = () => capacity.open;
+    this.metrics.connectionsLimit.set(capacity.limit);
     countMessageDeliveries(namespace.adapter, this.metrics);
     namespace.use((socket, next) => this.admit(socket, next));
     this.plainWebSocket.attach(namespace.server);
@@ -98,8 +105,12 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
   };
 
   private admit(socket: ChatSocket, next: (error?: ExtendedError) => void): void {
-    // Socket.IO joins the socket to a room named by its id only after the middleware, so the id can still change.
-    (socket as { id: string }).id = connectionIdOf(socket.id);
+    renameSocket(socket, connectionIdOf(socket.id));
+    const capacity = this.capacity as NodeCapacity;
+    // before the pipeline: a full node spends nothing on a client it cannot hold, Redis included
+    if (!capacity.tryReserve()) {
+      return next(Object.assign(new Error('unavailable'), { data: { code: 'unavailable', reason: NODE_FULL_REASON, message: 'this node holds all the connections it may; try again shortly' } }));
+    }
     const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const token = typeof fromAuth === 'string' && fromAuth.length > 0 ? fromAuth : bearerToken(socket.handshake.headers.authorization);
     withLogContext({ connectionId: socket.id }, () => this.pipeline.admit({ connectionId: socket.id, token, request: socket.request })).then(
@@ -108,8 +119,13 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
         socket.data.nodeId = this.config.nodeId;
         socket.data.transport = connectionOf(socket).transport;
         next();
+        // Socket.IO adds the socket to the namespace on the next tick after `next()`: it counts itself from then on
+        process.nextTick(() => capacity.release());
       },
-      (error: unknown) => next(this.toConnectError(error)),
+      (error: unknown) => {
+        capacity.release();
+        next(this.toConnectError(error));
+      },
     );
   }
 
@@ -144,6 +160,18 @@ function answerInternal(error: unknown, ack: ((answer: unknown) => void) | undef
   } catch (again) {
     logger.error(`the answer could not be sent: ${again instanceof Error ? again.message : String(again)}`);
   }
+}
+
+/**
+ * Socket.IO joins the socket to a room named by its id only after the middleware, so the id can still change; but
+ * the namespace already keeps the socket under its first id among those being admitted, and removes it from there
+ * by its id once admitted or refused: kept under the old id, every socket ever admitted or refused stayed there.
+ */
+export function renameSocket(socket: ChatSocket, id: string): void {
+  const admitting = (socket.nsp as unknown as { _preConnectSockets?: Map<string, ChatSocket> })._preConnectSockets;
+  const wasAdmitting = admitting?.delete(socket.id) ?? false;
+  (socket as { id: string }).id = id;
+  if (wasAdmitting) admitting?.set(id, socket);
 }
 
 /**
