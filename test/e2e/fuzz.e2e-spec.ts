@@ -469,6 +469,17 @@ describe('hardened input', () => {
       expect(notified).toHaveLength(1);
       expect((await rawHttp(`${node().url}/health/live`)).status).toBe(200);
     });
+
+    it('refuses a body that is not JSON on the admin routes too: a text ban bans nobody', async () => {
+      const admin = makeToken({ sub: 'fuzz-admin', roles: ['admin'] });
+      const asText = await rawHttp(`${node().url}/admin/users/fuzz-text-ban/ban`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain' },
+        body: '{"reason":"sent as text"}',
+      });
+      expectRefused('a ban sent as text/plain', asText, [415]);
+      expect((await connect(node().url, { token: makeToken({ sub: 'fuzz-text-ban' }) })).connected).toBe(true);
+    });
   });
 
   it('closes only the connection that sends an oversized frame; the node stays ready', async () => {
