@@ -10,8 +10,9 @@ import type { Request } from 'express';
 export class JsonBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
-    // `is` answers null for a request without a body, false for a body of another type
-    if (request.is('application/json') === false) throw new UnsupportedMediaTypeException('the body must be JSON: send it with Content-Type: application/json');
+    // an empty body is no body: clients send `Content-Length: 0` with a bare POST, whatever their content type
+    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !request.is('application/json')) throw new UnsupportedMediaTypeException('the body must be JSON: send it with Content-Type: application/json');
     return true;
   }
 }

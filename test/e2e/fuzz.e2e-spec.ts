@@ -479,6 +479,10 @@ describe('hardened input', () => {
       });
       expectRefused('a ban sent as text/plain', asText, [415]);
       expect((await connect(node().url, { token: makeToken({ sub: 'fuzz-text-ban' }) })).connected).toBe(true);
+      // a route without fields still takes a bare POST, with or without a content type
+      expect((await http(node().url, 'POST', '/admin/users/fuzz-bare/revoke-tokens', { token: admin })).status).toBe(204);
+      const bare = await rawRequest(node().url, ['POST /server/users/fuzz-bare/disconnect HTTP/1.1', `X-API-Key: ${API_KEY}`, 'Content-Type: text/plain']);
+      expect(bare.status).toBe(204);
     });
   });
 
