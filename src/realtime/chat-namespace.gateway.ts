@@ -109,7 +109,11 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     const capacity = this.capacity as NodeCapacity;
     // before the pipeline: a full node spends nothing on a client it cannot hold, Redis included
     if (!capacity.tryReserve()) {
-      return next(Object.assign(new Error('unavailable'), { data: { code: 'unavailable', reason: NODE_FULL_REASON, message: 'this node holds all the connections it may; try again shortly' } }));
+      next(Object.assign(new Error('unavailable'), { data: { code: 'unavailable', reason: NODE_FULL_REASON, message: 'this node holds all the connections it may; try again shortly' } }));
+      // the refusal is written first (next tick); a client that kept the connection open would hold a descriptor
+      // until Socket.IO's connect timeout (45 s), which is what this limit keeps for others. /ws answers 503 and closes.
+      if (!(socket.conn instanceof PlainWebSocketConnection)) setImmediate(() => socket.conn.close());
+      return;
     }
     const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const token = typeof fromAuth === 'string' && fromAuth.length > 0 ? fromAuth : bearerToken(socket.handshake.headers.authorization);

@@ -4,6 +4,7 @@ import { connect, connectError, requestOk } from '../support/clients';
 import { untilTrue } from '../support/condition';
 import { http } from '../support/http';
 import { closeAllPlainClients, connectPlain, PlainClient, refusedUpgrade } from '../support/plain-websocket';
+import { PollingClient } from '../support/polling';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
 
@@ -43,6 +44,10 @@ describe('MAX_CONNECTIONS_PER_NODE', () => {
     }
     // an invalid token is refused the same way: the node spends no verification on it either
     expect((await connectError(full(), { token: 'not-a-token' })).message).toBe('unavailable');
+    // the node closes a refused client's connection itself, rather than let it hold a descriptor
+    const lingering = await PollingClient.open(full());
+    await lingering.send(`0/chat,{"token":"${makeToken({ sub: 'lingering' })}"}`);
+    expect(await lingering.pollUntilClosed()).toEqual([expect.stringMatching(/^4\/chat,\{"message":"unavailable"/)]);
 
     // at the limit, the node still answers its probes and the server API
     expect((await fetch(`${full()}/health/ready`)).status).toBe(200);
