@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData, type WebSocketServer } from 'ws';
 import { answerFrame, binaryFrame, eventFrame, PacketType, readClientFrame, refusalFrame, RequestId, unknownEvent } from './frames';
 import type { PacketCodec } from './packet-codec';
+import type { SlowConsumerListener } from '../send-buffer-bound';
 
 /** An HTTP upgrade request held open while Socket.IO runs the handshake pipeline on it. */
 export interface PendingUpgrade {
@@ -18,7 +19,13 @@ export interface PlainWebSocketProtocol {
   namespace: string;
   isClientEvent(event: string): boolean;
   packets: PacketCodec;
+  /** Unsent output a socket may hold before it is closed with 1013 (SEND_BUFFER_MAX_BYTES). */
+  sendBufferMaxBytes: number;
+  onSlowConsumer: SlowConsumerListener;
 }
+
+/** "Try Again Later": the client reconnects and catches up with `room:join { since }`. */
+export const SLOW_CONSUMER_CLOSE_CODE = 1013;
 
 /** connect_error messages (see ChatNamespaceGateway) as HTTP statuses at the upgrade; a ban is 403. */
 function statusOfRefusal(message: string, code: unknown): number {
@@ -172,9 +179,25 @@ export class PlainWebSocketConnection extends EventEmitter {
     this.emit('data', this.protocolOptions.packets.event(this.protocolOptions.namespace, ackId, frame.event, frame.data));
   }
 
+  /**
+   * `bufferedAmount` is a sum ws keeps (its socket's unwritten bytes and its own queue), so the bound costs a
+   * comparison per frame. Past it the socket is closed with 1013: the close frame waits behind the unread
+   * output (bounded, and freed by ws's close timeout at the latest), but Socket.IO forgets the connection at
+   * once, so it leaves its rooms and is sent nothing more.
+   */
   private send(frame: string): void {
-    if (!this.ws) this.framesBeforeOpen.push(frame);
-    else if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+    if (!this.ws) return void this.framesBeforeOpen.push(frame);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(frame);
+    if (this.ws.bufferedAmount > this.protocolOptions.sendBufferMaxBytes) this.shed();
+  }
+
+  private shed(): void {
+    this.readyState = 'closing';
+    this.closeReason = 'send buffer full';
+    this.ws?.close(SLOW_CONSUMER_CLOSE_CODE, 'send buffer full: reconnect and catch up');
+    this.protocolOptions.onSlowConsumer({ transport: this.transport.name, remoteAddress: this.remoteAddress });
+    this.finish();
   }
 
   private finish(): void {

@@ -11,6 +11,7 @@ import { ClientEventRouter } from '../client-event-router';
 import { frameLimitBytes, isOriginAllowed } from '../redis-io.adapter';
 import { jsonPackets, msgpackPackets, PacketCodec } from './packet-codec';
 import { PlainWebSocketConnection, refuseUpgrade } from './plain-websocket.connection';
+import type { SlowConsumerListener } from '../send-buffer-bound';
 
 export const PLAIN_WEBSOCKET_PATH = '/ws';
 
@@ -27,6 +28,7 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
   private heartbeat?: NodeJS.Timeout;
   private clientEvents?: ReadonlySet<string>;
   private readonly packets: PacketCodec;
+  private onSlowConsumer: SlowConsumerListener = () => undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -36,7 +38,8 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
     this.server = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: frameLimitBytes(config) });
   }
 
-  attach(io: Server): void {
+  attach(io: Server, onSlowConsumer: SlowConsumerListener): void {
+    this.onSlowConsumer = onSlowConsumer;
     const socketIoPath = `${io.path()}/`;
     (io.httpServer as HttpServer).on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (request.url?.startsWith(socketIoPath)) return;
@@ -63,7 +66,13 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
     (request as IncomingMessage & { _query: Record<string, string> })._query = Object.fromEntries(query);
     const connection = new PlainWebSocketConnection(
       { request, socket, head, server: this.server },
-      { namespace: CHAT_NAMESPACE, isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event), packets: this.packets },
+      {
+        namespace: CHAT_NAMESPACE,
+        isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event),
+        packets: this.packets,
+        sendBufferMaxBytes: this.config.sendBufferMaxBytes,
+        onSlowConsumer: this.onSlowConsumer,
+      },
     );
     this.connections.add(connection);
     connection.once('close', () => this.connections.delete(connection));
