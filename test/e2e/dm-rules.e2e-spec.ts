@@ -35,8 +35,13 @@ describe('DM rules follow the room, whichever door', () => {
   async function knownThenOffline(userId: string): Promise<void> {
     const socket = await user(nodeB(), userId);
     socket.close();
+    // the lease's release announces itself to no one outside the node: poll the server API
     const presence = () => http<{ online: boolean }>(nodeA(), 'GET', `/server/users/${userId}/presence`, { headers: { 'x-api-key': API_KEY } });
-    while ((await presence()).body.online) await new Promise((resolve) => setTimeout(resolve, 50));
+    const deadline = Date.now() + 10_000;
+    while ((await presence()).body.online) {
+      if (Date.now() > deadline) throw new Error(`${userId} still online 10 s after closing`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   const offlineNotice = (userId: string, messageId: string) =>
