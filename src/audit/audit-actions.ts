@@ -20,8 +20,16 @@ export const AuditAction = {
   ServerMessagePublish: 'server.message.publish',
   ServerBroadcast: 'server.broadcast',
   ServerNotify: 'server.notify',
-  ServerPresenceRead: 'server.presence.read',
   ServerDisconnect: 'server.disconnect',
+  RetentionSet: 'room.retention.set',
+  RetentionRemove: 'room.retention.remove',
+  HoldPlace: 'hold.place',
+  HoldsRead: 'holds.read',
+  HoldRelease: 'hold.release',
+  RoomExport: 'room.export',
+  UserDataExport: 'user.data.export',
+  UserErase: 'user.erase',
+  AuditVerify: 'audit.verify',
 } as const;
 
 export type AuditActionName = (typeof AuditAction)[keyof typeof AuditAction];
@@ -36,6 +44,21 @@ export const MODERATION_ACTIONS: ReadonlySet<string> = new Set<AuditActionName>(
   AuditAction.UserUnban,
   AuditAction.UserTokensRevoke,
 ]);
+
+/**
+ * What backend services did through the server API: a share of the trail of its own (AUDIT_MAX_ENTRIES of them at
+ * most), trimmed apart from the rest, so that no volume of service calls pushes out admin, moderation or security
+ * entries (docs/ADMIN.md).
+ */
+export const SERVER_API_ACTIONS: ReadonlySet<string> = new Set<AuditActionName>([
+  AuditAction.ServerMessagePublish,
+  AuditAction.ServerBroadcast,
+  AuditAction.ServerNotify,
+  AuditAction.ServerDisconnect,
+]);
+
+/** Which share of the trail an entry counts against when the trail is trimmed. */
+export type AuditShare = 'server-api' | 'main';
 
 /** Who or what an action applied to; only the parts that apply are present. */
 export interface AuditTarget {

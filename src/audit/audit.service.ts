@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { WebhookPublisher } from '../webhooks/webhook.publisher';
-import { AuditEntry, AuditRecord, MODERATION_ACTIONS } from './audit-actions';
+import { AuditEntry, AuditRecord, MODERATION_ACTIONS, SERVER_API_ACTIONS } from './audit-actions';
 import { AuditRepository } from './audit.repository';
 import { refusalAggregateKey } from './keys';
 
@@ -44,7 +44,8 @@ export class AuditService {
    */
   async record(record: AuditRecord): Promise<void> {
     try {
-      const id = await this.repository.append(record, this.config.auditMaxEntries);
+      const share = SERVER_API_ACTIONS.has(record.action) ? 'server-api' : 'main';
+      const id = await this.repository.append(record, share, this.config.auditMaxEntries);
       if (MODERATION_ACTIONS.has(record.action)) {
         await this.webhooks.publish('moderation.action', { id, at: Number(id.slice(0, id.indexOf('-'))), details: {}, ...record });
       }

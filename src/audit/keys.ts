@@ -5,3 +5,8 @@ export const AUDIT_STREAM_KEY = 'audit:entries';
  * puts it in the stream's Redis Cluster slot (an untagged key hashes its whole name), so one script updates both.
  */
 export const refusalAggregateKey = (minute: number, code: string, address: string) => `{${AUDIT_STREAM_KEY}}:refusals:${minute}:${code}:${address}`;
+/**
+ * The ids of the server API's entries in the stream, oldest first: their share of the trail, trimmed apart from
+ * the rest. Same `{audit:entries}` slot as the stream, so that one script updates both.
+ */
+export const SERVER_API_SHARE_KEY = `{${AUDIT_STREAM_KEY}}:server-api-ids`;

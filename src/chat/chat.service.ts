@@ -25,6 +25,8 @@ import { AttachmentService, ServedAttachment } from '../attachments/attachment.s
 import type { StoredAttachment } from '../rooms/message.codec';
 import { MessagePresenter } from '../attachments/message-presenter';
 import { SearchIndexWriter } from '../search/search-index.writer';
+import { LegalHolds } from '../holds/legal-holds.service';
+import { HoldSet } from '../holds/legal-hold';
 
 /** Who a new message is by: a connection's user, or whoever a backend service names (`system` by default). */
 export type MessageAuthor = Pick<AuthUser, 'id' | 'name'>;
@@ -48,6 +50,8 @@ export interface JoinResult {
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
+  /** `<user>\n<room>` pairs this node recorded in the users' authored rooms, so that each is written once, not per message. */
+  private readonly authoredNoted = new Set<string>();
   /** Per connection, the last of its sends queued behind one with attachments, settled either way. */
   private readonly pendingSends = new WeakMap<Connection, Promise<void>>();
 
@@ -63,6 +67,7 @@ export class ChatService {
     private readonly searchIndex: SearchIndexWriter,
     private readonly presenter: MessagePresenter,
     private readonly metrics: MetricsService,
+    private readonly holds: LegalHolds,
   ) {}
 
   /**
@@ -179,6 +184,7 @@ export class ChatService {
         this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: origin?.id });
         this.searchIndex.index(room, message);
         this.forgetTrimmed(room, result.trimmed);
+        this.noteAuthored(author.id, room);
         if (dmPeer || mentions?.length) void this.events.emit('message.addressed', { message, dmPeer });
         void this.events.emit('message.created', message);
         return message;
@@ -234,14 +240,29 @@ export class ChatService {
   }
 
   /**
-   * By its author, or by an admin (also over REST). The room hears `message:deleted`; history stops serving
-   * it. `origin`, when the request came from a connection, does not hear its own deletion.
+   * By its author, or by an admin (also over REST). The room hears `message:deleted`; history stops serving it.
+   * `origin`, when the request came from a connection, does not hear its own deletion. A message under a legal
+   * hold is hidden the same way but archived, with its attachments, for export (docs/COMPLIANCE.md).
    */
   async deleteMessage(room: string, messageId: string, by: AuthUser, origin?: Connection): Promise<void> {
-    const result = await this.messages.delete(room, messageId, by.id, isAdmin(by));
+    await this.remove(room, messageId, by.id, isAdmin(by), await this.holds.current(), origin);
+  }
+
+  /**
+   * Retention: a message past its room's age goes as an admin's deletion would (`by: "retention"`), with its
+   * reactions, thread link, attachments and index entries. The sweeper skips held messages and passes the holds it
+   * read once for its whole batch.
+   */
+  async expire(room: string, messageId: string, holds: HoldSet): Promise<void> {
+    await this.remove(room, messageId, RETENTION_ACTOR, true, holds);
+  }
+
+  private async remove(room: string, messageId: string, by: string, mayDeleteAny: boolean, holds: HoldSet, origin?: Connection): Promise<void> {
+    const result = await this.messages.delete(room, messageId, by, mayDeleteAny, { isRoomHeld: holds.isRoomHeld(room), heldUsers: holds.heldUsers() });
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
-    const deletion = { room, messageId, by: by.id };
+    if (result.isArchived) await this.holds.noteHeldDeletions(room);
+    const deletion = { room, messageId, by };
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, deletion, { exceptConnection: origin?.id });
     this.searchIndex.unindex(room, [messageId]);
     this.removeAttachments(room, result.attachments);
@@ -265,6 +286,22 @@ export class ChatService {
         .then((isHeld) => isHeld || this.logger.warn(`DM room ${room} not added to the rooms of ${userId}: at MAX_ROOMS_PER_USER`))
         .catch((error: Error) => this.logger.warn(`DM room ${room} not added to the rooms of ${userId}: ${error.message}`));
     }
+  }
+
+  /**
+   * The rooms a user wrote in, for export and erasure (docs/COMPLIANCE.md). Once per user and room on this node:
+   * the first message of a pair costs one command, issued in the append's tick, later ones nothing. A failed write
+   * is forgotten here so that the next message tries again.
+   */
+  private noteAuthored(userId: string, room: string): void {
+    const pair = `${userId}\n${room}`;
+    if (this.authoredNoted.has(pair)) return;
+    if (this.authoredNoted.size >= AUTHORED_NOTED_MAX) this.authoredNoted.clear();
+    this.authoredNoted.add(pair);
+    this.userRooms.noteAuthored(userId, room).catch((error: Error) => {
+      this.authoredNoted.delete(pair);
+      this.logger.warn(`room ${room} not recorded among the rooms ${userId} wrote in: ${error.message}`);
+    });
   }
 
   /**
@@ -296,6 +333,11 @@ export class ChatService {
     if (length > max) throw new ContractError('payload_too_large', `content is ${length} characters, the limit is ${max}`, { limit: max });
   }
 }
+
+/** Who deletes what retention removes, as `message:deleted` and the webhook event name it. */
+export const RETENTION_ACTOR = 'retention';
+/** Pairs remembered by noteAuthored before it starts over: about 10 MB at most. */
+const AUTHORED_NOTED_MAX = 100_000;
 
 const SETTLED = Promise.resolve();
 const noop = () => undefined;
