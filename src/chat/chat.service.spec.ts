@@ -171,6 +171,33 @@ describe('ChatService: mentions and DMs on the send path', () => {
     expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
     expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }, { event: 'message.created', payload: message }]);
   });
+
+  it('gives a message:send into a DM room the side effects of dm:send: both users hold the room, the peer is addressed', async () => {
+    const message = { ...stored, room: 'dm:alice:bob' };
+    const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
+    await service.send(connectionIn(['dm:alice:bob']), { room: 'dm:alice:bob', content: 'psst' });
+    expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
+    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }, { event: 'message.created', payload: message }]);
+  });
+
+  it('gives a server-published message in a DM room, authored by one of its users, the same side effects', async () => {
+    const message = { ...stored, room: 'dm:alice:bob', userId: 'bob' };
+    const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
+    await service.publish({ id: 'bob' }, 'dm:alice:bob', { content: 'from CRM' });
+    expect(userRooms.hold.mock.calls.map(([userId]) => userId)).toEqual(['bob', 'alice']);
+    expect(emitted[0]).toEqual({ event: 'message.addressed', payload: { message, dmPeer: 'alice' } });
+  });
+
+  it('refuses any other author in a DM room (the server API\'s system author included) with forbidden, storing nothing', async () => {
+    for (const [author, room] of [['system', 'dm:alice:bob'], ['carol', 'dm:alice:bob'], ['alice', 'dm:alice'], ['alice', 'dm:bob:alice']]) {
+      const { service, appendIfNew, userRooms, emitted } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
+      const error = await errorOf(service.publish({ id: author }, room, { content: 'hi', attachments: [{ id: 'a1' }] as never }));
+      expect(error).toMatchObject({ code: 'forbidden' });
+      expect(appendIfNew).not.toHaveBeenCalled();
+      expect(userRooms.hold).not.toHaveBeenCalled();
+      expect(emitted).toEqual([]);
+    }
+  });
 });
 
 describe('ChatService.join, leave and delete', () => {

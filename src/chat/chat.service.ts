@@ -132,19 +132,22 @@ export class ChatService {
     }
     const room = dmRoomOf(from, to);
     if (!ROOM_NAME_PATTERN.test(room)) throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
-    return this.store(connection.user, room, { content, clientMsgId }, [], connection, to);
+    return this.publish(connection.user, room, { content, clientMsgId }, connection);
   }
 
   /**
-   * The one way in of every new message to a room (`message:send`, the server API). With attachments, they are
+   * The one way in of every new message to a room (`message:send`, `dm:send`, `/ws`, the server API), so that a
+   * DM room's rules follow the room whichever door the message came through: only its two users may write in it,
+   * and a message there enters both users' rooms and reaches the peer offline. With attachments, they are
    * claimed first (a few round trips), then stored with the message. `origin`, the connection the message came
    * from, already has it in its ack and does not hear it again.
    */
   async publish(author: MessageAuthor, room: string, { attachments, ...message }: NewMessage, origin?: Connection): Promise<StoredMessage> {
-    if (!attachments?.length) return this.store(author, room, message, [], origin);
+    const dmPeer = isDmRoom(room) ? dmPeerOf(room, author.id) : undefined;
+    if (!attachments?.length) return this.store(author, room, message, [], origin, dmPeer);
     this.assertContentLength(message.content);
     const served = await this.attachments.resolveForMessage(author.id, room, attachments);
-    return this.store(author, room, message, served, origin);
+    return this.store(author, room, message, served, origin, dmPeer);
   }
 
   /**
@@ -354,6 +357,16 @@ function emptyContent(): ContractError {
 
 function withoutUrl({ url: _url, ...stored }: ServedAttachment): StoredAttachment {
   return stored;
+}
+
+/**
+ * The other user of a DM room its author writes in. A service naming any author, or a name `dmRoomOf` does not
+ * make, is refused: a DM room is its two users' alone, whoever holds the credentials.
+ */
+function dmPeerOf(room: string, authorId: string): string {
+  const pair = dmMembersOf(room);
+  if (!pair?.includes(authorId)) throw forbidden(`only the two users of a DM room may write in it, and ${authorId} is not one of ${room}`);
+  return pair[0] === authorId ? pair[1] : pair[0];
 }
 
 function invalidDmPeer(problem: string): ContractError {

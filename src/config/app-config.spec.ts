@@ -19,6 +19,14 @@ describe('loadConfig', () => {
     expect(config.nodeId).toMatch(/-\d+$/);
   });
 
+  it('bounds each connection\'s unsent output at 4 MiB by default, and refuses a bound below two of the largest messages', () => {
+    expect(loadConfig({}, developmentSecret)).toMatchObject({ sendBufferMaxBytes: 4 * 1024 * 1024, drainSpreadMs: 5000 });
+    expect(loadConfig({ SEND_BUFFER_MAX_BYTES: '1048576', MESSAGE_MAX_LENGTH: '100000' }, developmentSecret).sendBufferMaxBytes).toBe(1_048_576);
+    expect(() => loadConfig({ MESSAGE_MAX_LENGTH: '600000' }, developmentSecret)).toThrow(/SEND_BUFFER_MAX_BYTES must be at least 4800000/);
+    expect(() => loadConfig({ SEND_BUFFER_MAX_BYTES: '1000' }, developmentSecret)).toThrow(/SEND_BUFFER_MAX_BYTES must be between 65536/);
+    expect(() => loadConfig({ DRAIN_SPREAD_MS: '-1' }, developmentSecret)).toThrow(/DRAIN_SPREAD_MS must be a whole number/);
+  });
+
   it('reads server API keys and refuses a short one, naming the variable', () => {
     const key = 'k'.repeat(32);
     const all = ['publish', 'notify', 'presence', 'disconnect'];

@@ -74,6 +74,10 @@ export interface AppConfig {
   presenceTtlSec: number;
   typingTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Shutdown closes this node's connections spread over this long (clamped to fit inside shutdownTimeoutMs). */
+  drainSpreadMs: number;
+  /** Unsent output one connection may hold (engine write buffer plus socket buffer); past it, its transport is closed. */
+  sendBufferMaxBytes: number;
   /** Plain WebSocket (`/ws`): how often the server pings; a client that missed the previous ping is dropped. */
   wsPingIntervalMs: number;
   /** How long a queue worker holds a job before other nodes treat it as stalled (its node died) and run it again. */
@@ -258,6 +262,8 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     presenceTtlSec: read.int('PRESENCE_TTL_SEC', 30, 3, 3600),
     typingTimeoutMs: read.int('TYPING_TIMEOUT_MS', 5000, 500, 60_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
+    drainSpreadMs: read.int('DRAIN_SPREAD_MS', 5000, 0, 60_000),
+    sendBufferMaxBytes: readSendBufferMax(read),
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 25_000, 100, 600_000),
     queueLockMs: read.int('QUEUE_LOCK_MS', 30_000, 1000, 600_000),
     webhooks: readWebhooks(read, nodeEnv),
@@ -275,6 +281,17 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
       defaultSeconds: read.string('RETENTION_DEFAULT_SECONDS') === undefined ? undefined : read.int('RETENTION_DEFAULT_SECONDS', 0, 1, RETENTION_MAX_SECONDS),
     },
   };
+}
+
+/**
+ * A bound near the size of one message would close connections that read normally whenever two large messages
+ * meet in their buffer: it must hold at least two of the largest (4 bytes a character).
+ */
+function readSendBufferMax(read: EnvReader): number {
+  const bytes = read.int('SEND_BUFFER_MAX_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024);
+  const twoLargestMessages = 2 * 4 * read.int('MESSAGE_MAX_LENGTH', 4000, 1, 1_000_000);
+  if (bytes < twoLargestMessages) throw new ConfigError('SEND_BUFFER_MAX_BYTES', `must be at least ${twoLargestMessages} (two messages of MESSAGE_MAX_LENGTH characters, 4 bytes each), got ${bytes}`);
+  return bytes;
 }
 
 /** Off unless ADMIN_UI=true, and then only with credentials: the UI can disconnect any client. */
