@@ -253,7 +253,8 @@ export class RoomFeed implements OnModuleInit {
       if (!room.hasGap && this.isReceiving && isCurrent()) this.release(room);
     } catch (error) {
       room.hasGap = true;
-      this.logger.warn(`room ${room.name}: what it missed is not read yet (${(error as Error).message}); trying again`);
+      // Redis is likely still coming back: the loss was logged, each retry is not
+      this.logger.debug(`room ${room.name}: what it missed is not read yet (${(error as Error).message}); trying again`);
       setTimeout(() => this.isReceiving && isCurrent() && void this.fill(room), RETRY_MS);
     } finally {
       room.isFilling = false;
