@@ -16,6 +16,14 @@ import { LiveMessage, ROOM_FEED_SOURCE, RoomFeedSource } from './room-feed-sourc
 /** The pause before a failed read of a room's cursor or of what it missed is tried again. */
 const RETRY_MS = 250;
 
+/**
+ * A sharded channel nobody publishes on, subscribed for the node's life on a plain (non-cluster) subscriber.
+ * That connection is the Socket.IO adapter's too, and Redis answers SUNSUBSCRIBE with the count of sharded
+ * channels left: at 0, ioredis concludes the connection left subscriber mode and stops reading the adapter's
+ * messages as such. With this one held, the count never reaches 0.
+ */
+const ANCHOR_CHANNEL = 'chat:room-feed:anchor';
+
 /** Where a join's catch-up ends: the id of the last message it serves (null: none); later ones come live. */
 type JoinCursor = string | null | Promise<string | null>;
 
@@ -70,6 +78,9 @@ export class RoomFeed implements OnModuleInit {
   onModuleInit(): void {
     this.source = this.modules.get<RoomFeedSource>(ROOM_FEED_SOURCE, { strict: false });
     this.subscriber.on('smessage', (channel: string, payload: string) => this.onPublished(channel, payload));
+    if (this.config.redis.mode !== 'cluster') {
+      void Promise.resolve(this.subscriber.ssubscribe(ANCHOR_CHANNEL)).catch((error: Error) => this.logger.warn(`${ANCHOR_CHANNEL} not subscribed: ${error.message}`));
+    }
     this.subscriberWatch.onLost(() => this.onSubscriptionLost());
     this.subscriberWatch.onRecovered(() => this.onSubscriptionRecovered());
     this.namespace.whenAttached(() => {
@@ -182,7 +193,14 @@ export class RoomFeed implements OnModuleInit {
   private onPublished(channel: string, payload: string): void {
     const room = this.byChannel.get(channel);
     if (!room) return;
-    const live = this.source.decode(payload);
+    let live: LiveMessage;
+    try {
+      live = this.source.decode(payload);
+    } catch (error) {
+      // only the append script publishes here: anything else is not a message, and must not break the subscriber
+      this.logger.warn(`not a message on ${channel}: ${(error as Error).message}`);
+      return;
+    }
     if (room.held) room.held.push(live);
     else this.deliver(room, live.message, live.exceptConnection);
   }

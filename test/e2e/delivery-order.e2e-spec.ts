@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { connect, requestOk, wholeHistory } from '../support/clients';
+import { connect, nextEvent, requestOk, wholeHistory } from '../support/clients';
 import { Condition } from '../support/condition';
 import { Member, Message, sendMany, sortedIds } from '../support/room-members';
 import { uniqueRoom, useCluster } from '../support/scenario';
@@ -8,6 +8,19 @@ import { makeToken } from '../support/tokens';
 describe('delivery order: one order per room on every connection', () => {
   const cluster = useCluster(3, { THROTTLE_WS_LIMIT: '0' });
   const seen = new Condition(() => 'messages so far');
+
+  // first in the file: node C follows no room yet, so the leave below ends its last room subscription
+  it("a node that stops following its last room keeps receiving the adapter's broadcasts on the same subscriber", async () => {
+    const [, nodeB, nodeC] = cluster.nodes;
+    const room = uniqueRoom('left');
+    const leaver = await Member.socketIo(nodeC.url, 'leaver', room, seen);
+    await requestOk(leaver.socket, 'room:leave', { room });
+    const observer = await connect(nodeC.url, { token: makeToken({ sub: 'observer' }) });
+    const sender = await connect(nodeB.url, { token: makeToken({ sub: 'dm-sender' }) });
+    const hears = nextEvent(observer, 'message');
+    const dm = await requestOk(sender, 'dm:send', { to: 'observer', content: 'still there?' });
+    expect(await hears).toEqual(dm);
+  });
 
   it('4 senders on 2 nodes, 150 messages each at once: every member, Socket.IO and /ws on both nodes, gets all 600 once, in id order', async () => {
     const room = uniqueRoom('order');
