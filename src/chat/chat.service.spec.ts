@@ -70,12 +70,14 @@ async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
 }
 
 describe('ChatService.send', () => {
-  it('stores and broadcasts to the room except the sending connection', async () => {
+  it('stores with the sending connection to leave out of the live publication, and broadcasts nothing itself', async () => {
     const { service, appendIfNew, broadcaster } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
     const connection = connectionIn(['general']);
     expect(await service.send(connection, { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
-    expect(appendIfNew).toHaveBeenCalledWith('general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined, attachments: [] }, 100, 60);
-    expect(broadcaster.sent).toEqual([{ to: ['general'], event: 'message', payload: stored, options: { exceptConnection: 'c-1' } }]);
+    expect(appendIfNew).toHaveBeenCalledWith(
+      'general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined, attachments: [] }, 100, 60, { exceptConnection: 'c-1', attachments: [] },
+    );
+    expect(broadcaster.sent).toEqual([]);
   });
 
   it('announces message.created once the message is stored', async () => {
@@ -164,10 +166,13 @@ describe('ChatService: mentions and DMs on the send path', () => {
     expect(emitted).toEqual([]);
   });
 
-  it("puts a DM room into both users' rooms and announces the DM with its peer", async () => {
+  it("puts a DM room into both users' rooms, sends it to both users' connections outside the room, and announces the DM with its peer", async () => {
     const message = { ...stored, room: 'dm:alice:bob' };
-    const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
+    const { service, userRooms, emitted, broadcaster } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
     await service.sendDirect(connectionIn([]), { to: 'bob', content: 'psst' });
+    expect(broadcaster.sent).toEqual([
+      { to: ['~user:alice', '~user:bob'], event: 'message', payload: message, options: { exceptConnection: 'c-1', exceptRoom: 'dm:alice:bob' } },
+    ]);
     expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
     expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }, { event: 'message.created', payload: message }]);
   });

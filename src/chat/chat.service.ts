@@ -22,7 +22,7 @@ import { assertMayJoin, dmMembersOf, dmRoomOf, isDmRoom } from '../rooms/room-ac
 import { parseMentions } from '../rooms/mentions';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { AttachmentService, ServedAttachment } from '../attachments/attachment.service';
-import type { StoredAttachment } from '../rooms/message.codec';
+import type { RoomMessage, StoredAttachment } from '../rooms/message.codec';
 import { MessagePresenter } from '../attachments/message-presenter';
 import { SearchIndexWriter } from '../search/search-index.writer';
 import { LegalHolds } from '../holds/legal-holds.service';
@@ -71,20 +71,23 @@ export class ChatService {
   ) {}
 
   /**
-   * Joins before reading, so that nothing sent meanwhile falls between history and live delivery; a join
-   * whose reads fail is undone, so that a client told `unavailable` is not left receiving the room. The room
-   * enters the user's rooms in the same round trip, unless the user holds MAX_ROOMS_PER_USER already.
+   * Joins before reading, and reads history only up to the node's cursor for the room at the instant of the
+   * join: everything after it reaches the connection live, nothing twice and nothing missed. A join whose
+   * reads fail is undone, so that a client told `unavailable` is not left receiving the room. The room enters
+   * the user's rooms in the same round trip, unless the user holds MAX_ROOMS_PER_USER already.
    */
   async join(connection: Connection, { room, since }: JoinRoomDto): Promise<JoinResult> {
     const { user } = connection;
     assertMayJoin(user, room);
     const wasMember = connection.rooms.has(room);
-    await connection.join(room);
+    const upTo = this.broadcaster.joinRoom(connection, room, since);
     try {
       const [history, presence, readState, isHeld] = await Promise.all([
-        since
-          ? this.messages.since(room, since, this.config.catchupMax)
-          : this.messages.latest(room, HISTORY_PAGE_DEFAULT).then((messages) => ({ messages, complete: undefined })),
+        upTo.then((cursor): Promise<{ messages: RoomMessage[]; complete?: boolean }> =>
+          since
+            ? this.messages.since(room, since, this.config.catchupMax, cursor)
+            : this.messages.latest(room, HISTORY_PAGE_DEFAULT, cursor).then((messages) => ({ messages })),
+        ),
         this.presence.membersAfterJoin(room, user.id),
         this.receipts.readState(room, user.id),
         this.userRooms.hold(user.id, room, this.config.maxRoomsPerUser),
@@ -93,7 +96,7 @@ export class ChatService {
       if (!isHeld) throw tooManyRooms(this.config.maxRoomsPerUser);
       return { room, messages: await this.presenter.presentAll(history.messages), presence, ...readState, ...(since ? { complete: history.complete } : {}) };
     } catch (error) {
-      if (!wasMember) await connection.leave(room);
+      if (!wasMember && connection.rooms.has(room)) await connection.leave(room);
       throw error;
     }
   }
@@ -176,12 +179,15 @@ export class ChatService {
       { userId: author.id, name: author.name, content, clientMsgId, replyTo, mentions, attachments: attachments.map(withoutUrl) },
       this.config.historyMaxPerRoom,
       this.config.dedupWindowSec,
+      { exceptConnection: origin?.id, attachments },
     );
     switch (result.status) {
       case 'stored': {
         this.metrics.messagesStoredIn[isDmRoom(room) ? 'dm' : 'room'].inc();
         const message: StoredMessage = attachments.length > 0 ? { ...result.message, attachments } : (result.message as StoredMessage);
-        this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: origin?.id });
+        // the room's members hear it from the room's feed, published by the append script
+        const pair = dmMembersOf(room);
+        if (pair) this.broadcaster.toRooms(pair.map((userId) => this.broadcaster.userAddress(userId)), ServerEvent.Message, message, { exceptConnection: origin?.id, exceptRoom: room });
         this.searchIndex.index(room, message);
         this.forgetTrimmed(room, result.trimmed);
         this.noteAuthored(author.id, room);

@@ -3,6 +3,7 @@ import { ContractError } from '../common/contract-error';
 import type { ServerEventMap, ServerEventName } from '../common/contract';
 import type { Connection, Transport } from '../common/connection';
 import { ChatNamespace, MembershipListener } from './chat-namespace';
+import { RoomFeed } from './room-feed';
 import type { ChatSocket } from './chat-socket';
 import { connectionOf } from './socket-connection';
 import { tokenChannel, userChannel } from './socket-channels';
@@ -23,6 +24,8 @@ export interface BroadcastOptions {
   exceptConnection?: string;
   /** None of this user's connections hears it (their own typing, presence). */
   exceptUser?: string;
+  /** No member of this room hears it (they hear it from the room's feed). */
+  exceptRoom?: string;
 }
 
 /** The last event a client hears before the server disconnects it. */
@@ -51,12 +54,25 @@ export interface RemoteConnection {
 export class Broadcaster {
   private readonly logger = new Logger(Broadcaster.name);
 
-  constructor(private readonly namespace: ChatNamespace) {}
+  constructor(
+    private readonly namespace: ChatNamespace,
+    private readonly feed: RoomFeed,
+  ) {}
+
+  /**
+   * Joins a chat room: the answer is the id of the last message the join's catch-up must serve (null: none,
+   * undefined: no bound), since every later one reaches the connection live from the room's feed, in id order.
+   * `since`: the client has every message up to it.
+   */
+  joinRoom(connection: Connection, room: string, since?: string): Promise<string | null | undefined> {
+    return this.feed.join(connection, room, since);
+  }
 
   toRooms<E extends ServerEventName>(rooms: string | string[], event: E, payload: ServerEventMap[E], options: BroadcastOptions = {}): void {
     let operator = this.namespace.server.to(rooms);
     if (options.exceptConnection) operator = operator.except(options.exceptConnection);
     if (options.exceptUser) operator = operator.except(userChannel(options.exceptUser));
+    if (options.exceptRoom) operator = operator.except(options.exceptRoom);
     (operator.emit as (event: string, payload: unknown) => boolean)(event, payload);
   }
 
