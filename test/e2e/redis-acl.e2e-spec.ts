@@ -7,6 +7,7 @@ import { connect, connectError, nextEvent, request, requestOk } from '../support
 import { http } from '../support/http';
 import { startCluster, TestNode, timeoutForNodeStarts } from '../support/nodes';
 import { startRedis, TestRedis } from '../support/redis-server';
+import { startRedisCluster, TestRedisCluster } from '../support/redis-cluster';
 import { uniqueRoom } from '../support/scenario';
 import { makeToken } from '../support/tokens';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -203,6 +204,55 @@ describe('a Redis ACL user limited to what the product uses', () => {
     } finally {
       chat.disconnect();
     }
+  });
+});
+
+/**
+ * On Redis Cluster the client asks each shard for the slot map (`CLUSTER SLOTS`) and the adapter uses sharded pub/sub
+ * (`SSUBSCRIBE`, `SPUBLISH`, `PUBSUB SHARDNUMSUB`): the same rules, created on every master, must allow those too.
+ */
+describe('the same ACL user on Redis Cluster', () => {
+  let cluster: TestRedisCluster;
+  let operators: Redis[] = [];
+  let nodes: TestNode[] = [];
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3);
+    operators = cluster.ports.map((port) => new Redis(port, '127.0.0.1'));
+    for (const operator of operators) {
+      await operator.call('ACL', 'SETUSER', 'chat', 'reset', 'on', `>${CHAT_PASSWORD}`, ...ACL_RULES.split(/\s+/));
+      await operator.call('ACL', 'LOG', 'RESET');
+    }
+    nodes = await startCluster(2, { REDIS_CLUSTER_NODES: cluster.nodes, REDIS_USERNAME: 'chat', REDIS_PASSWORD: CHAT_PASSWORD });
+  }, timeoutForNodeStarts(2));
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((node) => node.stop('SIGKILL')));
+    for (const operator of operators) operator.disconnect();
+    await cluster?.stop();
+  });
+
+  it('two nodes connected as that user deliver across nodes in rooms on every shard, and no shard refuses anything', async () => {
+    const alice = await connect(nodes[0].url, { token: makeToken({ sub: 'alice' }) });
+    const bob = await connect(nodes[1].url, { token: makeToken({ sub: 'bob' }) });
+    for (let index = 0; index < 6; index++) {
+      const room = uniqueRoom('acl-cluster');
+      await requestOk(alice, 'room:join', { room });
+      await requestOk(bob, 'room:join', { room });
+      const arrived = nextEvent<{ id: string }>(bob, 'message', (message) => message.id !== undefined);
+      const stored = await requestOk(alice, 'message:send', { room, content: `searchable ${index}` });
+      expect((await arrived).id).toBe(stored.id);
+      await requestOk(bob, 'reaction:add', { room, messageId: stored.id, emoji: '👍' });
+      expect((await requestOk(alice, 'message:search', { query: 'searchable', room })).messages).toHaveLength(1);
+    }
+    const dmHeard = nextEvent<{ content: string }>(bob, 'message', (message) => message.content === 'just for bob');
+    await requestOk(alice, 'dm:send', { to: 'bob', content: 'just for bob' });
+    await dmHeard;
+    for (const operator of operators) {
+      const refusals = (await operator.call('ACL', 'LOG')) as unknown[][];
+      expect(refusals.map((entry) => Object.fromEntries(chunk(entry as string[]))).filter((entry) => entry.username === 'chat')).toEqual([]);
+    }
+    for (const node of nodes) expect(node.logs()).not.toMatch(/NOPERM/);
   });
 });
 
