@@ -6,13 +6,13 @@
  *   config, events, logging (pino, the log context)
  *   redis, metrics, queue (BullMQ connections)
  *   realtime (the only owner of Socket.IO), lifecycle
- *   rooms, webhooks < push, audit < auth < throttling < presence, receipts, typing, reactions, attachments, search < chat, offline
- *   < moderation < server-api, health; calls (on auth)
+ *   rooms, holds, webhooks < push, audit < auth < throttling < presence, receipts, typing, reactions, attachments, search
+ *   < chat, offline < moderation < server-api, compliance, health; calls (on auth, rooms)
  *   handshake (composes auth, throttling and moderation into the connection pipeline), docs, scripts
  *   app.module.ts and main.ts compose everything.
  */
 const INFRASTRUCTURE = '^src/(common|config|events|logging|redis|metrics|queue|realtime|lifecycle)/';
-const FEATURES = 'src/(rooms|webhooks|push|audit|auth|throttling|presence|receipts|typing|reactions|attachments|search|chat|calls|offline|moderation|server-api|health|handshake|docs|scripts)/';
+const FEATURES = 'src/(rooms|holds|compliance|webhooks|push|audit|auth|throttling|presence|receipts|typing|reactions|attachments|search|chat|calls|offline|moderation|server-api|health|handshake|docs|scripts)/';
 
 /** Each feature folder and the feature folders it may import. */
 const FEATURE_LAYERS = [
@@ -28,10 +28,12 @@ const FEATURE_LAYERS = [
   ['reactions', ['rooms']],
   ['attachments', ['rooms']],
   ['search', []],
-  ['chat', ['rooms', 'presence', 'receipts', 'attachments', 'search']],
-  ['calls', ['auth']],
+  ['holds', []],
+  ['chat', ['rooms', 'presence', 'receipts', 'attachments', 'search', 'holds']],
+  ['calls', ['auth', 'rooms']],
   ['moderation', ['rooms', 'webhooks', 'audit', 'auth', 'chat', 'presence']],
   ['server-api', ['rooms', 'audit', 'auth', 'chat', 'presence', 'moderation']],
+  ['compliance', ['rooms', 'holds', 'audit', 'auth', 'chat', 'attachments', 'search', 'moderation', 'push']],
   ['health', []],
   ['offline', ['rooms', 'receipts', 'push', 'throttling', 'attachments']],
   ['handshake', ['auth', 'throttling', 'moderation', 'rooms']],

@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CallsModule } from './calls/calls.module';
 import { ChatModule } from './chat/chat.module';
+import { ComplianceModule } from './compliance/compliance.module';
 import { ContractExceptionFilter } from './common/contract-exception.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -57,8 +58,10 @@ export class AppModule {
         PushModule,
         ServerApiModule,
         DemoModule.forRoot(config),
-        AsyncApiModule,
+        // the AsyncAPI document maps every event as /docs maps every route: API_DOCS=false removes both
+        ...(config.isApiDocsEnabled ? [AsyncApiModule] : []),
         OfflineModule,
+        ComplianceModule,
       ],
       // Every HTTP error answers { statusCode, error, message }; socket gateways name the same filter themselves,
       // since Nest applies global filters to HTTP only.

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
-import { ATTACH_SCRIPT } from './attachment.scripts';
+import { ATTACH_SCRIPT, CHARGE_QUOTA_SCRIPT } from './attachment.scripts';
 import { attachmentKeys } from './keys';
 
 export type AttachmentState = 'pending' | 'attached';
@@ -18,7 +18,11 @@ export interface AttachmentRecord {
 
 interface AttachmentScripts {
   attachmentAttach(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
+  attachmentChargeQuota(counter: string, bytes: number, quota: number, ttlSec: number): Promise<number>;
 }
+
+/** A day's counter outlives its day by one, so that a clock a little behind Redis's still finds it. */
+const QUOTA_COUNTER_TTL_SEC = 2 * 86_400;
 
 /** The only code that knows the attachment keys. */
 @Injectable()
@@ -27,6 +31,7 @@ export class AttachmentRepository {
 
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
     redis.defineCommand('attachmentAttach', { lua: ATTACH_SCRIPT });
+    redis.defineCommand('attachmentChargeQuota', { numberOfKeys: 1, lua: CHARGE_QUOTA_SCRIPT });
     this.redis = redis as Redis & AttachmentScripts;
   }
 
@@ -35,6 +40,15 @@ export class AttachmentRepository {
     const key = attachmentKeys.metadata(room, record.id);
     const { id: _id, ...fields } = record;
     await this.redis.multi().hset(key, { ...fields, size: String(fields.size), createdAt: String(fields.createdAt) }).expire(key, ttlSec).exec();
+  }
+
+  /**
+   * Counts `bytes` against the user's quota of the UTC day of `now` (epoch ms); false, counting nothing, when
+   * they would pass `quotaBytes`.
+   */
+  async chargeDailyQuota(userId: string, bytes: number, quotaBytes: number, now: number): Promise<boolean> {
+    const day = new Date(now).toISOString().slice(0, 10);
+    return (await this.redis.attachmentChargeQuota(attachmentKeys.dailyQuota(userId, day), bytes, quotaBytes, QUOTA_COUNTER_TTL_SEC)) === 1;
   }
 
   /** The records in the order of `ids`; undefined where none is stored. */

@@ -65,7 +65,7 @@ export class AttachmentService implements OnModuleInit, OnModuleDestroy {
   }
 
   async create(userId: string, room: string, declaration: AttachmentDeclaration): Promise<UploadTicket> {
-    const { maxBytes, allowedTypes, uploadUrlTtlSec } = this.settings;
+    const { maxBytes, quotaBytes, allowedTypes, uploadUrlTtlSec } = this.settings;
     if (!Number.isSafeInteger(declaration.size) || declaration.size < 1) {
       throw new ContractError('validation_failed', 'size must be a whole number of bytes, at least 1');
     }
@@ -82,6 +82,10 @@ export class AttachmentService implements OnModuleInit, OnModuleDestroy {
       size: declaration.size,
     };
     const now = Date.now();
+    // counted when declared, whether or not the upload follows: a declaration is what holds storage open
+    if (quotaBytes > 0 && !(await this.repository.chargeDailyQuota(userId, object.size, quotaBytes, now))) {
+      throw new ContractError('payload_too_large', `attachments are at most ${quotaBytes} bytes per user per day (UTC)`, { quotaBytes });
+    }
     const expiresAt = now + uploadUrlTtlSec * 1000;
     await this.repository.create(room, { ...object, owner: userId, state: 'pending', createdAt: now }, Math.ceil(this.abandonedAfterMs() / 1000));
     const link = await this.guard(this.storage.uploadLink(object, expiresAt));

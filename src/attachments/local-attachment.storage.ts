@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { chmodSync, createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -10,6 +10,9 @@ import { AttachmentStorage, StoredObject, UploadLink } from './attachment-storag
 /** The generated signing key lives beside the files: nodes that share the uploads volume share the key too. */
 export const SIGNING_SECRET_FILE = '.signing-secret';
 export const ATTACHMENT_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
+const PRIVATE_DIRECTORY = 0o700;
+const PRIVATE_FILE = 0o600;
 
 type Method = 'PUT' | 'GET';
 
@@ -37,8 +40,12 @@ export class LocalAttachmentStorage implements AttachmentStorage {
     private readonly publicUrl: string | undefined,
     configuredSecret: string | undefined,
   ) {
-    mkdirSync(join(directory, 'pending'), { recursive: true });
-    mkdirSync(join(directory, 'kept'), { recursive: true });
+    // the files are other users' attachments: no other account on the host may list or read them; directories an
+    // earlier version created open (0755) are tightened too
+    for (const path of [directory, join(directory, 'pending'), join(directory, 'kept')]) {
+      mkdirSync(path, { recursive: true, mode: PRIVATE_DIRECTORY });
+      chmodSync(path, PRIVATE_DIRECTORY);
+    }
     this.secret = Buffer.from(configuredSecret ?? readOrCreateSecretFile(directory, SIGNING_SECRET_FILE));
   }
 
@@ -95,7 +102,7 @@ export class LocalAttachmentStorage implements AttachmentStorage {
     if (await this.find(id)) return reply(response, 409, 'already uploaded');
 
     const partial = `${this.pathOf(id, 'pending')}.part`;
-    const file = createWriteStream(partial, { flags: 'wx' });
+    const file = createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE });
     const opened = await new Promise<boolean>((resolve) => {
       file.once('open', () => resolve(true));
       file.once('error', () => resolve(false));

@@ -20,8 +20,16 @@ export const AuditAction = {
   ServerMessagePublish: 'server.message.publish',
   ServerBroadcast: 'server.broadcast',
   ServerNotify: 'server.notify',
-  ServerPresenceRead: 'server.presence.read',
   ServerDisconnect: 'server.disconnect',
+  RetentionSet: 'room.retention.set',
+  RetentionRemove: 'room.retention.remove',
+  HoldPlace: 'hold.place',
+  HoldsRead: 'holds.read',
+  HoldRelease: 'hold.release',
+  RoomExport: 'room.export',
+  UserDataExport: 'user.data.export',
+  UserErase: 'user.erase',
+  AuditVerify: 'audit.verify',
 } as const;
 
 export type AuditActionName = (typeof AuditAction)[keyof typeof AuditAction];
@@ -36,6 +44,23 @@ export const MODERATION_ACTIONS: ReadonlySet<string> = new Set<AuditActionName>(
   AuditAction.UserUnban,
   AuditAction.UserTokensRevoke,
 ]);
+
+/**
+ * What backend services did through the server API: a share of the trail of its own (AUDIT_MAX_ENTRIES of them at
+ * most), trimmed apart from the rest, so that no volume of service calls pushes out admin, moderation or security
+ * entries (docs/ADMIN.md).
+ */
+export const SERVER_API_ACTIONS: ReadonlySet<string> = new Set<AuditActionName>([
+  AuditAction.ServerMessagePublish,
+  AuditAction.ServerBroadcast,
+  AuditAction.ServerNotify,
+  AuditAction.ServerDisconnect,
+]);
+
+/** Which share of the trail an entry counts against when the trail is trimmed, and whose hash chain it extends. */
+export type AuditShare = 'server-api' | 'main';
+
+export const shareOf = (action: string): AuditShare => (SERVER_API_ACTIONS.has(action) ? 'server-api' : 'main');
 
 /** Who or what an action applied to; only the parts that apply are present. */
 export interface AuditTarget {
@@ -64,6 +89,17 @@ export interface AuditEntry {
   action: string;
   target: AuditTarget;
   details: Record<string, unknown>;
+  /** SHA-256 link of the trail's hash chain (docs/COMPLIANCE.md); absent on entries written before the chain. */
+  hash?: string;
+}
+
+/** The result of walking the trail's hash chain. */
+export interface AuditVerification {
+  ok: boolean;
+  /** Entries whose link was checked. */
+  entries: number;
+  /** The first entry whose link does not hold: changed, or following a removed entry. */
+  brokenAt?: string;
 }
 
 export const ANONYMOUS_ACTOR = 'anonymous';

@@ -1,5 +1,5 @@
 import type { AppConfig } from '../config/app-config';
-import { AuditEntry, AuditRecord } from './audit-actions';
+import { AuditEntry, AuditRecord, AuditShare } from './audit-actions';
 import { AuditRepository } from './audit.repository';
 import { AuditService, SCAN_BUDGET } from './audit.service';
 import type { WebhookPublisher } from '../webhooks/webhook.publisher';
@@ -7,11 +7,13 @@ import type { WebhookPublisher } from '../webhooks/webhook.publisher';
 /** An in-memory trail with the repository's contract: ids grow, reads go newest first from `before`. */
 class FakeAuditRepository {
   readonly entries: AuditEntry[] = [];
+  readonly shares: AuditShare[] = [];
   reads = 0;
   failing = false;
 
-  async append(record: AuditRecord, maxEntries: number): Promise<string> {
+  async append(record: AuditRecord, share: AuditShare, maxEntries: number): Promise<string> {
     if (this.failing) throw new Error('Connection is closed.');
+    this.shares.push(share);
     const id = `${1000 + this.entries.length}-0`;
     this.entries.push({ id, at: 1000 + this.entries.length, actor: record.actor, action: record.action, target: record.target, details: record.details ?? {} });
     this.entries.splice(0, Math.max(0, this.entries.length - maxEntries));
@@ -46,6 +48,14 @@ describe('AuditService', () => {
     expect(published).toEqual([
       { type: 'moderation.action', data: { id: '1001-0', at: 1001, actor: 'root', action: 'user.ban', target: { userId: 'mallory' }, details: { reason: 'spam' } } },
     ]);
+  });
+
+  it('counts server API calls in their own share of the trail, every other entry in the main one', async () => {
+    const { repository, service } = serviceWith();
+    await service.record({ actor: 'apikey:abcdef', action: 'server.message.publish', target: { room: 'general' } });
+    await service.record({ actor: 'root', action: 'user.ban', target: { userId: 'mallory' } });
+    await service.record({ actor: 'billing', action: 'server.disconnect', target: { userId: 'bob' } });
+    expect(repository.shares).toEqual(['server-api', 'main', 'server-api']);
   });
 
   it('serves the newest entries first, one read when nothing is filtered', async () => {

@@ -20,6 +20,11 @@ export class AccessRepository {
     @Inject(REDIS_ADMISSION) private readonly admission: Redis,
   ) {}
 
+  /** Erasure: the user's ban and revocation marker go with the rest of what names the user. */
+  async forgetUser(userId: string): Promise<void> {
+    await this.redis.del(accessKeys.userBan(userId), accessKeys.userTokensRevokedAt(userId));
+  }
+
   async isTokenRevoked(jti: string): Promise<boolean> {
     return (await this.admission.exists(accessKeys.revokedToken(jti))) === 1;
   }
@@ -43,6 +48,14 @@ export class AccessRepository {
     }
     if (revokedAt) state.tokensRevokedAtSec = Number(revokedAt);
     return state;
+  }
+
+  /** Whether the user is banned now: one read, for callers that need no more of the access state. */
+  async isBanned(userId: string): Promise<boolean> {
+    const ban = await this.redis.get(accessKeys.userBan(userId));
+    if (!ban) return false;
+    const { until } = JSON.parse(ban) as { until: number | typeof FOREVER };
+    return until === FOREVER || until > Date.now();
   }
 
   async ban(userId: string, durationSec: number | undefined, reason: string | undefined): Promise<number | undefined> {

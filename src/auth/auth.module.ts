@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { AuditModule } from '../audit/audit.module';
 import { EventsModule } from '../events/events.module';
 import { AccessRepository } from './access.repository';
+import { ApiKeyVerifier } from './api-key-verifier';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { HttpAuthGuard } from './http-auth.guard';
@@ -14,7 +15,7 @@ import { TokenVerifier } from './token-verifier.service';
 @Module({
   imports: [JwtModule.register({}), AuditModule, EventsModule],
   controllers: [AuthController],
-  providers: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, SessionGateway, AuthService, HttpAuthGuard],
-  exports: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, HttpAuthGuard],
+  providers: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, SessionGateway, AuthService, HttpAuthGuard, ApiKeyVerifier],
+  exports: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, HttpAuthGuard, ApiKeyVerifier],
 })
 export class AuthModule {}

@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { TokenVerifier } from '../auth/token-verifier.service';
+import type { AuthUser } from '../common/auth-user';
 import type { Connection } from '../common/connection';
 import { ServerEvent } from '../common/contract';
-import { ContractError } from '../common/contract-error';
+import { ContractError, forbidden } from '../common/contract-error';
 import { AuthenticationError } from '../common/handshake-error';
 import { Broadcaster } from '../realtime/broadcaster';
+import { mayJoin } from '../rooms/room-access';
+import { UserRoomsRepository } from '../rooms/user-rooms.repository';
+import { CallRepository } from './call.repository';
 import { CallSignalDto } from './dto/call-signal.dto';
 
 /**
@@ -12,6 +16,15 @@ import { CallSignalDto } from './dto/call-signal.dto';
  * stays under the socket frame limit (MESSAGE_MAX_LENGTH × 4 + 16 KiB) so that it is answered, not cut off.
  */
 export const CALL_SIGNAL_DATA_MAX_BYTES = 16 * 1024;
+/** How long a call's two users are remembered after its last signal: longer than any call goes without one. */
+export const CALL_PARTIES_TTL_SEC = 12 * 3600;
+
+/**
+ * The one refusal of an invite, whatever the reason: no relation, a callee who never connected or does not exist,
+ * or a call id another pair holds. The answer tells nothing about the callee (not even that the id is a user).
+ */
+const inviteRefused = () => forbidden('no room or DM shared with this user');
+const notAParty = () => forbidden('not a party to this call');
 
 /**
  * WebRTC signaling: relays invites, SDP and ICE candidates between users' connections, on every node, and stores
@@ -22,22 +35,46 @@ export class CallService {
   constructor(
     private readonly broadcaster: Broadcaster,
     private readonly tokens: TokenVerifier,
+    private readonly userRooms: UserRoomsRepository,
+    private readonly calls: CallRepository,
   ) {}
 
   /**
    * Reaches exactly the connections it counts: the callee's connections are looked up across nodes, then
    * addressed by id. A ban or revocation closes the caller's sessions too, but a signal sent while that order
-   * travels is refused here, checked in parallel with the lookup.
+   * travels is refused here, checked in parallel with the relation. The lookup comes only after both passed: a
+   * refused signal costs no cluster-wide query and says nothing of the callee's connections.
    */
   async signal(connection: Connection, { to, callId, type, data }: CallSignalDto): Promise<{ delivered: number }> {
     const size = Buffer.byteLength(JSON.stringify(data));
     if (size > CALL_SIGNAL_DATA_MAX_BYTES) {
       throw new ContractError('payload_too_large', `data is ${size} bytes of JSON, the limit is ${CALL_SIGNAL_DATA_MAX_BYTES}`, { limit: CALL_SIGNAL_DATA_MAX_BYTES });
     }
-    const [, callee] = await Promise.all([this.assertMaySignal(connection), this.broadcaster.connectionsOf(to)]);
+    const from = connection.user.id;
+    const related = type === 'invite' ? this.assertMayInvite(connection.user, to, callId) : this.assertParties(callId, from, to);
+    await Promise.all([this.assertMaySignal(connection), related]);
+    const callee = await this.broadcaster.connectionsOf(to);
     const targets = callee.map((target) => target.id);
     if (targets.length > 0) this.broadcaster.toConnections(targets, ServerEvent.CallSignal, { from: connection.user.id, callId, type, data });
     return { delivered: targets.length };
+  }
+
+  /**
+   * An invite needs a relation: a room the caller holds (joined until left, or a DM room) that the caller's token
+   * and the callee's latest grants both let them read. `mayJoin` makes a DM room readable by its two users only.
+   * Once allowed, the call id is bound to the pair.
+   */
+  private async assertMayInvite(caller: AuthUser, callee: string, callId: string): Promise<void> {
+    const [held, [grants]] = await Promise.all([this.userRooms.roomsOf(caller.id), this.userRooms.grantsOf([callee])]);
+    const calleeAccess = { id: callee, roles: grants?.roles ?? [], rooms: grants ? grants.rooms : [] };
+    const isRelated = held.some((room) => mayJoin(caller, room) && mayJoin(calleeAccess, room));
+    if (!isRelated || !(await this.calls.rememberInvite(callId, caller.id, callee, CALL_PARTIES_TTL_SEC))) throw inviteRefused();
+  }
+
+  /** Every other signal of a call goes between the two users of its invite (either to the other, or to itself). */
+  private async assertParties(callId: string, from: string, to: string): Promise<void> {
+    const parties = await this.calls.partiesOf(callId, CALL_PARTIES_TTL_SEC);
+    if (!parties || !parties.includes(from) || !parties.includes(to)) throw notAParty();
   }
 
   private async assertMaySignal(connection: Connection): Promise<void> {

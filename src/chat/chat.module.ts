@@ -5,6 +5,7 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { PresenceModule } from '../presence/presence.module';
 import { ReceiptsModule } from '../receipts/receipts.module';
 import { SearchModule } from '../search/search.module';
+import { HoldsModule } from '../holds/holds.module';
 import { ChatGateway } from './chat.gateway';
 import { ChatService } from './chat.service';
 import { RoomsModule } from '../rooms/rooms.module';
@@ -12,7 +13,7 @@ import { MessageQueryGateway } from './message-query.gateway';
 import { MessageQueryService } from './message-query.service';
 
 @Module({
-  imports: [RoomsModule, PresenceModule, ReceiptsModule, EventsModule, AttachmentsModule, SearchModule, MetricsModule],
+  imports: [RoomsModule, PresenceModule, ReceiptsModule, EventsModule, AttachmentsModule, SearchModule, MetricsModule, HoldsModule],
   providers: [ChatGateway, ChatService, MessageQueryService, MessageQueryGateway],
   exports: [ChatService],
 })

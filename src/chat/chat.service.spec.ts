@@ -11,6 +11,8 @@ import type { AppEvents } from '../events/app-events.service';
 import type { AttachmentService } from '../attachments/attachment.service';
 import type { SearchIndexWriter } from '../search/search-index.writer';
 import { MessagePresenter } from '../attachments/message-presenter';
+import { HoldSet } from '../holds/legal-hold';
+import { LegalHolds } from '../holds/legal-holds.service';
 
 const config = { historyMaxPerRoom: 100, messageMaxLength: 10, dedupWindowSec: 60, maxRoomsPerUser: 2 } as AppConfig;
 
@@ -21,6 +23,7 @@ function fakeUserRooms(held: string[] = []) {
     rooms,
     hold: jest.fn(async (_userId: string, room: string, max: number) => rooms.has(room) || (rooms.size < max && !!rooms.add(room))),
     release: jest.fn(async (_userId: string, room: string) => void rooms.delete(room)),
+    noteAuthored: jest.fn(async () => undefined),
   };
 }
 
@@ -29,6 +32,9 @@ function fakeEvents() {
   return { emitted, events: { emit: async (event: string, payload: unknown) => void emitted.push({ event, payload }) } as unknown as AppEvents };
 }
 const stored = { id: '1-0', room: 'general', userId: 'alice', content: 'hi', createdAt: 1 };
+
+/** No legal hold in force: every deletion removes for good. */
+const noHolds = { current: async () => new HoldSet([]) } as unknown as LegalHolds;
 
 const NOTHING_TRIMMED = { ids: [], withReactions: [], attachments: [] };
 
@@ -49,7 +55,7 @@ function serviceAppending(result: AppendResult) {
   const { events, emitted } = fakeEvents();
   const service = new ChatService(
     { appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService,
-    userRooms as unknown as UserRoomsRepository, events, config, ...richContent(), new MetricsService(),
+    userRooms as unknown as UserRoomsRepository, events, config, ...richContent(), new MetricsService(), noHolds,
   );
   return { service, appendIfNew, broadcaster, userRooms, emitted };
 }
@@ -122,7 +128,7 @@ describe('ChatService.send', () => {
     const [attachments, search, presenter] = richContent();
     const service = new ChatService(
       { appendIfNew } as unknown as RoomStore, new FakeBroadcaster().asBroadcaster(), {} as PresenceService, {} as ReceiptService,
-      fakeUserRooms() as unknown as UserRoomsRepository, fakeEvents().events, config, attachments, search, presenter, new MetricsService(),
+      fakeUserRooms() as unknown as UserRoomsRepository, fakeEvents().events, config, attachments, search, presenter, new MetricsService(), noHolds,
     );
     expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi' })).toBe(stored);
     expect(search.index).toHaveBeenCalledWith('general', stored);
@@ -165,6 +171,33 @@ describe('ChatService: mentions and DMs on the send path', () => {
     expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
     expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }, { event: 'message.created', payload: message }]);
   });
+
+  it('gives a message:send into a DM room the side effects of dm:send: both users hold the room, the peer is addressed', async () => {
+    const message = { ...stored, room: 'dm:alice:bob' };
+    const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
+    await service.send(connectionIn(['dm:alice:bob']), { room: 'dm:alice:bob', content: 'psst' });
+    expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
+    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }, { event: 'message.created', payload: message }]);
+  });
+
+  it('gives a server-published message in a DM room, authored by one of its users, the same side effects', async () => {
+    const message = { ...stored, room: 'dm:alice:bob', userId: 'bob' };
+    const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
+    await service.publish({ id: 'bob' }, 'dm:alice:bob', { content: 'from CRM' });
+    expect(userRooms.hold.mock.calls.map(([userId]) => userId)).toEqual(['bob', 'alice']);
+    expect(emitted[0]).toEqual({ event: 'message.addressed', payload: { message, dmPeer: 'alice' } });
+  });
+
+  it('refuses any other author in a DM room (the server API\'s system author included) with forbidden, storing nothing', async () => {
+    for (const [author, room] of [['system', 'dm:alice:bob'], ['carol', 'dm:alice:bob'], ['alice', 'dm:alice'], ['alice', 'dm:bob:alice']]) {
+      const { service, appendIfNew, userRooms, emitted } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
+      const error = await errorOf(service.publish({ id: author }, room, { content: 'hi', attachments: [{ id: 'a1' }] as never }));
+      expect(error).toMatchObject({ code: 'forbidden' });
+      expect(appendIfNew).not.toHaveBeenCalled();
+      expect(userRooms.hold).not.toHaveBeenCalled();
+      expect(emitted).toEqual([]);
+    }
+  });
 });
 
 describe('ChatService.join, leave and delete', () => {
@@ -172,7 +205,7 @@ describe('ChatService.join, leave and delete', () => {
     const broadcaster = new FakeBroadcaster();
     const service = new ChatService(
       messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService,
-      userRooms as unknown as UserRoomsRepository, fakeEvents().events, config, ...richContent(), new MetricsService(),
+      userRooms as unknown as UserRoomsRepository, fakeEvents().events, config, ...richContent(), new MetricsService(), noHolds,
     );
     return { service, broadcaster };
   }

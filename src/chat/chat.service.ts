@@ -25,6 +25,8 @@ import { AttachmentService, ServedAttachment } from '../attachments/attachment.s
 import type { StoredAttachment } from '../rooms/message.codec';
 import { MessagePresenter } from '../attachments/message-presenter';
 import { SearchIndexWriter } from '../search/search-index.writer';
+import { LegalHolds } from '../holds/legal-holds.service';
+import { HoldSet } from '../holds/legal-hold';
 
 /** Who a new message is by: a connection's user, or whoever a backend service names (`system` by default). */
 export type MessageAuthor = Pick<AuthUser, 'id' | 'name'>;
@@ -48,6 +50,8 @@ export interface JoinResult {
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
+  /** `<user>\n<room>` pairs this node recorded in the users' authored rooms, so that each is written once, not per message. */
+  private readonly authoredNoted = new Set<string>();
   /** Per connection, the last of its sends queued behind one with attachments, settled either way. */
   private readonly pendingSends = new WeakMap<Connection, Promise<void>>();
 
@@ -63,6 +67,7 @@ export class ChatService {
     private readonly searchIndex: SearchIndexWriter,
     private readonly presenter: MessagePresenter,
     private readonly metrics: MetricsService,
+    private readonly holds: LegalHolds,
   ) {}
 
   /**
@@ -127,19 +132,22 @@ export class ChatService {
     }
     const room = dmRoomOf(from, to);
     if (!ROOM_NAME_PATTERN.test(room)) throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
-    return this.store(connection.user, room, { content, clientMsgId }, [], connection, to);
+    return this.publish(connection.user, room, { content, clientMsgId }, connection);
   }
 
   /**
-   * The one way in of every new message to a room (`message:send`, the server API). With attachments, they are
+   * The one way in of every new message to a room (`message:send`, `dm:send`, `/ws`, the server API), so that a
+   * DM room's rules follow the room whichever door the message came through: only its two users may write in it,
+   * and a message there enters both users' rooms and reaches the peer offline. With attachments, they are
    * claimed first (a few round trips), then stored with the message. `origin`, the connection the message came
    * from, already has it in its ack and does not hear it again.
    */
   async publish(author: MessageAuthor, room: string, { attachments, ...message }: NewMessage, origin?: Connection): Promise<StoredMessage> {
-    if (!attachments?.length) return this.store(author, room, message, [], origin);
+    const dmPeer = isDmRoom(room) ? dmPeerOf(room, author.id) : undefined;
+    if (!attachments?.length) return this.store(author, room, message, [], origin, dmPeer);
     this.assertContentLength(message.content);
     const served = await this.attachments.resolveForMessage(author.id, room, attachments);
-    return this.store(author, room, message, served, origin);
+    return this.store(author, room, message, served, origin, dmPeer);
   }
 
   /**
@@ -176,6 +184,7 @@ export class ChatService {
         this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: origin?.id });
         this.searchIndex.index(room, message);
         this.forgetTrimmed(room, result.trimmed);
+        this.noteAuthored(author.id, room);
         if (dmPeer || mentions?.length) void this.events.emit('message.addressed', { message, dmPeer });
         void this.events.emit('message.created', message);
         return message;
@@ -231,14 +240,29 @@ export class ChatService {
   }
 
   /**
-   * By its author, or by an admin (also over REST). The room hears `message:deleted`; history stops serving
-   * it. `origin`, when the request came from a connection, does not hear its own deletion.
+   * By its author, or by an admin (also over REST). The room hears `message:deleted`; history stops serving it.
+   * `origin`, when the request came from a connection, does not hear its own deletion. A message under a legal
+   * hold is hidden the same way but archived, with its attachments, for export (docs/COMPLIANCE.md).
    */
   async deleteMessage(room: string, messageId: string, by: AuthUser, origin?: Connection): Promise<void> {
-    const result = await this.messages.delete(room, messageId, by.id, isAdmin(by));
+    await this.remove(room, messageId, by.id, isAdmin(by), await this.holds.current(), origin);
+  }
+
+  /**
+   * Retention: a message past its room's age goes as an admin's deletion would (`by: "retention"`), with its
+   * reactions, thread link, attachments and index entries. The sweeper skips held messages and passes the holds it
+   * read once for its whole batch.
+   */
+  async expire(room: string, messageId: string, holds: HoldSet): Promise<void> {
+    await this.remove(room, messageId, RETENTION_ACTOR, true, holds);
+  }
+
+  private async remove(room: string, messageId: string, by: string, mayDeleteAny: boolean, holds: HoldSet, origin?: Connection): Promise<void> {
+    const result = await this.messages.delete(room, messageId, by, mayDeleteAny, { isRoomHeld: holds.isRoomHeld(room), heldUsers: holds.heldUsers() });
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
-    const deletion = { room, messageId, by: by.id };
+    if (result.isArchived) await this.holds.noteHeldDeletions(room);
+    const deletion = { room, messageId, by };
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, deletion, { exceptConnection: origin?.id });
     this.searchIndex.unindex(room, [messageId]);
     this.removeAttachments(room, result.attachments);
@@ -262,6 +286,22 @@ export class ChatService {
         .then((isHeld) => isHeld || this.logger.warn(`DM room ${room} not added to the rooms of ${userId}: at MAX_ROOMS_PER_USER`))
         .catch((error: Error) => this.logger.warn(`DM room ${room} not added to the rooms of ${userId}: ${error.message}`));
     }
+  }
+
+  /**
+   * The rooms a user wrote in, for export and erasure (docs/COMPLIANCE.md). Once per user and room on this node:
+   * the first message of a pair costs one command, issued in the append's tick, later ones nothing. A failed write
+   * is forgotten here so that the next message tries again.
+   */
+  private noteAuthored(userId: string, room: string): void {
+    const pair = `${userId}\n${room}`;
+    if (this.authoredNoted.has(pair)) return;
+    if (this.authoredNoted.size >= AUTHORED_NOTED_MAX) this.authoredNoted.clear();
+    this.authoredNoted.add(pair);
+    this.userRooms.noteAuthored(userId, room).catch((error: Error) => {
+      this.authoredNoted.delete(pair);
+      this.logger.warn(`room ${room} not recorded among the rooms ${userId} wrote in: ${error.message}`);
+    });
   }
 
   /**
@@ -294,6 +334,11 @@ export class ChatService {
   }
 }
 
+/** Who deletes what retention removes, as `message:deleted` and the webhook event name it. */
+export const RETENTION_ACTOR = 'retention';
+/** Pairs remembered by noteAuthored before it starts over: about 10 MB at most. */
+const AUTHORED_NOTED_MAX = 100_000;
+
 const SETTLED = Promise.resolve();
 const noop = () => undefined;
 
@@ -312,6 +357,16 @@ function emptyContent(): ContractError {
 
 function withoutUrl({ url: _url, ...stored }: ServedAttachment): StoredAttachment {
   return stored;
+}
+
+/**
+ * The other user of a DM room its author writes in. A service naming any author, or a name `dmRoomOf` does not
+ * make, is refused: a DM room is its two users' alone, whoever holds the credentials.
+ */
+function dmPeerOf(room: string, authorId: string): string {
+  const pair = dmMembersOf(room);
+  if (!pair?.includes(authorId)) throw forbidden(`only the two users of a DM room may write in it, and ${authorId} is not one of ${room}`);
+  return pair[0] === authorId ? pair[1] : pair[0];
 }
 
 function invalidDmPeer(problem: string): ContractError {

@@ -6,10 +6,19 @@ import { HISTORY_PAGE_DEFAULT } from '../common/validation-patterns';
 import { assertMayJoin, mayJoin } from '../rooms/room-access';
 import { RoomStore } from '../rooms/room-store';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
-import { SearchService } from '../search/search.service';
+import { SearchRateLimit, SearchService } from '../search/search.service';
 import { RepliesQueryDto } from './dto/replies.dto';
 import { SEARCH_PAGE_DEFAULT, SearchQueryDto } from './dto/search.dto';
 import { MessagePresenter } from '../attachments/message-presenter';
+
+/** Rooms one search without `room` covers: the user's most recently active (the contract's bound). */
+export const SEARCH_MAX_ROOMS = 50;
+
+export interface SearchAnswer {
+  messages: StoredMessage[];
+  /** Set when not every room the user may read was searched, or a room's walk hit its bound. */
+  partial?: true;
+}
 
 /** Reading messages other than by history: a thread's replies, and full-text search. Both need only the right to read. */
 @Injectable()
@@ -19,6 +28,7 @@ export class MessageQueryService {
     private readonly search: SearchService,
     private readonly presenter: MessagePresenter,
     private readonly userRooms: UserRoomsRepository,
+    private readonly searchRate: SearchRateLimit,
   ) {}
 
   async replies(connection: Connection, { room, messageId, after, limit }: RepliesQueryDto): Promise<{ messages: StoredMessage[] }> {
@@ -30,22 +40,30 @@ export class MessageQueryService {
 
   /**
    * Best matches first. A hit whose message is gone meanwhile (deleted or trimmed while its unindex was on its
-   * way) is left out, so a page may hold fewer than `limit` messages.
+   * way) is left out, so a page may hold fewer than `limit` messages. The rate is checked first: a refused search
+   * costs nothing more.
    */
-  async find(connection: Connection, { query, room, limit }: SearchQueryDto): Promise<{ messages: StoredMessage[] }> {
+  async find(connection: Connection, { query, room, limit }: SearchQueryDto): Promise<SearchAnswer> {
     if (room) assertMayJoin(connection.user, room);
-    const rooms = room ? [room] : await this.searchableRoomsOf(connection);
-    const hits = await this.search.search(query, rooms, limit ?? SEARCH_PAGE_DEFAULT);
+    await this.searchRate.assertWithinRate(connection.user.id);
+    const scope = room ? { rooms: [room], isPartial: false } : await this.searchableRoomsOf(connection);
+    const { hits, isPartial } = await this.search.search(query, scope.rooms, limit ?? SEARCH_PAGE_DEFAULT);
     const found = await Promise.all(hits.map(({ room: hitRoom, messageId }) => this.messages.findById(hitRoom, messageId)));
-    return { messages: await this.presenter.presentAll(found.filter((message) => message !== undefined)) };
+    const messages = await this.presenter.presentAll(found.filter((message) => message !== undefined));
+    return scope.isPartial || isPartial ? { messages, partial: true } : { messages };
   }
 
   /**
-   * All of the user's rooms: the persisted set (joined on any connection until left, and DM rooms), filtered by
-   * what the current token may read, since a refreshed token may have narrowed its grants.
+   * The user's rooms: the persisted set (joined on any connection until left, and DM rooms), filtered by what the
+   * current token may read, since a refreshed token may have narrowed its grants; beyond SEARCH_MAX_ROOMS, the
+   * ones with the newest messages (a pipelined read of each room's newest id; empty rooms come last).
    */
-  private async searchableRoomsOf(connection: Connection): Promise<string[]> {
+  private async searchableRoomsOf(connection: Connection): Promise<{ rooms: string[]; isPartial: boolean }> {
     const held = await this.userRooms.roomsOf(connection.user.id);
-    return held.filter((room) => ROOM_NAME_PATTERN.test(room) && mayJoin(connection.user, room));
+    const readable = held.filter((room) => ROOM_NAME_PATTERN.test(room) && mayJoin(connection.user, room));
+    if (readable.length <= SEARCH_MAX_ROOMS) return { rooms: readable, isPartial: false };
+    const newest = await this.messages.lastMessageTimes(readable);
+    const byActivity = readable.map((room, i) => ({ room, at: newest[i] ?? -1 })).sort((a, b) => b.at - a.at);
+    return { rooms: byActivity.slice(0, SEARCH_MAX_ROOMS).map(({ room }) => room), isPartial: true };
   }
 }

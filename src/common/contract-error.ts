@@ -25,6 +25,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unavailable: 503,
   internal: 500,
+  held: 409,
 };
 
 export const notFound = (what: string) => new ContractError('not_found', `${what} not found`);

@@ -88,8 +88,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-// for...in over plain JSON (checked above: no prototype but Object's) visits what Object.keys would, without an array per level
-function exceedsDepth(value: unknown, levelsLeft: number): boolean {
+/**
+ * Whether `value` nests deeper than `levels` objects or arrays (itself counting as one); recurses at most `levels`
+ * deep, so it is safe on any input. for...in over plain JSON visits what Object.keys would, without an array per level.
+ */
+export function exceedsDepth(value: unknown, levelsLeft: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
   if (levelsLeft === 0) return true;
   for (const key in value) if (exceedsDepth((value as Record<string, unknown>)[key], levelsLeft - 1)) return true;

@@ -53,7 +53,9 @@ export type ErrorCode =
   | 'rate_limited'
   | 'payload_too_large'
   | 'unavailable'
-  | 'internal';
+  | 'internal'
+  /** Admin API only: a legal hold covers what was asked to be removed (409). */
+  | 'held';
 
 export type HandshakeErrorCode = 'token_missing' | 'token_invalid' | 'token_expired' | 'token_revoked' | 'banned';
 
@@ -172,7 +174,7 @@ export interface ClientEventMap {
   'push:subscribe': [PushSubscriptionPayload, Empty];
   'push:unsubscribe': [{ endpoint: string }, Empty];
   'message:replies': [RepliesPayload, { messages: StoredMessage[] }];
-  'message:search': [SearchPayload, { messages: StoredMessage[] }];
+  'message:search': [SearchPayload, { messages: StoredMessage[]; partial?: true }];
   'attachment:create': [AttachmentCreatePayload, AttachmentCreateResult];
   'call:signal': [CallSignalPayload, { delivered: number }];
 }

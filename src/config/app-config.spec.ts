@@ -22,11 +22,50 @@ describe('loadConfig', () => {
     expect(config.nodeId).toMatch(/-\d+$/);
   });
 
+  it('bounds each connection\'s unsent output at 4 MiB by default, and refuses a bound below two of the largest messages', () => {
+    expect(loadConfig({}, developmentSecret)).toMatchObject({ sendBufferMaxBytes: 4 * 1024 * 1024, drainSpreadMs: 5000 });
+    expect(loadConfig({ SEND_BUFFER_MAX_BYTES: '1048576', MESSAGE_MAX_LENGTH: '100000' }, developmentSecret).sendBufferMaxBytes).toBe(1_048_576);
+    expect(() => loadConfig({ MESSAGE_MAX_LENGTH: '600000' }, developmentSecret)).toThrow(/SEND_BUFFER_MAX_BYTES must be at least 4800000/);
+    expect(() => loadConfig({ SEND_BUFFER_MAX_BYTES: '1000' }, developmentSecret)).toThrow(/SEND_BUFFER_MAX_BYTES must be between 65536/);
+    expect(() => loadConfig({ DRAIN_SPREAD_MS: '-1' }, developmentSecret)).toThrow(/DRAIN_SPREAD_MS must be a whole number/);
+  });
+
   it('reads server API keys and refuses a short one, naming the variable', () => {
     const key = 'k'.repeat(32);
-    expect(loadConfig({ SERVER_API_KEYS: `${key}, ${key}2` }, developmentSecret).serverApiKeys).toEqual([key, `${key}2`]);
+    const all = ['publish', 'notify', 'presence', 'disconnect'];
+    expect(loadConfig({ SERVER_API_KEYS: `${key}, m${key}` }, developmentSecret).serverApiKeys).toEqual([{ key, scopes: all }, { key: `m${key}`, scopes: all }]);
     expect(loadConfig({}, developmentSecret).serverApiKeys).toEqual([]);
-    expect(() => loadConfig({ SERVER_API_KEYS: `${key},short` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 2 has 5 characters/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `${key},short` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 2 has a key of 5 characters/);
+  });
+
+  it('reads scopes before @ in SERVER_API_KEYS and refuses an unknown scope, a short key and two keys with one name at start-up', () => {
+    const key = 'k'.repeat(32);
+    expect(loadConfig({ SERVER_API_KEYS: `publish+presence@${key},disconnect@m${key}` }, developmentSecret).serverApiKeys).toEqual([
+      { key, scopes: ['publish', 'presence'] },
+      { key: `m${key}`, scopes: ['disconnect'] },
+    ]);
+    expect(() => loadConfig({ SERVER_API_KEYS: `publish+admin@${key}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 1 names the scope "admin"; scopes are publish, notify, presence, disconnect/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `@${key}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 1 names the scope ""/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `x7Q!@${key}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 1 names an unknown scope/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `${key},notify@${'k'.repeat(31)}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 2 has a key of 31 characters/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `${key},notify@${key}x` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entries 1 and 2 begin with the same 6 characters/);
+  });
+
+  it('refuses a WEBHOOK_SECRET under 32 characters, and plain http webhook URLs in production unless WEBHOOK_ALLOW_HTTP=true', () => {
+    const secret = 's'.repeat(32);
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32), REDIS_URL: 'redis://cache:6379' };
+    expect(() => loadConfig({ WEBHOOK_URLS: 'https://hooks.example.com/in', WEBHOOK_SECRET: 's'.repeat(31) }, developmentSecret)).toThrow(
+      'Invalid configuration: WEBHOOK_SECRET has 31 characters; it needs at least 32',
+    );
+    expect(() => loadConfig({ WEBHOOK_SECRET: 'short' }, developmentSecret)).toThrow(/WEBHOOK_SECRET/);
+    expect(loadConfig({ WEBHOOK_URLS: 'http://127.0.0.1:8080/in', WEBHOOK_SECRET: secret }, developmentSecret).webhooks.urls).toEqual(['http://127.0.0.1:8080/in']);
+
+    const plain = { ...production, WEBHOOK_URLS: 'https://a.example.com/in,http://b.example.com/in?key=k', WEBHOOK_SECRET: secret };
+    expect(() => loadConfig(plain)).toThrow('Invalid configuration: WEBHOOK_URLS has "http://b.example.com": plain http is refused in production; use https, or set WEBHOOK_ALLOW_HTTP=true');
+    expect(loadConfig({ ...plain, WEBHOOK_ALLOW_HTTP: 'true' }).webhooks.urls).toHaveLength(2);
+    expect(() => loadConfig({ ...plain, WEBHOOK_ALLOW_HTTP: 'yes' })).toThrow(/WEBHOOK_ALLOW_HTTP must be true or false/);
+    expect(loadConfig({ ...production, WEBHOOK_URLS: 'https://a.example.com/in', WEBHOOK_SECRET: secret }).webhooks).toMatchObject({ backlogMax: 1_000_000 });
+    expect(() => loadConfig({ WEBHOOK_BACKLOG_MAX: '10' }, developmentSecret)).toThrow(/WEBHOOK_BACKLOG_MAX must be between 1000/);
   });
 
   it('reads each Redis mode and refuses two at once', () => {
@@ -70,6 +109,9 @@ describe('loadConfig', () => {
     ['REDIS_CLUSTER_NODES', 'a:b', /REDIS_CLUSTER_NODES has "a:b", expected host:port/],
     ['THROTTLE_WS_LIMIT', '-1', /THROTTLE_WS_LIMIT must be a whole number/],
     ['THROTTLE_WS_TTL_MS', '0', /THROTTLE_WS_TTL_MS must be between 100/],
+    ['SEARCH_RATE_LIMIT', 'two', /SEARCH_RATE_LIMIT must be a whole number/],
+    ['SEARCH_RATE_LIMIT', '1001', /SEARCH_RATE_LIMIT must be between 0 and 1000/],
+    ['ATTACHMENT_QUOTA_BYTES', '-1', /ATTACHMENT_QUOTA_BYTES must be a whole number/],
     ['HISTORY_MAX_PER_ROOM', '0', /HISTORY_MAX_PER_ROOM must be between 1/],
     ['MESSAGE_MAX_LENGTH', '1e3', /MESSAGE_MAX_LENGTH must be a whole number/],
     ['CORS_ORIGINS', 'app.example.com', /CORS_ORIGINS has "app.example.com"/],
@@ -138,6 +180,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ATTACHMENT_MAX_BYTES: '0' }, developmentSecret)).toThrow(/ATTACHMENT_MAX_BYTES/);
     expect(() => loadConfig({ ATTACHMENT_SIGNING_SECRET: 'short' }, developmentSecret)).toThrow(/ATTACHMENT_SIGNING_SECRET/);
     expect(loadConfig({ ATTACHMENT_TYPES: 'Image/PNG, video/*' }, developmentSecret).attachments.allowedTypes).toEqual(['image/png', 'video/*']);
+    expect(loadConfig({}, developmentSecret).attachments.quotaBytes).toBe(1024 ** 3);
+    expect(loadConfig({ ATTACHMENT_QUOTA_BYTES: '0' }, developmentSecret).attachments.quotaBytes).toBe(0);
+  });
+
+  it('limits searches to 2 per second per user unless SEARCH_RATE_LIMIT says otherwise (0: unlimited)', () => {
+    expect(loadConfig({}, developmentSecret).searchRateLimit).toBe(2);
+    expect(loadConfig({ SEARCH_RATE_LIMIT: '0' }, developmentSecret).searchRateLimit).toBe(0);
   });
 
   it('reads the wire format and the admission timeout, refusing anything else by name', () => {

@@ -44,6 +44,18 @@ export interface ThrottleConfig {
   ttlMs: number;
 }
 
+export interface RetentionConfig {
+  /** How often the cluster's one sweeper runs: a message passes its room's age within about this long. */
+  sweepMs: number;
+  /** The maximum age of messages in rooms without a policy of their own; undefined keeps them (up to HISTORY_MAX_PER_ROOM). */
+  defaultSeconds?: number;
+  /** Messages one tick examines at most, so that a sweep never holds Redis or the node for long. */
+  sweepBatch: number;
+}
+
+/** The longest retention a room may have: ten years of 365 days. */
+export const RETENTION_MAX_SECONDS = 10 * 365 * 86_400;
+
 /** Every setting of the process, read and validated once at start-up. */
 export interface AppConfig {
   env: Environment;
@@ -81,22 +93,29 @@ export interface AppConfig {
   presenceTtlSec: number;
   typingTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Shutdown closes this node's connections spread over this long (clamped to fit inside shutdownTimeoutMs). */
+  drainSpreadMs: number;
+  /** Unsent output one connection may hold (engine write buffer plus socket buffer); past it, its transport is closed. */
+  sendBufferMaxBytes: number;
   /** Plain WebSocket (`/ws`): how often the server pings; a client that missed the previous ping is dropped. */
   wsPingIntervalMs: number;
   /** How long a queue worker holds a job before other nodes treat it as stalled (its node died) and run it again. */
   queueLockMs: number;
   webhooks: WebhookConfig;
-  /** Keys accepted in `X-API-Key` by the server API; empty: only service or admin tokens are. */
-  serverApiKeys: string[];
+  /** Keys accepted in `X-API-Key` by the server API, each with its scopes; empty: only service or admin tokens are. */
+  serverApiKeys: ServerApiKey[];
   push: PushConfig;
   attachments: AttachmentConfig;
   /** How long search index writes gather before one script per room writes them; 0: the next turn of the event loop. */
   searchIndexFlushMs: number;
+  /** `message:search` calls per second per user, across nodes; 0: unlimited. */
+  searchRateLimit: number;
   logLevel: LogLevel;
   /** How far a log line's connection, user and request ids reach: `sync` or `async` (logging/log-context.ts). */
   logContext: 'sync' | 'async';
   /** Undefined: the Socket.IO admin UI is off. */
   adminUi?: AdminUiConfig;
+  retention: RetentionConfig;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -121,6 +140,8 @@ export interface WebhookConfig {
   retryBaseMs: number;
   timeoutMs: number;
   claimIdleMs: number;
+  /** Events the stream keeps while no node turns them into deliveries; the oldest are dropped beyond it. */
+  backlogMax: number;
 }
 
 export interface PushConfig {
@@ -145,6 +166,8 @@ export interface S3StorageConfig {
 
 export interface AttachmentConfig {
   maxBytes: number;
+  /** Bytes a user may declare at `attachment:create` per UTC day, across nodes; 0: no quota. */
+  quotaBytes: number;
   /** Exact types (`application/pdf`) or wildcards (`image/*`), lower case. */
   allowedTypes: string[];
   uploadUrlTtlSec: number;
@@ -258,17 +281,36 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     presenceTtlSec: read.int('PRESENCE_TTL_SEC', 30, 3, 3600),
     typingTimeoutMs: read.int('TYPING_TIMEOUT_MS', 5000, 500, 60_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
+    drainSpreadMs: read.int('DRAIN_SPREAD_MS', 5000, 0, 60_000),
+    sendBufferMaxBytes: readSendBufferMax(read),
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 25_000, 100, 600_000),
     queueLockMs: read.int('QUEUE_LOCK_MS', 30_000, 1000, 600_000),
-    webhooks: readWebhooks(read),
+    webhooks: readWebhooks(read, nodeEnv),
     serverApiKeys: readServerApiKeys(read),
     push: readPush(read),
     attachments: readAttachmentConfig(read),
     searchIndexFlushMs: read.int('SEARCH_INDEX_FLUSH_MS', 0, 0, 1000),
+    searchRateLimit: read.int('SEARCH_RATE_LIMIT', 2, 0, 1000),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logContext: read.oneOf('LOG_CONTEXT', ['sync', 'async'], 'sync'),
     adminUi: readAdminUi(read),
+    retention: {
+      sweepMs: read.int('RETENTION_SWEEP_MS', 60_000, 100, 86_400_000),
+      sweepBatch: read.int('RETENTION_SWEEP_BATCH', 1000, 1, 100_000),
+      defaultSeconds: read.string('RETENTION_DEFAULT_SECONDS') === undefined ? undefined : read.int('RETENTION_DEFAULT_SECONDS', 0, 1, RETENTION_MAX_SECONDS),
+    },
   };
+}
+
+/**
+ * A bound near the size of one message would close connections that read normally whenever two large messages
+ * meet in their buffer: it must hold at least two of the largest (4 bytes a character).
+ */
+function readSendBufferMax(read: EnvReader): number {
+  const bytes = read.int('SEND_BUFFER_MAX_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024);
+  const twoLargestMessages = 2 * 4 * read.int('MESSAGE_MAX_LENGTH', 4000, 1, 1_000_000);
+  if (bytes < twoLargestMessages) throw new ConfigError('SEND_BUFFER_MAX_BYTES', `must be at least ${twoLargestMessages} (two messages of MESSAGE_MAX_LENGTH characters, 4 bytes each), got ${bytes}`);
+  return bytes;
 }
 
 /** Off unless ADMIN_UI=true, and then only with credentials: the UI can disconnect any client. */
@@ -302,21 +344,66 @@ export const DEFAULT_PUSH_ALLOWED_HOSTS = ['fcm.googleapis.com', 'updates.push.s
 
 /** Long enough that guessing one is hopeless; their first 6 characters name the caller in the audit trail. */
 export const SERVER_API_KEY_MIN_LENGTH = 32;
+/** The characters of a key that name it in the audit trail and its rate limit (`apikey:<prefix>`). */
+export const SERVER_API_KEY_PREFIX_LENGTH = 6;
 
-function readServerApiKeys(read: EnvReader): string[] {
-  const keys = read.list('SERVER_API_KEYS') ?? [];
-  const short = keys.findIndex((key) => key.length < SERVER_API_KEY_MIN_LENGTH);
-  if (short >= 0) throw new ConfigError('SERVER_API_KEYS', `entry ${short + 1} has ${keys[short].length} characters; each key needs at least ${SERVER_API_KEY_MIN_LENGTH}`);
+/** What a server API key may do: `publish` is both message routes. A key without a list has every scope. */
+export const SERVER_API_SCOPES = ['publish', 'notify', 'presence', 'disconnect'] as const;
+export type ServerApiScope = (typeof SERVER_API_SCOPES)[number];
+
+export interface ServerApiKey {
+  key: string;
+  scopes: ServerApiScope[];
+}
+
+/**
+ * `<key>` (every scope) or `<scope>+<scope>@<key>`. A key's first characters are its name (audit actor, rate
+ * limit), so two keys may not share them. Messages name an entry by its position, never by the key.
+ */
+function readServerApiKeys(read: EnvReader): ServerApiKey[] {
+  const keys = (read.list('SERVER_API_KEYS') ?? []).map((entry, index) => parseServerApiKey(entry, index + 1));
+  keys.forEach(({ key }, index) => {
+    const first = keys.findIndex((other) => other.key.slice(0, SERVER_API_KEY_PREFIX_LENGTH) === key.slice(0, SERVER_API_KEY_PREFIX_LENGTH));
+    if (first < index) {
+      throw new ConfigError('SERVER_API_KEYS', `entries ${first + 1} and ${index + 1} begin with the same ${SERVER_API_KEY_PREFIX_LENGTH} characters; they name a key in the audit trail and its rate limit, so each key needs its own`);
+    }
+  });
   return keys;
 }
 
-function readWebhooks(read: EnvReader): WebhookConfig {
+function parseServerApiKey(entry: string, position: number): ServerApiKey {
+  const at = entry.indexOf('@');
+  const key = at < 0 ? entry : entry.slice(at + 1);
+  const scopes = at < 0 ? [...SERVER_API_SCOPES] : entry.slice(0, at).split('+');
+  const unknown = scopes.find((scope) => !(SERVER_API_SCOPES as readonly string[]).includes(scope));
+  if (unknown !== undefined) {
+    // what stands before an @ might be part of a key: shown only when it reads as a scope name
+    const named = /^[a-z]{0,16}$/.test(unknown) ? `the scope "${unknown}"` : 'an unknown scope';
+    throw new ConfigError('SERVER_API_KEYS', `entry ${position} names ${named}; scopes are ${SERVER_API_SCOPES.join(', ')}, joined with + before @<key>`);
+  }
+  if (key.length < SERVER_API_KEY_MIN_LENGTH) throw new ConfigError('SERVER_API_KEYS', `entry ${position} has a key of ${key.length} characters; each key needs at least ${SERVER_API_KEY_MIN_LENGTH}`);
+  return { key, scopes: [...new Set(scopes as ServerApiScope[])] };
+}
+
+/** As for server API keys: a receiver's trust in every event rests on it. */
+export const WEBHOOK_SECRET_MIN_LENGTH = 32;
+
+function readWebhooks(read: EnvReader, nodeEnv: Environment): WebhookConfig {
   const urls = read.list('WEBHOOK_URLS') ?? [];
   for (const url of urls) {
     if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new ConfigError('WEBHOOK_URLS', `has "${url}": each entry must be an http(s) URL`);
   }
+  // events carry DM content; over plain http anyone on the path reads them (and the signature does not hide them)
+  const isHttpAllowed = read.boolean('WEBHOOK_ALLOW_HTTP', false);
+  const plain = urls.find((url) => url.startsWith('http://'));
+  if (plain && nodeEnv === 'production' && !isHttpAllowed) {
+    throw new ConfigError('WEBHOOK_URLS', `has "${new URL(plain).origin}": plain http is refused in production; use https, or set WEBHOOK_ALLOW_HTTP=true`);
+  }
   const secret = read.string('WEBHOOK_SECRET');
   if (urls.length > 0 && !secret) throw new ConfigError('WEBHOOK_SECRET', 'is required when WEBHOOK_URLS is set (requests are signed with it)');
+  if (secret !== undefined && secret.length < WEBHOOK_SECRET_MIN_LENGTH) {
+    throw new ConfigError('WEBHOOK_SECRET', `has ${secret.length} characters; it needs at least ${WEBHOOK_SECRET_MIN_LENGTH}`);
+  }
   const events = read.list('WEBHOOK_EVENTS');
   for (const type of events ?? []) {
     if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)) {
@@ -332,6 +419,7 @@ function readWebhooks(read: EnvReader): WebhookConfig {
     retryBaseMs: read.int('WEBHOOK_RETRY_BASE_MS', 1000, 10, 3_600_000),
     timeoutMs: read.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     claimIdleMs: read.int('WEBHOOK_CLAIM_IDLE_MS', 30_000, 500, 3_600_000),
+    backlogMax: read.int('WEBHOOK_BACKLOG_MAX', 1_000_000, 1000, 100_000_000),
   };
 }
 
@@ -375,6 +463,7 @@ function readAttachmentConfig(read: EnvReader): AttachmentConfig {
   if (signingSecret !== undefined && signingSecret.length < 32) throw new ConfigError('ATTACHMENT_SIGNING_SECRET', 'must be at least 32 characters');
   return {
     maxBytes: read.int('ATTACHMENT_MAX_BYTES', 25 * 1024 * 1024, 1, 5 * 1024 ** 3),
+    quotaBytes: read.int('ATTACHMENT_QUOTA_BYTES', 1024 ** 3, 0, 1024 ** 5),
     allowedTypes,
     uploadUrlTtlSec: read.int('ATTACHMENT_UPLOAD_URL_TTL_SEC', 900, 10, 7 * 86_400),
     downloadUrlTtlSec: read.int('ATTACHMENT_DOWNLOAD_URL_TTL_SEC', 3600, 10, 7 * 86_400),

@@ -1,17 +1,19 @@
-import { Body, Controller, Get, Inject, Post, UsePipes } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Post, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { RestValidationPipe } from '../common/rest-validation.pipe';
+import { DemoOriginGuard } from './demo-origin.guard';
 import { DemoSignInDto } from './dto/demo-sign-in.dto';
 
 const DEMO_TOKEN_TTL_SEC = 12 * 3600;
 
 /**
  * Development sign-in by name for the demo page: the node signs with its own generated secret, so this exists
- * only on a development node without a configured key (see DemoModule). A production page asks for a token.
+ * only on a development node without a configured key (see DemoModule), and answers only the node's own page
+ * (DemoOriginGuard). A production page asks for a token.
  */
 @ApiExcludeController()
 @Controller('demo')
@@ -26,6 +28,7 @@ export class DemoTokenController {
   }
 
   @Post('token')
+  @UseGuards(DemoOriginGuard)
   signIn(@Body() { name, admin }: DemoSignInDto): { token: string; userId: string } {
     const userId = name.trim().toLowerCase().replace(/\s+/g, '-');
     const token = this.jwt.sign({ sub: userId, name: name.trim(), roles: admin ? ['admin'] : [], jti: randomUUID() }, { expiresIn: DEMO_TOKEN_TTL_SEC });

@@ -126,7 +126,10 @@ export const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
   'message:search': {
     summary: 'Search the rooms the user may read, best matches first',
     contractPayload: object({ query: string, room, limit: { type: 'integer', minimum: 1, maximum: 50 } }, ['query']),
-    ack: messages,
+    ack: object(
+      { messages: { type: 'array', items: ref('Message') }, partial: { const: true, description: 'not every readable room or posting was searched' } },
+      ['messages'],
+    ),
   },
   'attachment:create': {
     summary: 'Reserve an upload; PUT the bytes to uploadUrl, then send the attachmentId with message:send',

@@ -56,7 +56,7 @@ export class HandshakePipeline implements ConnectionPipeline {
       return user;
     } catch (error) {
       if (error instanceof AuthenticationError) {
-        await this.events.emit('handshake.refused', { code: error.code, message: error.message, userId: error.userId, address: request.socket.remoteAddress ?? '' });
+        await this.events.emit('handshake.refused', { code: error.code, message: error.message, userId: error.userId, address: this.limits.addressKeyOf(request) });
       }
       throw error;
     }

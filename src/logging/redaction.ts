@@ -13,9 +13,13 @@ export const REDACTED_PATHS = [
   '*.token',
 ];
 
-const TOKEN_PARAMETER = /([?&](?:token|access_token)=)[^&#]*/gi;
+/**
+ * Query parameters that authorize on their own: tokens, and the signature and credential of signed attachment
+ * links (local `sig`, S3 presigned `X-Amz-*`), which let anyone holding the logged URL upload or download.
+ */
+const SECRET_PARAMETER = /([?&](?:token|access_token|sig|X-Amz-Signature|X-Amz-Credential)=)[^&#]*/gi;
 
-/** `/ws?token=…` and Socket.IO polling URLs carry tokens in their query. */
+/** `/ws?token=…`, Socket.IO polling URLs and the local storage's signed `/uploads/…` links carry secrets in their query. */
 export function redactUrl(url: string | undefined): string | undefined {
-  return url?.replace(TOKEN_PARAMETER, '$1[redacted]');
+  return url?.replace(SECRET_PARAMETER, '$1[redacted]');
 }

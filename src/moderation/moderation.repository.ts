@@ -16,6 +16,11 @@ export class ModerationRepository {
     await this.admission.set(moderationKeys.knownUser(userId), String(Date.now()));
   }
 
+  /** Erasure: the user is no longer known to the admin API. */
+  async forgetUser(userId: string): Promise<void> {
+    await this.redis.del(moderationKeys.knownUser(userId));
+  }
+
   async isKnownUser(userId: string): Promise<boolean> {
     return (await this.redis.exists(moderationKeys.knownUser(userId))) === 1;
   }

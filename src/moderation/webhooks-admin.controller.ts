@@ -1,5 +1,5 @@
-import { Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ConflictException, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
 import { AdminController } from './admin-controller.decorator';
@@ -27,7 +27,10 @@ export class WebhooksAdminController {
   @ApiOperation({ summary: 'Queue a dead letter again with a fresh set of attempts; it leaves the list' })
   @ApiAcceptedResponse({ description: 'Queued again' })
   @ApiNotFoundResponse({ description: 'No such failed delivery (unknown, or already replayed)', type: HttpErrorDto })
+  @ApiConflictResponse({ description: 'Its URL is no longer in WEBHOOK_URLS: it is not sent there again', type: HttpErrorDto })
   async replay(@Param() { id }: DeadLetterParamsDto): Promise<void> {
-    if (!(await this.deliveries.replay(id))) throw notFound('failed delivery');
+    const outcome = await this.deliveries.replay(id);
+    if (outcome === 'not_found') throw notFound('failed delivery');
+    if (outcome === 'url_not_configured') throw new ConflictException('this delivery\'s URL is no longer in WEBHOOK_URLS: it is not sent there again');
   }
 }

@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { QueueFactory } from '../queue/queue.factory';
 import { PUSH_QUEUE } from './keys';
 import { PushJob } from './push-queue';
+import { isAllowedEndpoint } from './push-subscription';
 import { PushRepository } from './push.repository';
 
 /** Pushes running at once per node. */
@@ -36,6 +37,12 @@ export class PushDeliveryWorker implements OnApplicationBootstrap {
 
   private async push(job: Job<PushJob>): Promise<void> {
     const { userId, subscription, notification } = job.data;
+    // PUSH_ALLOWED_HOSTS may have been narrowed since the subscription (or the job) was made
+    if (!isAllowedEndpoint(subscription.endpoint, this.config.push.allowedHosts)) {
+      await this.repository.remove(userId, subscription.endpoint);
+      this.logger.warn(`push subscription of ${userId} dropped, nothing sent: its host is not in PUSH_ALLOWED_HOSTS`);
+      return;
+    }
     try {
       await sendNotification(subscription, JSON.stringify(notification), {
         vapidDetails: this.config.push.vapid!,

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
-import { EMPTY_DEPTH, QueueDepth, QueueFactory } from '../queue/queue.factory';
+import { addedOnceWithin, EMPTY_DEPTH, QueueDepth, QueueFactory } from '../queue/queue.factory';
 import { PUSH_QUEUE } from './keys';
 import { OfflineNotification, PushSubscription } from './push-subscription';
 
@@ -15,10 +15,10 @@ export interface PushJob {
 }
 
 /**
- * Completed jobs are kept a day: their ids are what makes a second `notifyOffline` of the same message (from
- * another node, or a retry of the send) add nothing. A push older than that is not worth sending anyway.
+ * How long a job id is remembered after its job was added: a second `notifyOffline` of the same message (from
+ * another node, or a retry of the send) within it adds nothing. A push older than that is not worth sending anyway.
  */
-const COMPLETED_KEPT = { age: 86_400, count: 100_000 };
+const DEDUP_WINDOW_MS = 86_400_000;
 const FAILED_KEPT = { age: 7 * 86_400, count: 10_000 };
 
 @Injectable()
@@ -35,7 +35,7 @@ export class PushQueue {
 
   async enqueue(jobs: PushJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    await this.pushes().addBulk(jobs.map((job) => ({ name: 'push', data: job, opts: { jobId: pushJobId(job) } })));
+    await this.pushes().addBulk(jobs.map((job) => ({ name: 'push', data: job, opts: addedOnceWithin(pushJobId(job), DEDUP_WINDOW_MS) })));
   }
 
   async depth(): Promise<QueueDepth> {
@@ -45,7 +45,7 @@ export class PushQueue {
 
   private pushes(): Queue<PushJob> {
     const { maxAttempts, retryBaseMs } = this.config.push;
-    this.queue ??= this.queues.queue<PushJob>(PUSH_QUEUE, { maxAttempts, retryBaseMs, keepCompleted: COMPLETED_KEPT, keepFailed: FAILED_KEPT });
+    this.queue ??= this.queues.queue<PushJob>(PUSH_QUEUE, { maxAttempts, retryBaseMs, keepFailed: FAILED_KEPT });
     return this.queue;
   }
 }

@@ -40,6 +40,16 @@ export function assertAllowedEndpoint(endpoint: string, allowedHosts: readonly s
   if (!allowed) throw invalid(`subscription.endpoint host ${host} is not an allowed push service`);
 }
 
+/** The same rule as a yes or no, for subscriptions stored while the allow list was wider. */
+export function isAllowedEndpoint(endpoint: string, allowedHosts: readonly string[]): boolean {
+  try {
+    assertAllowedEndpoint(endpoint, allowedHosts);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** p256dh: an uncompressed P-256 point (65 bytes, 0x04 first); auth: a 16-byte secret. RFC 8291 needs both. */
 export function assertUsableKeys({ p256dh, auth }: PushSubscription['keys']): void {
   const publicKey = Buffer.from(p256dh, 'base64url');

@@ -37,6 +37,11 @@ export class PushRepository {
     await this.redis.multi().hdel(keys.subscriptions, endpoint).zrem(keys.order, endpoint).exec();
   }
 
+  async removeAll(userId: string): Promise<void> {
+    const keys = pushKeys(userId);
+    await this.redis.del(keys.subscriptions, keys.order);
+  }
+
   async list(userId: string): Promise<PushSubscription[]> {
     const stored = await this.redis.hvals(pushKeys(userId).subscriptions);
     return stored.map((json) => JSON.parse(json) as PushSubscription);

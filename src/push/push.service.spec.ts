@@ -120,6 +120,18 @@ describe('PushService', () => {
     ]);
   });
 
+  it('drops, and queues nothing for, a subscription whose host is no longer in PUSH_ALLOWED_HOSTS', async () => {
+    const { service, repository, queued } = serviceWith({ allowedHosts: ['fcm.googleapis.com', 'push.example.net'] });
+    await service.subscribe('olivia', subscription('https://fcm.googleapis.com/fcm/send/a'));
+    await service.subscribe('olivia', subscription('https://push.example.net/b'));
+    const narrowed = new PushService(repository as unknown as PushRepository, { enqueue: async (jobs: PushJob[]) => void queued.push(...jobs) } as unknown as PushQueue,
+      { publish: () => undefined } as unknown as WebhookPublisher, { push: { allowedHosts: ['fcm.googleapis.com'], maxSubscriptionsPerUser: 3, vapid: VAPID } } as AppConfig);
+
+    await narrowed.notifyOffline('olivia', { type: 'message', room: 'r', messageId: '1-0', from: 'bob', preview: 'hi' });
+    expect(queued.map((job) => job.subscription.endpoint)).toEqual(['https://fcm.googleapis.com/fcm/send/a']);
+    expect((await repository.list('olivia')).map((sub) => sub.endpoint)).toEqual(['https://fcm.googleapis.com/fcm/send/a']);
+  });
+
   it('queues nothing without VAPID keys, but still publishes the webhook event', async () => {
     const { service, queued, published } = serviceWith({ vapid: undefined });
     await service.subscribe('olivia', subscription());

@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { WebhookPublisher } from '../webhooks/webhook.publisher';
 import { PushQueue } from './push-queue';
-import { assertAllowedEndpoint, assertUsableKeys, OfflineNotification, previewOf, PushSubscription } from './push-subscription';
+import { assertAllowedEndpoint, assertUsableKeys, isAllowedEndpoint, OfflineNotification, previewOf, PushSubscription } from './push-subscription';
 import { PushRepository } from './push.repository';
 
 /**
@@ -31,9 +31,20 @@ export class PushService {
     await this.repository.remove(userId, endpoint);
   }
 
+  /** The endpoints the user subscribed, for a data export (the keys stay private). */
+  async endpointsOf(userId: string): Promise<string[]> {
+    return (await this.repository.list(userId)).map((subscription) => subscription.endpoint);
+  }
+
+  /** Erasure: every subscription of the user goes. */
+  async forgetUser(userId: string): Promise<void> {
+    await this.repository.removeAll(userId);
+  }
+
   /**
    * Queues one push per subscription of the user (when VAPID is configured) and publishes the
    * `notification.offline` webhook event. Calling it twice for one message, on any nodes, pushes once.
+   * A subscription whose host is no longer in `PUSH_ALLOWED_HOSTS` is dropped instead (the worker checks again).
    */
   async notifyOffline(userId: string, notification: OfflineNotification): Promise<void> {
     const payload: OfflineNotification = { ...notification, preview: previewOf(notification.preview) };
@@ -41,6 +52,11 @@ export class PushService {
     void this.webhooks.publish('notification.offline', { userId, ...event });
     if (!this.config.push.vapid) return;
     const subscriptions = await this.repository.list(userId);
-    await this.queue.enqueue(subscriptions.map((subscription) => ({ userId, subscription, notification: payload })));
+    const allowed = subscriptions.filter((subscription) => isAllowedEndpoint(subscription.endpoint, this.config.push.allowedHosts));
+    const refused = subscriptions.filter((subscription) => !allowed.includes(subscription));
+    await Promise.all([
+      this.queue.enqueue(allowed.map((subscription) => ({ userId, subscription, notification: payload }))),
+      ...refused.map((subscription) => this.repository.remove(userId, subscription.endpoint)),
+    ]);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { KeepJobs, Processor, Queue, Worker } from 'bullmq';
+import { JobsOptions, KeepJobs, Processor, Queue, Worker } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
@@ -24,9 +24,18 @@ export interface RetryPolicy {
   maxAttempts: number;
   /** Exponential backoff: the n-th retry waits retryBaseMs * 2^(n-1). */
   retryBaseMs: number;
-  /** Finished jobs kept: completed ones make a re-added job id a no-op; failed ones are the dead letters. */
-  keepCompleted: KeepJobs;
+  /** Failed jobs kept (for webhooks, the dead letters). Completed jobs are removed at once: see `addedOnceWithin`. */
   keepFailed: KeepJobs;
+}
+
+/**
+ * The options of a job that must run once even when it is added again (the same webhook batch dispatched twice, a
+ * message pushed by two nodes). A completed job is removed with its payload (message contents, push previews and
+ * subscription keys); what makes a later add of the same id a no-op is BullMQ's deduplication marker, a key holding
+ * only the job id, which expires after `windowMs`.
+ */
+export function addedOnceWithin(jobId: string, windowMs: number): JobsOptions {
+  return { jobId, deduplication: { id: jobId, ttl: windowMs } };
 }
 
 /**
@@ -46,14 +55,14 @@ export class QueueFactory implements OnApplicationShutdown {
     private readonly metrics: MetricsService,
   ) {}
 
-  queue<T>(name: string, { maxAttempts, retryBaseMs, keepCompleted, keepFailed }: RetryPolicy): Queue<T> {
+  queue<T>(name: string, { maxAttempts, retryBaseMs, keepFailed }: RetryPolicy): Queue<T> {
     const queue = new Queue<T>(name, {
       connection: this.sharedConnection(),
       prefix: QUEUE_PREFIX,
       defaultJobOptions: {
         attempts: maxAttempts,
         backoff: { type: 'exponential', delay: retryBaseMs },
-        removeOnComplete: keepCompleted,
+        removeOnComplete: true,
         removeOnFail: keepFailed,
       },
     });

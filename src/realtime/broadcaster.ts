@@ -12,6 +12,8 @@ import { tokenChannel, userChannel } from './socket-channels';
  * order) the caller hears `unavailable`: the order may not have reached every node, and repeating it is safe.
  */
 const ORDER_ACK_TIMEOUT_MS = 4000;
+/** The shortest step of a spread drain: finer steps cost timers and spread nothing a client could tell apart. */
+const DRAIN_SLICE_MS = 20;
 
 /** Whose connections: every connection of a user, or every connection opened with one token. */
 export type Audience = { userId: string } | { tokenId: string };
@@ -151,12 +153,24 @@ export class Broadcaster {
     socket.disconnect(true);
   }
 
-  /** Shutdown: every local client hears why, then loses its transport, and reconnects to another node. */
-  dropAllLocal(farewell: Farewell): number {
+  /**
+   * Shutdown: every local client hears why, then loses its transport, and reconnects to another node. The
+   * closes are spread evenly over `spreadMs` (in slices at least DRAIN_SLICE_MS apart), so that the other nodes
+   * take the reconnections as a ramp, not as one wave; each client hears the farewell just before its own close,
+   * so that none leaves early. Until its turn a connection keeps receiving. Resolves once all are closed.
+   */
+  async dropAllLocal(farewell: Farewell, spreadMs = 0): Promise<number> {
     const sockets = [...this.namespace.server.sockets.values()];
-    for (const socket of sockets) {
-      (socket.emit as (event: string, payload: unknown) => boolean)(farewell.event, farewell.payload);
-      socket.conn.close();
+    if (sockets.length === 0) return 0;
+    const perSlice = Math.ceil(sockets.length / Math.max(1, Math.min(sockets.length, Math.floor(spreadMs / DRAIN_SLICE_MS))));
+    const slices = Math.ceil(sockets.length / perSlice);
+    for (let slice = 0; slice < slices; slice++) {
+      if (slice > 0) await new Promise((resolve) => setTimeout(resolve, spreadMs / slices));
+      for (const socket of sockets.slice(slice * perSlice, (slice + 1) * perSlice)) {
+        if (!socket.connected) continue;
+        (socket.emit as (event: string, payload: unknown) => boolean)(farewell.event, farewell.payload);
+        socket.conn.close();
+      }
     }
     return sockets.length;
   }

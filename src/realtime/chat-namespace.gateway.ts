@@ -2,6 +2,7 @@ import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { ExtendedError } from 'socket.io';
 import { bearerToken } from '../common/bearer-token';
+import { errorBodyOf } from '../common/contract-exception.filter';
 import type { Connection } from '../common/connection';
 import { CHAT_NAMESPACE } from '../common/contract';
 import { AuthenticationError, HandshakeRefusal } from '../common/handshake-error';
@@ -20,6 +21,7 @@ import { PlainWebSocketEndpoint } from './plain-websocket/plain-websocket.endpoi
 import { connectionOf } from './socket-connection';
 import { PlainWebSocketConnection } from './plain-websocket/plain-websocket.connection';
 import { connectionIdOf } from './socket-channels';
+import { boundSendBuffers, SlowConsumerListener } from './send-buffer-bound';
 
 type SocketListener = (this: ChatSocket, ...args: unknown[]) => void;
 
@@ -46,8 +48,14 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     this.namespace.attach(namespace);
     countMessageDeliveries(namespace.adapter, this.metrics);
     namespace.use((socket, next) => this.admit(socket, next));
-    this.plainWebSocket.attach(namespace.server);
+    boundSendBuffers(namespace.server.engine, this.config.sendBufferMaxBytes, this.slowConsumerClosed);
+    this.plainWebSocket.attach(namespace.server, this.slowConsumerClosed);
   }
+
+  private readonly slowConsumerClosed: SlowConsumerListener = ({ transport, remoteAddress }) => {
+    this.metrics.slowConsumersClosed.labels(transport).inc();
+    this.logger.warn(`closed a ${transport} connection from ${remoteAddress}: its unsent output passed SEND_BUFFER_MAX_BYTES (${this.config.sendBufferMaxBytes})`);
+  };
 
   /**
    * One plain listener per event, straight into the router: no rxjs stream per socket, no Nest interceptor chain.
@@ -69,17 +77,7 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
 
   private get listeners(): Map<string, SocketListener> {
     if (this.sharedListeners) return this.sharedListeners;
-    const router = this.router;
-    this.sharedListeners = new Map(
-      router.events.map((event): [string, SocketListener] => [
-        event,
-        function (this: ChatSocket, ...args: unknown[]) {
-          const ack = typeof args.at(-1) === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
-          const connection = connectionOf(this);
-          void withLogContext(logContextOf(connection), () => router.dispatch(connection, event, args.length <= 1 ? args[0] : args)).then(ack);
-        },
-      ]),
-    );
+    this.sharedListeners = new Map(this.router.events.map((event): [string, SocketListener] => [event, clientEventListener(this.router, event, this.logger)]));
     return this.sharedListeners;
   }
 
@@ -128,6 +126,30 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     if (isRedisUnavailable(error)) return Object.assign(new Error('unavailable'), { data: { code: 'unavailable', message: 'try again shortly' } });
     this.logger.error(error instanceof Error ? error.stack : String(error));
     return Object.assign(new Error('internal'), { data: { code: 'internal', message: 'internal error' } });
+  }
+}
+
+/**
+ * The listener of one client event, shared by every socket: the payload to the router, its answer to the ack.
+ * Nothing may leave it: whatever fails between the router and the acknowledgement (the router answers every
+ * error of a handler itself) is logged, and the client hears `internal` if it still can.
+ */
+export function clientEventListener(router: Pick<ClientEventRouter, 'dispatch'>, event: string, logger: Logger): SocketListener {
+  return function (this: ChatSocket, ...args: unknown[]) {
+    const ack = typeof args.at(-1) === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
+    const connection = connectionOf(this);
+    void withLogContext(logContextOf(connection), () => router.dispatch(connection, event, args.length <= 1 ? args[0] : args))
+      .then(ack)
+      .catch((error: unknown) => withLogContext(logContextOf(connection), () => answerInternal(error, ack, logger)));
+  };
+}
+
+function answerInternal(error: unknown, ack: ((answer: unknown) => void) | undefined, logger: Logger): void {
+  const answer = { ok: false, error: errorBodyOf(error, logger) };
+  try {
+    ack?.(answer);
+  } catch (again) {
+    logger.error(`the answer could not be sent: ${again instanceof Error ? again.message : String(again)}`);
   }
 }
 

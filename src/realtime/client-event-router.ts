@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
-import type { Ack } from '../common/contract';
+import type { Ack, ErrorBody } from '../common/contract';
 import type { Connection } from '../common/connection';
 import { ContractError } from '../common/contract-error';
 import { errorBodyOf } from '../common/contract-exception.filter';
@@ -122,6 +122,22 @@ export class ClientEventRouter implements OnModuleInit {
     this.metrics.eventsInFlight--;
     if (this.logsEachEvent) withLogContext(logContextOf(connection), () => this.logger.debug(`${event}: ${answer.ok ? 'ok' : answer.error.code}`));
     return answer;
+  }
+
+  /**
+   * A request refused before it reached any event (a `/ws` frame that could not be read or names no event)
+   * spends the user's budget like any event, so that junk costs a client no less than requests: the answer is
+   * `error`, or `rate_limited` once the budget is spent.
+   */
+  async chargeRefusal(connection: Connection, error: ErrorBody): Promise<ErrorBody> {
+    if (!this.budget!.isEnabled) return error;
+    try {
+      const decision = this.budget!.spend(connection.user.id);
+      this.admit(decision instanceof Promise ? await decision : decision, connection.user.id);
+      return error;
+    } catch (refusal) {
+      return withLogContext(logContextOf(connection), () => errorBodyOf(refusal, this.logger));
+    }
   }
 
   private add(route: ClientEventRoute, handle: Handler, parameterTypes: unknown[] = []): void {

@@ -14,6 +14,13 @@ export const roomKeys = {
   reactionCounts: (room: string) => `chat:{${room}}:reaction-counts`,
   /** Hash: `<emoji>\n<userId>` -> "1"; an emoji never holds a newline, so the field is unambiguous. */
   reactionsByUser: (room: string, messageId: string) => `chat:{${room}}:reactions:${messageId}`,
+  /**
+   * Hash: message id -> JSON { fields, edit, reactions, deletedAt, deletedBy } of a message deleted while a legal
+   * hold covered it: hidden from users, kept for export until no hold covers it (docs/COMPLIANCE.md).
+   */
+  heldDeletions: (room: string) => `chat:{${room}}:held-deletions`,
+  /** Hash: message id -> JSON { userId, replyTo, erasedAt } of a message whose author was erased (docs/COMPLIANCE.md). */
+  tombstones: (room: string) => `chat:{${room}}:tombstones`,
   /** Hash: userId -> id of the last message the user has read in the room. */
   lastRead: (room: string) => `chat:{${room}}:last-read`,
   /** Sorted set: ids of the replies to a root message, scored in send order (see THREAD_SCORE in room.scripts). */
@@ -37,6 +44,8 @@ export const LEGACY_ROOM_INDEX_KEY = 'chat:rooms';
 export const userRoomKeys = (userId: string) => ({
   /** Set of the rooms the user holds: joined until `room:leave`, and DM rooms once a message was sent. */
   rooms: `user:{user:${userId}}:rooms`,
+  /** Set of the rooms the user wrote in, for export and erasure: a room left with `room:leave` still holds the messages. */
+  authored: `user:{user:${userId}}:authored`,
   /** JSON { roles, rooms? } of the user's latest token, written at each handshake: who may read what while offline. */
   grants: `user:{user:${userId}}:grants`,
 });

@@ -8,7 +8,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { LEGACY_ROOM_INDEX_KEY, ROOM_INDEX_KEY, roomKeys } from './keys';
 import { decodeMessage, encodeMentions, encodeMessage, MessageDraft, messageFromDraft, RoomMessage, StoredAttachment, withOverlays, withThread } from './message.codec';
 import {
-  APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, INBOX_ENTRY_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_REPLIES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT,
+  APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, ERASE_MESSAGES_SCRIPT, INBOX_ENTRY_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_REPLIES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT,
 } from './room.scripts';
 
 /** What a trim took with it, for the state kept outside the room's keys: who reacted, the search index, files. */
@@ -28,7 +28,14 @@ export type EditResult =
   /** `previousMentions`: whom the message named before this edit, so that only newly named users hear of it. */
   | { status: 'edited'; message: RoomMessage; previousMentions: string[] }
   | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
-export type DeleteResult = { status: 'deleted'; attachments: StoredAttachment[] } | { status: 'not_found' } | { status: 'not_allowed' };
+/** `isArchived`: a legal hold covered the message, so it went to the room's held deletions with its attachments. */
+export type DeleteResult = { status: 'deleted'; attachments: StoredAttachment[]; isArchived: boolean } | { status: 'not_found' } | { status: 'not_allowed' };
+
+/** The legal holds a deletion must honour: the room's own, and the users whose messages are held wherever they are. */
+export interface DeletionHolds {
+  isRoomHeld: boolean;
+  heldUsers: string[];
+}
 
 export type ReactionAction = 'add' | 'remove';
 export type ReactionCounts = Record<string, number>;
@@ -49,6 +56,38 @@ export interface InboxEntry extends ReadState {
   lastMessage: RoomMessage | null;
 }
 
+/** A message deleted while a legal hold covered it: kept for export, never served to users. */
+export interface HeldDeletion extends RoomMessage {
+  deleted: true;
+  deletedAt: number;
+  deletedBy: string;
+}
+
+function decodeHeldDeletion(room: string, id: string, raw: string): HeldDeletion {
+  const archived = JSON.parse(raw) as { fields: string[]; edit: string | false; reactions: string | false; deletedAt: number; deletedBy: string };
+  const message = withOverlays(decodeMessage(room, id, archived.fields), archived.edit || null, archived.reactions || null);
+  return { ...message, deleted: true, deletedAt: archived.deletedAt, deletedBy: archived.deletedBy };
+}
+
+/** What is left of a message whose author was erased: its id, author id and thread link. */
+export interface Tombstone extends RoomMessage {
+  content: '';
+  deleted: true;
+  erased: true;
+}
+
+function decodeTombstone(room: string, id: string, raw: string): Tombstone {
+  const { userId, replyTo } = JSON.parse(raw) as { userId: string; replyTo: string | false };
+  return { id, room, userId, content: '', createdAt: timeOfStreamId(id), ...(replyTo ? { replyTo } : {}), deleted: true, erased: true };
+}
+
+/** A user's reaction, as a data export lists it. */
+export interface UserReaction {
+  room: string;
+  messageId: string;
+  emoji: string;
+}
+
 /** Messages per script call of a catch-up read. */
 const CATCHUP_CHUNK = 100;
 
@@ -65,11 +104,12 @@ interface ChatScripts {
   chatReadMessages(stream: string, edits: string, reactions: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number, threadPrefix: string): Promise<ReadReply>;
   chatReadReplies(stream: string, edits: string, reactions: string, thread: string, rootId: string, after: string, count: number, threadPrefix: string): Promise<ReadReply | [-1]>;
   chatEditMessage(stream: string, edits: string, reactions: string, mute: string, thread: string, id: string, editorId: string, content: string, editedAt: number, mentions: string): Promise<EditReply>;
-  chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[1, string | null] | [-1 | -2]>;
+  chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[1, string | null, 0 | 1] | [-1 | -2]>;
   reactionReact(stream: string, counts: string, byUser: string, action: ReactionAction, messageId: string, emoji: string, userId: string, maxEmoji: number): Promise<[number, string?]>;
   receiptMarkRead(lastRead: string, stream: string, userId: string, messageId: string): Promise<number>;
   receiptReadState(lastRead: string, stream: string, userId: string, cap: number): Promise<[string | null, number]>;
   inboxEntry(lastRead: string, stream: string, edits: string, reactions: string, userId: string, cap: number): Promise<InboxReply>;
+  chatEraseMessages(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string[], (string | null)[]]>;
 }
 
 type InboxReply = [lastRead: string | null, unread: number, newest: StreamEntry | null, edit: string | null, reactions: string | null];
@@ -102,6 +142,7 @@ export class RoomStore implements OnModuleInit {
     redis.defineCommand('receiptMarkRead', { numberOfKeys: 2, lua: MARK_READ_SCRIPT });
     redis.defineCommand('receiptReadState', { numberOfKeys: 2, lua: READ_STATE_SCRIPT });
     redis.defineCommand('inboxEntry', { numberOfKeys: 4, lua: INBOX_ENTRY_SCRIPT });
+    redis.defineCommand('chatEraseMessages', { lua: ERASE_MESSAGES_SCRIPT });
     this.redis = redis as Redis & ChatScripts;
     this.admission = admission as Redis & ChatScripts;
   }
@@ -162,6 +203,80 @@ export class RoomStore implements OnModuleInit {
     return (await this.read(room, 'XREVRANGE', '+', '-', limit)).reverse();
   }
 
+  /**
+   * Up to `limit` messages from `start` to `end`, oldest first, as XRANGE reads them: a bare time in ms stands for
+   * the first (as start) or last (as end) id of that millisecond, `(` makes a bound exclusive.
+   */
+  async range(room: string, start: string, end: string, limit: number): Promise<RoomMessage[]> {
+    return this.read(room, 'XRANGE', start, end, limit);
+  }
+
+  /** Ids of the room's messages deleted under a legal hold, in id order. */
+  async heldDeletionIds(room: string): Promise<string[]> {
+    return (await this.redis.hkeys(roomKeys.heldDeletions(room))).sort(compareStreamIds);
+  }
+
+  /** The held deletions asked for, as they were when deleted, with when and by whom; those no longer kept are left out. */
+  async heldDeletions(room: string, ids: string[]): Promise<HeldDeletion[]> {
+    if (ids.length === 0) return [];
+    const values = await this.redis.hmget(roomKeys.heldDeletions(room), ...ids);
+    return values.flatMap((value, i) => (value === null ? [] : [decodeHeldDeletion(room, ids[i], value)]));
+  }
+
+  /** Removes held deletions for good (no hold covers them any more); their attachments are returned for removal. */
+  async purgeHeldDeletions(room: string, ids: string[]): Promise<StoredAttachment[]> {
+    const purged = await this.heldDeletions(room, ids);
+    if (ids.length > 0) await this.redis.hdel(roomKeys.heldDeletions(room), ...ids);
+    return purged.flatMap((message) => message.attachments ?? []);
+  }
+
+  /** Ids of the room's tombstones (messages of erased users), in id order. */
+  async tombstoneIds(room: string): Promise<string[]> {
+    return (await this.redis.hkeys(roomKeys.tombstones(room))).sort(compareStreamIds);
+  }
+
+  async tombstones(room: string, ids: string[]): Promise<Tombstone[]> {
+    if (ids.length === 0) return [];
+    const values = await this.redis.hmget(roomKeys.tombstones(room), ...ids);
+    return values.flatMap((value, i) => (value === null ? [] : [decodeTombstone(room, ids[i], value)]));
+  }
+
+  /** Tombstones past the room's age go like the messages they stood for. */
+  async forgetTombstones(room: string, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.hdel(roomKeys.tombstones(room), ...ids);
+  }
+
+  /**
+   * Turns the user's messages among `ids` into tombstones (see ERASE_MESSAGES_SCRIPT); returns the ids erased and
+   * the attachments they carried, for removal.
+   */
+  async erase(room: string, userId: string, ids: string[]): Promise<{ erased: string[]; attachments: StoredAttachment[] }> {
+    if (ids.length === 0) return { erased: [], attachments: [] };
+    const keys = [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.tombstones(room), ...ids.map((id) => roomKeys.reactionsByUser(room, id))];
+    const [erased, attachments] = await this.redis.chatEraseMessages(keys.length, ...keys, userId, Date.now(), ...ids);
+    return { erased, attachments: attachments.flatMap((json) => (json ? (JSON.parse(json) as StoredAttachment[]) : [])) };
+  }
+
+  /** The user's reactions in the room: one look at who reacted to each message that has reactions. */
+  async reactionsOf(room: string, userId: string): Promise<UserReaction[]> {
+    const messageIds = await this.redis.hkeys(roomKeys.reactionCounts(room));
+    const byMessage = await Promise.all(messageIds.map((id) => this.redis.hkeys(roomKeys.reactionsByUser(room, id))));
+    const suffix = `\n${userId}`;
+    return byMessage.flatMap((fields, i) =>
+      fields.filter((field) => field.endsWith(suffix)).map((field) => ({ room, messageId: messageIds[i], emoji: field.slice(0, -suffix.length) })),
+    );
+  }
+
+  /** The id of the last message the user read in the room, if any. */
+  async lastReadOf(room: string, userId: string): Promise<string | null> {
+    return this.redis.hget(roomKeys.lastRead(room), userId);
+  }
+
+  /** The user's read marker and mute in the room go. */
+  async forgetMember(room: string, userId: string): Promise<void> {
+    await this.redis.multi().hdel(roomKeys.lastRead(room), userId).del(roomKeys.mute(room, userId)).exec();
+  }
+
   /** Messages strictly after `after` and/or strictly before `before`, oldest first, at most `limit`. */
   async page(room: string, range: { after?: string; before?: string }, limit: number): Promise<RoomMessage[]> {
     if (range.before === FIRST_POSSIBLE_STREAM_ID) return [];
@@ -207,11 +322,21 @@ export class RoomStore implements OnModuleInit {
     return { status: 'edited', message: withThread(message, replyCount, lastReplyId), previousMentions };
   }
 
-  /** The message goes with its edit, its reaction counts, who reacted and its thread; its attachments are returned. */
-  async delete(room: string, id: string, deleterId: string, mayDeleteAny: boolean): Promise<DeleteResult> {
-    const keys = [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.reactionsByUser(room, id), roomKeys.thread(room, id)];
-    const reply = await this.redis.chatDeleteMessage(keys.length, ...keys, id, deleterId, mayDeleteAny ? '1' : '0', roomKeys.threadPrefix(room));
-    if (reply[0] === 1) return { status: 'deleted', attachments: reply[1] ? (JSON.parse(reply[1]) as StoredAttachment[]) : [] };
+  /**
+   * The message goes with its edit, its reaction counts, who reacted and its thread; its attachments are returned.
+   * Under a legal hold it is archived first (see DELETE_MESSAGE_SCRIPT), and its attachments stay.
+   */
+  async delete(room: string, id: string, deleterId: string, mayDeleteAny: boolean, holds: DeletionHolds): Promise<DeleteResult> {
+    const keys = [
+      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.heldDeletions(room), roomKeys.reactionsByUser(room, id), roomKeys.thread(room, id),
+    ];
+    const reply = await this.redis.chatDeleteMessage(
+      keys.length, ...keys, id, deleterId, mayDeleteAny ? '1' : '0', roomKeys.threadPrefix(room), holds.isRoomHeld ? '1' : '0', holds.heldUsers.join(' '), Date.now(),
+    );
+    if (reply[0] === 1) {
+      const isArchived = reply[2] === 1;
+      return { status: 'deleted', isArchived, attachments: reply[1] && !isArchived ? (JSON.parse(reply[1]) as StoredAttachment[]) : [] };
+    }
     return reply[0] === -1 ? { status: 'not_found' } : { status: 'not_allowed' };
   }
 

@@ -157,23 +157,70 @@ return {1, fields, redis.call('HGET', KEYS[3], ARGV[1]), reply_count, last_reply
 
 /**
  * Removes a message and everything attached to it, if the deleter wrote it or may delete any message: a root's
- * thread goes (its replies stay, as Slack keeps them), a reply leaves its root's thread.
- * KEYS: stream, edits hash, reaction counts hash, then keys of the message to delete (its who-reacted hash, its
- *       thread)
- * ARGV: message id, deleter id, "1" when the deleter may delete any message, thread prefix
- * Returns {1, attachments JSON or false} deleted, {-1} no such message, {-2} not allowed.
+ * thread goes (its replies stay, as Slack keeps them), a reply leaves its root's thread. A message under a legal
+ * hold (its room's, or its author's: the caller names both) is hidden from users the same way, but kept whole in
+ * the room's archive of held deletions, with its latest edit, reaction counts and when and by whom it was deleted,
+ * for export; its attachments stay.
+ * KEYS: stream, edits hash, reaction counts hash, held-deletions hash, then keys of the message to delete (its
+ *       who-reacted hash, its thread)
+ * ARGV: message id, deleter id, "1" when the deleter may delete any message, thread prefix, "1" when the room is
+ *       held, held user ids (space-separated: user ids hold no space), deletion time (epoch ms)
+ * Returns {1, attachments JSON or false, 1 when archived else 0} deleted, {-1} no such message, {-2} not allowed.
  */
 export const DELETE_MESSAGE_SCRIPT = `${AUTHOR_OF}${FIELD_OF}
 local entry = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])[1]
 if not entry then return {-1} end
-if ARGV[3] ~= '1' and author_of(entry[2]) ~= ARGV[2] then return {-2} end
+local author = author_of(entry[2])
+if ARGV[3] ~= '1' and author ~= ARGV[2] then return {-2} end
+local archived = ARGV[5] == '1'
+if not archived then
+  for held in string.gmatch(ARGV[6], '%S+') do
+    if held == author then archived = true break end
+  end
+end
+if archived then
+  redis.call('HSET', KEYS[4], ARGV[1], cjson.encode({
+    fields = entry[2], edit = redis.call('HGET', KEYS[2], ARGV[1]), reactions = redis.call('HGET', KEYS[3], ARGV[1]),
+    deletedAt = tonumber(ARGV[7]), deletedBy = ARGV[2],
+  }))
+  redis.call('PERSIST', KEYS[4])
+end
 redis.call('XDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
-for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = 5, #KEYS do redis.call('DEL', KEYS[i]) end
 local root = field_of(entry[2], '${STREAM_REPLY_TO_FIELD}')
 if root then redis.call('ZREM', ARGV[4] .. root, ARGV[1]) end
-return {1, field_of(entry[2], '${STREAM_ATTACHMENTS_FIELD}') or false}
+return {1, field_of(entry[2], '${STREAM_ATTACHMENTS_FIELD}') or false, archived and 1 or 0}
+`;
+
+/**
+ * Erasure: each of the ids still in the stream and written by the user becomes a tombstone: the entry goes (its
+ * content, name and everything else it held) with its edit, reaction counts and who reacted, and the tombstone
+ * keeps its id, its author id and the root it replied to; thread sets are left as they are, so thread links hold.
+ * KEYS: stream, edits hash, reaction counts hash, tombstones hash, then each id's who-reacted hash
+ * ARGV: user id, erasure time (epoch ms), then the ids, in the order of their who-reacted keys
+ * Returns the attachments JSON of each message erased (false for one without), in order, and the erased ids.
+ */
+export const ERASE_MESSAGES_SCRIPT = `${AUTHOR_OF}${FIELD_OF}
+local erased, attachments = {}, {}
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  local entry = redis.call('XRANGE', KEYS[1], id, id)[1]
+  if entry and author_of(entry[2]) == ARGV[1] then
+    local root = field_of(entry[2], '${STREAM_REPLY_TO_FIELD}')
+    redis.call('HSET', KEYS[4], id, cjson.encode({ userId = ARGV[1], replyTo = root or false, erasedAt = tonumber(ARGV[2]) }))
+    redis.call('XDEL', KEYS[1], id)
+    redis.call('HDEL', KEYS[2], id)
+    redis.call('HDEL', KEYS[3], id)
+    redis.call('DEL', KEYS[i + 2])
+    erased[#erased + 1] = id
+    attachments[#attachments + 1] = field_of(entry[2], '${STREAM_ATTACHMENTS_FIELD}') or false
+  end
+end
+local stream_ttl = redis.call('PTTL', KEYS[1])
+if #erased > 0 and stream_ttl > 0 then redis.call('PEXPIRE', KEYS[4], stream_ttl) end
+return {erased, attachments}
 `;
 
 /**

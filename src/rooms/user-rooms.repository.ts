@@ -50,6 +50,23 @@ export class UserRoomsRepository {
     await this.admission.srem(userRoomKeys(userId).rooms, room);
   }
 
+  /** Records that the user wrote in the room; the caller sends it once per user and room (not on every message). */
+  async noteAuthored(userId: string, room: string): Promise<void> {
+    await this.redis.sadd(userRoomKeys(userId).authored, room);
+  }
+
+  /** Every room that may hold something of the user: the rooms held and those written in. */
+  async roomsTouchedBy(userId: string): Promise<string[]> {
+    const keys = userRoomKeys(userId);
+    return this.redis.sunion(keys.rooms, keys.authored);
+  }
+
+  /** Erasure: the user's rooms, grants and authored-rooms index go. */
+  async forgetUser(userId: string): Promise<void> {
+    const keys = userRoomKeys(userId);
+    await this.redis.del(keys.rooms, keys.grants, keys.authored);
+  }
+
   async roomsOf(userId: string): Promise<string[]> {
     return this.redis.smembers(userRoomKeys(userId).rooms);
   }

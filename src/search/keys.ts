@@ -7,6 +7,6 @@ export const searchKeys = {
   documents: (room: string) => `search:{${room}}:docs`,
   /** Prefix of the postings: sorted set `<prefix><word>`, member message id, score the word's count in it. */
   postingsPrefix: (room: string) => `search:{${room}}:w:`,
-  /** Sorted set a multi-word search intersects into and deletes within the same script. */
-  scratch: (room: string) => `search:{${room}}:scratch`,
+  /** Counter of a user's searches in the current one-second window, across nodes. */
+  rate: (userId: string) => `search:rate:{user:${userId}}`,
 };

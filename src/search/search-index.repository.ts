@@ -2,12 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { searchKeys } from './keys';
-import { APPLY_INDEX_WRITES_SCRIPT, SEARCH_ROOM_SCRIPT } from './search.scripts';
+import { APPLY_INDEX_WRITES_SCRIPT, SEARCH_ROOM_SCRIPT, TAKE_SEARCH_TURN_SCRIPT } from './search.scripts';
 
 export interface RoomMatch {
   room: string;
   messageId: string;
   score: number;
+}
+
+export interface RoomMatches {
+  matches: RoomMatch[];
+  /** Some room's walk stopped at its bound before its page was full: matches may have been missed. */
+  isCut: boolean;
 }
 
 /**
@@ -32,7 +38,8 @@ export interface RoomIndexChange {
 
 interface SearchScripts {
   searchApplyWrites(documents: string, prefix: string, ...writes: string[]): Promise<number>;
-  searchRoom(documents: string, scratch: string, prefix: string, limit: number, ...words: string[]): Promise<string[]>;
+  searchTakeTurn(counter: string, perSecond: number): Promise<number>;
+  searchRoom(documents: string, prefix: string, limit: number, walk: number, ...words: string[]): Promise<[cut: number, flat: string[]]>;
 }
 
 /** The only code that knows the search keys: an inverted index per room, kept by Lua scripts. */
@@ -42,7 +49,8 @@ export class SearchIndexRepository {
 
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
     redis.defineCommand('searchApplyWrites', { numberOfKeys: 1, lua: APPLY_INDEX_WRITES_SCRIPT });
-    redis.defineCommand('searchRoom', { numberOfKeys: 2, lua: SEARCH_ROOM_SCRIPT });
+    redis.defineCommand('searchRoom', { numberOfKeys: 1, lua: SEARCH_ROOM_SCRIPT });
+    redis.defineCommand('searchTakeTurn', { numberOfKeys: 1, lua: TAKE_SEARCH_TURN_SCRIPT });
     this.redis = redis as Redis & SearchScripts;
   }
 
@@ -57,19 +65,25 @@ export class SearchIndexRepository {
     await this.redis.searchApplyWrites(searchKeys.documents(room), searchKeys.postingsPrefix(room), ...args);
   }
 
+  /** Counts a search of the user's; 0 when it is within `perSecond`, else the milliseconds to wait. */
+  async takeSearchTurn(userId: string, perSecond: number): Promise<number> {
+    return this.redis.searchTakeTurn(searchKeys.rate(userId), perSecond);
+  }
+
   /**
-   * The best `limit` matches of each room, one script per room (a room's index lives in its own slot); sent
-   * together, so the rooms cost one round trip on a standalone Redis and one per shard on a Cluster.
+   * Up to `limit` matches of each room, walking at most `walk` postings per room for several words (see
+   * SEARCH_ROOM_SCRIPT); one script per room (a room's index lives in its own slot), sent together, so the rooms
+   * cost one round trip on a standalone Redis and one per shard on a Cluster.
    */
-  async search(rooms: string[], words: string[], limit: number): Promise<RoomMatch[]> {
+  async search(rooms: string[], words: string[], limit: number, walk: number): Promise<RoomMatches> {
     const perRoom = await Promise.all(
-      rooms.map((room) => this.redis.searchRoom(searchKeys.documents(room), searchKeys.scratch(room), searchKeys.postingsPrefix(room), limit, ...words)),
+      rooms.map((room) => this.redis.searchRoom(searchKeys.documents(room), searchKeys.postingsPrefix(room), limit, walk, ...words)),
     );
-    return perRoom.flatMap((flat, index) => {
-      const matches: RoomMatch[] = [];
+    const matches: RoomMatch[] = [];
+    perRoom.forEach(([, flat], index) => {
       for (let i = 0; i < flat.length; i += 2) matches.push({ room: rooms[index], messageId: flat[i], score: Number(flat[i + 1]) });
-      return matches;
     });
+    return { matches, isCut: perRoom.some(([cut]) => cut === 1) };
   }
 }
 

@@ -53,29 +53,65 @@ end
 return applied`;
 
 /**
- * KEYS[1] documents, KEYS[2] a scratch key of the room; ARGV: prefix, limit, words... Messages holding every word,
- * best first, as id, score, id, score ... One word: its postings ranked by count, read straight from the sorted
- * set (O(log n + limit)). Several: the sum of each word's count weighted by its rarity in the room
- * (idf = ln(1 + messages / messages with the word)), intersected by Redis itself into the scratch key, which the
- * script deletes before it returns. Ties go to the greater id, the newer message: no sorting in Lua.
+ * KEYS[1] documents; ARGV: prefix, limit, walk, words... Messages holding every word, as
+ * {cut, {id, score, id, score ...}}, at most `limit` of them. One word: its postings ranked by count, read straight
+ * from the sorted set (O(log n + limit)). Several: the smallest posting set is walked best first (its word's count,
+ * then the newer id), `walk` members at most, each looked up in the other words' sets (O(1) each, stopping at the
+ * first miss), until `limit` messages matched; a match scores the sum of each word's count weighted by its rarity
+ * in the room (idf = ln(1 + messages / messages with the word)). So a search costs at most `walk` × (words - 1)
+ * lookups whatever the sizes of the sets: an intersection of whole sets cost milliseconds per room for common
+ * words. `cut` is 1 when the walk stopped at `walk` with fewer than `limit` matches and members left: matches may
+ * have been missed. Scores are strings (a Lua number would reach the client truncated to an integer).
  */
 export const SEARCH_ROOM_SCRIPT = `
-local limit = tonumber(ARGV[2])
-if #ARGV == 3 then
-  return redis.call('ZRANGE', ARGV[1] .. ARGV[3], '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit, 'WITHSCORES')
+local prefix, limit, walk = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+if #ARGV == 4 then
+  return {0, redis.call('ZRANGE', prefix .. ARGV[4], '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit, 'WITHSCORES')}
 end
 local total = redis.call('HLEN', KEYS[1])
-local command = {'ZINTERSTORE', KEYS[2], #ARGV - 2}
-local weights = {'WEIGHTS'}
-for i = 3, #ARGV do
-  local key = ARGV[1] .. ARGV[i]
+local keys, weights, smallest, smallest_size = {}, {}, 0, 0
+for i = 4, #ARGV do
+  local key = prefix .. ARGV[i]
   local containing = redis.call('ZCARD', key)
-  if containing == 0 then return {} end
-  command[#command + 1] = key
-  weights[#weights + 1] = string.format('%.6f', math.log(1 + total / containing))
+  if containing == 0 then return {0, {}} end
+  keys[#keys + 1] = key
+  weights[#weights + 1] = math.log(1 + total / containing)
+  if smallest == 0 or containing < smallest_size then smallest, smallest_size = #keys, containing end
 end
-for _, weight in ipairs(weights) do command[#command + 1] = weight end
-redis.call(unpack(command))
-local best = redis.call('ZRANGE', KEYS[2], '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit, 'WITHSCORES')
-redis.call('DEL', KEYS[2])
-return best`;
+local found, matched, walked = {}, 0, 0
+local chunk = math.min(walk, math.max(limit * 2, 32))
+while matched < limit and walked < walk and walked < smallest_size do
+  local last = math.min(walked + chunk, walk) - 1
+  local members = redis.call('ZRANGE', keys[smallest], walked, last, 'REV', 'WITHSCORES')
+  if #members == 0 then break end
+  for j = 1, #members, 2 do
+    walked = walked + 1
+    local score = tonumber(members[j + 1]) * weights[smallest]
+    for k = 1, #keys do
+      if k ~= smallest then
+        local count = redis.call('ZSCORE', keys[k], members[j])
+        if not count then score = nil break end
+        score = score + tonumber(count) * weights[k]
+      end
+    end
+    if score then
+      found[#found + 1] = members[j]
+      found[#found + 1] = string.format('%.6f', score)
+      matched = matched + 1
+      if matched == limit then break end
+    end
+  end
+end
+local cut = (matched < limit and walked < smallest_size) and 1 or 0
+return {cut, found}`;
+
+
+/**
+ * KEYS[1]: a user's search counter; ARGV[1]: searches allowed per second. A fixed one-second window opened by the
+ * first search. Returns 0 when this search may run, else the milliseconds until the window closes.
+ */
+export const TAKE_SEARCH_TURN_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], 1000) end
+if count <= tonumber(ARGV[1]) then return 0 end
+return math.max(redis.call('PTTL', KEYS[1]), 1)`;

@@ -10,6 +10,7 @@ import { RoomDto } from '../rooms/dto/room.dto';
 import { UserPresence } from '../presence/presence.service';
 import { DisconnectDto, NotifyDto, ServerBroadcastDto, ServerMessageDto } from './dto/server-bodies.dto';
 import { BroadcastResultDto, NotifyResultDto, UserPresenceDto } from './dto/server-responses.dto';
+import { RequiresScope } from './server-auth.guard';
 import { ServerController } from './server-controller.decorator';
 import { ServerApiService } from './server-api.service';
 
@@ -18,6 +19,7 @@ export class ServerApiController {
   constructor(private readonly server: ServerApiService) {}
 
   @Post('rooms/:room/messages')
+  @RequiresScope('publish')
   @Audited(AuditAction.ServerMessagePublish)
   @ApiOperation({ summary: 'Store a message in the room and deliver it as `message` on every node, under the rules of a client send; a retry with the same clientMsgId and userId answers the stored message' })
   @ApiCreatedResponse({ type: MessageDto })
@@ -28,6 +30,7 @@ export class ServerApiController {
   }
 
   @Post('broadcast')
+  @RequiresScope('publish')
   @Audited(AuditAction.ServerBroadcast)
   @ApiOperation({ summary: 'Store and deliver the same message in each of 1 to 100 rooms' })
   @ApiCreatedResponse({ type: BroadcastResultDto })
@@ -37,6 +40,7 @@ export class ServerApiController {
   }
 
   @Post('users/:userId/notify')
+  @RequiresScope('notify')
   @HttpCode(202)
   @Audited(AuditAction.ServerNotify, { recordsInput: false })
   @ApiOperation({ summary: 'Send `notification { type, data, at }` to every live connection of the user, on every node; nothing is stored' })
@@ -47,7 +51,7 @@ export class ServerApiController {
   }
 
   @Get('users/:userId/presence')
-  @Audited(AuditAction.ServerPresenceRead)
+  @RequiresScope('presence')
   @ApiOperation({ summary: "The user's live connections across all nodes: node, handshake time and transport of each" })
   @ApiOkResponse({ type: UserPresenceDto })
   presence(@Param() { userId }: UserParamsDto): Promise<UserPresence> {
@@ -55,6 +59,7 @@ export class ServerApiController {
   }
 
   @Post('users/:userId/disconnect')
+  @RequiresScope('disconnect')
   @HttpCode(204)
   @Audited(AuditAction.ServerDisconnect)
   @ApiOperation({ summary: 'Every connection of the user, on every node, hears `session { reason: "disconnected" }` and is closed; the user may connect again' })

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { AccessRepository } from '../auth/access.repository';
 import { SessionService } from '../auth/session.service';
 import { ChatService } from '../chat/chat.service';
 import { Message, ServerEvent } from '../common/contract';
-import { ContractError } from '../common/contract-error';
+import { ContractError, forbidden } from '../common/contract-error';
 import { PresenceService, UserPresence } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
 import { NOTIFICATION_DATA_MAX_BYTES, ServerBroadcastDto, ServerMessageDto, SYSTEM_AUTHOR } from './dto/server-bodies.dto';
@@ -19,10 +20,13 @@ export class ServerApiService {
     private readonly presence: PresenceService,
     private readonly sessions: SessionService,
     private readonly broadcaster: Broadcaster,
+    private readonly access: AccessRepository,
   ) {}
 
-  publish(room: string, { userId, name, content, clientMsgId, replyTo }: ServerMessageDto): Promise<Message> {
-    return this.chat.publish({ id: userId ?? SYSTEM_AUTHOR, name }, room, { content, clientMsgId, replyTo });
+  async publish(room: string, { userId, name, content, clientMsgId, replyTo }: ServerMessageDto): Promise<Message> {
+    const author = userId ?? SYSTEM_AUTHOR;
+    await this.assertMayAuthor(author);
+    return this.chat.publish({ id: author, name }, room, { content, clientMsgId, replyTo });
   }
 
   /**
@@ -30,8 +34,10 @@ export class ServerApiService {
    * A refusal in one room fails the request after the others are stored; repeating it with the same
    * `clientMsgId` stores nothing twice.
    */
-  async broadcast({ rooms, ...message }: ServerBroadcastDto): Promise<{ messages: Message[] }> {
-    return { messages: await Promise.all(rooms.map((room) => this.publish(room, message))) };
+  async broadcast({ rooms, userId, name, content, clientMsgId }: ServerBroadcastDto): Promise<{ messages: Message[] }> {
+    const author = userId ?? SYSTEM_AUTHOR;
+    await this.assertMayAuthor(author);
+    return { messages: await Promise.all(rooms.map((room) => this.chat.publish({ id: author, name }, room, { content, clientMsgId }))) };
   }
 
   /** Nothing is stored: the user's connections live now, on every node, are sent it, and counted. */
@@ -43,6 +49,14 @@ export class ServerApiService {
     const connections = await this.broadcaster.connectionsOf(userId);
     if (connections.length > 0) this.broadcaster.toConnections(connections.map(({ id }) => id), ServerEvent.Notification, { type, data, at: Date.now() });
     return { connections: connections.length };
+  }
+
+  /**
+   * A banned user cannot post through a socket (the ban closes it and refuses new ones), so a service may not post
+   * in that user's name either: the ban is a fact about the author, whatever the door.
+   */
+  private async assertMayAuthor(userId: string): Promise<void> {
+    if (await this.access.isBanned(userId)) throw forbidden(`${userId} is banned and may not author messages`);
   }
 
   presenceOf(userId: string): Promise<UserPresence> {

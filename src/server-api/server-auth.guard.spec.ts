@@ -1,20 +1,31 @@
 import { ExecutionContext, ForbiddenException, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiKeyVerifier } from '../auth/api-key-verifier';
 import type { HttpAuthGuard } from '../auth/http-auth.guard';
 import type { AuthenticatedRequest } from '../common/authenticated-request';
-import type { AppConfig } from '../config/app-config';
+import { SERVER_API_SCOPES, type AppConfig, type ServerApiScope } from '../config/app-config';
 import { userOf } from '../testing/fakes';
-import { ServerAuthGuard } from './server-auth.guard';
+import { RequiresScope, ServerAuthGuard } from './server-auth.guard';
 
 const KEY = 'a'.repeat(16) + 'b'.repeat(16);
+const PUBLISH_ONLY_KEY = 'p'.repeat(40);
 
 function guardWithTokenRoles(roles: string[]) {
   const tokens = { authenticate: jest.fn(async (request: AuthenticatedRequest) => void (request.user = { ...userOf('svc'), roles })) };
-  return { guard: new ServerAuthGuard(tokens as unknown as HttpAuthGuard, { serverApiKeys: [KEY, 'c'.repeat(40)] } as AppConfig), tokens };
+  const config = { serverApiKeys: [{ key: KEY, scopes: [...SERVER_API_SCOPES] }, { key: 'c'.repeat(40), scopes: [...SERVER_API_SCOPES] }, { key: PUBLISH_ONLY_KEY, scopes: ['publish'] }] } as unknown as AppConfig;
+  return { guard: new ServerAuthGuard(tokens as unknown as HttpAuthGuard, new ApiKeyVerifier(config), new Reflector()), tokens };
 }
 
-function requestWith(headers: Record<string, string>) {
+/** A route handler marked with the scope it needs, as the controller's methods are. */
+function handlerNeeding(scope: ServerApiScope | null) {
+  const handler = () => undefined;
+  if (scope) RequiresScope(scope)(handler);
+  return handler;
+}
+
+function requestWith(headers: Record<string, string>, scope: ServerApiScope | null = 'publish') {
   const request = { headers } as unknown as AuthenticatedRequest;
-  const context = { switchToHttp: () => ({ getRequest: () => request }) } as ExecutionContext;
+  const context = { switchToHttp: () => ({ getRequest: () => request }), getHandler: () => handlerNeeding(scope) } as unknown as ExecutionContext;
   return { request, context };
 }
 
@@ -32,6 +43,19 @@ describe('ServerAuthGuard', () => {
     for (const headers of [{ 'x-api-key': 'z'.repeat(32) } as Record<string, string>, { 'x-api-key': KEY.slice(0, 31) }, { 'x-api-key': `${KEY}x` }, {}]) {
       await expect(guard.canActivate(requestWith(headers).context)).rejects.toBeInstanceOf(UnauthorizedException);
     }
+  });
+
+  it("lets a scoped key call only its scopes' routes (403 otherwise), and a plain key every route", async () => {
+    const { guard } = guardWithTokenRoles([]);
+    expect(await guard.canActivate(requestWith({ 'x-api-key': PUBLISH_ONLY_KEY }, 'publish').context)).toBe(true);
+    for (const scope of ['notify', 'presence', 'disconnect'] as const) {
+      await expect(guard.canActivate(requestWith({ 'x-api-key': PUBLISH_ONLY_KEY }, scope).context)).rejects.toThrow(new ForbiddenException(`this API key's scopes (publish) do not include ${scope}`));
+      expect(await guard.canActivate(requestWith({ 'x-api-key': KEY }, scope).context)).toBe(true);
+    }
+  });
+
+  it('closes a route that names no scope to every key', async () => {
+    await expect(guardWithTokenRoles([]).guard.canActivate(requestWith({ 'x-api-key': KEY }, null).context)).rejects.toBeInstanceOf(ForbiddenException);
   });
 
   it('accepts a token with the service or admin role and refuses one without either with 403', async () => {

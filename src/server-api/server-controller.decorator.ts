@@ -17,7 +17,7 @@ import { ServerAuthGuard } from './server-auth.guard';
 export const API_KEY_SECURITY = 'api-key';
 
 /**
- * A controller of the server API: an API key or a service/admin token (401 / 403), validated input (400),
+ * A controller of the server API: an API key with the route's scope or a service/admin token (401 / 403), validated input (400),
  * contract errors as `{ statusCode, error, message }`, every `@Audited` route recorded in the audit trail.
  */
 export const ServerController = (tag: string) =>
@@ -30,8 +30,8 @@ export const ServerController = (tag: string) =>
     ApiBearerAuth(),
     ApiSecurity(API_KEY_SECURITY),
     ApiUnauthorizedResponse({ description: 'No credentials, an unknown API key, or an invalid, expired, revoked or banned token', type: HttpErrorDto }),
-    ApiForbiddenResponse({ description: 'The token carries neither the service nor the admin role', type: HttpErrorDto }),
+    ApiForbiddenResponse({ description: "The token carries neither the service nor the admin role, the API key's scopes do not include the route's, or the message's author is banned", type: HttpErrorDto }),
     ApiBadRequestResponse({ description: 'Invalid path parameter or body; one message per field', type: HttpErrorDto }),
-    ApiTooManyRequestsResponse({ description: 'Too many requests from this client', type: HttpErrorDto }),
+    ApiTooManyRequestsResponse({ description: 'Too many requests from this API key, token subject or address (THROTTLE_HTTP_LIMIT each)', type: HttpErrorDto }),
     ApiServiceUnavailableResponse({ description: 'Redis is unavailable, or not every node answered; nothing was changed', type: HttpErrorDto }),
   );

@@ -128,7 +128,7 @@ export class FakeBroadcaster {
     (connection as FakeConnection).isConnected = false;
   }
 
-  dropAllLocal(): number {
+  async dropAllLocal(): Promise<number> {
     return this.connections.length;
   }
 }

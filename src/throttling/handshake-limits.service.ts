@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { normalizeIp } from '@nestjs/throttler';
 import type { IncomingMessage } from 'node:http';
 import { HandshakeRefusal } from '../common/handshake-error';
-import { clientAddress, compileTrust, TrustFunction } from '../common/client-address';
+import { clientAddressKey, compileTrust, TrustFunction } from '../common/client-address';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { Broadcaster } from '../realtime/broadcaster';
@@ -51,14 +50,18 @@ export class HandshakeLimits implements OnApplicationShutdown {
     clearInterval(this.renewTimer);
   }
 
-  /** The request's client address: the nearest hop not trusted to forward. */
-  addressOf(request: IncomingMessage): string {
-    return clientAddress(request, this.trust);
+  /**
+   * The address a handshake is counted against: the nearest hop not trusted to forward, an IPv6 one as its /64.
+   * Refused handshakes are aggregated in the audit trail by the same key, so that rotating addresses inside
+   * one /64 (or behind one trusted proxy) is one client there too.
+   */
+  addressKeyOf(request: IncomingMessage): string {
+    return clientAddressKey(request, this.trust);
   }
 
   async checkAddressRate(request: IncomingMessage): Promise<void> {
     const { limit, ttlMs } = this.config.handshakeLimitPerIp;
-    const address = normalizeIp(this.addressOf(request));
+    const address = this.addressKeyOf(request);
     const { isBlocked, msToBlockExpire } = await this.storage.hit(throttleTrackers.handshakes(address), ttlMs, limit, ttlMs, true);
     if (!isBlocked) return;
     this.limits.refused('handshakes_per_ip', { address }, msToBlockExpire);

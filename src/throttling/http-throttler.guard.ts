@@ -10,6 +10,7 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request } from 'express';
+import { API_KEY_HEADER, ApiKeyVerifier } from '../auth/api-key-verifier';
 import { bearerToken } from '../common/bearer-token';
 import { TokenVerifier } from '../auth/token-verifier.service';
 import type { AppConfig } from '../config/app-config';
@@ -18,8 +19,8 @@ import { throttleTrackers } from './keys';
 import { RateLimitReporter } from './rate-limit.reporter';
 
 /**
- * The REST budget: one per user when the request carries a token with a valid signature, else one per client
- * address; shared by every route (not one budget per route) and by all nodes. Over it: 429 with `Retry-After`.
+ * The REST budget: one per server API key when the request carries a configured `X-API-Key`, one per user when
+ * it carries a token with a valid signature, else one per client address; shared by every route (not one budget per route) and by all nodes. Over it: 429 with `Retry-After`.
  * Health probes and /metrics opt out with `@SkipThrottle()`.
  */
 @Injectable()
@@ -31,6 +32,7 @@ export class HttpThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly verifier: TokenVerifier,
+    private readonly apiKeys: ApiKeyVerifier,
     private readonly limits: RateLimitReporter,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -43,8 +45,14 @@ export class HttpThrottlerGuard extends ThrottlerGuard {
     return Promise.resolve(this.isDisabled || context.getType() !== 'http');
   }
 
-  /** Signature only (no Redis): a forged token cannot spend someone else's budget, a revoked one still pays. */
+  /**
+   * Signature only (no Redis): a forged token cannot spend someone else's budget, a revoked one still pays. A key
+   * is looked up among the configured ones (a digest per key): a guessed key is counted against its address.
+   */
   protected override getTracker(request: Request): Promise<string> {
+    const apiKey = request.headers[API_KEY_HEADER];
+    const keyCaller = typeof apiKey === 'string' ? this.apiKeys.verify(apiKey) : undefined;
+    if (keyCaller) return Promise.resolve(throttleTrackers.httpApiKey(keyCaller.id));
     const token = bearerToken(request.headers.authorization);
     if (token) {
       try {
@@ -63,7 +71,11 @@ export class HttpThrottlerGuard extends ThrottlerGuard {
   /** `Retry-After` (seconds) is already set by the base guard. */
   protected override throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const request = context.switchToHttp().getRequest<Request>();
-    const userId = detail.tracker.startsWith(throttleTrackers.httpUser('')) ? detail.tracker.slice(throttleTrackers.httpUser('').length) : undefined;
+    const userId = detail.tracker.startsWith(throttleTrackers.httpUser(''))
+      ? detail.tracker.slice(throttleTrackers.httpUser('').length)
+      : detail.tracker.startsWith(throttleTrackers.httpApiKey(''))
+        ? detail.tracker.slice(throttleTrackers.httpApiKey('').length)
+        : undefined;
     this.limits.refused('http_requests', userId ? { userId } : { address: normalizeIp(request.ip ?? 'unknown') }, detail.timeToBlockExpire * 1000);
     const status = HttpStatus.TOO_MANY_REQUESTS;
     throw new HttpException({ statusCode: status, error: 'Too Many Requests', message: `too many requests; retry in ${detail.timeToBlockExpire} s` }, status);

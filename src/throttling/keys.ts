@@ -7,10 +7,12 @@ export const throttleKeys = (tracker: string) => ({
   blocked: `throttle:{${tracker}}:blocked`,
 });
 
-/** What a budget is counted against: one user's socket events, one REST client, one address's handshakes. */
+/** What a budget is counted against: one user's socket events, one REST client (user, API key or address), one address's handshakes. */
 export const throttleTrackers = {
   socketEvents: (userId: string) => `ws:user:${userId}`,
   httpUser: (userId: string) => `http:user:${userId}`,
+  /** A server API key, by its name (`apikey:<first 6 characters>`), never the key itself. */
+  httpApiKey: (keyId: string) => `http:key:${keyId}`,
   httpAddress: (ip: string) => `http:ip:${ip}`,
   handshakes: (ip: string) => `handshake:ip:${ip}`,
 };

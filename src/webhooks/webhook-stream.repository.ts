@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { QueueFactory } from '../queue/queue.factory';
 import type { RedisConnectionClient } from '../redis/redis-connections';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { WEBHOOK_CONSUMER_GROUP, WEBHOOK_STREAM_KEY } from './keys';
 import { WebhookEvent } from './webhook-event';
-
-/** A bound on the backlog kept while no node dispatches; entries are deleted once they became jobs. */
-const STREAM_MAX_LENGTH = 1_000_000;
 
 export interface StreamedEvent {
   entryId: string;
@@ -23,14 +22,18 @@ export class WebhookStreamRepository {
   constructor(
     @Inject(REDIS_COMMANDS) private readonly commands: Redis,
     private readonly queues: QueueFactory,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
    * One XADD on the commands connection, which pipelines it with whatever else the caller writes in the same
    * tick: the event is in Redis as soon as the caller's own writes are, and the caller awaits nothing.
+   * Entries are deleted once they became jobs, so the stream is a backlog only while no node dispatches; it is
+   * capped at `WEBHOOK_BACKLOG_MAX` (approximately: `~` trims whole nodes of the stream, which costs nothing more
+   * per append), the oldest dropped first.
    */
   append(event: WebhookEvent): Promise<unknown> {
-    return this.commands.xadd(WEBHOOK_STREAM_KEY, 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', 'event', JSON.stringify(event));
+    return this.commands.xadd(WEBHOOK_STREAM_KEY, 'MAXLEN', '~', this.config.webhooks.backlogMax, '*', 'event', JSON.stringify(event));
   }
 
   /** From the start of the stream: events appended before any node created the group are dispatched too. */

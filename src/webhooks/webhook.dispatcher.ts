@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { WebhookBacklogWatch } from './webhook-backlog.watch';
 import { WebhookEvent } from './webhook-event';
 import { WebhookQueue } from './webhook-queue';
 import { StreamedEvent, WebhookStreamRepository } from './webhook-stream.repository';
@@ -25,6 +26,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     private readonly stream: WebhookStreamRepository,
     private readonly deliveries: WebhookQueue,
+    private readonly backlog: WebhookBacklogWatch,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -61,6 +63,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private async dispatchOnce(): Promise<void> {
     const { batchSize, claimIdleMs } = this.config.webhooks;
     const consumer = this.config.nodeId;
+    await this.backlog.check();
     if (Date.now() >= this.nextClaimAt) {
       this.nextClaimAt = Date.now() + claimIdleMs / 2;
       const abandoned = await this.stream.claimAbandoned(consumer, claimIdleMs, batchSize);

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
-import { signWebhookBody } from './webhook-event';
+import { Webhook } from 'standardwebhooks';
+import { signWebhookBody, WebhookSigner } from './webhook-event';
 import { WebhookPublisher } from './webhook.publisher';
 import type { WebhookStreamRepository } from './webhook-stream.repository';
 
@@ -57,5 +58,27 @@ describe('WebhookPublisher', () => {
   it('signs the raw body as sha256=<hex HMAC>', () => {
     // computed independently: python3 -c "import hmac,hashlib; print(hmac.new(b'secret', b'{\"events\":[]}', hashlib.sha256).hexdigest())"
     expect(signWebhookBody('{"events":[]}', 'secret')).toBe('sha256=a642b59553c93e227ec0f2f38910fbf71231a2197c00899833c00478cec86f34');
+  });
+
+  it('adds the Standard Webhooks headers: v1,<base64 HMAC of "id.timestamp.body"> keyed with the secret\'s UTF-8 bytes', () => {
+    const secret = 'whsec-test-secret-of-32-characters!';
+    const body = '{"events":[]}';
+    const headers = new WebhookSigner(secret).headers('msg-1', body, new Date(1_764_530_000_400));
+    // computed independently: python3 -c "import hmac,hashlib,base64; print(base64.b64encode(hmac.new(b'whsec-test-secret-of-32-characters!',
+    //   b'msg-1.1764530000.{\"events\":[]}', hashlib.sha256).digest()).decode())"
+    expect(headers).toEqual({
+      'X-Webhook-Signature': 'sha256=222b1988979450fb4ad05fa29d8544a7aa92944da129465f1589b5b8f05798a4',
+      'webhook-id': 'msg-1',
+      'webhook-timestamp': '1764530000',
+      'webhook-signature': 'v1,6Ho/sD3Pil4czSvylqZ6PxdltoYUH9zhLZn/xPp0P30=',
+    });
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_764_530_010_000);
+    try {
+      const receiver = new Webhook(Buffer.from(secret, 'utf8').toString('base64'));
+      expect(receiver.verify(body, headers)).toEqual({ events: [] });
+      expect(() => receiver.verify(body, { ...headers, 'webhook-timestamp': '1764530001' })).toThrow('No matching signature found');
+    } finally {
+      now.mockRestore();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { MetricsModule } from '../metrics/metrics.module';
+import { WebhookBacklogWatch } from './webhook-backlog.watch';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookEventListeners } from './webhook-event.listeners';
@@ -14,7 +15,7 @@ import { WebhookStreamRepository } from './webhook-stream.repository';
 @Global()
 @Module({
   imports: [MetricsModule],
-  providers: [WebhookStreamRepository, WebhookPublisher, WebhookQueue, WebhookDispatcher, WebhookDeliveryWorker, WebhookEventListeners],
+  providers: [WebhookStreamRepository, WebhookBacklogWatch, WebhookPublisher, WebhookQueue, WebhookDispatcher, WebhookDeliveryWorker, WebhookEventListeners],
   exports: [WebhookPublisher, WebhookQueue],
 })
 export class WebhooksModule {}

@@ -117,10 +117,12 @@ describe('demo page in a real browser (Debian chromium)', () => {
     const response = await fetch(`${nodes[0].url}/demo`);
     expect(response.headers.get('content-security-policy')).toMatch(/script-src 'self'(;|$)/);
     expect(await response.text()).not.toMatch(/<script(?![^>]*\bsrc=)/);
-    const signed = await http(nodes[0].url, 'POST', '/demo/token', { body: { name: 'Carol' } });
+    // as the page sends it: the route answers only the node's own origin (hardening-surfaces.e2e-spec.ts)
+    const fromPage = { origin: nodes[0].url };
+    const signed = await http(nodes[0].url, 'POST', '/demo/token', { body: { name: 'Carol' }, headers: fromPage });
     expect(signed.status).toBe(201);
     expect((await http(nodes[1].url, 'GET', '/demo/settings.json')).body).toEqual({ signIn: 'name', vapidPublicKey: null });
-    for (const name of ['<script>', '   ', '']) expect((await http(nodes[0].url, 'POST', '/demo/token', { body: { name } })).status).toBe(400);
+    for (const name of ['<script>', '   ', '']) expect((await http(nodes[0].url, 'POST', '/demo/token', { body: { name }, headers: fromPage })).status).toBe(400);
   });
 
   it('in production asks for a token instead, and has no token route', async () => {

@@ -1,5 +1,7 @@
+import type { Socket } from 'socket.io-client';
 import { ClientEvent } from '../../src/common/contract';
-import { connect, disconnection, nextEvent, request, requestOk, roundTrip } from '../support/clients';
+import { Ack, connect, disconnection, nextEvent, request, requestOk, roundTrip } from '../support/clients';
+import { closeAllPlainClients, connectPlain } from '../support/plain-websocket';
 import { PollingClient, rawHttp } from '../support/polling';
 import { errorsLogged } from '../support/nodes';
 import { uniqueRoom, useCluster } from '../support/scenario';
@@ -34,6 +36,51 @@ const JUNK: [label: string, args: unknown[]][] = [
   ['a nested __proto__ key', [JSON.parse('{"room":"lobby","since":{"__proto__":{"polluted":true}}}')]],
   ['constructor.prototype', [JSON.parse('{"room":"lobby","constructor":{"prototype":{"polluted":true}}}')]],
   ['an unknown property', [{ room: 'lobby', bogus: 1 }]],
+];
+
+/** Text `levels` objects deep (`{"a":{"a":...1}}`) or arrays deep (`[[...]]`), written out: no encoder recurses over it. */
+const nestedText = (levels: number, kind: 'objects' | 'arrays') =>
+  kind === 'objects' ? `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}` : `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+/**
+ * `/ws` frames no event accepts, up to the frame limit: each must be answered `validation_failed`, by the
+ * frame reader (unreadable, binary, too deep, unknown event) or by the event's validation (wrong data).
+ */
+const WS_JUNK: [label: string, frame: string | Buffer, binary?: boolean][] = [
+  ['a frame 9 levels deep', `{"id":1,"event":"room:join","data":${nestedText(8, 'objects')}}`],
+  ['data 100 levels deep', `{"id":1,"event":"room:join","data":${nestedText(100, 'arrays')}}`],
+  ['data 8,000 levels of arrays', `{"id":1,"event":"message:send","data":${nestedText(8000, 'arrays')}}`],
+  ['data 5,000 levels of objects', `{"id":1,"event":"message:send","data":${nestedText(5000, 'objects')}}`],
+  ['an id 8,000 levels deep', `{"id":${nestedText(8000, 'arrays')},"event":"room:join"}`],
+  ['a top level 8,000 levels deep', nestedText(8000, 'arrays')],
+  ['a huge room name', JSON.stringify({ id: 1, event: 'room:join', data: { room: HUGE } })],
+  ['a huge non-JSON frame', HUGE],
+  ['an empty frame', ''],
+  ['whitespace', '   '],
+  ['truncated JSON', '{"id":1,"event":"room:join","data":{"room":'],
+  ['JSON and trailing garbage', '{"id":1,"event":"room:join","data":{"room":"lobby"}}garbage'],
+  ['NaN', 'NaN'],
+  ['a NUL character', '\u0000'],
+  ['binary garbage', Buffer.from([0xff, 0x00, 0x9c, 0x91, 0x91, 0x90]), true],
+  ['a valid frame sent as binary', Buffer.from(JSON.stringify({ id: 1, event: 'room:join', data: { room: 'lobby' } })), true],
+  ['an empty binary frame', Buffer.alloc(0), true],
+  ['a huge event name', JSON.stringify({ id: 1, event: HUGE })],
+  ['a huge event name of emoji', JSON.stringify({ id: 1, event: '🎉'.repeat(5000) })],
+  ['an event name of control characters', JSON.stringify({ id: 1, event: '\n\r\u0000\t' })],
+  ['a prototype event name', JSON.stringify({ id: 1, event: '__proto__' })],
+  ['an id that is true', JSON.stringify({ id: true, event: 'room:join', data: { room: 'lobby' } })],
+  ['an id that is null', JSON.stringify({ id: null, event: 'room:join', data: { room: 'lobby' } })],
+  ['an id that is an array', JSON.stringify({ id: [1], event: 'room:join', data: { room: 'lobby' } })],
+  ['an id that is infinite', '{"id":1e999,"event":"room:join","data":{"room":"lobby"}}'],
+  ['an event that is a number', JSON.stringify({ id: 1, event: 7 })],
+  ['an event that is an array', JSON.stringify({ id: 1, event: ['room:join'] })],
+  ['an event that is an object', JSON.stringify({ id: 1, event: { name: 'room:join' } })],
+  ['data that is a string', JSON.stringify({ id: 1, event: 'room:join', data: 'lobby' })],
+  ['data that is a number', JSON.stringify({ id: 1, event: 'message:send', data: 42 })],
+  ['data that is an array', JSON.stringify({ id: 1, event: 'room:join', data: [{ room: 'lobby' }] })],
+  ['data that is null', JSON.stringify({ id: 1, event: 'room:join', data: null })],
+  ['data with a __proto__ key', '{"id":1,"event":"room:join","data":{"room":"lobby","__proto__":{"isAdmin":true}}}'],
+  ['data with wrong field types', JSON.stringify({ id: 1, event: 'message:send', data: { room: ['lobby'], content: { text: 'x' } } })],
 ];
 
 /** Events that take no fields (`inbox:list {}`): for them no payload and an empty object are well-formed requests. */
@@ -132,6 +179,72 @@ describe('hardened input', () => {
     expect(packets.filter((packet) => packet.startsWith('43/chat,'))).toEqual([]);
     const witness = await connect(node().url, { token: makeToken({ sub: 'witness' }) });
     expect(await requestOk(witness, 'message:history', { room })).toEqual({ messages: [] });
+  });
+
+  describe('/ws frames', () => {
+    afterEach(() => closeAllPlainClients());
+
+    it(`answers every junk frame (${WS_JUNK.length} kinds) with validation_failed; the node still serves events and /health/live`, async () => {
+      const client = await connectPlain(node().url, { token: makeToken({ sub: 'ws-fuzzer' }) });
+      for (const [index, [label, frame, binary]] of WS_JUNK.entries()) {
+        const answer = client.nextUnclaimedAnswer();
+        client.sendRaw(frame, binary);
+        const { id, ...rest } = await answer;
+        expect({ label, ok: rest.ok, code: rest.ok ? undefined : rest.error.code }).toEqual({ label, ok: false, code: 'validation_failed' });
+        expect([null, 1]).toContain(id);
+        // a valid event now and then: ten bad frames in a row would close the connection
+        if (index % 5 === 4) await client.requestOk('presence:list', { room: uniqueRoom() });
+      }
+
+      expect(client.isOpen).toBe(true);
+      const room = uniqueRoom();
+      await client.requestOk('room:join', { room });
+      expect(await client.requestOk('message:send', { room, content: 'after the barrage' })).toMatchObject({ room, content: 'after the barrage' });
+      expect((await rawHttp(`${node().url}/health/live`)).status).toBe(200);
+    });
+
+    it('closes only the connection that sends text that is not UTF-8, with 1007', async () => {
+      const sender = await connectPlain(node().url, { token: makeToken({ sub: 'not-utf8' }) });
+      const bystander = await connectPlain(node().url, { token: makeToken({ sub: 'utf8-bystander' }) });
+      sender.sendRaw(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), false);
+      expect((await sender.closed).code).toBe(1007);
+      expect(await bystander.requestOk('presence:list', { room: uniqueRoom() })).toEqual({ users: [] });
+    });
+  });
+
+  describe('Socket.IO packets written by hand', () => {
+    /** Sends a Socket.IO EVENT packet as JSON text, with an ack id the client library does not use, and resolves with its ack. */
+    function rawRequest(socket: Socket, ackId: number, json: string): Promise<Ack> {
+      const engine = socket.io.engine;
+      const prefix = `3/chat,${ackId}`;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          engine.off('packet', onPacket);
+          reject(new Error(`no ack ${ackId} within 5000 ms`));
+        }, 5000);
+        const onPacket = (packet: { type: string; data?: unknown }) => {
+          if (packet.type !== 'message' || typeof packet.data !== 'string' || !packet.data.startsWith(`${prefix}[`)) return;
+          clearTimeout(timer);
+          engine.off('packet', onPacket);
+          resolve((JSON.parse(packet.data.slice(prefix.length)) as [Ack])[0]);
+        };
+        engine.on('packet', onPacket);
+        engine.write(`2/chat,${ackId}${json}`);
+      });
+    }
+
+    it.each([
+      ['5,000 levels of objects', nestedText(5000, 'objects')],
+      ['8,000 levels of arrays', nestedText(8000, 'arrays')],
+      ['an object holding 5,000 levels', `{"room":"lobby","since":${nestedText(5000, 'objects')}}`],
+    ])('answers a payload nested %s with validation_failed and keeps the socket usable', async (_name, payload) => {
+      const socket = await connect(node().url, { token: makeToken({ sub: 'deep-sio' }) });
+      for (const event of [ClientEvent.MessageSend, ClientEvent.CallSignal, ClientEvent.PushSubscribe]) {
+        expect(await rawRequest(socket, 900_001, `["${event}",${payload}]`)).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+      }
+      expect(socket.connected).toBe(true);
+      expect(await requestOk(socket, 'presence:list', { room: uniqueRoom() })).toEqual({ users: [] });
+    });
   });
 
   it('closes only the connection that sends an oversized frame; the node stays ready', async () => {

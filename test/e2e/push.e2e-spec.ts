@@ -15,6 +15,7 @@ import { closeAllClients, connect, nextEvent, requestOk } from '../support/clien
 import { untilQueueDrained } from '../support/condition';
 import { killAllNodes, startNode, timeoutForNodeStarts } from '../support/nodes';
 import { TestPushService } from '../support/push-service';
+import { keysHolding } from '../support/redis-dump';
 import { startRedis, TestRedis } from '../support/redis-server';
 import { makeToken } from '../support/tokens';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -169,6 +170,36 @@ describe('Web Push: encrypted, VAPID-signed, once per message and subscription, 
     );
     expect(delivered).toMatchObject({ answered: 201, payload: { messageId: '400-0' } });
     expect(delivered.problem).toBeUndefined();
+  }, MULTI_NODE_TIMEOUT_MS);
+
+  it('checks PUSH_ALLOWED_HOSTS again before sending: a subscription whose host left it is dropped and sent nothing', async () => {
+    await startNode({ ...env, NODE_ID: 'narrowed', PUSH_ALLOWED_HOSTS: 'fcm.googleapis.com', NODE_EXTRA_CA_CERTS: pushService.certFile });
+    const moduleRef = await producer();
+    const push = moduleRef.get(PushService);
+    await push.subscribe('leo', pushService.subscriber('leo-laptop').subscription);
+
+    await push.notifyOffline('leo', message('600-0'));
+    await untilPushesDrained();
+    expect(await moduleRef.get(PushRepository).list('leo')).toEqual([]);
+    expect(pushService.pushesTo('leo-laptop')).toEqual([]);
+  }, MULTI_NODE_TIMEOUT_MS);
+
+  it('keeps no payload of a sent push in Redis, and still pushes a message queued again later only once', async () => {
+    await worker('worker-1');
+    const push = (await producer()).get(PushService);
+    await push.subscribe('mara', pushService.subscriber('mara-phone').subscription);
+
+    await push.notifyOffline('mara', message('700-0', 'preview-trace-9c1e'));
+    await pushService.until(() => pushService.pushesTo('mara-phone').length === 1);
+    await untilPushesDrained();
+    expect(await keysHolding(redisClient, '{bull}:push:*', 'preview-trace-9c1e')).toEqual([]);
+    expect(await keysHolding(redisClient, '{bull}:push:*', 'mara-phone')).toEqual([]);
+
+    await push.notifyOffline('mara', message('700-0', 'preview-trace-9c1e'));
+    await push.notifyOffline('mara', message('701-0'));
+    await pushService.until(() => pushService.pushesTo('mara-phone').length >= 2);
+    await untilPushesDrained();
+    expect(pushService.pushesTo('mara-phone').map((received) => received.payload?.messageId)).toEqual(['700-0', '701-0']);
   }, MULTI_NODE_TIMEOUT_MS);
 
   describe('from the send path', () => {

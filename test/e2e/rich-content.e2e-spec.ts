@@ -18,6 +18,8 @@ const S3rver: new (options: object) => { run(): Promise<unknown>; close(): Promi
 
 /** Small, so that a few sends trim: what a trim does to threads, attachments and the index shows quickly. */
 const HISTORY_MAX = 6;
+/** These tests search many times a second (polling for index writes): the search rate is tested in hardening-rich-content. */
+const UNLIMITED_SEARCHES = '0';
 
 interface Message {
   id: string;
@@ -61,7 +63,7 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     redis = await startRedis();
     client = new Redis(redis.url);
     dataDir = mkdtempSync(join(tmpdir(), 'chat-test-rich-'));
-    [nodeA, nodeB] = await startCluster(2, { REDIS_URL: redis.url, DATA_DIR: dataDir, HISTORY_MAX_PER_ROOM: String(HISTORY_MAX) });
+    [nodeA, nodeB] = await startCluster(2, { REDIS_URL: redis.url, DATA_DIR: dataDir, HISTORY_MAX_PER_ROOM: String(HISTORY_MAX), SEARCH_RATE_LIMIT: UNLIMITED_SEARCHES });
   });
 
   afterAll(async () => {
@@ -228,6 +230,11 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     const bobOnB = await as(nodeB, 'callee');
     const offer = { sdp: 'v=0\r\no=- 46117317 2 IN IP4 127.0.0.1\r\n', type: 'offer' };
 
+    // an invite needs a relation (docs/CALLS.md): a room both may read
+    await requestOk(alice, 'room:join', { room: 'calls' });
+    const rung = [bobOnA, bobOnB].map((socket) => nextEvent(socket, 'call:signal'));
+    expect(await requestOk(alice, 'call:signal', { to: 'callee', callId: 'call-1', type: 'invite', data: { video: true } })).toEqual({ delivered: 2 });
+    for (const signal of await Promise.all(rung)) expect(signal).toMatchObject({ from: 'caller', callId: 'call-1', type: 'invite' });
     const heard = [bobOnA, bobOnB].map((socket) => nextEvent(socket, 'call:signal'));
     expect(await requestOk(alice, 'call:signal', { to: 'callee', callId: 'call-1', type: 'offer', data: offer })).toEqual({ delivered: 2 });
     for (const signal of await Promise.all(heard)) expect(signal).toEqual({ from: 'caller', callId: 'call-1', type: 'offer', data: offer });
@@ -236,6 +243,8 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     expect(await requestOk(bobOnB, 'call:signal', { to: 'caller', callId: 'call-1', type: 'answer', data: { sdp: 'v=0', type: 'answer' } })).toEqual({ delivered: 1 });
     expect(await answered).toMatchObject({ from: 'callee', type: 'answer' });
 
+    // a DM room of the two is a relation too, whether or not the callee is online
+    await requestOk(alice, 'dm:send', { to: 'nobody-online', content: 'call me' });
     expect(await requestOk(alice, 'call:signal', { to: 'nobody-online', callId: 'call-2', type: 'invite', data: {} })).toEqual({ delivered: 0 });
     for (const bad of [{ type: 'dial' }, { data: [1, 2] }, { data: 'sdp' }, { to: 'has space' }, { callId: '' }]) {
       const payload = { to: 'callee', callId: 'call-3', type: 'ice', data: { candidate: 'c' }, ...bad };
@@ -268,7 +277,7 @@ describe('threads and search on Redis Cluster, two nodes', () => {
     redis = await startRedisCluster(3);
     const [host, port] = redis.nodes.split(',')[0].split(':');
     client = new Cluster([{ host, port: Number(port) }]);
-    nodes = await startCluster(2, { REDIS_CLUSTER_NODES: redis.nodes, HISTORY_MAX_PER_ROOM: String(HISTORY_MAX) });
+    nodes = await startCluster(2, { REDIS_CLUSTER_NODES: redis.nodes, HISTORY_MAX_PER_ROOM: String(HISTORY_MAX), SEARCH_RATE_LIMIT: UNLIMITED_SEARCHES });
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import type { SearchIndexFailures } from '../../src/search/search-index-failures
 import { SearchIndexRepository } from '../../src/search/search-index.repository';
 import { MAX_CHANGES_PER_CALL, SearchIndexWriter } from '../../src/search/search-index.writer';
 import { SEARCH_INDEX_FUNCTIONS } from '../../src/search/search.scripts';
-import { SearchService } from '../../src/search/search.service';
+import { SEARCH_LOOKUPS_PER_SEARCH, SearchService } from '../../src/search/search.service';
 import { startRedisCluster, TestRedisCluster } from '../support/redis-cluster';
 import { startRedis, TestRedis } from '../support/redis-server';
 
@@ -44,7 +44,7 @@ describe('search index on a standalone redis-server', () => {
     await server.stop();
   });
 
-  const ids = async (query: string, rooms: string[], limit = 50) => (await search.search(query, rooms, limit)).map((hit) => hit.messageId);
+  const ids = async (query: string, rooms: string[], limit = 50) => (await search.search(query, rooms, limit)).hits.map((hit) => hit.messageId);
 
   it('matches whole words case-insensitively, Unicode included', async () => {
     await index.index('general', { id: '1000-0', content: 'Über die Straße, bitte!' });
@@ -99,7 +99,7 @@ describe('search index on a standalone redis-server', () => {
     await index.index('team-b', { id: '5001-0', content: 'release release notes' });
     await index.index('secret', { id: '5002-0', content: 'release plan' });
 
-    const hits = await search.search('release', ['team-a', 'team-b'], 10);
+    const { hits } = await search.search('release', ['team-a', 'team-b'], 10);
     expect(hits).toEqual([
       { room: 'team-b', messageId: '5001-0' },
       { room: 'team-a', messageId: '5000-0' },
@@ -107,9 +107,31 @@ describe('search index on a standalone redis-server', () => {
   });
 
   it('answers nothing for a query without words and refuses a bad limit', async () => {
-    expect(await search.search(' ?! ', ['general'], 10)).toEqual([]);
+    expect(await search.search(' ?! ', ['general'], 10)).toEqual({ hits: [], isPartial: false });
     await expect(search.search('hello', ['general'], 0)).rejects.toMatchObject({ code: 'validation_failed' });
     await expect(search.search('hello', ['general'], 51)).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+
+  it('bounds a search of several words: walks at most SEARCH_LOOKUPS_PER_SEARCH postings, says when it stopped short, and stops at a full page', async () => {
+    const zscoreCalls = async () => Number(/^cmdstat_zscore:calls=(\d+)/m.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    // alpha: the smaller set, one past the bound by 500; the only messages with both words are its 10 oldest,
+    // which a walk from the best (newest) end reaches last
+    const alphas = SEARCH_LOOKUPS_PER_SEARCH + 500;
+    for (let i = 0; i < alphas; i++) index.writer.index('bounded', { id: `${100_000 + i}-0`, content: i < 10 ? 'alpha beta' : 'alpha' });
+    for (let i = 0; i < alphas + 100; i++) index.writer.index('bounded', { id: `${200_000 + i}-0`, content: 'beta' });
+    await index.writer.flush();
+    expect(index.failed).toEqual([]);
+
+    let before = await zscoreCalls();
+    expect(await search.search('alpha beta', ['bounded'], 50)).toEqual({ hits: [], isPartial: true });
+    expect((await zscoreCalls()) - before).toBe(SEARCH_LOOKUPS_PER_SEARCH);
+
+    await index.index('bounded', { id: '300000-0', content: 'alpha beta, newest' });
+    before = await zscoreCalls();
+    expect(await search.search('alpha beta', ['bounded'], 1)).toEqual({ hits: [{ room: 'bounded', messageId: '300000-0' }], isPartial: false });
+    expect((await zscoreCalls()) - before).toBe(1);
+    // one word reads its best postings straight from the set, whatever its size
+    expect((await search.search('beta', ['bounded'], 3)).isPartial).toBe(false);
   });
 
   it('writes the changes of one room queued in one turn of the event loop with one script call, in order', async () => {
@@ -201,7 +223,8 @@ describe('search index on a Redis Cluster', () => {
     await index.writer.flush();
     expect(index.failed).toEqual([]);
 
-    const hits = await search.search('hello cluster', rooms, 50);
+    const { hits, isPartial } = await search.search('hello cluster', rooms, 50);
+    expect(isPartial).toBe(false);
 
     const expected = rooms.filter((room) => room !== 'room-3' && room !== 'room-4');
     expect(hits.map((hit) => hit.room).sort()).toEqual(expected.sort());

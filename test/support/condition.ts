@@ -49,3 +49,17 @@ export async function untilQueueDrained(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * Polls `probe` until it returns something truthy: for state that changes without telling anyone outside the
+ * process (a background sweep), where no event can be awaited.
+ */
+export async function untilTrue<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await probe();
+    if (result) return result;
+    if (Date.now() > deadline) throw new Error(`not true after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

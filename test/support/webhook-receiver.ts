@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Condition } from './condition';
 import { answer, readBody, Reply } from './http-receiver';
@@ -14,6 +14,8 @@ export interface ReceivedEvent {
 export interface ReceivedRequest {
   rawBody: string;
   signature: string | undefined;
+  /** Every header as received, names in lower case (the Standard Webhooks headers among them). */
+  headers: IncomingHttpHeaders;
   events: ReceivedEvent[];
   /** The status this receiver answered, or undefined while it holds the request open. */
   answered?: number;
@@ -56,7 +58,7 @@ export class WebhookReceiver {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const rawBody = (await readBody(request)).toString('utf8');
     const signature = request.headers['x-webhook-signature'] as string | undefined;
-    const received: ReceivedRequest = { rawBody, signature, events: JSON.parse(rawBody).events };
+    const received: ReceivedRequest = { rawBody, signature, headers: request.headers, events: JSON.parse(rawBody).events };
     this.requests.push(received);
     received.answered = answer(response, this.reply(received));
     if (received.answered === undefined) {

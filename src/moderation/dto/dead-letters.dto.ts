@@ -34,13 +34,13 @@ export class WebhookEventDto {
 export class DeadLetterDto {
   @ApiProperty()
   id: string;
-  @ApiProperty({ example: 'https://hooks.example.com/chat' })
+  @ApiProperty({ example: 'https://hooks.example.com/chat', description: 'Without its query string, fragment or credentials' })
   url: string;
   @ApiProperty({ type: [WebhookEventDto] })
   events: WebhookEventDto[];
   @ApiProperty({ description: 'Attempts made before giving up' })
   attempts: number;
-  @ApiProperty({ example: 'https://hooks.example.com/chat answered 500' })
+  @ApiProperty({ example: 'answered 500', description: 'Why the last attempt failed; URLs in it without their query strings' })
   lastError: string;
   @ApiPropertyOptional({ description: 'Epoch milliseconds of the last attempt' })
   failedAt?: number;

@@ -1,4 +1,9 @@
-import { answerFrame, connectPacket, eventFrame, eventPacket, readClientFrame, splitPacket } from './frames';
+import { answerFrame, connectPacket, eventFrame, eventPacket, MAX_ECHOED_EVENT_LENGTH, MAX_FRAME_DEPTH, readClientFrame, splitPacket, unknownEvent } from './frames';
+
+/** `{"id":1,"event":"message:send","data":...}` whose frame nests `levels` deep: data holds `levels - 1` objects or arrays. */
+function frameNested(levels: number, open = '{"a":', close = '}', leaf = '1'): string {
+  return `{"id":1,"event":"message:send","data":${open.repeat(levels - 1)}${leaf}${close.repeat(levels - 1)}}`;
+}
 
 describe('plain-WebSocket frames', () => {
   describe('readClientFrame', () => {
@@ -18,6 +23,32 @@ describe('plain-WebSocket frames', () => {
       ['an empty event', '{"id":"x","event":""}', 'x', 'event'],
     ])('refuses %s with validation_failed naming the field, and the id when it could be read', (_name, text, id, field) => {
       expect(readClientFrame(text)).toEqual({ id, error: expect.objectContaining({ code: 'validation_failed', details: { fields: { [field]: [expect.any(String)] } } }) });
+    });
+  });
+
+  describe('nesting', () => {
+    it(`reads a frame nested ${MAX_FRAME_DEPTH} levels deep, objects or arrays`, () => {
+      expect(readClientFrame(frameNested(MAX_FRAME_DEPTH))).toMatchObject({ id: 1, event: 'message:send' });
+      expect(readClientFrame(frameNested(MAX_FRAME_DEPTH, '[', ']', ''))).toMatchObject({ id: 1, event: 'message:send' });
+    });
+
+    it.each([
+      ['one level too deep, objects', frameNested(MAX_FRAME_DEPTH + 1)],
+      ['one level too deep, arrays', frameNested(MAX_FRAME_DEPTH + 1, '[', ']', '')],
+      ['8,000 levels of arrays (16 KB)', frameNested(8000, '[', ']', '')],
+      ['100,000 levels of objects', frameNested(100_000)],
+      ['deep inside a wide object', `{"id":1,"event":"message:send","data":{"room":"r","content":"c","x":[1,2,${'{"a":'.repeat(50)}1${'}'.repeat(50)}]}}`],
+    ])('refuses a frame %s with validation_failed on data, keeping the id, and never throws', (_name, text) => {
+      expect(readClientFrame(text)).toEqual({ id: 1, error: expect.objectContaining({ code: 'validation_failed', details: { fields: { data: [expect.any(String)] } } }) });
+    });
+  });
+
+  describe('unknown events', () => {
+    it(`echoes at most ${MAX_ECHOED_EVENT_LENGTH} characters of the name`, () => {
+      const long = `${'e'.repeat(MAX_ECHOED_EVENT_LENGTH)}${'x'.repeat(50_000)}`;
+      const { error } = unknownEvent('r', long);
+      expect(error.message).toBe(`no such event: ${'e'.repeat(MAX_ECHOED_EVENT_LENGTH)}…`);
+      expect(unknownEvent('r', 'no:such').error.message).toBe('no such event: no:such');
     });
   });
 

@@ -1,9 +1,17 @@
 import type { ErrorBody } from '../../common/contract';
+import { exceedsDepth } from '../../common/contract-validation.pipe';
 
 /** What a client may use as a request id: any JSON string or number; answers carry it back unchanged. */
 export type RequestId = string | number;
 
 const MAX_REQUEST_ID_LENGTH = 128;
+/**
+ * The frame object is level one, so `data` may nest 7 levels (no client event's payload needs more than 3).
+ * Checked before the frame is handed on: re-encoding a frame nested thousands of levels deep overflows the stack.
+ */
+export const MAX_FRAME_DEPTH = 8;
+/** An unknown event's name is echoed this far: the answer to a frame is never much larger than a valid one's. */
+export const MAX_ECHOED_EVENT_LENGTH = 64;
 
 /** A frame that cannot be handed to Socket.IO: the error to answer instead, with the client's id when it had one. */
 export interface FrameRefusal {
@@ -15,8 +23,9 @@ export interface FrameRefusal {
 export type ClientFrame = { id: RequestId; event: string; data: unknown } | FrameRefusal;
 
 /**
- * Reads one text frame of a plain-WebSocket client. Anything that is not `{ id, event, data? }` is an error to
- * answer with `validation_failed`, carrying the id when one could be read (null otherwise).
+ * Reads one text frame of a plain-WebSocket client. Anything that is not `{ id, event, data? }`, or that nests
+ * deeper than `MAX_FRAME_DEPTH`, is an error to answer with `validation_failed`, carrying the id when one could
+ * be read (null otherwise). JSON.parse itself does not recurse, so any text that fits in a frame is safe to parse.
  */
 export function readClientFrame(text: string): ClientFrame {
   let frame: unknown;
@@ -33,11 +42,20 @@ export function readClientFrame(text: string): ClientFrame {
     return invalid(null, 'id must be a string (1 to 128 characters) or a finite number', 'id', 'id must be a string or a number');
   }
   if (typeof event !== 'string' || event.length === 0) return invalid(id, 'event must be the name of a client event', 'event', 'event must be a string');
+  if (exceedsDepth(data, MAX_FRAME_DEPTH - 1)) {
+    return invalid(id, `a frame may nest at most ${MAX_FRAME_DEPTH} levels`, 'data', `data must not nest deeper than ${MAX_FRAME_DEPTH - 1} levels`);
+  }
   return { id, event, data };
 }
 
 export function unknownEvent(id: RequestId, event: string): FrameRefusal {
-  return invalid(id, `no such event: ${event}`, 'event', 'event must be a client event of the contract');
+  const echoed = event.length > MAX_ECHOED_EVENT_LENGTH ? `${event.slice(0, MAX_ECHOED_EVENT_LENGTH)}…` : event;
+  return invalid(id, `no such event: ${echoed}`, 'event', 'event must be a client event of the contract');
+}
+
+/** The answer to a frame whose handling failed unexpectedly: the client learns only that. */
+export function internalError(id: RequestId | null): FrameRefusal {
+  return { id, error: { code: 'internal', message: 'internal error' } };
 }
 
 /** A binary frame carries nothing this protocol reads. */

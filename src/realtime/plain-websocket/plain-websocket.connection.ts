@@ -1,10 +1,27 @@
+import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData, type WebSocketServer } from 'ws';
-import { answerFrame, binaryFrame, eventFrame, PacketType, readClientFrame, refusalFrame, RequestId, unknownEvent } from './frames';
+import type { ErrorBody } from '../../common/contract';
+import type { Connection } from '../../common/connection';
+import { withLogContext } from '../../logging/log-context';
+import { logContextOf } from '../client-event-router';
+import { answerFrame, binaryFrame, eventFrame, FrameRefusal, internalError, PacketType, readClientFrame, refusalFrame, RequestId, unknownEvent } from './frames';
 import type { PacketCodec } from './packet-codec';
+import type { SlowConsumerListener } from '../send-buffer-bound';
+
+/**
+ * Frames in a row that are refused before reaching any event (unreadable, binary, too deep, unknown event) after
+ * which the connection is closed with 1008: a client that keeps sending them is broken or probing. Any frame
+ * handed on to an event resets the count.
+ */
+export const MAX_BAD_FRAMES_IN_A_ROW = 10;
+const CLOSE_POLICY_VIOLATION = 1008;
+const CLOSE_INTERNAL_ERROR = 1011;
+
+const logger = new Logger('PlainWebSocket');
 
 /** An HTTP upgrade request held open while Socket.IO runs the handshake pipeline on it. */
 export interface PendingUpgrade {
@@ -18,7 +35,15 @@ export interface PlainWebSocketProtocol {
   namespace: string;
   isClientEvent(event: string): boolean;
   packets: PacketCodec;
+  /** The answer to a frame refused before any event: `error` once it is charged to the user's event budget. */
+  chargeRefusal(connection: Connection, error: ErrorBody): Promise<ErrorBody>;
+  /** Unsent output a socket may hold before it is closed with 1013 (SEND_BUFFER_MAX_BYTES). */
+  sendBufferMaxBytes: number;
+  onSlowConsumer: SlowConsumerListener;
 }
+
+/** "Try Again Later": the client reconnects and catches up with `room:join { since }`. */
+export const SLOW_CONSUMER_CLOSE_CODE = 1013;
 
 /** connect_error messages (see ChatNamespaceGateway) as HTTP statuses at the upgrade; a ban is 403. */
 function statusOfRefusal(message: string, code: unknown): number {
@@ -61,8 +86,14 @@ export class PlainWebSocketConnection extends EventEmitter {
   readonly protocol = 4;
   readonly remoteAddress: string;
   readyState: 'open' | 'closing' | 'closed' = 'open';
-  /** Cleared by every ping of the heartbeat, set by every pong. */
-  isAlive = true;
+  /** The connection Socket.IO admitted, set once the namespace accepted it: whose budget a refused frame spends. */
+  admittedAs?: Connection;
+  /**
+   * The payload of the heartbeat's ping still awaiting its pong. Only the pong that echoes it counts: an
+   * unsolicited pong (a client that sends pongs but reads nothing) keeps no connection alive.
+   */
+  private awaitedPong?: string;
+  private badFramesInARow = 0;
   private ws?: WebSocket;
   private readonly framesBeforeOpen: string[] = [];
   private readonly requestIds = new Map<number, RequestId>();
@@ -94,8 +125,18 @@ export class PlainWebSocketConnection extends EventEmitter {
     this.emit('data', this.protocolOptions.packets.connect(this.protocolOptions.namespace, token ? { token } : {}));
   }
 
-  /** Called by Socket.IO with each encoded packet for this client. */
+  /** Called by Socket.IO with each encoded packet for this client; nothing it throws may reach Socket.IO's caller. */
   write(packet: string | Buffer): void {
+    try {
+      this.translate(packet);
+    } catch (error) {
+      // the client would miss this packet: closed instead, it reconnects and catches up
+      this.logUnexpected('a packet for this client could not be translated', error);
+      this.closeWith(CLOSE_INTERNAL_ERROR, 'internal error');
+    }
+  }
+
+  private translate(packet: string | Buffer): void {
     if (this.readyState !== 'open') return;
     if (packet === lastEventPacket) return this.send(lastEventFrame);
     const read = this.protocolOptions.packets.read(packet);
@@ -120,10 +161,19 @@ export class PlainWebSocketConnection extends EventEmitter {
   }
 
   close(): void {
+    this.closeWith(1000);
+  }
+
+  private closeWith(code: number, reason?: string): void {
     if (this.readyState !== 'open') return;
     this.readyState = 'closing';
-    if (this.ws) this.ws.close(1000);
+    if (this.ws) this.ws.close(code, reason);
     else this.upgrade?.socket.destroy();
+  }
+
+  /** No pong echoed the previous ping. */
+  get isAlive(): boolean {
+    return this.awaitedPong === undefined;
   }
 
   /** The heartbeat's verdict: no pong since the last ping. */
@@ -134,8 +184,9 @@ export class PlainWebSocketConnection extends EventEmitter {
 
   ping(): void {
     if (!this.ws) return;
-    this.isAlive = false;
-    this.ws.ping();
+    // random so that it cannot be guessed; randomUUID draws from a cached pool of entropy
+    this.awaitedPong = randomUUID();
+    this.ws.ping(this.awaitedPong);
   }
 
   private accept(): void {
@@ -155,7 +206,9 @@ export class PlainWebSocketConnection extends EventEmitter {
     this.ws = ws;
     this.upgrade = undefined;
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
-    ws.on('pong', () => (this.isAlive = true));
+    ws.on('pong', (data) => {
+      if (this.awaitedPong !== undefined && data.toString() === this.awaitedPong) this.awaitedPong = undefined;
+    });
     ws.on('close', () => this.finish());
     // ws closes the connection itself after a protocol error (1009 for an oversize frame, 1007 for bad UTF-8)
     ws.on('error', () => undefined);
@@ -163,18 +216,68 @@ export class PlainWebSocketConnection extends EventEmitter {
     for (const frame of this.framesBeforeOpen.splice(0)) ws.send(frame);
   }
 
+  /** The `ws` listener of every frame: nothing a client sends may throw out of it (that would end the process). */
   private receive(data: RawData, isBinary: boolean): void {
-    const frame = isBinary ? binaryFrame() : readClientFrame(data.toString());
-    if ('error' in frame) return this.send(refusalFrame(frame));
-    if (!this.protocolOptions.isClientEvent(frame.event)) return this.send(refusalFrame(unknownEvent(frame.id, frame.event)));
-    const ackId = ++this.nextAckId;
-    this.requestIds.set(ackId, frame.id);
-    this.emit('data', this.protocolOptions.packets.event(this.protocolOptions.namespace, ackId, frame.event, frame.data));
+    if (this.readyState !== 'open') return;
+    let id: RequestId | null = null;
+    try {
+      const frame = isBinary ? binaryFrame() : readClientFrame(data.toString());
+      if ('error' in frame) return this.refuseFrame(frame);
+      id = frame.id;
+      if (!this.protocolOptions.isClientEvent(frame.event)) return this.refuseFrame(unknownEvent(frame.id, frame.event));
+      this.badFramesInARow = 0;
+      const { namespace, packets } = this.protocolOptions;
+      const ackId = this.nextAckId + 1;
+      const packet = packets.event(namespace, ackId, frame.event, frame.data);
+      this.nextAckId = ackId;
+      this.requestIds.set(ackId, frame.id);
+      this.emit('data', packet);
+    } catch (error) {
+      this.logUnexpected('a frame could not be handled', error);
+      this.send(refusalFrame(internalError(id)));
+    }
   }
 
+  /**
+   * A frame refused before any event still spends the user's event budget (rate_limited once spent), and too
+   * many in a row close the connection with 1008 once the last is answered.
+   */
+  private refuseFrame({ id, error }: FrameRefusal): void {
+    const isLastTolerated = ++this.badFramesInARow >= MAX_BAD_FRAMES_IN_A_ROW;
+    const answered = this.admittedAs ? this.protocolOptions.chargeRefusal(this.admittedAs, error) : Promise.resolve(error);
+    void answered
+      .then((answer) => this.send(refusalFrame({ id, error: answer })))
+      .catch((failure: unknown) => this.logUnexpected('a refused frame could not be answered', failure))
+      .finally(() => {
+        if (isLastTolerated) this.closeWith(CLOSE_POLICY_VIOLATION, `${MAX_BAD_FRAMES_IN_A_ROW} bad frames in a row`);
+      });
+  }
+
+  private logUnexpected(what: string, error: unknown): void {
+    const line = `${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    if (this.admittedAs) withLogContext(logContextOf(this.admittedAs), () => logger.error(line));
+    else logger.error(line);
+  }
+
+  /**
+   * `bufferedAmount` is a sum ws keeps (its socket's unwritten bytes and its own queue), so the bound costs a
+   * comparison per frame. Past it the socket is closed with 1013: the close frame waits behind the unread
+   * output (bounded, and freed by ws's close timeout at the latest), but Socket.IO forgets the connection at
+   * once, so it leaves its rooms and is sent nothing more.
+   */
   private send(frame: string): void {
-    if (!this.ws) this.framesBeforeOpen.push(frame);
-    else if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+    if (!this.ws) return void this.framesBeforeOpen.push(frame);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(frame);
+    if (this.ws.bufferedAmount > this.protocolOptions.sendBufferMaxBytes) this.shed();
+  }
+
+  private shed(): void {
+    if (this.readyState !== 'open') return;
+    this.closeReason = 'send buffer full';
+    this.closeWith(SLOW_CONSUMER_CLOSE_CODE, 'send buffer full: reconnect and catch up');
+    this.protocolOptions.onSlowConsumer({ transport: this.transport.name, remoteAddress: this.remoteAddress });
+    this.finish();
   }
 
   private finish(): void {

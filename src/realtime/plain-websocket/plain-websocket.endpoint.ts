@@ -7,10 +7,13 @@ import { bearerToken } from '../../common/bearer-token';
 import { CHAT_NAMESPACE } from '../../common/contract';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import type { ChatSocket } from '../chat-socket';
 import { ClientEventRouter } from '../client-event-router';
+import { connectionOf } from '../socket-connection';
 import { frameLimitBytes, isOriginAllowed } from '../redis-io.adapter';
-import { jsonPackets, msgpackPackets, PacketCodec } from './packet-codec';
-import { PlainWebSocketConnection, refuseUpgrade } from './plain-websocket.connection';
+import { jsonPackets, msgpackPackets } from './packet-codec';
+import { PlainWebSocketConnection, PlainWebSocketProtocol, refuseUpgrade } from './plain-websocket.connection';
+import type { SlowConsumerListener } from '../send-buffer-bound';
 
 export const PLAIN_WEBSOCKET_PATH = '/ws';
 
@@ -26,18 +29,32 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
   private readonly connections = new Set<PlainWebSocketConnection>();
   private heartbeat?: NodeJS.Timeout;
   private clientEvents?: ReadonlySet<string>;
-  private readonly packets: PacketCodec;
+  /** Shared by every connection: closures per connection would be part of each idle connection's memory. */
+  private readonly protocol: PlainWebSocketProtocol;
+  private onSlowConsumer: SlowConsumerListener = () => undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly router: ClientEventRouter,
   ) {
-    this.packets = config.socketParser === 'msgpack' ? msgpackPackets() : jsonPackets;
+    this.protocol = {
+      namespace: CHAT_NAMESPACE,
+      isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event),
+      packets: config.socketParser === 'msgpack' ? msgpackPackets() : jsonPackets,
+      chargeRefusal: (admitted, error) => this.router.chargeRefusal(admitted, error),
+      sendBufferMaxBytes: config.sendBufferMaxBytes,
+      onSlowConsumer: (consumer) => this.onSlowConsumer(consumer),
+    };
     this.server = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: frameLimitBytes(config) });
   }
 
-  attach(io: Server): void {
+  attach(io: Server, onSlowConsumer: SlowConsumerListener): void {
+    this.onSlowConsumer = onSlowConsumer;
     const socketIoPath = `${io.path()}/`;
+    io.of(CHAT_NAMESPACE).on('connection', (socket: ChatSocket) => {
+      const transport: unknown = socket.conn;
+      if (transport instanceof PlainWebSocketConnection) transport.admittedAs = connectionOf(socket);
+    });
     (io.httpServer as HttpServer).on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (request.url?.startsWith(socketIoPath)) return;
       this.upgrade(io, request, socket, head);
@@ -63,7 +80,7 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
     (request as IncomingMessage & { _query: Record<string, string> })._query = Object.fromEntries(query);
     const connection = new PlainWebSocketConnection(
       { request, socket, head, server: this.server },
-      { namespace: CHAT_NAMESPACE, isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event), packets: this.packets },
+      this.protocol,
     );
     this.connections.add(connection);
     connection.once('close', () => this.connections.delete(connection));
