@@ -55,6 +55,7 @@ describe('a Redis ACL user limited to what the product uses', () => {
       WEBHOOK_URLS: await receiver.start(),
       WEBHOOK_SECRET,
       DATA_DIR: dataDir,
+      RETENTION_SWEEP_MS: '200',
     });
   }, timeoutForNodeStarts(2));
 
@@ -174,6 +175,26 @@ describe('a Redis ACL user limited to what the product uses', () => {
       const metrics = await fetch(`${nodeA.url}/metrics`);
       expect(await metrics.text()).toMatch(/chat_queue_depth\{queue="webhooks"\}/);
 
+      // compliance: legal holds, exports, retention and erasure carried out by the sweeper
+      const hold = await http(nodeA.url, 'POST', '/admin/holds', { token: ADMIN, body: { room, reason: 'testing the ACL' } });
+      expect(hold.status).toBe(201);
+      expect((await http(nodeB.url, 'GET', '/admin/holds', { token: ADMIN })).body.holds).toHaveLength(1);
+      expect((await http(nodeB.url, 'DELETE', `/admin/holds/${hold.body.id}`, { token: ADMIN })).status).toBeLessThan(300);
+      expect((await fetch(`${nodeA.url}/admin/export?room=${room}`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+      expect((await fetch(`${nodeB.url}/admin/users/alice/data`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+      const shortLived = uniqueRoom('acl-retention');
+      await requestOk(bob, 'room:join', { room: shortLived });
+      await requestOk(bob, 'message:send', { room: shortLived, content: 'soon gone' });
+      expect((await http(nodeA.url, 'PUT', `/admin/rooms/${shortLived}/retention`, { token: ADMIN, body: { maxAgeSeconds: 1 } })).status).toBe(200);
+      await untilTrue('the retention sweep removed the message', async () => (await requestOk(bob, 'message:history', { room: shortLived })).messages.length === 0);
+      expect((await http(nodeA.url, 'DELETE', `/admin/rooms/${shortLived}/retention`, { token: ADMIN })).status).toBeLessThan(300);
+      const dave = await connect(nodeA.url, { token: makeToken({ sub: 'dave' }) });
+      await requestOk(dave, 'room:join', { room });
+      await requestOk(dave, 'message:send', { room, content: 'dave was here' });
+      dave.close();
+      expect((await http(nodeB.url, 'DELETE', '/admin/users/dave/data', { token: ADMIN })).status).toBe(202);
+      await untilTrue('the erasure finished', async () => (await operator.exists('compliance:erasures')) === 0);
+
       // webhooks: the event stream, its consumer group and BullMQ's jobs
       await receiver.until(() => receiver.accepted().some((event) => event.type === 'message.created' && event.data?.id === first.id));
       await receiver.until(() => receiver.accepted().some((event) => event.type === 'moderation.action' && event.data?.target?.userId === 'mallory'));
@@ -223,7 +244,7 @@ describe('the same ACL user on Redis Cluster', () => {
       await operator.call('ACL', 'SETUSER', 'chat', 'reset', 'on', `>${CHAT_PASSWORD}`, ...ACL_RULES.split(/\s+/));
       await operator.call('ACL', 'LOG', 'RESET');
     }
-    nodes = await startCluster(2, { REDIS_CLUSTER_NODES: cluster.nodes, REDIS_USERNAME: 'chat', REDIS_PASSWORD: CHAT_PASSWORD });
+    nodes = await startCluster(2, { REDIS_CLUSTER_NODES: cluster.nodes, REDIS_USERNAME: 'chat', REDIS_PASSWORD: CHAT_PASSWORD, SEARCH_RATE_LIMIT: '0' });
   }, timeoutForNodeStarts(2));
 
   afterAll(async () => {
@@ -255,6 +276,15 @@ describe('the same ACL user on Redis Cluster', () => {
     for (const node of nodes) expect(node.logs()).not.toMatch(/NOPERM/);
   });
 });
+
+/** Polls what no event announces (the sweeper's work), until it holds or the deadline passes. */
+async function untilTrue(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 /** ACL LOG entries are flat [name, value, name, value, ...] lists. */
 function chunk(flat: string[]): [string, unknown][] {
