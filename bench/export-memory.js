@@ -5,16 +5,19 @@
  * stream (pipelined XADDs in the stream's field format, src/rooms/message.codec.ts); then `GET /admin/export?room=`
  * read slowly (the client pauses --read-delay-ms after every 64 KiB, so the node's writes back up on it), while
  * the node's resident memory (VmRSS) is sampled every --sample-ms. Prints RSS before (after a full GC), during
- * (by quarter of the bytes received, and overall) and after (after a full GC), and checks the manifest: its count
+ * (by quarter of the bytes received, and overall) and after (after a full GC), the V8 heap still in use after a
+ * full GC forced every --heap-probe-ms (live memory, garbage left out; 0: none, RSS then shows when V8 collects),
+ * and checks the manifest: its count
  * is the number of lines before it and the room's size, its sha256 that of those lines' bytes.
  *
  *   node bench/export-memory.js [--messages 100000] [--content-bytes 120] [--read-delay-ms 50] [--sample-ms 100]
- *                               [ENV=value ...]
+ *                               [--heap-probe-ms 3000] [ENV=value ...]
  *
  * Run by hand, after `npm run build`; not part of the test suite. Linux only (/proc).
  */
 const { createHash } = require('node:crypto');
 const { request } = require('node:http');
+const { join } = require('node:path');
 const { sign } = require('jsonwebtoken');
 const Redis = require('ioredis');
 const h = require('./lib/harness');
@@ -24,6 +27,7 @@ const MESSAGES = args.number('messages', 100_000);
 const CONTENT_BYTES = args.number('content-bytes', 120);
 const READ_DELAY_MS = args.number('read-delay-ms', 50);
 const SAMPLE_MS = args.number('sample-ms', 100);
+const HEAP_PROBE_MS = args.number('heap-probe-ms', 3000);
 const ROOM = 'export-bench';
 const PIPELINE = 1000;
 /** The reader pauses after each this many bytes: about 60 KB/ms / READ_DELAY_MS, far slower than the node writes. */
@@ -39,7 +43,7 @@ async function main() {
   // the stream is filled directly, past the send path's trim: the node must not trim it either
   const node = await h.startNode('product', {
     redisUrl: redis.url,
-    gcOnSignal: true,
+    nodeArgs: ['--expose-gc', '--require', join(__dirname, 'lib', 'heap-on-signal.js')],
     productEnv: { HISTORY_MAX_PER_ROOM: String(MESSAGES * 2), ...args.productEnv },
   });
   const client = new Redis(redis.url);
@@ -52,14 +56,19 @@ async function main() {
     const samples = [];
     const received = { bytes: 0 };
     const sampler = setInterval(() => samples.push({ at: Date.now(), rssKb: h.rssKb(node.pid), bytes: received.bytes }), SAMPLE_MS);
+    // a full GC in the node now and then: what it still holds mid-export, garbage left out
+    const heapProbe = HEAP_PROBE_MS > 0 ? setInterval(() => node.child.kill('SIGUSR2'), HEAP_PROBE_MS) : undefined;
     const exportStarted = Date.now();
     const body = await readSlowly(`${node.url}/admin/export?room=${ROOM}`, received);
     clearInterval(sampler);
+    clearInterval(heapProbe);
     const seconds = (Date.now() - exportStarted) / 1000;
     const after = await rssAfterGc(node);
 
     const verdict = verify(body);
+    const heaps = heapReports(node.child.output());
     printTable({ before, after, samples, totalBytes: received.bytes, seconds, verdict });
+    printHeaps(heaps, exportStarted);
     if (!verdict.ok) process.exitCode = 1;
   } finally {
     client.disconnect();
@@ -152,4 +161,15 @@ function printTable({ before, after, samples, totalBytes, seconds, verdict }) {
       ? `manifest verified: count ${verdict.manifest.count}, sha256 ${verdict.manifest.sha256}`
       : `manifest NOT verified: ${JSON.stringify({ manifest: verdict.manifest, count: verdict.count, sha256: verdict.sha256, reason: verdict.reason })}`,
   );
+}
+
+/** The node's HEAP-AFTER-GC lines (bench/lib/heap-on-signal.js), oldest first. */
+function heapReports(output) {
+  return [...output.matchAll(/HEAP-AFTER-GC (\{[^\n]*\})/g)].map(([, json]) => JSON.parse(json));
+}
+
+function printHeaps(heaps, exportStarted) {
+  const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
+  console.log('V8 heap after a full GC (before, every --heap-probe-ms during the export, after):');
+  console.log(heaps.map((report) => `${report.at < exportStarted ? 'before' : `${((report.at - exportStarted) / 1000).toFixed(0)} s`}: ${mb(report.heapUsed)} MB heap, ${mb(report.external)} MB external`).join('; '));
 }

@@ -156,7 +156,7 @@ describe('room keys expire no later than the room\'s messages', () => {
       expect(existsSync(join(kept, 'expiredAttachment00000'))).toBe(false);
       expect(existsSync(join(kept, 'liveAttachment00000000'))).toBe(true);
       expect(existsSync(join(kept, 'heldAttachment00000000'))).toBe(true);
-      const members = await redis.zrange(attachmentKeys.claimed, 0, -1);
+      const members = await redis.zrange(attachmentKeys.claimed, '0', '-1');
       expect(members.sort()).toEqual([`heldAttachment00000000 ${held}`, `liveAttachment00000000 ${live}`]);
       // not due again before a day: a second sweep finds nothing to do
       expect(await context.attachments.sweepExpiredRooms(Date.now() + 3 * 3_600_000)).toBe(0);
