@@ -271,7 +271,8 @@ export class ChatService {
     const deletion = { room, messageId, by };
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, deletion, { exceptConnection: origin?.id });
     this.searchIndex.unindex(room, [messageId]);
-    this.removeAttachments(room, result.attachments);
+    if (result.isArchived) await this.attachments.keepForHold(room, result.attachments.map((attachment) => attachment.id));
+    else this.removeAttachments(room, result.attachments);
     void this.events.emit('message.deleted', deletion);
   }
 

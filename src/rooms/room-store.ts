@@ -29,7 +29,10 @@ export type EditResult =
   /** `previousMentions`: whom the message named before this edit, so that only newly named users hear of it. */
   | { status: 'edited'; message: RoomMessage; previousMentions: string[] }
   | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
-/** `isArchived`: a legal hold covered the message, so it went to the room's held deletions with its attachments. */
+/**
+ * `isArchived`: a legal hold covered the message, so it went to the room's held deletions with its attachments
+ * (`attachments`: the message's, to remove, or to keep when archived).
+ */
 export type DeleteResult = { status: 'deleted'; attachments: StoredAttachment[]; isArchived: boolean } | { status: 'not_found' } | { status: 'not_allowed' };
 
 /** The legal holds a deletion must honour: the room's own, and the users whose messages are held wherever they are. */
@@ -134,7 +137,7 @@ export class RoomStore implements OnModuleInit {
 
   constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(REDIS_ADMISSION) admission: Redis, @Inject(APP_CONFIG) config: AppConfig) {
     this.roomIdleTtlMs = config.roomIdleTtlDays * 86_400_000;
-    redis.defineCommand('chatAppendMessage', { numberOfKeys: 6, lua: APPEND_MESSAGE_SCRIPT });
+    redis.defineCommand('chatAppendMessage', { numberOfKeys: 8, lua: APPEND_MESSAGE_SCRIPT });
     redis.defineCommand('chatReadMessages', { numberOfKeys: 3, lua: READ_MESSAGES_SCRIPT });
     redis.defineCommand('chatReadReplies', { numberOfKeys: 4, lua: READ_REPLIES_SCRIPT });
     redis.defineCommand('chatEditMessage', { numberOfKeys: 5, lua: EDIT_MESSAGE_SCRIPT });
@@ -168,6 +171,8 @@ export class RoomStore implements OnModuleInit {
       roomKeys.edits(room),
       roomKeys.reactionCounts(room),
       draft.replyTo ? roomKeys.thread(room, draft.replyTo) : stream,
+      roomKeys.lastRead(room),
+      roomKeys.tombstones(room),
       maxLength,
       draft.clientMsgId ? dedupWindowSec : 0,
       draft.replyTo ?? '',
@@ -363,7 +368,7 @@ export class RoomStore implements OnModuleInit {
     );
     if (reply[0] === 1) {
       const isArchived = reply[2] === 1;
-      return { status: 'deleted', isArchived, attachments: reply[1] && !isArchived ? (JSON.parse(reply[1]) as StoredAttachment[]) : [] };
+      return { status: 'deleted', isArchived, attachments: reply[1] ? (JSON.parse(reply[1]) as StoredAttachment[]) : [] };
     }
     return reply[0] === -1 ? { status: 'not_found' } : { status: 'not_allowed' };
   }
