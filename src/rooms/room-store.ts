@@ -457,6 +457,27 @@ export class RoomStore implements OnModuleInit {
     return newest.map((entries) => (entries[0] ? timeOfStreamId(entries[0][0]) : null));
   }
 
+  /**
+   * A legal hold keeps the room's messages from expiring with the idle room: its stream and the hashes its messages
+   * are served with lose their expiry. A send sets it again; the sweeper takes it off again at its next tick.
+   */
+  async keepFromExpiring(room: string): Promise<void> {
+    const transaction = this.redis.multi();
+    for (const key of this.heldKeysOf(room)) transaction.persist(key);
+    await transaction.exec();
+  }
+
+  /** The hold is gone: the room expires again `ROOM_IDLE_TTL_DAYS` from now, as after a message. */
+  async expireAgain(room: string): Promise<void> {
+    const transaction = this.redis.multi();
+    for (const key of this.heldKeysOf(room)) transaction.pexpire(key, this.roomIdleTtlMs);
+    await transaction.exec();
+  }
+
+  private heldKeysOf(room: string): string[] {
+    return [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.lastRead(room), roomKeys.tombstones(room)];
+  }
+
   async registerRoom(room: string): Promise<void> {
     await this.admission.zadd(ROOM_INDEX_KEY, 0, room);
   }
