@@ -55,7 +55,7 @@ export class AttachmentService implements OnModuleInit, OnModuleDestroy {
     if (this.storage instanceof LocalAttachmentStorage) {
       const storage = this.storage;
       const sweep = () => storage.sweep(this.abandonedAfterMs()).catch((error: Error) => this.logger.warn(`upload sweep failed: ${error.message}`));
-      this.sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
+      this.sweepTimer = setInterval(() => void sweep(), SWEEP_INTERVAL_MS).unref();
       void sweep();
     }
   }

@@ -124,10 +124,11 @@ function resyncClientsAfterSubscriberOutage(server: Server, subscriber: Subscrib
   const ready = (commands: RedisConnectionClient) =>
     commands.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => commands.once('ready', () => resolve()));
   const commandsReady = () => Promise.all(commandConnections.map(ready));
-  subscriber.onRecovered(async () => {
+  const resync = async () => {
     await commandsReady();
     const transports = new Set(namespaces.flatMap((namespace) => [...namespace.sockets.values()].map((socket) => socket.conn)));
     for (const transport of transports) transport.close();
     logger.warn(`broadcasts may have been missed while Redis was away: ${transports.size} connections told to reconnect and catch up`);
-  });
+  };
+  subscriber.onRecovered(() => void resync().catch((error: Error) => logger.error(`clients not told to catch up: ${error.message}`)));
 }
