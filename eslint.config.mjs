@@ -1,14 +1,15 @@
 /**
- * Type-aware lint over src/ and test/ (`npm run lint`, run by `npm test`): the mistakes in asynchronous code that
- * the compiler lets through, and switches that stop covering a union when it grows. Deliberately not the whole
- * recommended set (it mostly objects to `any` in tests' JSON handling); layout is not linted here.
+ * Type-aware lint over src/, test/ and client/src/ (`npm run lint`, run by `npm test`): the mistakes in
+ * asynchronous code that the compiler lets through, and switches that stop covering a union when it grows.
+ * Deliberately not the whole recommended set (it mostly objects to `any` in tests' JSON handling); layout is not
+ * linted here.
  */
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/'] },
   {
-    files: ['src/**/*.ts', 'test/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'client/src/**/*.ts'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

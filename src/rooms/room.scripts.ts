@@ -44,7 +44,10 @@ end
  * ARGV: max length, dedup window in s ("0": no clientMsgId), replyTo id ("": none), thread prefix, idle lifetime
  *       in ms (the stream, edits and counts expire that long after the last message, give or take a day: their
  *       lifetime is renewed once it has run down by LIFETIME_REFRESH_SLACK_MS, so a busy room pays one PTTL per
- *       message), then field/value pairs
+ *       message), the room's live channel, the live payload's head and body (rooms/live-feed.ts: the stored
+ *       message is published as head .. id .. body .. the id's milliseconds .. '}'), then field/value pairs
+ * The publication is in the script, after the XADD: every node hears the room's messages in the order Redis
+ * stored them, which is id order, and a message is published if and only if it is stored.
  * Returns {1, id, trimmedWithReactions, trimmedIds, trimmedAttachments (JSON lists)} stored, {0, id, fields?}
  * a retry, {-1, pttl} muted, {-2} replyTo not found.
  */
@@ -79,7 +82,8 @@ if overflow > 0 then
     if attachments then table.insert(trimmed_attachments, attachments) end
   end
 end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 6))
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 9))
+redis.call('SPUBLISH', ARGV[6], ARGV[7] .. id .. ARGV[8] .. string.match(id, '^(%d+)-') .. '}')
 local lifetime = tonumber(ARGV[5])
 if redis.call('PTTL', KEYS[1]) < lifetime - ${LIFETIME_REFRESH_SLACK_MS} then
   redis.call('PEXPIRE', KEYS[1], lifetime)
