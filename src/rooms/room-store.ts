@@ -194,7 +194,7 @@ export class RoomStore implements OnModuleInit {
       }
       case -1:
         return { status: 'muted', mutedForMs: mutedFor(reply[1]) };
-      default:
+      case -2:
         return { status: 'reply_target_missing' };
     }
   }
