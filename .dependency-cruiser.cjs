@@ -27,7 +27,7 @@ const FEATURE_LAYERS = [
   ['typing', ['rooms']],
   ['reactions', ['rooms']],
   ['attachments', ['rooms']],
-  ['search', []],
+  ['search', ['rooms']],
   ['holds', []],
   ['chat', ['rooms', 'presence', 'receipts', 'attachments', 'search', 'holds']],
   ['calls', ['auth', 'rooms']],

@@ -1,11 +1,29 @@
 /**
  * Unit tests sit beside the code; end-to-end tests drive built nodes (dist/) over real sockets and Redis.
  * NestJS 12 ships ES modules, which jest on Node 20 cannot require: they are compiled to CommonJS too.
+ *
+ * TypeScript is compiled by SWC file by file, without type checking: `npm run typecheck` (tsc --noEmit, run by
+ * `npm test` before jest) is the type check. SWC must emit what tsc emits for Nest: legacy decorators with their
+ * design-time metadata (dependency injection reads the constructor's parameter types from it), class fields
+ * assigned as tsc does with `useDefineForClassFields: false`, and class names kept (loggers and tokens use them).
  */
 const { availableParallelism } = require('node:os');
 
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      target: 'es2023',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
 const transform = {
-  '^.+\\.ts$': 'ts-jest',
+  '^.+\\.ts$': swc,
   '^.+\\.js$': '<rootDir>/test/support/esm-to-cjs-transformer.js',
 };
 const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|@socket\\.io|uid)/)'];
@@ -16,7 +34,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       rootDir: '.',
-      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/client/src/**/*.spec.ts'],
       transform,
       transformIgnorePatterns,
     },

@@ -10,7 +10,8 @@ import type {
   StoredMessage,
 } from '../../src/common/contract';
 import { ClientClosedError, ContractError, isRetryable, RequestTimeoutError } from './errors';
-import { isAfter, newClientMsgId } from './message-ids';
+import { newClientMsgId } from './message-ids';
+import { RoomCursors, type Hold } from './room-cursors';
 
 export type TokenSource = string | (() => string | Promise<string>);
 
@@ -54,11 +55,14 @@ type Handler<E extends ChatClientEventName> = (payload: ChatClientEventMap[E]) =
 const FINAL_SESSION_REASONS = new Set(['expired', 'revoked', 'logout', 'disconnected']);
 /** Socket.IO disconnect reasons that mean the transport was lost, not that the server or the user chose to end it. */
 const LOST_TRANSPORT_REASONS = new Set(['transport close', 'transport error', 'ping timeout', 'parse error']);
+/** The contract's largest `message:history` page: a catch-up that the server cut short pages on with it. */
+const HISTORY_PAGE_MAX = 100;
 
 /**
  * A typed client of the chat's Socket.IO namespace. Requests return promises of the ack's data and reject with
  * `ContractError`; after a lost connection it reconnects (trying the next URL), joins its rooms again with
- * `since` = the last message it saw in each, and hands the missed messages to the `message` handlers once each.
+ * `since` = the last message handed over in each, and hands the missed messages to the `message` handlers
+ * before any live one: in a joined room, each stored message once and in id order, however often it reconnects.
  */
 export class ChatClient {
   private readonly urls: string[];
@@ -77,9 +81,9 @@ export class ChatClient {
   private ready?: Promise<Socket>;
   private settleReady!: { resolve: (socket: Socket) => void; reject: (error: Error) => void };
   private isReadySettled = false;
-  /** Joined rooms and the newest message id seen in each (undefined: none yet). */
-  private readonly lastSeenByRoom = new Map<string, string | undefined>();
   private readonly handlers = new Map<ChatClientEventName, Set<Handler<any>>>();
+  /** Joined rooms and what their `message` handlers were given. */
+  private readonly cursors = new RoomCursors((message) => this.dispatch('message', message));
 
   private constructor(private readonly options: ChatClientOptions) {
     this.urls = Array.isArray(options.urls) ? options.urls : [options.urls];
@@ -107,7 +111,7 @@ export class ChatClient {
 
   /** Rooms joined through this client; they are joined again after every reconnection. */
   get rooms(): string[] {
-    return [...this.lastSeenByRoom.keys()];
+    return this.cursors.rooms;
   }
 
   get isConnected(): boolean {
@@ -127,15 +131,28 @@ export class ChatClient {
     return this.emit(await this.connected(), event, payload);
   }
 
+  /**
+   * Resolves with the room's latest messages; every newer one goes to the `message` handlers, those that arrived
+   * while the join was answered right after the caller has its result.
+   */
   async join(room: string): Promise<JoinRoomResult> {
-    const result = await this.request('room:join', { room });
-    this.lastSeenByRoom.set(room, newestId(result.messages, this.lastSeenByRoom.get(room)));
+    const hold = this.cursors.beginJoin(room);
+    let result: JoinRoomResult;
+    try {
+      result = await this.request('room:join', { room });
+    } catch (error) {
+      this.cursors.abandonJoin(room);
+      throw error;
+    }
+    this.cursors.completeJoin(room, result.messages);
+    // a macrotask: the caller's continuation after `await join()` runs first, so the held messages follow its result
+    if (hold) setTimeout(() => this.cursors.release(room, hold));
     return result;
   }
 
   async leave(room: string): Promise<void> {
     await this.request('room:leave', { room });
-    this.lastSeenByRoom.delete(room);
+    this.cursors.forget(room);
   }
 
   /**
@@ -143,9 +160,7 @@ export class ChatClient {
    * (on a timeout or `unavailable`), so the message is stored once however many attempts it takes.
    */
   async send(room: string, content: string, extra: Omit<SendMessagePayload, 'room' | 'content'> = {}): Promise<StoredMessage> {
-    const message = await this.withRetries('message:send', { room, content, ...extra, clientMsgId: extra.clientMsgId ?? newClientMsgId() });
-    this.noteSeen(message);
-    return message;
+    return this.withRetries('message:send', { room, content, ...extra, clientMsgId: extra.clientMsgId ?? newClientMsgId() });
   }
 
   sendDirect(to: string, content: string, clientMsgId = newClientMsgId()): Promise<StoredMessage> {
@@ -172,7 +187,9 @@ export class ChatClient {
   private async withRetries<E extends 'message:send' | 'dm:send'>(event: E, payload: ClientPayload<E>): Promise<ClientResult<E>> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.request(event, payload);
+        const message = await this.request(event, payload);
+        this.cursors.noteSent(message);
+        return message;
       } catch (error) {
         if (attempt >= this.sendAttempts || !isRetryable(error)) throw error;
         await delay(this.backoff(attempt));
@@ -206,9 +223,11 @@ export class ChatClient {
     const isReconnect = this.hasConnected;
     this.hasConnected = true;
     this.failedAttempts = 0;
+    // held from the connection's first packet on: the server may deliver a room live before its rejoin is answered
+    const holds = this.rooms.map((room) => [room, this.cursors.hold(room)!] as const);
     this.dispatch('connect', { url, isReconnect });
     try {
-      await Promise.all(this.rooms.map((room) => this.rejoin(socket, room)));
+      await Promise.all(holds.map(([room, hold]) => this.rejoin(socket, room, hold)));
     } catch {
       // a rejoin went unanswered: a connection without its rooms is no use, so start over (the next one rejoins)
       if (socket === this.socket && socket.connected) this.reconnectLater();
@@ -217,25 +236,28 @@ export class ChatClient {
     if (socket === this.socket && socket.connected) this.settleReady.resolve(socket);
   }
 
-  /** Joins `room` again with `since`, and delivers what was missed, paging on while the server says more was. */
-  private async rejoin(socket: Socket, room: string): Promise<void> {
+  /**
+   * Joins `room` again with `since` = its cursor and hands over what was missed, paging on while the server says
+   * more was; then the live messages held meanwhile, those the catch-up handed over already dropped.
+   */
+  private async rejoin(socket: Socket, room: string, hold: Hold): Promise<void> {
     let result: JoinRoomResult;
     try {
-      result = await this.emit(socket, 'room:join', { room, since: this.lastSeenByRoom.get(room) });
+      result = await this.emit(socket, 'room:join', { room, since: this.cursors.cursorOf(room) });
     } catch (error) {
       if (!(error instanceof ContractError)) throw error;
-      this.lastSeenByRoom.delete(room);
+      this.cursors.forget(room);
       this.dispatch('rejoin', { room, error });
       return;
     }
-    this.deliverMessages(result.messages);
+    this.cursors.catchUp(room, result.messages);
     let complete = result.complete !== false;
-    while (!complete) {
-      const after = this.lastSeenByRoom.get(room);
-      const page = await this.emit(socket, 'message:history', { room, after, limit: 100 });
-      this.deliverMessages(page.messages);
-      complete = page.messages.length < 100;
+    while (!complete && this.cursors.has(room)) {
+      const page = await this.emit(socket, 'message:history', { room, after: this.cursors.cursorOf(room), limit: HISTORY_PAGE_MAX });
+      this.cursors.catchUp(room, page.messages);
+      complete = page.messages.length < HISTORY_PAGE_MAX;
     }
+    this.cursors.release(room, hold);
     this.dispatch('rejoin', { room, result });
   }
 
@@ -266,26 +288,10 @@ export class ChatClient {
     if (event === 'session') this.sessionEndReason = (payload as ServerEventMap['session']).reason;
     if (event === 'moderation') {
       const notice = payload as ServerEventMap['moderation'];
-      if ((notice.action === 'kicked' || notice.action === 'banned') && notice.room) this.lastSeenByRoom.delete(notice.room);
+      if ((notice.action === 'kicked' || notice.action === 'banned') && notice.room) this.cursors.forget(notice.room);
     }
-    if (event === 'message') this.deliverMessages([payload as StoredMessage]);
+    if (event === 'message') this.cursors.receive(payload as StoredMessage);
     else this.dispatch(event as ChatClientEventName, payload as never);
-  }
-
-  /** Hands each message to the handlers unless it was already seen (catch-up and live delivery may overlap). */
-  private deliverMessages(messages: StoredMessage[]): void {
-    for (const message of messages) {
-      const isTracked = this.lastSeenByRoom.has(message.room);
-      if (isTracked && !isAfter(message.id, this.lastSeenByRoom.get(message.room))) continue;
-      this.noteSeen(message);
-      this.dispatch('message', message);
-    }
-  }
-
-  private noteSeen(message: StoredMessage): void {
-    if (this.lastSeenByRoom.has(message.room) && isAfter(message.id, this.lastSeenByRoom.get(message.room))) {
-      this.lastSeenByRoom.set(message.room, message.id);
-    }
   }
 
   private dispatch<E extends ChatClientEventName>(event: E, payload: ChatClientEventMap[E]): void {
@@ -349,11 +355,6 @@ export class ChatClient {
     const base = Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** (attempt - 1));
     return base / 2 + Math.random() * (base / 2);
   }
-}
-
-function newestId(messages: StoredMessage[], current: string | undefined): string | undefined {
-  const last = messages.at(-1)?.id;
-  return last !== undefined && isAfter(last, current) ? last : current;
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

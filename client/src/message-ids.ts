@@ -7,6 +7,12 @@ export function isAfter(id: string, than: string | undefined): boolean {
 }
 
 /**
+ * The cursor of a room joined while it had no message: every id is after it, so a rejoin with `since` = it
+ * catches up on the whole room. Without it a rejoin would go without `since` and get only the latest page.
+ */
+export const FIRST_MESSAGE_CURSOR = '0-0';
+
+/**
  * A fresh idempotency key for one send. `crypto.getRandomValues` rather than `randomUUID`: the latter exists in
  * browsers only in secure contexts, and a development page may be served over plain http on a LAN address.
  */

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
-import { ATTACH_SCRIPT, CHARGE_QUOTA_SCRIPT } from './attachment.scripts';
+import { roomKeys } from '../rooms/keys';
+import { LIFETIME_REFRESH_SLACK_MS } from '../rooms/room.scripts';
+import { ATTACH_SCRIPT, CHARGE_QUOTA_SCRIPT, RENEW_CLAIMED_SCRIPT } from './attachment.scripts';
 import { attachmentKeys } from './keys';
 
 export type AttachmentState = 'pending' | 'attached';
@@ -16,8 +18,21 @@ export interface AttachmentRecord {
   createdAt: number;
 }
 
+/** A claimed attachment as the sweep of expired rooms finds it. */
+export interface ClaimedAttachment {
+  id: string;
+  room: string;
+}
+
+/** Lifetimes in ms after a renewal: -2 gone, -1 kept without expiry. */
+export interface ClaimedLifetime {
+  metadataTtlMs: number;
+  streamTtlMs: number;
+}
+
 interface AttachmentScripts {
-  attachmentAttach(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
+  attachmentAttach(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
+  attachmentRenewClaimed(metadata: string, stream: string): Promise<[number, number]>;
   attachmentChargeQuota(counter: string, bytes: number, quota: number, ttlSec: number): Promise<number>;
 }
 
@@ -32,6 +47,7 @@ export class AttachmentRepository {
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
     redis.defineCommand('attachmentAttach', { lua: ATTACH_SCRIPT });
     redis.defineCommand('attachmentChargeQuota', { numberOfKeys: 1, lua: CHARGE_QUOTA_SCRIPT });
+    redis.defineCommand('attachmentRenewClaimed', { numberOfKeys: 2, lua: RENEW_CLAIMED_SCRIPT });
     this.redis = redis as Redis & AttachmentScripts;
   }
 
@@ -69,13 +85,57 @@ export class AttachmentRepository {
     );
   }
 
-  /** Claims all of `ids` for a message of `owner`, atomically; the id that could not be claimed, if any. */
-  async attach(room: string, owner: string, ids: string[]): Promise<string | undefined> {
-    const failed = await this.redis.attachmentAttach(ids.length, ...ids.map((id) => attachmentKeys.metadata(room, id)), owner);
+  /**
+   * Claims all of `ids` for a message of `owner`, atomically, to expire with the room's messages (`roomLifetimeMs`:
+   * ROOM_IDLE_TTL_DAYS); the id that could not be claimed, if any. They join the claimed set, first checked by the
+   * sweep at `checkAt` (epoch ms): sent with the claim, in the same round trip.
+   */
+  async attach(room: string, owner: string, ids: string[], roomLifetimeMs: number, checkAt: number): Promise<string | undefined> {
+    const keys = [roomKeys.messages(room), ...ids.map((id) => attachmentKeys.metadata(room, id))];
+    const [failed] = await Promise.all([
+      this.redis.attachmentAttach(keys.length, ...keys, owner, roomLifetimeMs, LIFETIME_REFRESH_SLACK_MS),
+      this.redis.zadd(attachmentKeys.claimed, ...ids.flatMap((id) => [checkAt, claimedMember({ id, room })])),
+    ]);
     return failed === 0 ? undefined : ids[failed - 1];
   }
 
-  async remove(room: string, ids: string[]): Promise<void> {
-    if (ids.length > 0) await this.redis.del(...ids.map((id) => attachmentKeys.metadata(room, id)));
+  /** A legal hold keeps these attachments of a deleted message: their metadata no longer expires with the room. */
+  async keepForHold(room: string, ids: string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.redis.persist(attachmentKeys.metadata(room, id))));
   }
+
+  async remove(room: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await Promise.all([
+      this.redis.del(...ids.map((id) => attachmentKeys.metadata(room, id))),
+      this.redis.zrem(attachmentKeys.claimed, ...ids.map((id) => claimedMember({ id, room }))),
+    ]);
+  }
+
+  /** Claimed attachments due for a check at `now` (epoch ms), soonest first. */
+  async dueClaimed(now: number, limit: number): Promise<ClaimedAttachment[]> {
+    const members = await this.redis.zrangebyscore(attachmentKeys.claimed, '-inf', now, 'LIMIT', 0, limit);
+    return members.map((member) => {
+      const space = member.indexOf(' ');
+      return { id: member.slice(0, space), room: member.slice(space + 1) };
+    });
+  }
+
+  /** Renews a claimed attachment's lifetime to its room's (see RENEW_CLAIMED_SCRIPT). */
+  async renewClaimed({ id, room }: ClaimedAttachment): Promise<ClaimedLifetime> {
+    const [metadataTtlMs, streamTtlMs] = await this.redis.attachmentRenewClaimed(attachmentKeys.metadata(room, id), roomKeys.messages(room));
+    return { metadataTtlMs, streamTtlMs };
+  }
+
+  async checkClaimedAgainAt(attachment: ClaimedAttachment, at: number): Promise<void> {
+    await this.redis.zadd(attachmentKeys.claimed, 'XX', at, claimedMember(attachment));
+  }
+
+  async forgetClaimed(attachment: ClaimedAttachment): Promise<void> {
+    await this.redis.zrem(attachmentKeys.claimed, claimedMember(attachment));
+  }
+}
+
+function claimedMember({ id, room }: ClaimedAttachment): string {
+  return `${id} ${room}`;
 }

@@ -1,17 +1,38 @@
 /**
- * KEYS: the metadata of the attachments of one message (one room, one slot); ARGV[1]: the sender. Claims all of
- * them for a message, or none: each must still exist and belong to the sender. A claimed attachment no longer
- * expires. Returns the number of the first key that failed (1-based), or 0.
+ * KEYS: the room's message stream, then the metadata of the attachments of one message (one room, one slot);
+ * ARGV: the sender, the room's idle lifetime (ms), the send script's renewal slack (ms). Claims all of them for a
+ * message, or none: each must still exist and belong to the sender. A claimed attachment expires no later than
+ * the room's messages: at the stream's expiry when the coming send leaves it (it renews a stream only once its
+ * lifetime ran down by the slack), else a lifetime from now, which the send then gives the stream from a later
+ * moment. Returns the number of the first metadata key that failed (1-based), or 0.
  */
 export const ATTACH_SCRIPT = `
-for i, key in ipairs(KEYS) do
-  if redis.call('HGET', key, 'owner') ~= ARGV[1] then return i end
+for i = 2, #KEYS do
+  if redis.call('HGET', KEYS[i], 'owner') ~= ARGV[1] then return i - 1 end
 end
-for _, key in ipairs(KEYS) do
-  redis.call('HSET', key, 'state', 'attached')
-  redis.call('PERSIST', key)
+local lifetime = tonumber(ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < lifetime - tonumber(ARGV[3]) then ttl = lifetime end
+for i = 2, #KEYS do
+  redis.call('HSET', KEYS[i], 'state', 'attached')
+  redis.call('PEXPIRE', KEYS[i], ttl)
 end
 return 0`;
+
+/**
+ * KEYS: an attachment's metadata, its room's message stream. A claimed attachment follows its room's renewals:
+ * its lifetime becomes the stream's when that is longer. One kept without expiry (a legal hold, see
+ * PERSIST in AttachmentRepository.keepForHold) stays so. Returns {metadata PTTL after renewal (-2: gone, -1: kept
+ * without expiry), stream PTTL}.
+ */
+export const RENEW_CLAIMED_SCRIPT = `
+local ttl = redis.call('PTTL', KEYS[1])
+local stream_ttl = redis.call('PTTL', KEYS[2])
+if ttl > 0 and stream_ttl > ttl and redis.call('HGET', KEYS[1], 'state') == 'attached' then
+  redis.call('PEXPIRE', KEYS[1], stream_ttl)
+  ttl = stream_ttl
+end
+return {ttl, stream_ttl}`;
 
 
 /**

@@ -6,7 +6,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { essence, isAllowedType, MAX_ATTACHMENTS_PER_MESSAGE, sanitizeFilename } from './attachment-rules';
 import { ATTACHMENT_STORAGE } from './attachment-storage';
 import type { AttachmentStorage, StoredObject } from './attachment-storage';
-import { AttachmentRepository } from './attachment.repository';
+import { AttachmentRepository, ClaimedAttachment } from './attachment.repository';
 import { LocalAttachmentStorage } from './local-attachment.storage';
 
 export interface AttachmentDeclaration {
@@ -30,6 +30,15 @@ export interface ServedAttachment extends MessageAttachment {
 }
 
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+/** Claimed attachments checked per sweep call, and calls per sweep: bounds one node's hourly work. */
+const CLAIMED_BATCH = 500;
+const CLAIMED_BATCHES_PER_SWEEP = 20;
+/**
+ * A claimed attachment is checked again this long before its metadata would expire, so that a room renewed since
+ * renews it in time; a day later when it does not expire or the room still has messages.
+ */
+const RENEWAL_MARGIN_MS = 2 * SWEEP_INTERVAL_MS;
+const RECHECK_UNEXPIRING_MS = 86_400_000;
 
 /**
  * Attachments: a client declares a file, uploads it straight to storage through a signed link, then names it in
@@ -40,6 +49,7 @@ const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 export class AttachmentService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Attachments');
   private readonly settings: AppConfig['attachments'];
+  private readonly roomLifetimeMs: number;
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -48,16 +58,50 @@ export class AttachmentService implements OnModuleInit, OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.settings = config.attachments;
+    this.roomLifetimeMs = config.roomIdleTtlDays * 86_400_000;
   }
 
   onModuleInit(): void {
     this.logger.log(`attachments stored ${this.storage.kind === 's3' ? 'in the S3 bucket' : 'on local disk (single node or shared volume)'}`);
-    if (this.storage instanceof LocalAttachmentStorage) {
-      const storage = this.storage;
-      const sweep = () => storage.sweep(this.abandonedAfterMs()).catch((error: Error) => this.logger.warn(`upload sweep failed: ${error.message}`));
-      this.sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
-      void sweep();
+    const storage = this.storage;
+    const sweep = () => {
+      if (storage instanceof LocalAttachmentStorage) {
+        storage.sweep(this.abandonedAfterMs()).catch((error: Error) => this.logger.warn(`upload sweep failed: ${error.message}`));
+      }
+      this.sweepExpiredRooms().catch((error: Error) => this.logger.warn(`sweep of attachments of expired rooms failed: ${error.message}`));
+    };
+    this.sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
+    sweep();
+  }
+
+  /**
+   * Files of rooms whose keys expired (ROOM_IDLE_TTL_DAYS after their last message) go: each claimed attachment is
+   * checked when due; its metadata follows its room's renewals, and once both the metadata and the room's messages
+   * are gone, the file and the entry go. Metadata gone while the room still has messages leaves the file (it may
+   * still be named by a message) until the room goes too. Every node sweeps every SWEEP_INTERVAL_MS; each step is
+   * idempotent, so nodes sweeping together only repeat work. A file goes within about two sweep intervals of its
+   * room's expiry. Returns how many files went.
+   */
+  async sweepExpiredRooms(now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (let batch = 0; batch < CLAIMED_BATCHES_PER_SWEEP; batch++) {
+      const due = await this.repository.dueClaimed(now, CLAIMED_BATCH);
+      for (const attachment of due) removed += await this.checkClaimed(attachment, now);
+      if (due.length < CLAIMED_BATCH) break;
     }
+    return removed;
+  }
+
+  private async checkClaimed(attachment: ClaimedAttachment, now: number): Promise<number> {
+    const { metadataTtlMs, streamTtlMs } = await this.repository.renewClaimed(attachment);
+    if (metadataTtlMs === -2 && streamTtlMs === -2) {
+      await this.storage.remove([attachment.id]);
+      await this.repository.forgetClaimed(attachment);
+      return 1;
+    }
+    const nextCheck = metadataTtlMs > 0 ? Math.max(metadataTtlMs - RENEWAL_MARGIN_MS, SWEEP_INTERVAL_MS) : RECHECK_UNEXPIRING_MS;
+    await this.repository.checkClaimedAgainAt(attachment, now + nextCheck);
+    return 0;
   }
 
   onModuleDestroy(): void {
@@ -115,7 +159,7 @@ export class AttachmentService implements OnModuleInit, OnModuleDestroy {
       }
       objects.push(object);
     }
-    const unclaimed = await this.repository.attach(room, userId, ids);
+    const unclaimed = await this.repository.attach(room, userId, ids, this.roomLifetimeMs, Date.now() + SWEEP_INTERVAL_MS);
     if (unclaimed) throw attachmentNotFound(unclaimed);
     return this.urlsFor(objects);
   }
@@ -126,6 +170,11 @@ export class AttachmentService implements OnModuleInit, OnModuleDestroy {
     return this.guard(
       Promise.all(attachments.map(async (attachment) => ({ ...attachment, url: await this.storage.downloadLink(attachment, expiresAt) }))),
     );
+  }
+
+  /** A message deleted under a legal hold keeps its attachments: their metadata no longer expires with the room. */
+  async keepForHold(room: string, attachmentIds: string[]): Promise<void> {
+    if (attachmentIds.length > 0) await this.repository.keepForHold(room, attachmentIds);
   }
 
   /** For deleted and trimmed messages: the files and their metadata go. */

@@ -57,8 +57,10 @@ export const SERVER_API_ACTIONS: ReadonlySet<string> = new Set<AuditActionName>(
   AuditAction.ServerDisconnect,
 ]);
 
-/** Which share of the trail an entry counts against when the trail is trimmed. */
+/** Which share of the trail an entry counts against when the trail is trimmed, and whose hash chain it extends. */
 export type AuditShare = 'server-api' | 'main';
+
+export const shareOf = (action: string): AuditShare => (SERVER_API_ACTIONS.has(action) ? 'server-api' : 'main');
 
 /** Who or what an action applied to; only the parts that apply are present. */
 export interface AuditTarget {
@@ -87,6 +89,17 @@ export interface AuditEntry {
   action: string;
   target: AuditTarget;
   details: Record<string, unknown>;
+  /** SHA-256 link of the trail's hash chain (docs/COMPLIANCE.md); absent on entries written before the chain. */
+  hash?: string;
+}
+
+/** The result of walking the trail's hash chain. */
+export interface AuditVerification {
+  ok: boolean;
+  /** Entries whose link was checked. */
+  entries: number;
+  /** The first entry whose link does not hold: changed, or following a removed entry. */
+  brokenAt?: string;
 }
 
 export const ANONYMOUS_ACTOR = 'anonymous';

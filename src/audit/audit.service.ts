@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { WebhookPublisher } from '../webhooks/webhook.publisher';
-import { AuditEntry, AuditRecord, MODERATION_ACTIONS, SERVER_API_ACTIONS } from './audit-actions';
+import { AuditEntry, AuditRecord, AuditShare, AuditVerification, MODERATION_ACTIONS, shareOf } from './audit-actions';
+import { linkHash } from './audit-chain';
 import { AuditRepository } from './audit.repository';
 import { refusalAggregateKey } from './keys';
 
@@ -25,6 +26,8 @@ const REFUSAL_AGGREGATE_TTL_SEC = 120;
 const SCAN_BATCH = 500;
 /** Entries one query examines at most, so that a rare filter over a long trail stays a bounded request. */
 export const SCAN_BUDGET = 20_000;
+/** Entries read per round trip while the chain is verified. */
+const VERIFY_BATCH = 1000;
 
 @Injectable()
 export class AuditService {
@@ -44,7 +47,7 @@ export class AuditService {
    */
   async record(record: AuditRecord): Promise<void> {
     try {
-      const share = SERVER_API_ACTIONS.has(record.action) ? 'server-api' : 'main';
+      const share = shareOf(record.action);
       const id = await this.repository.append(record, share, this.config.auditMaxEntries);
       if (MODERATION_ACTIONS.has(record.action)) {
         await this.webhooks.publish('moderation.action', { id, at: Number(id.slice(0, id.indexOf('-'))), details: {}, ...record });
@@ -86,5 +89,54 @@ export class AuditService {
       if (batch.length < batchSize) return { entries };
     }
     return { entries, nextBefore: cursor };
+  }
+
+  /**
+   * Walks the whole trail oldest first and checks every link of both shares' chains (docs/COMPLIANCE.md): each
+   * entry's hash over its fields, and its `prev` against the entry before it in its share, bridging only the cuts
+   * that aggregates' re-appends recorded. A break seen once is checked again with a second walk, since a re-append
+   * during the walk moves an entry; only a break that persists is reported. Splices that no entry points at any more
+   * are forgotten on the way.
+   */
+  async verify(): Promise<AuditVerification> {
+    const first = await this.walkChain();
+    return first.ok ? first : this.walkChain();
+  }
+
+  private async walkChain(): Promise<AuditVerification> {
+    const splices = await this.repository.chainSplices();
+    const pointedAt = new Set<string>();
+    const resolve = (prev: string) => splices.get(prev) ?? prev;
+    const newest: Partial<Record<AuditShare, { id: string; hash: string }>> = {};
+    let entries = 0;
+    for await (const entry of this.storedEntries()) {
+      // entries written before the chain existed carry no link: the chain starts after them
+      if (!entry.hash) continue;
+      pointedAt.add(entry.prev);
+      const share = shareOf(entry.action);
+      const before = newest[share];
+      if (linkHash(entry) !== entry.hash || (before && resolve(entry.prev) !== before.hash)) return { ok: false, entries, brokenAt: entry.id };
+      newest[share] = { id: entry.id, hash: entry.hash };
+      entries += 1;
+    }
+    const heads = await this.repository.chainHeads();
+    for (const share of ['main', 'server-api'] as const) {
+      const last = newest[share];
+      const head = heads[share];
+      // the newest entry of a share was removed: the chain breaks after the last one left
+      if (last && head && head !== last.hash) return { ok: false, entries, brokenAt: last.id };
+    }
+    await this.repository.forgetChainSplices([...splices.keys()].filter((hash) => !pointedAt.has(hash)));
+    return { ok: true, entries };
+  }
+
+  private async *storedEntries() {
+    let after: string | undefined;
+    for (;;) {
+      const batch = await this.repository.storedOldestFirst(after, VERIFY_BATCH);
+      yield* batch;
+      if (batch.length < VERIFY_BATCH) return;
+      after = batch[batch.length - 1].id;
+    }
   }
 }

@@ -10,3 +10,10 @@ export const refusalAggregateKey = (minute: number, code: string, address: strin
  * the rest. Same `{audit:entries}` slot as the stream, so that one script updates both.
  */
 export const SERVER_API_SHARE_KEY = `{${AUDIT_STREAM_KEY}}:server-api-ids`;
+/**
+ * The hash of the newest entry of each share of the trail (the head of its hash chain, docs/COMPLIANCE.md); same
+ * `{audit:entries}` slot as the stream, so that the append script reads and moves it with the entry it adds.
+ */
+export const chainHeadKey = (share: 'main' | 'server-api') => `{${AUDIT_STREAM_KEY}}:chain-head:${share}`;
+/** Hash: the hash of an aggregate's copy removed by its re-append -> the hash its link resolved to (see the script). */
+export const CHAIN_SPLICES_KEY = `{${AUDIT_STREAM_KEY}}:chain-splices`;

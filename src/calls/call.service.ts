@@ -52,7 +52,9 @@ export class CallService {
     }
     const from = connection.user.id;
     const related = type === 'invite' ? this.assertMayInvite(connection.user, to, callId) : this.assertParties(callId, from, to);
-    await Promise.all([this.assertMaySignal(connection), related]);
+    // both in parallel, but a banned or revoked caller always hears that, whichever answer comes first
+    const outcomes = await Promise.allSettled([this.assertMaySignal(connection), related]);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
     const callee = await this.broadcaster.connectionsOf(to);
     const targets = callee.map((target) => target.id);
     if (targets.length > 0) this.broadcaster.toConnections(targets, ServerEvent.CallSignal, { from: connection.user.id, callId, type, data });

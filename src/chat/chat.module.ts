@@ -11,10 +11,12 @@ import { ChatService } from './chat.service';
 import { RoomsModule } from '../rooms/rooms.module';
 import { MessageQueryGateway } from './message-query.gateway';
 import { MessageQueryService } from './message-query.service';
+import { ROOM_FEED_SOURCE } from '../realtime/room-feed-source';
+import { ChatRoomFeedSource } from './room-feed.source';
 
 @Module({
   imports: [RoomsModule, PresenceModule, ReceiptsModule, EventsModule, AttachmentsModule, SearchModule, MetricsModule, HoldsModule],
-  providers: [ChatGateway, ChatService, MessageQueryService, MessageQueryGateway],
+  providers: [ChatGateway, ChatService, MessageQueryService, MessageQueryGateway, { provide: ROOM_FEED_SOURCE, useClass: ChatRoomFeedSource }],
   exports: [ChatService],
 })
 export class ChatModule {}

@@ -70,12 +70,14 @@ async function errorOf(promise: Promise<unknown>): Promise<ContractError> {
 }
 
 describe('ChatService.send', () => {
-  it('stores and broadcasts to the room except the sending connection', async () => {
+  it('stores with the sending connection to leave out of the live publication, and broadcasts nothing itself', async () => {
     const { service, appendIfNew, broadcaster } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
     const connection = connectionIn(['general']);
     expect(await service.send(connection, { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
-    expect(appendIfNew).toHaveBeenCalledWith('general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined, attachments: [] }, 100, 60);
-    expect(broadcaster.sent).toEqual([{ to: ['general'], event: 'message', payload: stored, options: { exceptConnection: 'c-1' } }]);
+    expect(appendIfNew).toHaveBeenCalledWith(
+      'general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined, attachments: [] }, 100, 60, { exceptConnection: 'c-1', attachments: [] },
+    );
+    expect(broadcaster.sent).toEqual([]);
   });
 
   it('announces message.created once the message is stored', async () => {
@@ -164,12 +166,42 @@ describe('ChatService: mentions and DMs on the send path', () => {
     expect(emitted).toEqual([]);
   });
 
-  it("puts a DM room into both users' rooms and announces the DM with its peer", async () => {
+  it("puts a DM room into both users' rooms, sends it to both users' connections outside the room, and announces the DM with its peer", async () => {
     const message = { ...stored, room: 'dm:alice:bob' };
-    const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
+    const { service, userRooms, emitted, broadcaster } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
     await service.sendDirect(connectionIn([]), { to: 'bob', content: 'psst' });
+    expect(broadcaster.sent).toEqual([
+      { to: ['~user:alice', '~user:bob'], event: 'message', payload: message, options: { exceptConnection: 'c-1', exceptRoom: 'dm:alice:bob' } },
+    ]);
     expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
     expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }, { event: 'message.created', payload: message }]);
+  });
+
+  it('gives a message:send into a DM room the side effects of dm:send: both users hold the room, the peer is addressed', async () => {
+    const message = { ...stored, room: 'dm:alice:bob' };
+    const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
+    await service.send(connectionIn(['dm:alice:bob']), { room: 'dm:alice:bob', content: 'psst' });
+    expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
+    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }, { event: 'message.created', payload: message }]);
+  });
+
+  it('gives a server-published message in a DM room, authored by one of its users, the same side effects', async () => {
+    const message = { ...stored, room: 'dm:alice:bob', userId: 'bob' };
+    const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
+    await service.publish({ id: 'bob' }, 'dm:alice:bob', { content: 'from CRM' });
+    expect(userRooms.hold.mock.calls.map(([userId]) => userId)).toEqual(['bob', 'alice']);
+    expect(emitted[0]).toEqual({ event: 'message.addressed', payload: { message, dmPeer: 'alice' } });
+  });
+
+  it('refuses any other author in a DM room (the server API\'s system author included) with forbidden, storing nothing', async () => {
+    for (const [author, room] of [['system', 'dm:alice:bob'], ['carol', 'dm:alice:bob'], ['alice', 'dm:alice'], ['alice', 'dm:bob:alice']]) {
+      const { service, appendIfNew, userRooms, emitted } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
+      const error = await errorOf(service.publish({ id: author }, room, { content: 'hi', attachments: [{ id: 'a1' }] as never }));
+      expect(error).toMatchObject({ code: 'forbidden' });
+      expect(appendIfNew).not.toHaveBeenCalled();
+      expect(userRooms.hold).not.toHaveBeenCalled();
+      expect(emitted).toEqual([]);
+    }
   });
 });
 

@@ -22,7 +22,7 @@ import { assertMayJoin, dmMembersOf, dmRoomOf, isDmRoom } from '../rooms/room-ac
 import { parseMentions } from '../rooms/mentions';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { AttachmentService, ServedAttachment } from '../attachments/attachment.service';
-import type { StoredAttachment } from '../rooms/message.codec';
+import type { RoomMessage, StoredAttachment } from '../rooms/message.codec';
 import { MessagePresenter } from '../attachments/message-presenter';
 import { SearchIndexWriter } from '../search/search-index.writer';
 import { LegalHolds } from '../holds/legal-holds.service';
@@ -71,20 +71,23 @@ export class ChatService {
   ) {}
 
   /**
-   * Joins before reading, so that nothing sent meanwhile falls between history and live delivery; a join
-   * whose reads fail is undone, so that a client told `unavailable` is not left receiving the room. The room
-   * enters the user's rooms in the same round trip, unless the user holds MAX_ROOMS_PER_USER already.
+   * Joins before reading, and reads history only up to the node's cursor for the room at the instant of the
+   * join: everything after it reaches the connection live, nothing twice and nothing missed. A join whose
+   * reads fail is undone, so that a client told `unavailable` is not left receiving the room. The room enters
+   * the user's rooms in the same round trip, unless the user holds MAX_ROOMS_PER_USER already.
    */
   async join(connection: Connection, { room, since }: JoinRoomDto): Promise<JoinResult> {
     const { user } = connection;
     assertMayJoin(user, room);
     const wasMember = connection.rooms.has(room);
-    await connection.join(room);
+    const upTo = this.broadcaster.joinRoom(connection, room, since);
     try {
       const [history, presence, readState, isHeld] = await Promise.all([
-        since
-          ? this.messages.since(room, since, this.config.catchupMax)
-          : this.messages.latest(room, HISTORY_PAGE_DEFAULT).then((messages) => ({ messages, complete: undefined })),
+        upTo.then((cursor): Promise<{ messages: RoomMessage[]; complete?: boolean }> =>
+          since
+            ? this.messages.since(room, since, this.config.catchupMax, cursor)
+            : this.messages.latest(room, HISTORY_PAGE_DEFAULT, cursor).then((messages) => ({ messages })),
+        ),
         this.presence.membersAfterJoin(room, user.id),
         this.receipts.readState(room, user.id),
         this.userRooms.hold(user.id, room, this.config.maxRoomsPerUser),
@@ -93,7 +96,7 @@ export class ChatService {
       if (!isHeld) throw tooManyRooms(this.config.maxRoomsPerUser);
       return { room, messages: await this.presenter.presentAll(history.messages), presence, ...readState, ...(since ? { complete: history.complete } : {}) };
     } catch (error) {
-      if (!wasMember) await connection.leave(room);
+      if (!wasMember && connection.rooms.has(room)) await connection.leave(room);
       throw error;
     }
   }
@@ -132,19 +135,22 @@ export class ChatService {
     }
     const room = dmRoomOf(from, to);
     if (!ROOM_NAME_PATTERN.test(room)) throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
-    return this.store(connection.user, room, { content, clientMsgId }, [], connection, to);
+    return this.publish(connection.user, room, { content, clientMsgId }, connection);
   }
 
   /**
-   * The one way in of every new message to a room (`message:send`, the server API). With attachments, they are
+   * The one way in of every new message to a room (`message:send`, `dm:send`, `/ws`, the server API), so that a
+   * DM room's rules follow the room whichever door the message came through: only its two users may write in it,
+   * and a message there enters both users' rooms and reaches the peer offline. With attachments, they are
    * claimed first (a few round trips), then stored with the message. `origin`, the connection the message came
    * from, already has it in its ack and does not hear it again.
    */
   async publish(author: MessageAuthor, room: string, { attachments, ...message }: NewMessage, origin?: Connection): Promise<StoredMessage> {
-    if (!attachments?.length) return this.store(author, room, message, [], origin);
+    const dmPeer = isDmRoom(room) ? dmPeerOf(room, author.id) : undefined;
+    if (!attachments?.length) return this.store(author, room, message, [], origin, dmPeer);
     this.assertContentLength(message.content);
     const served = await this.attachments.resolveForMessage(author.id, room, attachments);
-    return this.store(author, room, message, served, origin);
+    return this.store(author, room, message, served, origin, dmPeer);
   }
 
   /**
@@ -173,12 +179,15 @@ export class ChatService {
       { userId: author.id, name: author.name, content, clientMsgId, replyTo, mentions, attachments: attachments.map(withoutUrl) },
       this.config.historyMaxPerRoom,
       this.config.dedupWindowSec,
+      { exceptConnection: origin?.id, attachments },
     );
     switch (result.status) {
       case 'stored': {
         this.metrics.messagesStoredIn[isDmRoom(room) ? 'dm' : 'room'].inc();
         const message: StoredMessage = attachments.length > 0 ? { ...result.message, attachments } : (result.message as StoredMessage);
-        this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.Message, message, { exceptConnection: origin?.id });
+        // the room's members hear it from the room's feed, published by the append script
+        const pair = dmMembersOf(room);
+        if (pair) this.broadcaster.toRooms(pair.map((userId) => this.broadcaster.userAddress(userId)), ServerEvent.Message, message, { exceptConnection: origin?.id, exceptRoom: room });
         this.searchIndex.index(room, message);
         this.forgetTrimmed(room, result.trimmed);
         this.noteAuthored(author.id, room);
@@ -262,7 +271,8 @@ export class ChatService {
     const deletion = { room, messageId, by };
     this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, deletion, { exceptConnection: origin?.id });
     this.searchIndex.unindex(room, [messageId]);
-    this.removeAttachments(room, result.attachments);
+    if (result.isArchived) await this.attachments.keepForHold(room, result.attachments.map((attachment) => attachment.id));
+    else this.removeAttachments(room, result.attachments);
     void this.events.emit('message.deleted', deletion);
   }
 
@@ -354,6 +364,16 @@ function emptyContent(): ContractError {
 
 function withoutUrl({ url: _url, ...stored }: ServedAttachment): StoredAttachment {
   return stored;
+}
+
+/**
+ * The other user of a DM room its author writes in. A service naming any author, or a name `dmRoomOf` does not
+ * make, is refused: a DM room is its two users' alone, whoever holds the credentials.
+ */
+function dmPeerOf(room: string, authorId: string): string {
+  const pair = dmMembersOf(room);
+  if (!pair?.includes(authorId)) throw forbidden(`only the two users of a DM room may write in it, and ${authorId} is not one of ${room}`);
+  return pair[0] === authorId ? pair[1] : pair[0];
 }
 
 function invalidDmPeer(problem: string): ContractError {

@@ -51,6 +51,18 @@ export class ComplianceRepository {
   }
 
   /** `undefined` starts the next walk from the first room again. */
+  async roomsKeptForHolds(): Promise<string[]> {
+    return this.redis.smembers(complianceKeys.roomsKeptForHolds);
+  }
+
+  async noteRoomsKeptForHolds(rooms: string[]): Promise<void> {
+    if (rooms.length > 0) await this.redis.sadd(complianceKeys.roomsKeptForHolds, ...rooms);
+  }
+
+  async forgetRoomsKeptForHolds(rooms: string[]): Promise<void> {
+    if (rooms.length > 0) await this.redis.srem(complianceKeys.roomsKeptForHolds, ...rooms);
+  }
+
   /** Records an erasure and the rooms it must go through, in one transaction. */
   async requestErasure(userId: string, rooms: string[]): Promise<void> {
     const transaction = this.redis.multi().sadd(complianceKeys.pendingErasures, userId);

@@ -10,6 +10,8 @@ export const complianceKeys = {
   sweepLease: 'compliance:sweep:lease',
   /** String: the last room name the default-policy walk finished, so the next tick (on any node) goes on after it. */
   sweepCursor: 'compliance:sweep:cursor',
+  /** Set: rooms whose keys the sweeper took the expiry off for a hold, to give it back once no hold covers them. */
+  roomsKeptForHolds: 'compliance:rooms-kept-for-holds',
   /** Set: users whose erasure was asked for and is not finished. */
   pendingErasures: 'compliance:erasures',
   /**

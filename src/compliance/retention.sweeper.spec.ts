@@ -5,6 +5,7 @@ import { HoldSet, LegalHold } from '../holds/legal-hold';
 import type { LegalHolds } from '../holds/legal-holds.service';
 import type { RoomMessage } from '../rooms/message.codec';
 import type { RoomStore } from '../rooms/room-store';
+import type { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import type { ComplianceRepository } from './compliance.repository';
 import { RetentionSweeper } from './retention.sweeper';
 import type { UserErasure } from './user-erasure';
@@ -35,6 +36,8 @@ function fakeRooms(streams: Record<string, RoomMessage[]>) {
     tombstoneIds: jest.fn(async () => []),
     forgetTombstones: jest.fn(async () => undefined),
     heldDeletionIds: jest.fn(async () => []),
+    keepFromExpiring: jest.fn(async () => undefined),
+    expireAgain: jest.fn(async () => undefined),
   };
   return rooms;
 }
@@ -55,6 +58,9 @@ function sweeperWith(options: {
   let cursor: string | undefined;
   const expired: string[] = [];
   const repository = {
+    roomsKeptForHolds: jest.fn(async () => []),
+    noteRoomsKeptForHolds: jest.fn(async () => undefined),
+    forgetRoomsKeptForHolds: jest.fn(async () => undefined),
     acquireSweepLease: jest.fn(async () => options.isLeaseHolder ?? true),
     retentionPolicies: jest.fn(async () => new Map(Object.entries(options.policies ?? {}))),
     sweepCursor: jest.fn(async () => cursor),
@@ -71,7 +77,7 @@ function sweeperWith(options: {
   const config = { nodeId: 'node-1', retention: { sweepMs: 1000, sweepBatch: options.batch ?? 1000, defaultSeconds: options.defaultSeconds } } as AppConfig;
   const sweeper = new RetentionSweeper(
     repository as unknown as ComplianceRepository, holds as unknown as LegalHolds, rooms as unknown as RoomStore, chat as unknown as ChatService,
-    {} as AttachmentService, erasures as unknown as UserErasure, config,
+    {} as AttachmentService, erasures as unknown as UserErasure, { roomsTouchedBy: async () => [] } as unknown as UserRoomsRepository, config,
   );
   return { sweeper, expired, rooms, repository, cursor: () => cursor };
 }

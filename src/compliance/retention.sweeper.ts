@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { HoldSet } from '../holds/legal-hold';
 import { LegalHolds } from '../holds/legal-holds.service';
 import { RoomStore } from '../rooms/room-store';
+import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { timeOfStreamId } from '../redis/stream-ids';
 import { Budget } from './budget';
 import { ComplianceRepository } from './compliance.repository';
@@ -40,6 +41,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
     private readonly chat: ChatService,
     private readonly attachments: AttachmentService,
     private readonly erasures: UserErasure,
+    private readonly userRooms: UserRoomsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -58,6 +60,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
     const { nodeId, retention } = this.config;
     if (!(await this.repository.acquireSweepLease(nodeId, leaseMsOf(retention.sweepMs)))) return false;
     const [holds, policies] = await Promise.all([this.holds.current(), this.repository.retentionPolicies()]);
+    await this.keepHeldRoomsFromExpiring(holds);
     const budget = new Budget(retention.sweepBatch);
     for (const [room, maxAgeSeconds] of policies) {
       if (budget.isSpent) return true;
@@ -80,6 +83,21 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
         });
     }, this.config.retention.sweepMs);
     this.timer.unref();
+  }
+
+  /**
+   * A room expires `ROOM_IDLE_TTL_DAYS` after its last message; a hold must keep it all the same. Each tick takes the
+   * expiry off every room a hold covers (its own, or any room a held user wrote in: the whole room is kept, the
+   * simpler promise) and gives it back to the rooms no hold covers any more.
+   */
+  private async keepHeldRoomsFromExpiring(holds: HoldSet): Promise<void> {
+    const byUsers = await Promise.all(holds.heldUsers().map((userId) => this.userRooms.roomsTouchedBy(userId)));
+    const held = new Set([...holds.heldRooms(), ...byUsers.flat()]);
+    await Promise.all([...held].map((room) => this.rooms.keepFromExpiring(room)));
+    await this.repository.noteRoomsKeptForHolds([...held]);
+    const released = (await this.repository.roomsKeptForHolds()).filter((room) => !held.has(room));
+    await Promise.all(released.map((room) => this.rooms.expireAgain(room)));
+    await this.repository.forgetRoomsKeptForHolds(released);
   }
 
   /** Removes the room's messages created before `cutoffMs`, but those a hold covers, and the tombstones of that age. */

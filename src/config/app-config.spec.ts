@@ -1,3 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeCertificates, TestCertificates } from '../../test/support/certificates';
 import { ConfigError, loadConfig } from './app-config';
 
 const developmentSecret = () => 'generated-secret';
@@ -17,6 +20,14 @@ describe('loadConfig', () => {
       messageMaxLength: 4000,
     });
     expect(config.nodeId).toMatch(/-\d+$/);
+  });
+
+  it('bounds each connection\'s unsent output at 4 MiB by default, and refuses a bound below two of the largest messages', () => {
+    expect(loadConfig({}, developmentSecret)).toMatchObject({ sendBufferMaxBytes: 4 * 1024 * 1024, drainSpreadMs: 5000 });
+    expect(loadConfig({ SEND_BUFFER_MAX_BYTES: '1048576', MESSAGE_MAX_LENGTH: '100000' }, developmentSecret).sendBufferMaxBytes).toBe(1_048_576);
+    expect(() => loadConfig({ MESSAGE_MAX_LENGTH: '600000' }, developmentSecret)).toThrow(/SEND_BUFFER_MAX_BYTES must be at least 4800000/);
+    expect(() => loadConfig({ SEND_BUFFER_MAX_BYTES: '1000' }, developmentSecret)).toThrow(/SEND_BUFFER_MAX_BYTES must be between 65536/);
+    expect(() => loadConfig({ DRAIN_SPREAD_MS: '-1' }, developmentSecret)).toThrow(/DRAIN_SPREAD_MS must be a whole number/);
   });
 
   it('reads server API keys and refuses a short one, naming the variable', () => {
@@ -58,7 +69,8 @@ describe('loadConfig', () => {
   });
 
   it('reads each Redis mode and refuses two at once', () => {
-    expect(loadConfig({ REDIS_URL: 'rediss://cache:6380/0' }, developmentSecret).redis).toEqual({ mode: 'standalone', url: 'rediss://cache:6380/0' });
+    expect(loadConfig({ REDIS_URL: 'rediss://cache:6380/0' }, developmentSecret).redis).toEqual({ mode: 'standalone', url: 'rediss://cache:6380/0', tls: {} });
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379' }, developmentSecret).redis).toEqual({ mode: 'standalone', url: 'redis://cache:6379' });
     expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000, b:7001' }, developmentSecret).redis).toEqual({
       mode: 'cluster',
       nodes: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }],
@@ -182,5 +194,62 @@ describe('loadConfig', () => {
     expect(loadConfig({ SOCKET_PARSER: 'msgpack', REDIS_ADMISSION_TIMEOUT_MS: '60000' }, developmentSecret)).toMatchObject({ socketParser: 'msgpack', redisAdmissionTimeoutMs: 60_000 });
     expect(() => loadConfig({ SOCKET_PARSER: 'cbor' }, developmentSecret)).toThrow(/SOCKET_PARSER/);
     expect(() => loadConfig({ REDIS_ADMISSION_TIMEOUT_MS: '10' }, developmentSecret)).toThrow(/REDIS_ADMISSION_TIMEOUT_MS/);
+  });
+});
+
+describe('loadConfig: TLS and credentials for Redis', () => {
+  let certificates: TestCertificates;
+  beforeAll(() => (certificates = makeCertificates()));
+  afterAll(() => certificates.remove());
+  const load = (env: Record<string, string>) => loadConfig(env, developmentSecret).redis;
+  const files = () => ({ REDIS_TLS_CA_FILE: certificates.caFile, REDIS_TLS_CERT_FILE: certificates.clientCertFile, REDIS_TLS_KEY_FILE: certificates.clientKeyFile });
+
+  it('reads the CA and the client certificate into every mode that uses TLS', () => {
+    const pem = (file: string) => expect.stringContaining(readFileSync(file, 'utf8'));
+    const tls = { ca: pem(certificates.caFile), cert: pem(certificates.clientCertFile), key: pem(certificates.clientKeyFile) };
+    expect(load({ REDIS_URL: 'rediss://cache:6380', ...files() })).toEqual({ mode: 'standalone', url: 'rediss://cache:6380', tls });
+    expect(load({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_TLS: 'true', ...files() })).toMatchObject({ mode: 'cluster', tls });
+    expect(load({ REDIS_SENTINELS: 's:26379', REDIS_TLS: 'true', REDIS_TLS_CA_FILE: certificates.caFile })).toEqual({
+      mode: 'sentinel',
+      sentinels: [{ host: 's', port: 26379 }],
+      masterName: 'mymaster',
+      tls: { ca: pem(certificates.caFile) },
+    });
+    expect(load({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_TLS: 'true' })).toMatchObject({ tls: {} });
+    expect(load({ REDIS_CLUSTER_NODES: 'a:7000' })).not.toHaveProperty('tls', expect.anything());
+  });
+
+  it('refuses TLS files the connection would not use, naming the variable', () => {
+    expect(() => load({ REDIS_URL: 'redis://cache:6379', REDIS_TLS_CA_FILE: certificates.caFile })).toThrow(
+      /REDIS_TLS_CA_FILE is set but the Redis connection does not use TLS: REDIS_URL must start with rediss:\/\//,
+    );
+    expect(() => load({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_TLS_CA_FILE: certificates.caFile })).toThrow(/REDIS_TLS_CA_FILE .* set REDIS_TLS=true/);
+    expect(() => load({ REDIS_TLS_CERT_FILE: certificates.clientCertFile, REDIS_TLS_KEY_FILE: certificates.clientKeyFile })).toThrow(/REDIS_TLS_CERT_FILE is set but/);
+    expect(() => load({ REDIS_URL: 'redis://cache:6379', REDIS_TLS: 'true' })).toThrow(/REDIS_TLS is for REDIS_CLUSTER_NODES and REDIS_SENTINELS; with REDIS_URL, write rediss:\/\//);
+  });
+
+  it('refuses unreadable, malformed or mismatched PEM files, naming the variable', () => {
+    const rediss = { REDIS_URL: 'rediss://cache:6380' };
+    const junk = join(certificates.dir, 'junk.pem');
+    writeFileSync(junk, 'not a certificate');
+    expect(() => load({ ...rediss, REDIS_TLS_CA_FILE: join(certificates.dir, 'none.crt') })).toThrow(/REDIS_TLS_CA_FILE cannot be read \(.*none\.crt\): ENOENT/);
+    expect(() => load({ ...rediss, REDIS_TLS_CA_FILE: junk })).toThrow(/REDIS_TLS_CA_FILE must hold PEM certificates/);
+    expect(() => load({ ...rediss, REDIS_TLS_CERT_FILE: certificates.clientCertFile })).toThrow(/REDIS_TLS_KEY_FILE is required with the other/);
+    expect(() => load({ ...rediss, REDIS_TLS_KEY_FILE: certificates.clientKeyFile })).toThrow(/REDIS_TLS_CERT_FILE is required with the other/);
+    expect(() => load({ ...rediss, REDIS_TLS_CERT_FILE: junk, REDIS_TLS_KEY_FILE: certificates.clientKeyFile })).toThrow(/REDIS_TLS_CERT_FILE must hold PEM certificates/);
+    expect(() => load({ ...rediss, REDIS_TLS_CERT_FILE: certificates.clientCertFile, REDIS_TLS_KEY_FILE: junk })).toThrow(/REDIS_TLS_KEY_FILE must hold an unencrypted PEM private key/);
+    expect(() => load({ ...rediss, REDIS_TLS_CERT_FILE: certificates.clientCertFile, REDIS_TLS_KEY_FILE: certificates.serverKeyFile })).toThrow(
+      /REDIS_TLS_KEY_FILE does not hold the private key of the certificate in REDIS_TLS_CERT_FILE/,
+    );
+  });
+
+  it('takes an ACL user from REDIS_USERNAME and REDIS_PASSWORD, in every mode but never beside credentials in the URL', () => {
+    const user = { REDIS_USERNAME: 'chat', REDIS_PASSWORD: 'secret' };
+    expect(load({ REDIS_URL: 'redis://cache:6379', ...user })).toEqual({ mode: 'standalone', url: 'redis://cache:6379', username: 'chat', password: 'secret' });
+    expect(load({ REDIS_CLUSTER_NODES: 'a:7000', ...user })).toMatchObject({ mode: 'cluster', username: 'chat', password: 'secret' });
+    expect(load({ REDIS_SENTINELS: 's:26379', REDIS_PASSWORD: 'secret' })).toMatchObject({ mode: 'sentinel', password: 'secret' });
+    expect(() => load({ REDIS_URL: 'redis://chat:secret@cache:6379', REDIS_PASSWORD: 'other' })).toThrow(/REDIS_PASSWORD cannot be combined with credentials in REDIS_URL/);
+    expect(() => load({ REDIS_URL: 'redis://cache:6379', REDIS_USERNAME: 'chat' })).toThrow(/REDIS_PASSWORD is required when REDIS_USERNAME is set/);
+    expect(() => load(user)).toThrow(/REDIS_USERNAME needs REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS/);
   });
 });

@@ -1,3 +1,5 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { compileTrust, TrustProxy } from '../common/client-address';
@@ -5,10 +7,27 @@ import { defaultMaxConnectionsPerNode, readDescriptorLimit } from './descriptor-
 
 export type Environment = 'development' | 'production' | 'test';
 
+/**
+ * TLS to Redis, as PEM read at start-up. `ca` replaces the system's trusted CAs (a private CA); without it the
+ * server's certificate must chain to a public one. `cert` and `key` are this node's, for servers that ask.
+ */
+export interface RedisTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** An ACL user (Redis 6+) or, with the password alone, the `default` user. */
+export interface RedisCredentials {
+  username?: string;
+  password?: string;
+}
+
+/** `tls` undefined: plain TCP. */
 export type RedisConnection =
-  | { mode: 'standalone'; url: string; password?: string }
-  | { mode: 'cluster'; nodes: { host: string; port: number }[] }
-  | { mode: 'sentinel'; sentinels: { host: string; port: number }[]; masterName: string }
+  | ({ mode: 'standalone'; url: string; tls?: RedisTls } & RedisCredentials)
+  | ({ mode: 'cluster'; nodes: { host: string; port: number }[]; tls?: RedisTls } & RedisCredentials)
+  | ({ mode: 'sentinel'; sentinels: { host: string; port: number }[]; masterName: string; tls?: RedisTls } & RedisCredentials)
   | { mode: 'embedded' };
 
 export interface JwtConfig {
@@ -80,6 +99,10 @@ export interface AppConfig {
   presenceTtlSec: number;
   typingTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Shutdown closes this node's connections spread over this long (clamped to fit inside shutdownTimeoutMs). */
+  drainSpreadMs: number;
+  /** Unsent output one connection may hold (engine write buffer plus socket buffer); past it, its transport is closed. */
+  sendBufferMaxBytes: number;
   /** Plain WebSocket (`/ws`): how often the server pings; a client that missed the previous ping is dropped. */
   wsPingIntervalMs: number;
   /** How long a queue worker holds a job before other nodes treat it as stalled (its node died) and run it again. */
@@ -266,6 +289,8 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     presenceTtlSec: read.int('PRESENCE_TTL_SEC', 30, 3, 3600),
     typingTimeoutMs: read.int('TYPING_TIMEOUT_MS', 5000, 500, 60_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
+    drainSpreadMs: read.int('DRAIN_SPREAD_MS', 5000, 0, 60_000),
+    sendBufferMaxBytes: readSendBufferMax(read),
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 25_000, 100, 600_000),
     queueLockMs: read.int('QUEUE_LOCK_MS', 30_000, 1000, 600_000),
     webhooks: readWebhooks(read, nodeEnv),
@@ -283,6 +308,17 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
       defaultSeconds: read.string('RETENTION_DEFAULT_SECONDS') === undefined ? undefined : read.int('RETENTION_DEFAULT_SECONDS', 0, 1, RETENTION_MAX_SECONDS),
     },
   };
+}
+
+/**
+ * A bound near the size of one message would close connections that read normally whenever two large messages
+ * meet in their buffer: it must hold at least two of the largest (4 bytes a character).
+ */
+function readSendBufferMax(read: EnvReader): number {
+  const bytes = read.int('SEND_BUFFER_MAX_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024);
+  const twoLargestMessages = 2 * 4 * read.int('MESSAGE_MAX_LENGTH', 4000, 1, 1_000_000);
+  if (bytes < twoLargestMessages) throw new ConfigError('SEND_BUFFER_MAX_BYTES', `must be at least ${twoLargestMessages} (two messages of MESSAGE_MAX_LENGTH characters, 4 bytes each), got ${bytes}`);
+  return bytes;
 }
 
 /** Off unless ADMIN_UI=true, and then only with credentials: the UI can disconnect any client. */
@@ -484,12 +520,24 @@ function readRedisConnection(read: EnvReader, nodeEnv: Environment): RedisConnec
   if (chosen.length > 1) {
     throw new ConfigError(chosen[1] as string, `cannot be combined with ${chosen[0]}: set only one Redis connection`);
   }
-  if (url) {
-    if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
-    return { mode: 'standalone', url };
+  if (url && !/^rediss?:\/\/[^\s]+$/.test(url)) throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+  const isTlsFlagged = read.boolean('REDIS_TLS', false);
+  if (url && isTlsFlagged) throw new ConfigError('REDIS_TLS', 'is for REDIS_CLUSTER_NODES and REDIS_SENTINELS; with REDIS_URL, write rediss://');
+  const tlsFiles = readRedisTlsFiles(read);
+  const isTls = url ? url.startsWith('rediss://') : isTlsFlagged;
+  if (tlsFiles && !isTls) {
+    // a CA that is given but unused would leave the connection in clear text while looking protected
+    const connection = url ? 'REDIS_URL must start with rediss://' : chosen.length > 0 ? 'set REDIS_TLS=true' : 'set REDIS_URL (rediss://), REDIS_CLUSTER_NODES or REDIS_SENTINELS';
+    throw new ConfigError(tlsFiles.variable, `is set but the Redis connection does not use TLS: ${connection}`);
   }
-  if (clusterNodes) return { mode: 'cluster', nodes: clusterNodes };
-  if (sentinels) return { mode: 'sentinel', sentinels, masterName: read.string('REDIS_SENTINEL_NAME') ?? 'mymaster' };
+  const tls = isTls ? (tlsFiles?.tls ?? {}) : undefined;
+  const credentials = readRedisCredentials(read, url);
+  if (url) return { mode: 'standalone', url, tls, ...credentials };
+  if (clusterNodes) return { mode: 'cluster', nodes: clusterNodes, tls, ...credentials };
+  if (sentinels) return { mode: 'sentinel', sentinels, masterName: read.string('REDIS_SENTINEL_NAME') ?? 'mymaster', tls, ...credentials };
+  if (credentials.username || credentials.password) {
+    throw new ConfigError(credentials.username ? 'REDIS_USERNAME' : 'REDIS_PASSWORD', 'needs REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (the embedded redis-server has its own password)');
+  }
   // a private redis-server per node splits a production cluster into islands that never see each other's messages
   if (nodeEnv === 'production' && !isEmbeddedAllowedInProduction) {
     throw new ConfigError(
@@ -498,6 +546,61 @@ function readRedisConnection(read: EnvReader, nodeEnv: Environment): RedisConnec
     );
   }
   return { mode: 'embedded' };
+}
+
+/** Credentials in REDIS_URL, or beside it (a secret store rarely holds a whole URL); never both. */
+function readRedisCredentials(read: EnvReader, url: string | undefined): RedisCredentials {
+  const username = read.string('REDIS_USERNAME');
+  const password = read.string('REDIS_PASSWORD');
+  if (url && (username || password) && /^rediss?:\/\/[^/@]*@/.test(url)) {
+    throw new ConfigError(password ? 'REDIS_PASSWORD' : 'REDIS_USERNAME', 'cannot be combined with credentials in REDIS_URL: give them in one place');
+  }
+  if (username && !password) throw new ConfigError('REDIS_PASSWORD', 'is required when REDIS_USERNAME is set');
+  return { username, password };
+}
+
+/** The PEM files, each parsed now so that a wrong path or a key that does not fit its certificate stops start-up. */
+function readRedisTlsFiles(read: EnvReader): { tls: RedisTls; variable: string } | undefined {
+  const [caFile, certFile, keyFile] = (['REDIS_TLS_CA_FILE', 'REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE'] as const).map((name) => read.string(name));
+  if (!caFile && !certFile && !keyFile) return undefined;
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new ConfigError(certFile ? 'REDIS_TLS_KEY_FILE' : 'REDIS_TLS_CERT_FILE', 'is required with the other: a client certificate needs its private key');
+  }
+  const tls: RedisTls = {};
+  if (caFile) {
+    tls.ca = readPemFile('REDIS_TLS_CA_FILE', caFile);
+    certificateOf('REDIS_TLS_CA_FILE', tls.ca);
+  }
+  if (certFile && keyFile) {
+    tls.cert = readPemFile('REDIS_TLS_CERT_FILE', certFile);
+    tls.key = readPemFile('REDIS_TLS_KEY_FILE', keyFile);
+    const certificate = certificateOf('REDIS_TLS_CERT_FILE', tls.cert);
+    let isPair: boolean;
+    try {
+      isPair = certificate.checkPrivateKey(createPrivateKey(tls.key));
+    } catch (error) {
+      throw new ConfigError('REDIS_TLS_KEY_FILE', `must hold an unencrypted PEM private key: ${(error as Error).message}`);
+    }
+    if (!isPair) throw new ConfigError('REDIS_TLS_KEY_FILE', 'does not hold the private key of the certificate in REDIS_TLS_CERT_FILE');
+  }
+  return { tls, variable: caFile ? 'REDIS_TLS_CA_FILE' : 'REDIS_TLS_CERT_FILE' };
+}
+
+function readPemFile(name: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(name, `cannot be read (${path}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+function certificateOf(name: string, pem: string): X509Certificate {
+  try {
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no -----BEGIN CERTIFICATE----- block');
+    return new X509Certificate(pem);
+  } catch (error) {
+    throw new ConfigError(name, `must hold PEM certificates: ${(error as Error).message}`);
+  }
 }
 
 class EnvReader {

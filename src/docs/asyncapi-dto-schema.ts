@@ -73,6 +73,7 @@ function ruleSchema({ name, constraints = [] }: ValidationMetadata): JsonSchema 
       return { type: 'array' };
     case 'isObject':
       return { type: 'object' };
+    case undefined:
     default:
       return {};
   }

@@ -35,6 +35,10 @@ export class HoldSet {
     return this.rooms.has(room) || this.users.has(authorId);
   }
 
+  heldRooms(): string[] {
+    return [...this.rooms];
+  }
+
   /** The users held, for a script that decides per message by its author. */
   heldUsers(): string[] {
     return [...this.users];

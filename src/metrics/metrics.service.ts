@@ -69,6 +69,13 @@ export class MetricsService {
     'plain-websocket': this.connections.labels('plain-websocket'),
   };
 
+  readonly slowConsumersClosed = new Counter({
+    name: 'chat_slow_consumers_closed_total',
+    help: 'Connections closed because their unsent output passed SEND_BUFFER_MAX_BYTES, by transport',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+
   readonly messagesStored = new Counter({
     name: 'chat_messages_stored_total',
     help: 'Messages stored by this node (sends acknowledged as new, not retries), by kind: room or dm',

@@ -3,6 +3,7 @@ import { ContractError } from '../common/contract-error';
 import type { ServerEventMap, ServerEventName } from '../common/contract';
 import type { Connection, Transport } from '../common/connection';
 import { ChatNamespace, MembershipListener } from './chat-namespace';
+import { RoomFeed } from './room-feed';
 import type { ChatSocket } from './chat-socket';
 import { connectionOf } from './socket-connection';
 import { tokenChannel, userChannel } from './socket-channels';
@@ -12,6 +13,8 @@ import { tokenChannel, userChannel } from './socket-channels';
  * order) the caller hears `unavailable`: the order may not have reached every node, and repeating it is safe.
  */
 const ORDER_ACK_TIMEOUT_MS = 4000;
+/** The shortest step of a spread drain: finer steps cost timers and spread nothing a client could tell apart. */
+const DRAIN_SLICE_MS = 20;
 
 /** Whose connections: every connection of a user, or every connection opened with one token. */
 export type Audience = { userId: string } | { tokenId: string };
@@ -21,6 +24,8 @@ export interface BroadcastOptions {
   exceptConnection?: string;
   /** None of this user's connections hears it (their own typing, presence). */
   exceptUser?: string;
+  /** No member of this room hears it (they hear it from the room's feed). */
+  exceptRoom?: string;
 }
 
 /** The last event a client hears before the server disconnects it. */
@@ -49,12 +54,25 @@ export interface RemoteConnection {
 export class Broadcaster {
   private readonly logger = new Logger(Broadcaster.name);
 
-  constructor(private readonly namespace: ChatNamespace) {}
+  constructor(
+    private readonly namespace: ChatNamespace,
+    private readonly feed: RoomFeed,
+  ) {}
+
+  /**
+   * Joins a chat room: the answer is the id of the last message the join's catch-up must serve (null: none,
+   * undefined: no bound), since every later one reaches the connection live from the room's feed, in id order.
+   * `since`: the client has every message up to it.
+   */
+  joinRoom(connection: Connection, room: string, since?: string): Promise<string | null | undefined> {
+    return this.feed.join(connection, room, since);
+  }
 
   toRooms<E extends ServerEventName>(rooms: string | string[], event: E, payload: ServerEventMap[E], options: BroadcastOptions = {}): void {
     let operator = this.namespace.server.to(rooms);
     if (options.exceptConnection) operator = operator.except(options.exceptConnection);
     if (options.exceptUser) operator = operator.except(userChannel(options.exceptUser));
+    if (options.exceptRoom) operator = operator.except(options.exceptRoom);
     (operator.emit as (event: string, payload: unknown) => boolean)(event, payload);
   }
 
@@ -151,12 +169,24 @@ export class Broadcaster {
     socket.disconnect(true);
   }
 
-  /** Shutdown: every local client hears why, then loses its transport, and reconnects to another node. */
-  dropAllLocal(farewell: Farewell): number {
+  /**
+   * Shutdown: every local client hears why, then loses its transport, and reconnects to another node. The
+   * closes are spread evenly over `spreadMs` (in slices at least DRAIN_SLICE_MS apart), so that the other nodes
+   * take the reconnections as a ramp, not as one wave; each client hears the farewell just before its own close,
+   * so that none leaves early. Until its turn a connection keeps receiving. Resolves once all are closed.
+   */
+  async dropAllLocal(farewell: Farewell, spreadMs = 0): Promise<number> {
     const sockets = [...this.namespace.server.sockets.values()];
-    for (const socket of sockets) {
-      (socket.emit as (event: string, payload: unknown) => boolean)(farewell.event, farewell.payload);
-      socket.conn.close();
+    if (sockets.length === 0) return 0;
+    const perSlice = Math.ceil(sockets.length / Math.max(1, Math.min(sockets.length, Math.floor(spreadMs / DRAIN_SLICE_MS))));
+    const slices = Math.ceil(sockets.length / perSlice);
+    for (let slice = 0; slice < slices; slice++) {
+      if (slice > 0) await new Promise((resolve) => setTimeout(resolve, spreadMs / slices));
+      for (const socket of sockets.slice(slice * perSlice, (slice + 1) * perSlice)) {
+        if (!socket.connected) continue;
+        (socket.emit as (event: string, payload: unknown) => boolean)(farewell.event, farewell.payload);
+        socket.conn.close();
+      }
     }
     return sockets.length;
   }

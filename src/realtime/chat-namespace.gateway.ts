@@ -22,6 +22,7 @@ import { connectionOf } from './socket-connection';
 import { PlainWebSocketConnection } from './plain-websocket/plain-websocket.connection';
 import { connectionIdOf } from './socket-channels';
 import { NODE_FULL_REASON, NodeCapacity } from './node-capacity';
+import { boundSendBuffers, SlowConsumerListener } from './send-buffer-bound';
 
 type SocketListener = (this: ChatSocket, ...args: unknown[]) => void;
 
@@ -54,8 +55,14 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
     this.metrics.connectionsLimit.set(capacity.limit);
     countMessageDeliveries(namespace.adapter, this.metrics);
     namespace.use((socket, next) => this.admit(socket, next));
-    this.plainWebSocket.attach(namespace.server);
+    boundSendBuffers(namespace.server.engine, this.config.sendBufferMaxBytes, this.slowConsumerClosed);
+    this.plainWebSocket.attach(namespace.server, this.slowConsumerClosed);
   }
+
+  private readonly slowConsumerClosed: SlowConsumerListener = ({ transport, remoteAddress }) => {
+    this.metrics.slowConsumersClosed.labels(transport).inc();
+    this.logger.warn(`closed a ${transport} connection from ${remoteAddress}: its unsent output passed SEND_BUFFER_MAX_BYTES (${this.config.sendBufferMaxBytes})`);
+  };
 
   /**
    * One plain listener per event, straight into the router: no rxjs stream per socket, no Nest interceptor chain.

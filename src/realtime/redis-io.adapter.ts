@@ -1,16 +1,15 @@
-import { INestApplicationContext, Logger } from '@nestjs/common';
+import { INestApplicationContext } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import { Namespace, Server, ServerOptions } from 'socket.io';
+import { Server, ServerOptions } from 'socket.io';
 import * as msgpackParser from 'socket.io-msgpack-parser';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { RedisConnectionClient } from '../redis/redis-connections';
-import { REDIS_ADMISSION, REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
+import { REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
 import { attachAdminUi, originsWithAdminUi } from './admin-ui';
-import { SubscriberWatch } from '../redis/subscriber-watch';
 
 /** Bounded wait for the other nodes' answers to fetchSockets / serverSideEmitWithAck. */
 const CROSS_NODE_REQUEST_TIMEOUT_MS = 3000;
@@ -19,24 +18,20 @@ const FRAME_HEADROOM_BYTES = 16 * 1024;
 
 /**
  * Socket.IO over the Redis adapter, so rooms and broadcasts span every node. Redis Cluster uses the sharded
- * adapter (SSUBSCRIBE / SPUBLISH): a broadcast reaches only the shard that owns its channel.
+ * adapter (SSUBSCRIBE / SPUBLISH): a broadcast reaches only the shard that owns its channel. A room's `message`
+ * events do not go through the adapter: `RoomFeed` delivers them from the room's own channel, and fills what
+ * an interrupted subscription missed (the adapter's other events are not replayed).
  */
 export class RedisIoAdapter extends IoAdapter {
   private readonly config: AppConfig;
   private readonly publisher: RedisConnectionClient;
   private readonly subscriber: RedisConnectionClient;
-  private readonly commands: RedisConnectionClient;
-  private readonly subscriberWatch: SubscriberWatch;
-  private readonly admission: RedisConnectionClient;
 
   constructor(app: INestApplicationContext) {
     super(app);
     this.config = app.get(APP_CONFIG);
-    this.commands = app.get(REDIS_COMMANDS);
-    this.admission = app.get(REDIS_ADMISSION);
     this.publisher = app.get(REDIS_PUBLISHER);
     this.subscriber = app.get(REDIS_SUBSCRIBER);
-    this.subscriberWatch = app.get(SubscriberWatch);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
@@ -59,7 +54,6 @@ export class RedisIoAdapter extends IoAdapter {
         ? createShardedAdapter(this.publisher, this.subscriber, { channelPrefix: 'chat-io', subscriptionMode: 'dynamic' })
         : createAdapter(this.publisher, this.subscriber, { key: 'chat-io', requestsTimeout: CROSS_NODE_REQUEST_TIMEOUT_MS }),
     );
-    resyncClientsAfterSubscriberOutage(server, this.subscriberWatch, [this.commands, this.admission]);
     refuseDefaultNamespace(server);
     attachAdminUi(server, this.config);
     return server;
@@ -106,28 +100,4 @@ function isSameOrigin(origin: string, request: IncomingMessage): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Pub/sub keeps nothing for a subscriber that is away, so after this node's subscriber lost its connection
- * (on Redis Cluster: any master's sharded subscriber, as when a master dies and its replica takes over) its
- * clients may have missed broadcasts of messages that were stored (and acknowledged to their senders). Once
- * the subscriber receives again (re-subscribed, confirmed by a PING) and both commands connections work again
- * (so that handshakes and joins pass), every client's transport is closed: Socket.IO clients reconnect by
- * themselves and catch up with `room:join { since }`, as after any network drop. Commands-only trouble loses no
- * broadcast and does not trigger this.
- */
-function resyncClientsAfterSubscriberOutage(server: Server, subscriber: SubscriberWatch, commandConnections: RedisConnectionClient[]): void {
-  const logger = new Logger('Resync');
-  const namespaces: Namespace[] = [server.sockets];
-  server.on('new_namespace', (namespace: Namespace) => namespaces.push(namespace));
-  const ready = (commands: RedisConnectionClient) =>
-    commands.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => commands.once('ready', () => resolve()));
-  const commandsReady = () => Promise.all(commandConnections.map(ready));
-  subscriber.onRecovered(async () => {
-    await commandsReady();
-    const transports = new Set(namespaces.flatMap((namespace) => [...namespace.sockets.values()].map((socket) => socket.conn)));
-    for (const transport of transports) transport.close();
-    logger.warn(`broadcasts may have been missed while Redis was away: ${transports.size} connections told to reconnect and catch up`);
-  });
 }

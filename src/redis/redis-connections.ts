@@ -27,25 +27,34 @@ export function createRedisConnection(config: AppConfig, role: RedisRole, metric
     enableAutoPipelining: !waitsForRedis,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, RECONNECT_CAP_MS),
     lazyConnect: false,
+    // CLIENT SETINFO: a command the product's ACL user (deploy/redis/chat-user.acl) need not be granted
+    disableClientInfo: true,
   };
   const connection = config.redis;
   let client: RedisConnectionClient;
   switch (connection.mode) {
-    case 'standalone':
-      client = new Redis(connection.url, { ...options, password: connection.password });
+    case 'standalone': {
+      const { url, username, password, tls } = connection;
+      client = new Redis(url, { ...options, username, password, tls });
       break;
-    case 'sentinel':
-      client = new Redis({ ...options, sentinels: connection.sentinels, name: connection.masterName });
+    }
+    case 'sentinel': {
+      const { sentinels, masterName, username, password, tls } = connection;
+      // a deployment that encrypts Redis encrypts its sentinels too: both take the same CA and client certificate
+      client = new Redis({ ...options, sentinels, name: masterName, username, password, tls, enableTLSForSentinelMode: tls !== undefined, sentinelTLS: tls });
       break;
+    }
     case 'cluster': {
+      const { nodes, username, password, tls } = connection;
       const clusterOptions: ClusterOptions = {
-        redisOptions: options,
+        // every connection to a shard, the sharded subscribers' included, is made with these
+        redisOptions: { ...options, username, password, tls },
         enableOfflineQueue: waitsForRedis,
         enableAutoPipelining: !waitsForRedis,
         shardedSubscribers: isSubscriber,
         clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, RECONNECT_CAP_MS),
       };
-      client = new Cluster(connection.nodes, clusterOptions);
+      client = new Cluster(nodes, clusterOptions);
       break;
     }
     case 'embedded':
@@ -55,15 +64,29 @@ export function createRedisConnection(config: AppConfig, role: RedisRole, metric
   return client;
 }
 
+/** Node's codes for a server certificate that does not verify: a configuration problem, not an outage. */
+const REFUSED_CERTIFICATE = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+const CERTIFICATE_HINT = " (Redis's TLS certificate was refused: REDIS_TLS_CA_FILE must hold the CA that signed it, and the certificate must name the host connected to)";
+
 /** Every error counts; a repeated one is logged once, until the connection is ready again. */
 function reportConnectionState(client: RedisConnectionClient, role: RedisRole, metrics: MetricsService): void {
   const logger = new Logger(`Redis:${role}`);
   const errors = metrics.redisErrors.labels(role);
   errors.inc(0);
   let lastError = '';
-  client.on('error', (error: Error) => {
+  client.on('error', (error: Error & { code?: string }) => {
     errors.inc();
-    if (error.message !== lastError) logger.warn(`connection problem: ${error.message}`);
+    if (error.message !== lastError) logger.warn(`connection problem: ${error.message}${REFUSED_CERTIFICATE.has(error.code ?? '') ? CERTIFICATE_HINT : ''}`);
     lastError = error.message;
   });
   client.on('ready', () => {
@@ -94,18 +117,26 @@ export function guardPublishes(client: RedisConnectionClient): void {
   }
 }
 
-/** Resolves once the client is ready, or after `timeoutMs`: a node may start while Redis is still away. */
+/**
+ * Resolves once the client is ready, or with false after `timeoutMs`: a node may start while Redis is still away.
+ * Rejects at once when Redis's TLS certificate is refused: a wrong or missing REDIS_TLS_CA_FILE is a configuration
+ * error that waiting does not cure, so the node refuses to start, saying so, instead of failing later on a vaguer one.
+ */
 export function whenReady(client: RedisConnectionClient, timeoutMs: number): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      client.off('ready', onReady);
-      resolve(false);
-    }, timeoutMs);
-    const onReady = () => {
+  return new Promise((resolve, reject) => {
+    const finish = (settle: () => void) => {
       clearTimeout(timer);
-      resolve(true);
+      client.off('ready', onReady);
+      client.off('error', onError);
+      settle();
+    };
+    const timer = setTimeout(() => finish(() => resolve(false)), timeoutMs);
+    const onReady = () => finish(() => resolve(true));
+    const onError = (error: Error & { code?: string }) => {
+      if (REFUSED_CERTIFICATE.has(error.code ?? '')) finish(() => reject(new Error(`cannot connect to Redis: ${error.message}${CERTIFICATE_HINT}`)));
     };
     client.once('ready', onReady);
+    client.on('error', onError);
   });
 }

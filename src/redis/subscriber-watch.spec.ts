@@ -41,6 +41,29 @@ const settled = () => new Promise((resolve) => setImmediate(resolve));
 const asClient = (fake: FakeConnection) => fake as unknown as RedisConnectionClient;
 
 describe('SubscriberWatch', () => {
+  it('reports a loss once, as soon as a subscriber that had received loses its connection, and not at start', async () => {
+    const subscriber = new FakeConnection('connecting');
+    const watch = new SubscriberWatch(asClient(subscriber));
+    const lost = jest.fn();
+    const recovered = jest.fn();
+    watch.onLost(lost);
+    watch.onRecovered(recovered);
+    subscriber.emit('close');
+    expect(lost).not.toHaveBeenCalled();
+
+    subscriber.status = 'ready';
+    subscriber.emit('ready');
+    subscriber.status = 'close';
+    subscriber.emit('close');
+    subscriber.emit('close');
+    expect(lost).toHaveBeenCalledTimes(1);
+    expect(recovered).not.toHaveBeenCalled();
+    subscriber.status = 'ready';
+    subscriber.emit('ready');
+    await settled();
+    expect(recovered).toHaveBeenCalledTimes(1);
+  });
+
   it('reports a recovery of a plain subscriber after it was ready, lost and ready again, once', async () => {
     const subscriber = new FakeConnection();
     const watch = new SubscriberWatch(asClient(subscriber));

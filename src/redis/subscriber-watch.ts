@@ -28,6 +28,7 @@ const SHARD_EVENTS = ['-node', '+node', '-subscriber', '+subscriber', 'subscribe
 export class SubscriberWatch {
   private readonly logger = new Logger('Redis:subscriber');
   private readonly recoveredListeners: (() => void)[] = [];
+  private readonly lostListeners: (() => void)[] = [];
   private hasReceived = false;
   private mayHaveMissedBroadcasts = false;
 
@@ -56,6 +57,15 @@ export class SubscriberWatch {
     await Promise.all([this.subscriber, ...shardsOf(this.subscriber).map((shard) => shard.connection!)].map((connection) => connection.ping()));
   }
 
+  /**
+   * Called as soon as the subscriber may miss broadcasts, after it had received them: before any message
+   * reaches a re-established subscription, so that whoever counts on their order holds them until it filled
+   * the gap.
+   */
+  onLost(listener: () => void): void {
+    this.lostListeners.push(listener);
+  }
+
   /** Called each time the subscriber receives every broadcast again after a time it may have missed some. */
   onRecovered(listener: () => void): void {
     this.recoveredListeners.push(listener);
@@ -65,7 +75,10 @@ export class SubscriberWatch {
     const problems = this.problems();
     if (problems.length > 0) {
       if (this.hasReceived && !this.mayHaveMissedBroadcasts && shardGroupOf(this.subscriber)) this.logger.warn(`broadcasts may be missed: ${problems.join('; ')}`);
-      this.mayHaveMissedBroadcasts ||= this.hasReceived;
+      if (this.hasReceived && !this.mayHaveMissedBroadcasts) {
+        this.mayHaveMissedBroadcasts = true;
+        this.lostListeners.forEach((listener) => listener());
+      }
       return;
     }
     this.hasReceived = true;

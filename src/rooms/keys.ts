@@ -27,6 +27,11 @@ export const roomKeys = {
   thread: (room: string, rootId: string) => `chat:{${room}}:thread:${rootId}`,
   /** The thread keys' prefix, for scripts that find a thread by an id they read from the stream. */
   threadPrefix: (room: string) => `chat:{${room}}:thread:`,
+  /**
+   * Not a key but a sharded pub/sub channel: the append script publishes each stored message here, in the
+   * room's slot, so that Redis orders the write and its publication as one (docs/RELIABILITY.md).
+   */
+  live: (room: string) => `chat:{${room}}:live`,
 };
 
 /**

@@ -1,11 +1,12 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { Message, StoredMessage } from '../common/contract';
+import { Message, MessageAttachment, StoredMessage } from '../common/contract';
 import { compareStreamIds, FIRST_POSSIBLE_STREAM_ID, timeOfStreamId } from '../redis/stream-ids';
 import { REDIS_ADMISSION, REDIS_COMMANDS } from '../redis/redis.tokens';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { LEGACY_ROOM_INDEX_KEY, ROOM_INDEX_KEY, roomKeys } from './keys';
+import { liveFeedParts } from './live-feed';
 import { decodeMessage, encodeMentions, encodeMessage, MessageDraft, messageFromDraft, RoomMessage, StoredAttachment, withOverlays, withThread } from './message.codec';
 import {
   APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, ERASE_MESSAGES_SCRIPT, INBOX_ENTRY_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_REPLIES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT,
@@ -28,7 +29,10 @@ export type EditResult =
   /** `previousMentions`: whom the message named before this edit, so that only newly named users hear of it. */
   | { status: 'edited'; message: RoomMessage; previousMentions: string[] }
   | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
-/** `isArchived`: a legal hold covered the message, so it went to the room's held deletions with its attachments. */
+/**
+ * `isArchived`: a legal hold covered the message, so it went to the room's held deletions with its attachments
+ * (`attachments`: the message's, to remove, or to keep when archived).
+ */
 export type DeleteResult = { status: 'deleted'; attachments: StoredAttachment[]; isArchived: boolean } | { status: 'not_found' } | { status: 'not_allowed' };
 
 /** The legal holds a deletion must honour: the room's own, and the users whose messages are held wherever they are. */
@@ -133,7 +137,7 @@ export class RoomStore implements OnModuleInit {
 
   constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(REDIS_ADMISSION) admission: Redis, @Inject(APP_CONFIG) config: AppConfig) {
     this.roomIdleTtlMs = config.roomIdleTtlDays * 86_400_000;
-    redis.defineCommand('chatAppendMessage', { numberOfKeys: 6, lua: APPEND_MESSAGE_SCRIPT });
+    redis.defineCommand('chatAppendMessage', { numberOfKeys: 8, lua: APPEND_MESSAGE_SCRIPT });
     redis.defineCommand('chatReadMessages', { numberOfKeys: 3, lua: READ_MESSAGES_SCRIPT });
     redis.defineCommand('chatReadReplies', { numberOfKeys: 4, lua: READ_REPLIES_SCRIPT });
     redis.defineCommand('chatEditMessage', { numberOfKeys: 5, lua: EDIT_MESSAGE_SCRIPT });
@@ -147,7 +151,17 @@ export class RoomStore implements OnModuleInit {
     this.admission = admission as Redis & ChatScripts;
   }
 
-  async appendIfNew(room: string, draft: MessageDraft, maxLength: number, dedupWindowSec: number): Promise<AppendResult> {
+  /**
+   * A stored message is published on the room's live channel by the same script (`live`: the connection that
+   * already has it, and its attachments as served); a retry, a mute or a missing reply target publishes nothing.
+   */
+  async appendIfNew(
+    room: string,
+    draft: MessageDraft,
+    maxLength: number,
+    dedupWindowSec: number,
+    live: { exceptConnection?: string; attachments: MessageAttachment[] } = { attachments: [] },
+  ): Promise<AppendResult> {
     const stream = roomKeys.messages(room);
     const dedup = draft.clientMsgId ? roomKeys.dedup(room, draft.userId, draft.clientMsgId) : stream;
     const reply = await this.redis.chatAppendMessage(
@@ -157,11 +171,15 @@ export class RoomStore implements OnModuleInit {
       roomKeys.edits(room),
       roomKeys.reactionCounts(room),
       draft.replyTo ? roomKeys.thread(room, draft.replyTo) : stream,
+      roomKeys.lastRead(room),
+      roomKeys.tombstones(room),
       maxLength,
       draft.clientMsgId ? dedupWindowSec : 0,
       draft.replyTo ?? '',
       roomKeys.threadPrefix(room),
       this.roomIdleTtlMs,
+      roomKeys.live(room),
+      ...liveFeedParts(room, draft, live.exceptConnection, live.attachments),
       ...encodeMessage(draft),
     );
     switch (reply[0]) {
@@ -176,7 +194,7 @@ export class RoomStore implements OnModuleInit {
       }
       case -1:
         return { status: 'muted', mutedForMs: mutedFor(reply[1]) };
-      default:
+      case -2:
         return { status: 'reply_target_missing' };
     }
   }
@@ -198,9 +216,23 @@ export class RoomStore implements OnModuleInit {
     return reply[0] === -1 ? undefined : this.decodeRead(room, reply as ReadReply);
   }
 
-  /** The newest `limit` messages, oldest first. */
-  async latest(room: string, limit: number): Promise<RoomMessage[]> {
-    return (await this.read(room, 'XREVRANGE', '+', '-', limit)).reverse();
+  /**
+   * The newest `limit` messages, oldest first; with `upTo`, the newest up to that id (included), and none when
+   * it is null (the room was empty then).
+   */
+  async latest(room: string, limit: number, upTo?: string | null): Promise<RoomMessage[]> {
+    if (upTo === null) return [];
+    return (await this.read(room, 'XREVRANGE', upTo ?? '+', '-', limit)).reverse();
+  }
+
+  /** The sharded pub/sub channel on which the append script publishes the room's messages. */
+  liveChannelOf(room: string): string {
+    return roomKeys.live(room);
+  }
+
+  /** The id of the room's newest message, null when it has none. */
+  async newestId(room: string): Promise<string | null> {
+    return (await this.admission.xrevrange(roomKeys.messages(room), '+', '-', 'COUNT', 1))[0]?.[0] ?? null;
   }
 
   /**
@@ -290,15 +322,16 @@ export class RoomStore implements OnModuleInit {
    * Everything after `since`, for a client catching up, at most `limit`. `complete` is false when the history
    * no longer reaches back to `since` (trimmed) or more than `limit` messages were missed. Read in chunks of
    * CATCHUP_CHUNK, each its own short script, so that Redis serves other clients between them instead of
-   * building one reply of up to `limit` large messages.
+   * building one reply of up to `limit` large messages. With `upTo`, only messages up to that id (included),
+   * none when it is null.
    */
-  async since(room: string, since: string, limit: number): Promise<{ messages: RoomMessage[]; complete: boolean }> {
+  async since(room: string, since: string, limit: number, upTo?: string | null): Promise<{ messages: RoomMessage[]; complete: boolean }> {
     const oldestId = (await this.admission.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1))[0]?.[0];
     const messages: RoomMessage[] = [];
     let after = since;
-    while (messages.length <= limit) {
+    while (messages.length <= limit && upTo !== null && !(upTo !== undefined && compareStreamIds(after, upTo) >= 0)) {
       const wanted = Math.min(CATCHUP_CHUNK, limit + 1 - messages.length);
-      const chunk = await this.read(room, 'XRANGE', `(${after}`, '+', wanted);
+      const chunk = await this.read(room, 'XRANGE', `(${after}`, upTo ?? '+', wanted);
       messages.push(...chunk);
       if (chunk.length < wanted) break;
       after = chunk[chunk.length - 1].id;
@@ -335,7 +368,7 @@ export class RoomStore implements OnModuleInit {
     );
     if (reply[0] === 1) {
       const isArchived = reply[2] === 1;
-      return { status: 'deleted', isArchived, attachments: reply[1] && !isArchived ? (JSON.parse(reply[1]) as StoredAttachment[]) : [] };
+      return { status: 'deleted', isArchived, attachments: reply[1] ? (JSON.parse(reply[1]) as StoredAttachment[]) : [] };
     }
     return reply[0] === -1 ? { status: 'not_found' } : { status: 'not_allowed' };
   }
@@ -422,6 +455,27 @@ export class RoomStore implements OnModuleInit {
   async lastMessageTimes(rooms: string[]): Promise<(number | null)[]> {
     const newest = await Promise.all(rooms.map((room) => this.redis.xrevrange(roomKeys.messages(room), '+', '-', 'COUNT', 1)));
     return newest.map((entries) => (entries[0] ? timeOfStreamId(entries[0][0]) : null));
+  }
+
+  /**
+   * A legal hold keeps the room's messages from expiring with the idle room: its stream and the hashes its messages
+   * are served with lose their expiry. A send sets it again; the sweeper takes it off again at its next tick.
+   */
+  async keepFromExpiring(room: string): Promise<void> {
+    const transaction = this.redis.multi();
+    for (const key of this.heldKeysOf(room)) transaction.persist(key);
+    await transaction.exec();
+  }
+
+  /** The hold is gone: the room expires again `ROOM_IDLE_TTL_DAYS` from now, as after a message. */
+  async expireAgain(room: string): Promise<void> {
+    const transaction = this.redis.multi();
+    for (const key of this.heldKeysOf(room)) transaction.pexpire(key, this.roomIdleTtlMs);
+    await transaction.exec();
+  }
+
+  private heldKeysOf(room: string): string[] {
+    return [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.lastRead(room), roomKeys.tombstones(room)];
   }
 
   async registerRoom(room: string): Promise<void> {

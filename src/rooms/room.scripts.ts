@@ -40,15 +40,21 @@ end
  * the ids of trimmed messages that had reactions are returned, so that the caller removes their per-reaction
  * state too, with every trimmed id (for the search index) and the stored attachments of trimmed messages.
  * KEYS: stream, dedup marker (the stream again when there is no clientMsgId), mute marker, edits hash,
- *       reaction counts hash, the replyTo's thread (the stream again when there is no replyTo)
+ *       reaction counts hash, the replyTo's thread (the stream again when there is no replyTo), read markers,
+ *       tombstones
  * ARGV: max length, dedup window in s ("0": no clientMsgId), replyTo id ("": none), thread prefix, idle lifetime
- *       in ms (the stream, edits and counts expire that long after the last message, give or take a day: their
- *       lifetime is renewed once it has run down by LIFETIME_REFRESH_SLACK_MS, so a busy room pays one PTTL per
- *       message), then field/value pairs
+ *       in ms (the stream, edits, counts, read markers and tombstones expire that long after the last message,
+ *       give or take a day: their lifetime is renewed once it has run down by LIFETIME_REFRESH_SLACK_MS, so a busy
+ *       room pays one PTTL per message), the room's live channel, the live payload's head and body
+ *       (rooms/live-feed.ts: the stored message is published as head .. id .. body .. the id's milliseconds .. '}'),
+ *       then field/value pairs. A reply's thread takes the stream's lifetime. No key of the room gets a longer
+ *       lifetime than the stream (docs/COMPLIANCE.md).
+ * The publication is in the script, after the XADD: every node hears the room's messages in the order Redis
+ * stored them, which is id order, and a message is published if and only if it is stored.
  * Returns {1, id, trimmedWithReactions, trimmedIds, trimmedAttachments (JSON lists)} stored, {0, id, fields?}
  * a retry, {-1, pttl} muted, {-2} replyTo not found.
  */
-const LIFETIME_REFRESH_SLACK_MS = 86_400_000;
+export const LIFETIME_REFRESH_SLACK_MS = 86_400_000;
 
 export const APPEND_MESSAGE_SCRIPT = `${FIELD_OF}${THREAD_FUNCTIONS}
 local dedup = ARGV[2] ~= '0'
@@ -79,15 +85,19 @@ if overflow > 0 then
     if attachments then table.insert(trimmed_attachments, attachments) end
   end
 end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 6))
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 9))
+redis.call('SPUBLISH', ARGV[6], ARGV[7] .. id .. ARGV[8] .. string.match(id, '^(%d+)-') .. '}')
 local lifetime = tonumber(ARGV[5])
-if redis.call('PTTL', KEYS[1]) < lifetime - ${LIFETIME_REFRESH_SLACK_MS} then
-  redis.call('PEXPIRE', KEYS[1], lifetime)
-  redis.call('PEXPIRE', KEYS[4], lifetime)
-  redis.call('PEXPIRE', KEYS[5], lifetime)
+local stream_ttl = redis.call('PTTL', KEYS[1])
+if stream_ttl < lifetime - ${LIFETIME_REFRESH_SLACK_MS} then
+  stream_ttl = lifetime
+  for _, key in ipairs({KEYS[1], KEYS[4], KEYS[5], KEYS[7], KEYS[8]}) do redis.call('PEXPIRE', key, lifetime) end
 end
 if dedup then redis.call('SET', KEYS[2], id, 'EX', ARGV[2]) end
-if ARGV[3] ~= '' then redis.call('ZADD', KEYS[6], thread_score(id), id) end
+if ARGV[3] ~= '' then
+  redis.call('ZADD', KEYS[6], thread_score(id), id)
+  redis.call('PEXPIRE', KEYS[6], stream_ttl)
+end
 return {1, id, trimmed_with_reactions, trimmed_ids, trimmed_attachments}
 `;
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import { roomKeys } from '../rooms/keys';
 import { searchKeys } from './keys';
 import { APPLY_INDEX_WRITES_SCRIPT, SEARCH_ROOM_SCRIPT, TAKE_SEARCH_TURN_SCRIPT } from './search.scripts';
 
@@ -37,7 +38,7 @@ export interface RoomIndexChange {
 }
 
 interface SearchScripts {
-  searchApplyWrites(documents: string, prefix: string, ...writes: string[]): Promise<number>;
+  searchApplyWrites(documents: string, stream: string, prefix: string, ...writes: string[]): Promise<number>;
   searchTakeTurn(counter: string, perSecond: number): Promise<number>;
   searchRoom(documents: string, prefix: string, limit: number, walk: number, ...words: string[]): Promise<[cut: number, flat: string[]]>;
 }
@@ -48,7 +49,7 @@ export class SearchIndexRepository {
   private readonly redis: Redis & SearchScripts;
 
   constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
-    redis.defineCommand('searchApplyWrites', { numberOfKeys: 1, lua: APPLY_INDEX_WRITES_SCRIPT });
+    redis.defineCommand('searchApplyWrites', { numberOfKeys: 2, lua: APPLY_INDEX_WRITES_SCRIPT });
     redis.defineCommand('searchRoom', { numberOfKeys: 1, lua: SEARCH_ROOM_SCRIPT });
     redis.defineCommand('searchTakeTurn', { numberOfKeys: 1, lua: TAKE_SEARCH_TURN_SCRIPT });
     this.redis = redis as Redis & SearchScripts;
@@ -58,11 +59,11 @@ export class SearchIndexRepository {
     return { keys: [searchKeys.documents(room)], args: [searchKeys.postingsPrefix(room), ...flatten(terms)] };
   }
 
-  /** Applies a room's changes in order, in one script call (the room's index is in one slot). */
+  /** Applies a room's changes in order, in one script call (the room's index is in its messages' slot), expiring with the messages. */
   async apply(room: string, changes: RoomIndexChange[]): Promise<void> {
     const args: string[] = [];
     for (const { kind, messageId, terms } of changes) args.push(kind, messageId, String(terms?.size ?? 0), ...flatten(terms ?? new Map()));
-    await this.redis.searchApplyWrites(searchKeys.documents(room), searchKeys.postingsPrefix(room), ...args);
+    await this.redis.searchApplyWrites(searchKeys.documents(room), roomKeys.messages(room), searchKeys.postingsPrefix(room), ...args);
   }
 
   /** Counts a search of the user's; 0 when it is within `perSecond`, else the milliseconds to wait. */

@@ -31,24 +31,50 @@ end
 `;
 
 /**
+ * The room's index lives no longer than its messages: every key written takes the stream's remaining lifetime.
+ * The documents hash keeps the lifetime of the last full renewal, so a stream renewed since (the send script
+ * renews it at most about once a day, by at least a day) differs from it by more than this, and the next write
+ * renews every posting of the room, words of old messages included (O(words of the room), at most about once a
+ * day per active room, after the acks).
+ */
+const RENEWAL_GAP_MS = 60_000;
+
+/**
  * Index writes of one room, in the order they were made: what SearchIndexWriter gathered over its flush window.
- * KEYS[1] documents; ARGV: prefix, then per write: kind, message id, number of words, word, count, ...
+ * KEYS[1] documents, KEYS[2] the room's message stream; ARGV: prefix, then per write: kind, message id, number of
+ * words, word, count, ...
  * Kinds: `new` a sent message, written only when the id has no entry yet (an edit made on another node may have
  * reached Redis first, and its words are the newer ones); `replace` an edit; `remove` a deleted or trimmed message.
+ * A room whose stream is gone (expired) gets no new entries: its messages are gone too. Every key written, and on
+ * a renewal of the stream every key of the index, expires with the stream (RENEWAL_GAP_MS).
  * Returns how many writes changed the index.
  */
 export const APPLY_INDEX_WRITES_SCRIPT = `${SEARCH_INDEX_FUNCTIONS}
+local stream_ttl = redis.call('PTTL', KEYS[2])
+local written = {}
 local applied, i = 0, 2
 while i <= #ARGV do
   local kind, id, first = ARGV[i], ARGV[i + 1], i + 3
   local last = first + 2 * tonumber(ARGV[i + 2])
   if kind == 'remove' then
     applied = applied + search_unindex(KEYS[1], ARGV[1], id)
-  elseif kind == 'replace' or redis.call('HEXISTS', KEYS[1], id) == 0 then
+  elseif stream_ttl ~= -2 and (kind == 'replace' or redis.call('HEXISTS', KEYS[1], id) == 0) then
     search_index(KEYS[1], ARGV[1], id, ARGV, first, last)
+    for j = first, last - 2, 2 do written[ARGV[j]] = true end
     applied = applied + 1
   end
   i = last
+end
+if stream_ttl > 0 and redis.call('EXISTS', KEYS[1]) == 1 then
+  local docs_ttl = redis.call('PTTL', KEYS[1])
+  if docs_ttl < 0 or stream_ttl - docs_ttl > ${RENEWAL_GAP_MS} then
+    local indexed = redis.call('HVALS', KEYS[1])
+    for _, words in ipairs(indexed) do
+      for word in string.gmatch(words, '%S+') do written[word] = true end
+    end
+    redis.call('PEXPIRE', KEYS[1], stream_ttl)
+  end
+  for word in pairs(written) do redis.call('PEXPIRE', ARGV[1] .. word, stream_ttl) end
 end
 return applied`;
 

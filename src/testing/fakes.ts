@@ -72,6 +72,12 @@ export class FakeBroadcaster {
     for (const listener of this.membershipListeners) listener(room, connection, delta);
   }
 
+  /** No feed here: the join's reads are not bounded. */
+  async joinRoom(connection: Connection, room: string): Promise<undefined> {
+    await connection.join(room);
+    return undefined;
+  }
+
   toRooms<E extends ServerEventName>(rooms: string | string[], event: E, payload: ServerEventMap[E], options?: BroadcastOptions): void {
     this.sent.push({ to: ([] as string[]).concat(rooms), event, payload, ...(options ? { options } : {}) });
   }
@@ -128,7 +134,7 @@ export class FakeBroadcaster {
     (connection as FakeConnection).isConnected = false;
   }
 
-  dropAllLocal(): number {
+  async dropAllLocal(): Promise<number> {
     return this.connections.length;
   }
 }

@@ -55,7 +55,7 @@ describe('audit trail across two nodes', () => {
     expect(entries.map((entry) => entry.action)).toEqual(steps.map((step) => step[3]).reverse());
     for (const [i, entry] of [...entries].reverse().entries()) {
       const [, , , action, target, details] = steps[i];
-      expect(entry).toEqual({ id: expect.stringMatching(/^\d+-\d+$/), at: expect.any(Number), actor, action, target, details });
+      expect(entry).toEqual({ id: expect.stringMatching(/^\d+-\d+$/), at: expect.any(Number), actor, action, target, details, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
       expect(entry.at).toBeGreaterThanOrEqual(started - 1000);
     }
     const ats = entries.map((entry) => entry.at);

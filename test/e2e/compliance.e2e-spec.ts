@@ -138,6 +138,25 @@ describe('compliance: retention, legal holds and export across two nodes', () =>
       await untilTrue(async () => (await streamIds(mixed)).length === 0, 'dave\'s message swept once released');
     });
 
+    it('a hold keeps its rooms from expiring with the idle room, and gives the expiry back once released', async () => {
+      const heldRoom = uniqueRoom('held-idle');
+      const writtenIn = uniqueRoom('written-by-held-user');
+      const kate = await member(0, 'kate', [heldRoom]);
+      const leo = await member(1, 'leo', [writtenIn]);
+      await send(kate, heldRoom, 'kept for the matter');
+      await send(leo, writtenIn, 'leo is held');
+      const pttl = (room: string) => redis.pttl(`chat:{${room}}:messages`);
+      expect(await pttl(heldRoom)).toBeGreaterThan(0);
+      const roomHold = await admin('POST', '/admin/holds', { room: heldRoom, reason: 'matter 4' });
+      const userHold = await admin('POST', '/admin/holds', { userId: 'leo', reason: 'matter 5' });
+      await untilTrue(async () => (await pttl(heldRoom)) === -1 && (await pttl(writtenIn)) === -1, 'both rooms kept from expiring');
+      expect(await redis.pttl(`chat:{${heldRoom}}:edits`)).not.toBeGreaterThan(0);
+
+      await admin('DELETE', `/admin/holds/${roomHold.body.id}`);
+      await admin('DELETE', `/admin/holds/${userHold.body.id}`);
+      await untilTrue(async () => (await pttl(heldRoom)) > 0 && (await pttl(writtenIn)) > 0, 'both rooms expire again');
+    });
+
     it('a held message deleted by its author or an admin is hidden from users but kept for export until the hold goes', async () => {
       const room = uniqueRoom('held-deletions');
       const erin = await member(0, 'erin', [room]);

@@ -1,5 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import type { SearchIndexFailures } from '../../src/search/search-index-failures';
+import { roomKeys } from '../../src/rooms/keys';
 import { SearchIndexRepository } from '../../src/search/search-index.repository';
 import { MAX_CHANGES_PER_CALL, SearchIndexWriter } from '../../src/search/search-index.writer';
 import { SEARCH_INDEX_FUNCTIONS } from '../../src/search/search.scripts';
@@ -25,6 +26,11 @@ function indexWriter(redis: Redis | Cluster) {
   };
 }
 
+/** The index writes only for rooms that have messages (their stream exists): it expires with them. */
+async function withMessages(redis: Redis | Cluster, rooms: string[]): Promise<void> {
+  await Promise.all(rooms.map((room) => redis.xadd(roomKeys.messages(room), '*', 'placeholder', '1')));
+}
+
 /** The search index through its service against real Redis: a standalone server, then a three-master Cluster. */
 describe('search index on a standalone redis-server', () => {
   let server: TestRedis;
@@ -37,6 +43,7 @@ describe('search index on a standalone redis-server', () => {
     redis = new Redis(server.url);
     search = new SearchService(new SearchIndexRepository(redis));
     index = indexWriter(redis);
+    await withMessages(redis, ['general', 'ranked', 'edited', 'trimmed', 'team-a', 'team-b', 'secret', 'bounded', 'batched', 'long-queue', 'race']);
   });
 
   afterAll(async () => {
@@ -207,6 +214,7 @@ describe('search index on a Redis Cluster', () => {
     redis = new Cluster(cluster.nodes.split(',').map((address) => ({ host: address.split(':')[0], port: Number(address.split(':')[1]) })));
     search = new SearchService(new SearchIndexRepository(redis as unknown as Redis));
     index = indexWriter(redis);
+    await withMessages(redis, Array.from({ length: 12 }, (_, i) => `room-${i}`));
   }, 30_000);
 
   afterAll(async () => {

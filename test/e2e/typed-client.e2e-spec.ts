@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { Socket } from 'socket.io-client';
 import { ChatClient, ClientClosedError, ContractError, type ChatClientOptions, type StoredMessage } from '../../client/src';
 import { wholeHistory, connect } from '../support/clients';
+import { startJitterProxy } from '../support/jitter-proxy';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
 
@@ -109,6 +110,44 @@ describe('typed client (@chat/client) against real nodes', () => {
     const reply = await alice.send(room, 'back');
     expect(await heard).toEqual([reply]);
     expect(alice.rooms).toEqual([room]);
+  });
+
+  it('rejoins a room it joined while empty from its start: more than a page sent before its first message is handed over, in order', async () => {
+    // the node the SIGKILL test above leaves alive
+    const node = cluster.nodes[1];
+    const room = uniqueRoom('empty-join');
+    const proxy = await startJitterProxy([node.url]);
+    try {
+      let openGate!: () => void;
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      let handshakes = 0;
+      const aliceToken = makeToken({ sub: 'alice' });
+      const alice = await connectClient({
+        urls: proxy.urls,
+        token: async () => {
+          handshakes += 1;
+          if (handshakes > 1) await gate;
+          return aliceToken;
+        },
+      });
+      const bob = await connectClient({ urls: node.url, token: makeToken({ sub: 'bob' }) });
+      expect((await alice.join(room)).messages).toEqual([]);
+      await bob.join(room);
+      const received: StoredMessage[] = [];
+      alice.on('message', (message) => received.push(message));
+      const rejoined = new Promise((resolve) => alice.on('rejoin', resolve));
+
+      expect(proxy.cutRandom()).toBe(true);
+      // more than the latest page (50) that a join without `since` returns
+      const missed: StoredMessage[] = [];
+      for (let i = 0; i < 60; i += 1) missed.push(await bob.send(room, `while away ${i}`));
+      openGate();
+
+      await rejoined;
+      expect(received).toEqual(missed);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('retries a send that timed out with the same clientMsgId, and the message is stored once', async () => {

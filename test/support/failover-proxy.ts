@@ -5,6 +5,8 @@ export interface FailoverProxy {
   /** New connections wait (accepted, not routed) until `release`: a client's reconnect is held back. */
   hold(): void;
   release(): void;
+  /** Drops every connection it carries and holds new ones until `release`: the backends vanish for its clients. */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,10 @@ export async function startFailoverProxy(backendUrls: string[]): Promise<Failove
     url: `http://127.0.0.1:${port}`,
     hold: () => {
       held ??= [];
+    },
+    cut: () => {
+      held ??= [];
+      for (const socket of open) socket.destroy();
     },
     release: () => {
       const waiting = held ?? [];

@@ -94,9 +94,10 @@ export interface TestNode {
 
 /**
  * Starts `node dist/main.js` as its own process, as in production: one node of a cluster. Listens on a port
- * of its choosing (PORT=0) and reports it in its start-up log; resolves once `/health/ready` answers 200.
+ * of its choosing (PORT=0) and reports it in its start-up log; resolves once `/health/ready` answers 200, or,
+ * with `isReadyAwaited: false`, once it listens (a node expected to stay not ready).
  */
-export function startNode(env: Record<string, string | undefined>): Promise<TestNode> {
+export function startNode(env: Record<string, string | undefined>, { isReadyAwaited = true } = {}): Promise<TestNode> {
   const child = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH,
@@ -135,6 +136,7 @@ export function startNode(env: Record<string, string | undefined>): Promise<Test
             return exited;
           },
         };
+        if (!isReadyAwaited) return resolve(node);
         // as an orchestrator would: traffic only once the node says it is ready (all its Redis connections up)
         untilStatus(`${node.url}/health/ready`, 200, Math.max(0, deadlineMs - (Date.now() - startedAt))).then(() => resolve(node), reject);
       }

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Condition } from './condition';
 import { answer, readBody, Reply } from './http-receiver';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ece = require('http_ece') as { decrypt(buffer: Buffer, params: Record<string, unknown>): Buffer };
 
 /** A browser's side of a subscription: the keys a real PushManager would keep to decrypt what it receives. */

@@ -19,24 +19,31 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
+export interface RedisServerOptions {
+  /** TLS only (`port 0`): the server's certificate and key, and the CA a client certificate must chain to. */
+  tls?: { certFile: string; keyFile: string; caFile: string; requireClientCertificate: boolean };
+  /** More redis-server arguments (`--aclfile ...`). */
+  args?: string[];
+}
+
 /**
  * A real redis-server on a free loopback port with its own data directory and AOF (fsync always, so that a
  * SIGKILL loses nothing that was acknowledged). Fails loudly when redis-server is not installed.
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: RedisServerOptions = {}): Promise<TestRedis> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-redis-'));
-  const started = await spawnOnFreePort(dataDir);
+  const started = await spawnOnFreePort(dataDir, options);
   const { port } = started;
   let { child } = started;
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     dataDir,
     kill: async () => {
       await terminate(child, 'SIGKILL');
     },
     restart: async () => {
-      child = await spawnRedis(port, dataDir);
+      child = await spawnRedis(port, dataDir, options);
     },
     stop: async () => {
       await terminate(child, 'SIGTERM');
@@ -45,22 +52,26 @@ export async function startRedis(): Promise<TestRedis> {
   };
 }
 
-async function spawnOnFreePort(dataDir: string): Promise<{ port: number; child: ChildProcess }> {
+async function spawnOnFreePort(dataDir: string, options: RedisServerOptions): Promise<{ port: number; child: ChildProcess }> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {
-      return { port, child: await spawnRedis(port, dataDir) };
+      return { port, child: await spawnRedis(port, dataDir, options) };
     } catch (error) {
       if (attempt === PORT_ATTEMPTS || !(error as Error).message.includes('Address already in use')) throw error;
     }
   }
 }
 
-function spawnRedis(port: number, dir: string): Promise<ChildProcess> {
+function spawnRedis(port: number, dir: string, { tls, args = [] }: RedisServerOptions): Promise<ChildProcess> {
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile]
+    : ['--port', String(port)];
+  if (tls) listen.push('--tls-auth-clients', tls.requireClientCertificate ? 'yes' : 'no');
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.env.REDIS_SERVER_BIN ?? 'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no'],
+      [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no', ...args],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';

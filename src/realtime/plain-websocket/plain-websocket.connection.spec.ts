@@ -6,11 +6,16 @@ import { WebSocket, type WebSocketServer } from 'ws';
 import type { ErrorBody } from '../../common/contract';
 import { FakeConnection } from '../../testing/fakes';
 import { jsonPackets, PacketCodec } from './packet-codec';
-import { MAX_BAD_FRAMES_IN_A_ROW, PlainWebSocketConnection } from './plain-websocket.connection';
+import { MAX_BAD_FRAMES_IN_A_ROW, PlainWebSocketConnection, SLOW_CONSUMER_CLOSE_CODE } from './plain-websocket.connection';
+import type { SlowConsumer } from '../send-buffer-bound';
+
+const SEND_BUFFER_MAX_BYTES = 4096;
 
 /** The `ws` socket as the connection uses it. */
 class FakeWebSocket extends EventEmitter {
   readyState: number = WebSocket.OPEN;
+  /** What `ws` has not written yet; a test sets it. */
+  bufferedAmount = 0;
   readonly sent: unknown[] = [];
   readonly send = jest.fn((frame: string) => this.sent.push(JSON.parse(frame)));
   readonly close = jest.fn();
@@ -25,14 +30,22 @@ function openConnection(packets: PacketCodec = jsonPackets, chargeRefusal = jest
   const ws = new FakeWebSocket();
   const server = { handleUpgrade: (_request: unknown, _socket: unknown, _head: unknown, open: (ws: FakeWebSocket) => void) => open(ws) };
   const upgrade = { request: { socket: {} } as IncomingMessage, socket: new EventEmitter() as Duplex, head: Buffer.alloc(0), server: server as unknown as WebSocketServer };
-  const connection = new PlainWebSocketConnection(upgrade, { namespace: '/chat', isClientEvent: (event) => event === 'room:join', packets, chargeRefusal });
+  const slowConsumers: SlowConsumer[] = [];
+  const connection = new PlainWebSocketConnection(upgrade, {
+    namespace: '/chat',
+    isClientEvent: (event) => event === 'room:join',
+    packets,
+    chargeRefusal,
+    sendBufferMaxBytes: SEND_BUFFER_MAX_BYTES,
+    onSlowConsumer: (consumer) => slowConsumers.push(consumer),
+  });
   const toSocketIo: unknown[] = [];
   connection.on('data', (packet) => toSocketIo.push(packet));
   // the namespace admitted it: Socket.IO writes its CONNECT packet
   connection.write('0/chat,{"sid":"s1"}');
   connection.admittedAs = new FakeConnection('c1', { id: 'alice', roles: [], tokenId: 't1', expiresAtSec: 0 });
   const receive = (frame: string | Buffer, isBinary = false) => ws.emit('message', Buffer.from(frame), isBinary);
-  return { connection, ws, receive, toSocketIo, chargeRefusal };
+  return { connection, ws, receive, toSocketIo, chargeRefusal, slowConsumers };
 }
 
 describe('PlainWebSocketConnection', () => {
@@ -96,6 +109,25 @@ describe('PlainWebSocketConnection', () => {
     expect(ws.close).toHaveBeenCalledWith(1008, `${MAX_BAD_FRAMES_IN_A_ROW} bad frames in a row`);
     receive('{"id":"late","event":"room:join","data":{"room":"a"}}');
     expect(toSocketIo).toHaveLength(1);
+  });
+
+  it('closes with 1013 once the unsent output passes SEND_BUFFER_MAX_BYTES, tells Socket.IO at once, and sends nothing more', () => {
+    const { connection, ws, slowConsumers } = openConnection();
+    const closed: string[] = [];
+    connection.on('close', (reason: string) => closed.push(reason));
+    ws.bufferedAmount = SEND_BUFFER_MAX_BYTES;
+    connection.write('2/chat,["message",{"n":1}]');
+    expect(ws.close).not.toHaveBeenCalled();
+
+    ws.bufferedAmount = SEND_BUFFER_MAX_BYTES + 1;
+    connection.write('2/chat,["message",{"n":2}]');
+    expect(ws.close).toHaveBeenCalledWith(SLOW_CONSUMER_CLOSE_CODE, expect.any(String));
+    expect(closed).toEqual(['send buffer full']);
+    expect(slowConsumers).toEqual([{ transport: 'plain-websocket', remoteAddress: '' }]);
+
+    connection.write('2/chat,["message",{"n":3}]');
+    expect(ws.sent).toEqual([{ event: 'message', data: { n: 1 } }, { event: 'message', data: { n: 2 } }]);
+    expect(slowConsumers).toHaveLength(1);
   });
 
   it("counts only the pong that echoes the server's own ping", () => {

@@ -10,6 +10,7 @@ import { withLogContext } from '../../logging/log-context';
 import { logContextOf } from '../client-event-router';
 import { answerFrame, binaryFrame, eventFrame, FrameRefusal, internalError, PacketType, readClientFrame, refusalFrame, RequestId, unknownEvent } from './frames';
 import type { PacketCodec } from './packet-codec';
+import type { SlowConsumerListener } from '../send-buffer-bound';
 
 /**
  * Frames in a row that are refused before reaching any event (unreadable, binary, too deep, unknown event) after
@@ -36,7 +37,13 @@ export interface PlainWebSocketProtocol {
   packets: PacketCodec;
   /** The answer to a frame refused before any event: `error` once it is charged to the user's event budget. */
   chargeRefusal(connection: Connection, error: ErrorBody): Promise<ErrorBody>;
+  /** Unsent output a socket may hold before it is closed with 1013 (SEND_BUFFER_MAX_BYTES). */
+  sendBufferMaxBytes: number;
+  onSlowConsumer: SlowConsumerListener;
 }
+
+/** "Try Again Later": the client reconnects and catches up with `room:join { since }`. */
+export const SLOW_CONSUMER_CLOSE_CODE = 1013;
 
 /** connect_error messages (see ChatNamespaceGateway) as HTTP statuses at the upgrade; a ban is 403. */
 function statusOfRefusal(message: string, code: unknown): number {
@@ -252,9 +259,25 @@ export class PlainWebSocketConnection extends EventEmitter {
     else logger.error(line);
   }
 
+  /**
+   * `bufferedAmount` is a sum ws keeps (its socket's unwritten bytes and its own queue), so the bound costs a
+   * comparison per frame. Past it the socket is closed with 1013: the close frame waits behind the unread
+   * output (bounded, and freed by ws's close timeout at the latest), but Socket.IO forgets the connection at
+   * once, so it leaves its rooms and is sent nothing more.
+   */
   private send(frame: string): void {
-    if (!this.ws) this.framesBeforeOpen.push(frame);
-    else if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+    if (!this.ws) return void this.framesBeforeOpen.push(frame);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(frame);
+    if (this.ws.bufferedAmount > this.protocolOptions.sendBufferMaxBytes) this.shed();
+  }
+
+  private shed(): void {
+    if (this.readyState !== 'open') return;
+    this.closeReason = 'send buffer full';
+    this.closeWith(SLOW_CONSUMER_CLOSE_CODE, 'send buffer full: reconnect and catch up');
+    this.protocolOptions.onSlowConsumer({ transport: this.transport.name, remoteAddress: this.remoteAddress });
+    this.finish();
   }
 
   private finish(): void {

@@ -13,6 +13,7 @@ import { connectionOf } from '../socket-connection';
 import { frameLimitBytes, isOriginAllowed } from '../redis-io.adapter';
 import { jsonPackets, msgpackPackets } from './packet-codec';
 import { PlainWebSocketConnection, PlainWebSocketProtocol, refuseUpgrade } from './plain-websocket.connection';
+import type { SlowConsumerListener } from '../send-buffer-bound';
 
 export const PLAIN_WEBSOCKET_PATH = '/ws';
 
@@ -30,6 +31,7 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
   private clientEvents?: ReadonlySet<string>;
   /** Shared by every connection: closures per connection would be part of each idle connection's memory. */
   private readonly protocol: PlainWebSocketProtocol;
+  private onSlowConsumer: SlowConsumerListener = () => undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -40,11 +42,14 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
       isClientEvent: (event) => (this.clientEvents ??= new Set(this.router.events)).has(event),
       packets: config.socketParser === 'msgpack' ? msgpackPackets() : jsonPackets,
       chargeRefusal: (admitted, error) => this.router.chargeRefusal(admitted, error),
+      sendBufferMaxBytes: config.sendBufferMaxBytes,
+      onSlowConsumer: (consumer) => this.onSlowConsumer(consumer),
     };
     this.server = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: frameLimitBytes(config) });
   }
 
-  attach(io: Server): void {
+  attach(io: Server, onSlowConsumer: SlowConsumerListener): void {
+    this.onSlowConsumer = onSlowConsumer;
     const socketIoPath = `${io.path()}/`;
     io.of(CHAT_NAMESPACE).on('connection', (socket: ChatSocket) => {
       const transport: unknown = socket.conn;
