@@ -90,7 +90,7 @@ describe('renameSocket', () => {
     } finally {
       admitted.disconnect();
       refused.disconnect();
-      server.close();
+      await server.close();
     }
   });
 });
