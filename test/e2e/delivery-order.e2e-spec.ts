@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { connect, nextEvent, requestOk, wholeHistory } from '../support/clients';
-import { Condition } from '../support/condition';
+import { Condition, untilTrue } from '../support/condition';
 import { Member, Message, sendMany, sortedIds } from '../support/room-members';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
@@ -115,11 +115,12 @@ describe('delivery order: one order per room on every connection', () => {
     const sender = await Member.socketIo(nodeA.url, 'sender', room, seen);
     const operator = new Redis(cluster.redis.url);
     try {
-      const subscriberOfB = async () => {
-        const clients = (await operator.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
-        const line = clients.split('\n').find((entry) => / name=chat:node-2:subscriber /.test(entry));
-        return line!.match(/^id=(\d+) /)![1];
-      };
+      // after a kill, the subscriber is back once ioredis reconnected it, which nothing announces: looked for until it is
+      const subscriberOfB = () =>
+        untilTrue(async () => {
+          const clients = (await operator.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+          return clients.split('\n').find((entry) => / name=chat:node-2:subscriber /.test(entry))?.match(/^id=(\d+) /)?.[1];
+        }, "node 2's subscriber connected");
       let acked = 0;
       const sending = sendMany(sender.socket, room, 'sender', 200, 4, () => {
         acked += 1;
