@@ -11,11 +11,12 @@ for i = 2, #KEYS do
   if redis.call('HGET', KEYS[i], 'owner') ~= ARGV[1] then return i - 1 end
 end
 local lifetime = tonumber(ARGV[2])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < lifetime - tonumber(ARGV[3]) then ttl = lifetime end
+-- a stream the send will renew gives the full lifetime; otherwise the stream's own expiry, as an absolute time
+local renews = redis.call('PTTL', KEYS[1]) < lifetime - tonumber(ARGV[3])
+local stream_expiry = redis.call('PEXPIRETIME', KEYS[1])
 for i = 2, #KEYS do
   redis.call('HSET', KEYS[i], 'state', 'attached')
-  redis.call('PEXPIRE', KEYS[i], ttl)
+  if renews then redis.call('PEXPIRE', KEYS[i], lifetime) else redis.call('PEXPIREAT', KEYS[i], stream_expiry) end
 end
 return 0`;
 
@@ -29,7 +30,7 @@ export const RENEW_CLAIMED_SCRIPT = `
 local ttl = redis.call('PTTL', KEYS[1])
 local stream_ttl = redis.call('PTTL', KEYS[2])
 if ttl > 0 and stream_ttl > ttl and redis.call('HGET', KEYS[1], 'state') == 'attached' then
-  redis.call('PEXPIRE', KEYS[1], stream_ttl)
+  redis.call('PEXPIREAT', KEYS[1], redis.call('PEXPIRETIME', KEYS[2]))
   ttl = stream_ttl
 end
 return {ttl, stream_ttl}`;

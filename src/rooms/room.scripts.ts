@@ -88,15 +88,16 @@ end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', max_length, '*', unpack(ARGV, 9))
 redis.call('SPUBLISH', ARGV[6], ARGV[7] .. id .. ARGV[8] .. string.match(id, '^(%d+)-') .. '}')
 local lifetime = tonumber(ARGV[5])
-local stream_ttl = redis.call('PTTL', KEYS[1])
-if stream_ttl < lifetime - ${LIFETIME_REFRESH_SLACK_MS} then
-  stream_ttl = lifetime
-  for _, key in ipairs({KEYS[1], KEYS[4], KEYS[5], KEYS[7], KEYS[8]}) do redis.call('PEXPIRE', key, lifetime) end
+-- the other keys take the stream's expiry as an absolute time: a relative TTL set a millisecond later would outlive it
+if redis.call('PTTL', KEYS[1]) < lifetime - ${LIFETIME_REFRESH_SLACK_MS} then
+  redis.call('PEXPIRE', KEYS[1], lifetime)
+  local stream_expiry = redis.call('PEXPIRETIME', KEYS[1])
+  for _, key in ipairs({KEYS[4], KEYS[5], KEYS[7], KEYS[8]}) do redis.call('PEXPIREAT', key, stream_expiry) end
 end
 if dedup then redis.call('SET', KEYS[2], id, 'EX', ARGV[2]) end
 if ARGV[3] ~= '' then
   redis.call('ZADD', KEYS[6], thread_score(id), id)
-  redis.call('PEXPIRE', KEYS[6], stream_ttl)
+  redis.call('PEXPIREAT', KEYS[6], redis.call('PEXPIRETIME', KEYS[1]))
 end
 return {1, id, trimmed_with_reactions, trimmed_ids, trimmed_attachments}
 `;
@@ -160,8 +161,8 @@ if mute_ttl ~= -2 then return {-3, mute_ttl} end
 local previous = redis.call('HGET', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({content = ARGV[3], editedAt = tonumber(ARGV[4]), mentions = ARGV[5]}))
 local reply_count, last_reply = thread_summary(KEYS[5])
-local stream_ttl = redis.call('PTTL', KEYS[1])
-if stream_ttl > 0 then redis.call('PEXPIRE', KEYS[2], stream_ttl) end
+local stream_expiry = redis.call('PEXPIRETIME', KEYS[1])
+if stream_expiry > 0 then redis.call('PEXPIREAT', KEYS[2], stream_expiry) end
 return {1, fields, redis.call('HGET', KEYS[3], ARGV[1]), reply_count, last_reply, previous}
 `;
 
@@ -228,8 +229,8 @@ for i = 3, #ARGV do
     attachments[#attachments + 1] = field_of(entry[2], '${STREAM_ATTACHMENTS_FIELD}') or false
   end
 end
-local stream_ttl = redis.call('PTTL', KEYS[1])
-if #erased > 0 and stream_ttl > 0 then redis.call('PEXPIRE', KEYS[4], stream_ttl) end
+local stream_expiry = redis.call('PEXPIRETIME', KEYS[1])
+if #erased > 0 and stream_expiry > 0 then redis.call('PEXPIREAT', KEYS[4], stream_expiry) end
 return {erased, attachments}
 `;
 
@@ -265,10 +266,10 @@ if next(counts) == nil then
 end
 local encoded = cjson.encode(counts)
 redis.call('HSET', KEYS[2], ARGV[2], encoded)
-local stream_ttl = redis.call('PTTL', KEYS[1])
-if stream_ttl > 0 then
-  redis.call('PEXPIRE', KEYS[2], stream_ttl)
-  redis.call('PEXPIRE', KEYS[3], stream_ttl)
+local stream_expiry = redis.call('PEXPIRETIME', KEYS[1])
+if stream_expiry > 0 then
+  redis.call('PEXPIREAT', KEYS[2], stream_expiry)
+  redis.call('PEXPIREAT', KEYS[3], stream_expiry)
 end
 return {1, encoded}
 `;
@@ -289,8 +290,8 @@ if current then
   if ms < cms or (ms == cms and seq <= cseq) then return 0 end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-local stream_ttl = redis.call('PTTL', KEYS[2])
-if stream_ttl > 0 then redis.call('PEXPIRE', KEYS[1], stream_ttl) end
+local stream_expiry = redis.call('PEXPIRETIME', KEYS[2])
+if stream_expiry > 0 then redis.call('PEXPIREAT', KEYS[1], stream_expiry) end
 return 1
 `;
 

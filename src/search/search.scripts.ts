@@ -50,7 +50,8 @@ const RENEWAL_GAP_MS = 60_000;
  * Returns how many writes changed the index.
  */
 export const APPLY_INDEX_WRITES_SCRIPT = `${SEARCH_INDEX_FUNCTIONS}
-local stream_ttl = redis.call('PTTL', KEYS[2])
+-- absolute times, so that a key never outlives the stream by the milliseconds a relative TTL would drift
+local stream_expiry = redis.call('PEXPIRETIME', KEYS[2])
 local written = {}
 local applied, i = 0, 2
 while i <= #ARGV do
@@ -58,23 +59,23 @@ while i <= #ARGV do
   local last = first + 2 * tonumber(ARGV[i + 2])
   if kind == 'remove' then
     applied = applied + search_unindex(KEYS[1], ARGV[1], id)
-  elseif stream_ttl ~= -2 and (kind == 'replace' or redis.call('HEXISTS', KEYS[1], id) == 0) then
+  elseif stream_expiry ~= -2 and (kind == 'replace' or redis.call('HEXISTS', KEYS[1], id) == 0) then
     search_index(KEYS[1], ARGV[1], id, ARGV, first, last)
     for j = first, last - 2, 2 do written[ARGV[j]] = true end
     applied = applied + 1
   end
   i = last
 end
-if stream_ttl > 0 and redis.call('EXISTS', KEYS[1]) == 1 then
-  local docs_ttl = redis.call('PTTL', KEYS[1])
-  if docs_ttl < 0 or stream_ttl - docs_ttl > ${RENEWAL_GAP_MS} then
+if stream_expiry > 0 and redis.call('EXISTS', KEYS[1]) == 1 then
+  local docs_expiry = redis.call('PEXPIRETIME', KEYS[1])
+  if docs_expiry < 0 or stream_expiry - docs_expiry > ${RENEWAL_GAP_MS} then
     local indexed = redis.call('HVALS', KEYS[1])
     for _, words in ipairs(indexed) do
       for word in string.gmatch(words, '%S+') do written[word] = true end
     end
-    redis.call('PEXPIRE', KEYS[1], stream_ttl)
+    redis.call('PEXPIREAT', KEYS[1], stream_expiry)
   end
-  for word in pairs(written) do redis.call('PEXPIRE', ARGV[1] .. word, stream_ttl) end
+  for word in pairs(written) do redis.call('PEXPIREAT', ARGV[1] .. word, stream_expiry) end
 end
 return applied`;
 

@@ -391,7 +391,8 @@ describe('examples/ws_client.py (python3-websocket) across two nodes', () => {
       expect(await peerHears).toMatchObject({ room, userId: 'py', content: 'hello from python' });
       await printed(/"ok": true.*"content": "hello from python"/);
       await requestOk(peer, 'message:send', { room, content: 'hello back' });
-      await printed(/"event": "message".*"content": "hello back"/);
+      // live, or in the join's catch-up when the join was answered after it (the example sends without waiting for it)
+      await printed(/"content": "hello back"/);
     } finally {
       child.kill('SIGTERM');
     }
