@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { Condition } from '../support/condition';
 import { masterPortOf, redisCli } from '../support/redis-failover';
-import { Member, sendMany, sortedIds } from '../support/room-members';
+import { expectOneOrderForEveryMember, Member, sendMany, sortedIds } from '../support/room-members';
 import { uniqueRoom, useRedisCluster } from '../support/scenario';
 
 /** The same order on Redis Cluster: each room's live channel is sharded, in the room's slot, beside its stream. */
@@ -20,12 +20,7 @@ describe('delivery order on Redis Cluster (3 masters, 2 nodes)', () => {
     ];
     const senders = await Promise.all([nodeA, nodeA, nodeB, nodeB].map((node, i) => Member.socketIo(node.url, `sender-${i}`, room, seen)));
 
-    const sent = await Promise.all(senders.map((sender) => sendMany(sender.socket, room, sender.name, 150, 150)));
-    const all = sortedIds(sent.flat());
-    const expected = (member: Member) => (senders.includes(member as never) ? all.filter((id) => !sent[senders.indexOf(member as never)].includes(id)) : all);
-    const everyone = [...listeners, ...senders];
-    await seen.until(() => everyone.every((member) => member.ids.length >= expected(member).length));
-    for (const member of everyone) expect({ member: member.name, ids: member.ids }).toEqual({ member: member.name, ids: expected(member) });
+    await expectOneOrderForEveryMember(room, senders, listeners, 150, seen);
   }, 60_000);
 
   it("CLIENT KILL of a node's sharded subscriber on the room's master while the other node sends: no disconnect, every message once, in order", async () => {

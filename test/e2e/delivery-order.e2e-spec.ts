@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { connect, nextEvent, requestOk, wholeHistory } from '../support/clients';
 import { Condition, untilTrue } from '../support/condition';
-import { Member, Message, sendMany, sortedIds } from '../support/room-members';
+import { expectOneOrderForEveryMember, Member, Message, sendMany, sortedIds } from '../support/room-members';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
 
@@ -35,14 +35,7 @@ describe('delivery order: one order per room on every connection', () => {
     ];
     const senders = await Promise.all([nodeA, nodeA, nodeB, nodeB].map((node, i) => Member.socketIo(node.url, `sender-${i}`, room, seen)));
 
-    const sent = await Promise.all(senders.map((sender) => sendMany(sender.socket, room, sender.name, 150, 150)));
-    const all = sortedIds(sent.flat());
-    expect(new Set(all).size).toBe(600);
-    const expected = (member: Member) => (senders.includes(member as never) ? all.filter((id) => !sent[senders.indexOf(member as never)].includes(id)) : all);
-    const everyone = [...listeners, ...senders];
-    await seen.until(() => everyone.every((member) => member.ids.length >= expected(member).length));
-
-    for (const member of everyone) expect({ member: member.name, ids: member.ids }).toEqual({ member: member.name, ids: expected(member) });
+    const all = await expectOneOrderForEveryMember(room, senders, listeners, 150, seen);
     expect((await wholeHistory<Message>(senders[0].socket, room)).map((message) => message.id)).toEqual(all);
   }, 60_000);
 

@@ -75,3 +75,20 @@ export async function sendMany(socket: Socket, room: string, label: string, coun
   await Promise.all(Array.from({ length: inFlight }, worker));
   return ids;
 }
+
+/**
+ * The one-order scenario of both delivery-order files: every sender sends `perSender` messages at once; once all are
+ * acknowledged, every listener must have received all of them and every sender all but its own, each exactly once and
+ * in id order. Returns every id sent, in id order.
+ */
+export async function expectOneOrderForEveryMember(room: string, senders: (Member & { socket: Socket })[], listeners: Member[], perSender: number, seen: Condition): Promise<string[]> {
+  const sent = await Promise.all(senders.map((sender) => sendMany(sender.socket, room, sender.name, perSender, perSender)));
+  const all = sortedIds(sent.flat());
+  expect(new Set(all).size).toBe(senders.length * perSender);
+  const ownIndex = (member: Member) => senders.findIndex((sender) => sender === member);
+  const expected = (member: Member) => (ownIndex(member) >= 0 ? all.filter((id) => !sent[ownIndex(member)].includes(id)) : all);
+  const everyone = [...listeners, ...senders];
+  await seen.until(() => everyone.every((member) => member.ids.length >= expected(member).length));
+  for (const member of everyone) expect({ member: member.name, ids: member.ids }).toEqual({ member: member.name, ids: expected(member) });
+  return all;
+}
