@@ -25,11 +25,8 @@ export class ChatRoomFeedSource implements RoomFeedSource {
     return this.messages.newestId(room);
   }
 
-  async readAfter(room: string, after: string | null, limit: number): Promise<{ messages: StoredMessage[]; complete: boolean }> {
-    const read =
-      after === null
-        ? await this.messages.page(room, {}, limit + 1).then((messages) => ({ messages: messages.slice(0, limit), complete: messages.length <= limit }))
-        : await this.messages.since(room, after, limit);
-    return { messages: await this.presenter.presentAll(read.messages), complete: read.complete };
+  async readAfter(room: string, after: string | null, limit: number): Promise<{ messages: StoredMessage[]; trimmed: boolean }> {
+    const read = after === null ? { messages: await this.messages.page(room, {}, limit), trimmed: false } : await this.messages.since(room, after, limit);
+    return { messages: await this.presenter.presentAll(read.messages), trimmed: read.trimmed };
   }
 }

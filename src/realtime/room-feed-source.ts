@@ -17,10 +17,10 @@ export interface RoomFeedSource {
   /** The id of the room's newest stored message, null when it has none. */
   newestId(room: string): Promise<string | null>;
   /**
-   * The messages stored after `after` (from the first when null), oldest first, at most `limit`; `complete` is
-   * false when more were stored, or when the history no longer reaches back to `after`.
+   * The messages stored after `after` (from the first when null), oldest first, at most `limit`; `trimmed` when
+   * the history no longer reaches back to `after`.
    */
-  readAfter(room: string, after: string | null, limit: number): Promise<{ messages: StoredMessage[]; complete: boolean }>;
+  readAfter(room: string, after: string | null, limit: number): Promise<{ messages: StoredMessage[]; trimmed: boolean }>;
 }
 
 export const ROOM_FEED_SOURCE = Symbol('RoomFeedSource');

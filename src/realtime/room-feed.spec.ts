@@ -28,10 +28,13 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-const settled = () => new Promise((resolve) => setImmediate(resolve));
+/** Every callback queued so far ran, and those they queued: the feed's reads and round trips answered. */
+const settled = async () => {
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+};
 const message = (id: string) => ({ id, room: 'general', userId: 'u', content: id, createdAt: 1 });
 
-function feedWith(readAfter: RoomFeedSource['readAfter'] = async () => ({ messages: [], complete: true })) {
+function feedWith(readAfter: RoomFeedSource['readAfter'] = async () => ({ messages: [], trimmed: false }), confirm: () => Promise<void> = async () => undefined) {
   const adapter = new FakeAdapter();
   const delivered: { room: string; except: string[]; id: string }[] = [];
   const closed: string[] = [];
@@ -53,7 +56,7 @@ function feedWith(readAfter: RoomFeedSource['readAfter'] = async () => ({ messag
   const feed = new RoomFeed(
     namespace as unknown as ChatNamespace,
     subscriber as unknown as RedisConnectionClient,
-    { onLost: (listener: () => void) => (watch.lost = listener), onRecovered: (listener: () => void) => (watch.recovered = listener) } as unknown as SubscriberWatch,
+    { onLost: (listener: () => void) => (watch.lost = listener), onRecovered: (listener: () => void) => (watch.recovered = listener), confirm } as unknown as SubscriberWatch,
     { get: () => source } as unknown as ModuleRef,
     { catchupMax: 3, redisAdmissionTimeoutMs: 1000, redis: { mode: 'standalone' } } as AppConfig,
   );
@@ -81,8 +84,8 @@ describe('RoomFeed', () => {
   });
 
   it('holds live messages from the loss of its subscription until it delivered, in order, what the stream holds after its cursor', async () => {
-    const missed = deferred<{ messages: ReturnType<typeof message>[]; complete: boolean }>();
-    const { feed, delivered, publish, connection, newest, watch, source } = feedWith(() => missed.promise);
+    const missed = deferred<{ messages: ReturnType<typeof message>[]; trimmed: boolean }>();
+    const { feed, delivered, closed, publish, connection, newest, watch, source } = feedWith(() => missed.promise);
     newest.resolve('1-0');
     await feed.join(connection('c1'), 'general');
     publish('2-0');
@@ -91,17 +94,39 @@ describe('RoomFeed', () => {
     watch.recovered!();
     publish('6-0');
     await settled();
-    expect(source.readAfter).toHaveBeenCalledWith('general', '2-0', 3);
+    expect(source.readAfter).toHaveBeenCalledWith('general', '2-0', 4);
     expect(delivered.map((entry) => entry.id)).toEqual(['2-0']);
-    missed.resolve({ messages: [message('3-0'), message('4-0'), message('5-0')], complete: true });
+    // the read sees the held messages too: only the two before them were missed, within CATCHUP_MAX
+    missed.resolve({ messages: [message('3-0'), message('4-0'), message('5-0'), message('6-0')], trimmed: false });
     await settled();
+    expect(closed).toEqual([]);
     expect(delivered.map((entry) => entry.id)).toEqual(['2-0', '3-0', '4-0', '5-0', '6-0']);
     publish('7-0');
     expect(delivered.map((entry) => entry.id)).toEqual(['2-0', '3-0', '4-0', '5-0', '6-0', '7-0']);
   });
 
+  it('counts as missed only what its subscription had not received when the read answered, confirmed by a round trip on the subscription', async () => {
+    const confirmed = deferred<void>();
+    const { feed, delivered, closed, publish, connection, newest, watch } = feedWith(
+      async () => ({ messages: ['2-0', '3-0', '4-0', '5-0'].map(message), trimmed: false }),
+      () => confirmed.promise,
+    );
+    newest.resolve('1-0');
+    await feed.join(connection('c1'), 'general');
+    watch.lost!();
+    watch.recovered!();
+    await settled();
+    // stored after the subscription was back and read by the fill, its publication still on the way
+    publish('4-0');
+    publish('5-0');
+    confirmed.resolve();
+    await settled();
+    expect(closed).toEqual([]);
+    expect(delivered.map((entry) => entry.id)).toEqual(['2-0', '3-0', '4-0', '5-0']);
+  });
+
   it('closes the connections of a room that missed more than CATCHUP_MAX, and delivers nothing of the gap', async () => {
-    const { feed, delivered, closed, connection, newest, watch } = feedWith(async () => ({ messages: [message('3-0')], complete: false }));
+    const { feed, delivered, closed, connection, newest, watch } = feedWith(async () => ({ messages: ['2-0', '3-0', '4-0', '5-0'].map(message), trimmed: false }));
     newest.resolve('1-0');
     await feed.join(connection('c1'), 'general');
     await feed.join(connection('c2'), 'general');
@@ -109,6 +134,17 @@ describe('RoomFeed', () => {
     watch.recovered!();
     await settled();
     expect(closed).toEqual(['c1', 'c2']);
+    expect(delivered).toEqual([]);
+  });
+
+  it('closes the connections of a room whose history no longer reaches back to its cursor', async () => {
+    const { feed, delivered, closed, connection, newest, watch } = feedWith(async () => ({ messages: [message('3-0')], trimmed: true }));
+    newest.resolve('1-0');
+    await feed.join(connection('c1'), 'general');
+    watch.lost!();
+    watch.recovered!();
+    await settled();
+    expect(closed).toEqual(['c1']);
     expect(delivered).toEqual([]);
   });
 

@@ -66,6 +66,7 @@ export class RoomFeed implements OnModuleInit {
   private readonly pendingSince = new Map<string, string>();
   /** False from the moment the subscription may miss messages until it receives every one again. */
   private isReceiving = true;
+  private publicationBarrier?: Promise<void>;
 
   constructor(
     private readonly namespace: ChatNamespace,
@@ -247,7 +248,9 @@ export class RoomFeed implements OnModuleInit {
   /**
    * Reads what the room missed after its cursor and delivers it, then what was held; more than CATCHUP_MAX
    * missed (or trimmed past the cursor) closes the room's local connections instead, which reconnect and catch
-   * up with `since`. Repeats while the subscription was interrupted again meanwhile; stops, holding, while it is.
+   * up with `since`. Missed are the messages older than the first one held: those stored after the subscription
+   * came back reach it, and the read may see them too. Repeats while the subscription was interrupted again
+   * meanwhile; stops, holding, while it is.
    */
   private async fill(room: FeedRoom): Promise<void> {
     if (room.isFilling) return;
@@ -257,16 +260,19 @@ export class RoomFeed implements OnModuleInit {
       while (room.hasGap && this.isReceiving && isCurrent()) {
         room.hasGap = false;
         const cursor = await room.established;
-        const missed = await this.source.readAfter(room.name, room.cursor ?? cursor, this.config.catchupMax);
+        const read = await this.source.readAfter(room.name, room.cursor ?? cursor, this.config.catchupMax + 1);
+        await this.publicationsSoFar();
         if (!isCurrent()) return;
-        if (!missed.complete) {
+        const firstHeld = room.held?.[0]?.message.id;
+        const missed = firstHeld === undefined ? read.messages : read.messages.filter((message) => compareStreamIds(message.id, firstHeld) < 0);
+        if (read.trimmed || missed.length > this.config.catchupMax) {
           this.closeMembers(room, `more than CATCHUP_MAX (${this.config.catchupMax}) messages missed`);
           room.cursor = undefined;
           this.startEstablishing(room, false);
           return;
         }
-        for (const message of missed.messages) this.deliver(room, message);
-        if (missed.messages.length > 0) this.logger.log(`room ${room.name}: ${missed.messages.length} messages missed while the subscription was interrupted, delivered`);
+        for (const message of missed) this.deliver(room, message);
+        if (missed.length > 0) this.logger.log(`room ${room.name}: ${missed.length} messages missed while the subscription was interrupted, delivered`);
       }
       if (!room.hasGap && this.isReceiving && isCurrent()) this.release(room);
     } catch (error) {
@@ -277,6 +283,19 @@ export class RoomFeed implements OnModuleInit {
     } finally {
       room.isFilling = false;
     }
+  }
+
+  /**
+   * Resolves once the subscription received every publication made before the reads that answered so far: a
+   * message a fill read may also be on its way to the subscriber, and must be held before it is counted as
+   * missed. One PING on the subscriber for all the fills whose reads answered before it is sent.
+   */
+  private publicationsSoFar(): Promise<void> {
+    this.publicationBarrier ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.publicationBarrier = undefined;
+      return this.subscriberWatch.confirm();
+    });
+    return this.publicationBarrier;
   }
 
   private closeMembers(room: FeedRoom, why: string): void {

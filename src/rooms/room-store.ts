@@ -323,9 +323,9 @@ export class RoomStore implements OnModuleInit {
    * no longer reaches back to `since` (trimmed) or more than `limit` messages were missed. Read in chunks of
    * CATCHUP_CHUNK, each its own short script, so that Redis serves other clients between them instead of
    * building one reply of up to `limit` large messages. With `upTo`, only messages up to that id (included),
-   * none when it is null.
+   * none when it is null. `trimmed`: the history no longer reaches back to `since`.
    */
-  async since(room: string, since: string, limit: number, upTo?: string | null): Promise<{ messages: RoomMessage[]; complete: boolean }> {
+  async since(room: string, since: string, limit: number, upTo?: string | null): Promise<{ messages: RoomMessage[]; complete: boolean; trimmed: boolean }> {
     const oldestId = (await this.admission.xrange(roomKeys.messages(room), '-', '+', 'COUNT', 1))[0]?.[0];
     const messages: RoomMessage[] = [];
     let after = since;
@@ -337,7 +337,7 @@ export class RoomStore implements OnModuleInit {
       after = chunk[chunk.length - 1].id;
     }
     const trimmedPastSince = oldestId !== undefined && compareStreamIds(oldestId, since) > 0 && messages[0]?.id === oldestId;
-    return { messages: messages.slice(0, limit), complete: messages.length <= limit && !trimmedPastSince };
+    return { messages: messages.slice(0, limit), complete: messages.length <= limit && !trimmedPastSince, trimmed: trimmedPastSince };
   }
 
   /** `mentions`: those of the new content, which replace the message's (a message names whom its content names). */
