@@ -4,7 +4,8 @@ import { Broadcaster } from '../realtime/broadcaster';
 import { ServerEvent } from '../common/contract';
 import { ContractError, notFound, notJoined } from '../common/contract-error';
 import { ReactionDto } from './dto/reaction.dto';
-import { ReactionAction, ReactionCounts, RoomStore } from '../rooms/room-store';
+import { ReactionRepository } from './reaction.repository';
+import { ReactionAction, ReactionCounts } from './reaction.scripts';
 
 /** Distinct emoji one message may carry; a new one beyond it is refused, existing ones may still be added to. */
 export const MAX_DISTINCT_EMOJI_PER_MESSAGE = 20;
@@ -12,7 +13,7 @@ export const MAX_DISTINCT_EMOJI_PER_MESSAGE = 20;
 @Injectable()
 export class ReactionService {
   constructor(
-    private readonly rooms: RoomStore,
+    private readonly reactions: ReactionRepository,
     private readonly broadcaster: Broadcaster,
   ) {}
 
@@ -23,7 +24,7 @@ export class ReactionService {
   async react(connection: Connection, { room, messageId, emoji }: ReactionDto, action: ReactionAction): Promise<{ messageId: string; reactions: ReactionCounts }> {
     if (!connection.rooms.has(room)) throw notJoined(room);
     const userId = connection.user.id;
-    const result = await this.rooms.react(room, messageId, action, emoji, userId, MAX_DISTINCT_EMOJI_PER_MESSAGE);
+    const result = await this.reactions.react(room, messageId, action, emoji, userId, MAX_DISTINCT_EMOJI_PER_MESSAGE);
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'too_many_emoji') {
       throw new ContractError('validation_failed', `a message carries at most ${MAX_DISTINCT_EMOJI_PER_MESSAGE} different emoji`, {

@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { Broadcaster } from '../realtime/broadcaster';
-import { RoomStore } from '../rooms/room-store';
 import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
+import { ReceiptRepository } from './receipt.repository';
 import { ReceiptService, UNREAD_COUNT_CAP } from './receipt.service';
 
 describe('ReceiptService', () => {
@@ -24,7 +24,7 @@ describe('ReceiptService', () => {
     markers.clear();
     broadcaster = new FakeBroadcaster();
     const module = await Test.createTestingModule({
-      providers: [ReceiptService, { provide: RoomStore, useValue: rooms }, { provide: Broadcaster, useValue: broadcaster }],
+      providers: [ReceiptService, { provide: ReceiptRepository, useValue: rooms }, { provide: Broadcaster, useValue: broadcaster }],
     }).compile();
     receipts = module.get(ReceiptService);
   });

@@ -3,7 +3,8 @@ import type { Connection } from '../common/connection';
 import { ServerEvent } from '../common/contract';
 import { notFound, notJoined } from '../common/contract-error';
 import { Broadcaster } from '../realtime/broadcaster';
-import { ReadState, RoomStore } from '../rooms/room-store';
+import { ReceiptRepository } from './receipt.repository';
+import { ReadState } from './receipt.scripts';
 
 /** Unread counts stop here (clients show "999+"): counting walks the messages, and a join must stay cheap. */
 export const UNREAD_COUNT_CAP = 1000;
@@ -11,7 +12,7 @@ export const UNREAD_COUNT_CAP = 1000;
 @Injectable()
 export class ReceiptService {
   constructor(
-    private readonly rooms: RoomStore,
+    private readonly receipts: ReceiptRepository,
     private readonly broadcaster: Broadcaster,
   ) {}
 
@@ -22,7 +23,7 @@ export class ReceiptService {
   async markRead(connection: Connection, room: string, messageId: string): Promise<Record<string, never>> {
     if (!connection.rooms.has(room)) throw notJoined(room);
     const userId = connection.user.id;
-    const result = await this.rooms.markRead(room, userId, messageId);
+    const result = await this.receipts.markRead(room, userId, messageId);
     if (result === 'not_found') throw notFound(`message ${messageId}`);
     if (result === 'moved') {
       this.broadcaster.toRooms([room, this.broadcaster.userAddress(userId)], ServerEvent.Receipt, { room, userId, messageId }, { exceptConnection: connection.id });
@@ -31,6 +32,6 @@ export class ReceiptService {
   }
 
   readState(room: string, userId: string): Promise<ReadState> {
-    return this.rooms.readState(room, userId, UNREAD_COUNT_CAP);
+    return this.receipts.readState(room, userId, UNREAD_COUNT_CAP);
   }
 }
