@@ -105,14 +105,14 @@ describe('presence and throttling scripts on a real redis-server', () => {
       expect(await count()).toBe(2);
       await probe.redis.zrem(key, 's2');
       expect(await probe.run(throttleScripts.renewConnections, [key], [MINUTE_MS, 's1', 's2'])).toBe(1);
-      expect(await probe.redis.zrange(key, 0, -1)).toEqual(['s1']);
+      expect(await probe.redis.zrange(key, '0', '-1')).toEqual(['s1']);
     });
 
     it('does not count expired leases, and admits in their place', async () => {
       await probe.redis.zadd(key, 1, 'dead-1', 2, 'dead-2');
       expect(await count()).toBe(0);
       expect(await admit('s1')).toBe(true);
-      expect(await probe.redis.zrange(key, 0, -1)).toEqual(['s1']);
+      expect(await probe.redis.zrange(key, '0', '-1')).toEqual(['s1']);
     });
   });
 });

@@ -112,7 +112,7 @@ describe('room scripts on a real redis-server', () => {
     it("adds a reply to its root's thread, and a trim takes a trimmed root's thread, a trimmed reply's place in its root's thread, its edit and counts", async () => {
       const root = await stored({ userId: 'alice', content: 'root' });
       const reply = await stored({ userId: 'bob', content: 'reply', replyTo: root });
-      expect(await probe.redis.zrange(roomKeys.thread(ROOM, root), 0, -1)).toEqual([reply]);
+      expect(await probe.redis.zrange(roomKeys.thread(ROOM, root), '0', '-1')).toEqual([reply]);
       await probe.redis.hset(k.counts, root, '{"👍":1}');
       await probe.redis.hset(k.edits, reply, '{"content":"x"}');
       const attachments = [{ id: 'a1', filename: 'f.txt', contentType: 'text/plain', size: 1 }];

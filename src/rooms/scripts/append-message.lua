@@ -26,8 +26,9 @@
 --         last message, give or take LIFETIME_REFRESH_SLACK_MS: their lifetime is renewed once it has run down by
 --         that much, so a busy room pays one PTTL per message
 -- ARGV[6] the room's live channel (a sharded pub/sub channel in the room's slot, not a key)
--- ARGV[7], ARGV[8] the live payload's head and body (rooms/live-feed.ts: the stored message is published as
---         head .. id .. body .. the id's milliseconds .. '}')
+-- ARGV[7] the live payload's head and
+-- ARGV[8] its body (rooms/live-feed.ts: the stored message is published as head .. id .. body .. the id's
+--         milliseconds .. '}')
 -- ARGV[9...] the message's field/value pairs
 -- Reply: {1, id, trimmedWithReactions, trimmedIds, trimmedAttachments (JSON lists)} stored,
 --        {0, id, fields?} a retry, {-1, mute PTTL} muted, {-2} replyTo not found

@@ -4,7 +4,8 @@
 -- KEYS[2] edits hash
 -- KEYS[3] reaction counts hash
 -- ARGV[1] "XRANGE" or "XREVRANGE"
--- ARGV[2], ARGV[3] start, end
+-- ARGV[2] start
+-- ARGV[3] end
 -- ARGV[4] count
 -- ARGV[5] thread prefix (the read messages' threads: see overlays.lua)
 -- Reply: {entries, edits, reactions, replyCounts, lastReplyIds}, the others aligned with entries (false where there
