@@ -41,7 +41,7 @@ export interface Script<Keys extends readonly string[], Args extends readonly Sc
   readonly file: string;
   /** The whole source Redis runs: constants, libraries, then the file. */
   readonly lua: string;
-  /** EVALSHA on `client` (EVAL once per connection when Redis does not hold the script yet), decoded. */
+  /** EVALSHA on `client` (EVAL when Redis does not hold the script yet), decoded. */
   run(client: ScriptClient, keys: Keys, args: Args): Promise<Reply>;
 }
 
@@ -61,12 +61,16 @@ export type Scripts<D extends Record<string, AnyDeclaration>> = {
   [N in keyof D]: D[N] extends ScriptDeclaration<infer Keys, infer Args, any, infer Reply> ? Script<Keys, Args, Reply> : never;
 };
 
-type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: ScriptArg[]) => Promise<unknown>;
+/** The two commands a script needs, as both a Redis and a Cluster client offer them. */
+interface Evaluator {
+  evalsha(sha: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown>;
+  eval(lua: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown>;
+}
 
 /**
- * Loads every declared script of `dir`. A script is defined on a client (ioredis `defineCommand`, whose EVALSHA
- * falls back to EVAL) the first time it runs there, under a name made of its source's hash, so that a repository
- * runs it on whichever client it chooses (commands or admission) without defining it on each beforehand.
+ * Loads every declared script of `dir`. A script runs as EVALSHA on whichever client the repository chooses
+ * (commands or admission): an ordinary command, which auto-pipelining batches and a Cluster client routes by its
+ * first key; as EVAL when Redis does not hold the script yet (NOSCRIPT: its first run after a start or a failover).
  */
 export function defineScripts<D extends Record<string, AnyDeclaration>>(dir: string, declarations: D): Scripts<D> {
   const scripts: Record<string, Script<string[], ScriptArg[], unknown>> = {};
@@ -76,19 +80,15 @@ export function defineScripts<D extends Record<string, AnyDeclaration>>(dir: str
 
 function load(dir: string, { file, uses = [], constants = {}, decode }: ScriptSpec<unknown, unknown>): Script<string[], ScriptArg[], unknown> {
   const lua = [...Object.entries(constants).map(([name, value]) => `local ${name} = ${luaLiteral(name, value)}\n`), ...uses, readFileSync(join(dir, file), 'utf8')].join('');
-  const name = `lua_${createHash('sha1').update(lua).digest('hex')}`;
-  const commandOf = (client: ScriptClient): ScriptCommand => {
-    const commands = client as unknown as Record<string, ScriptCommand | undefined>;
-    if (!commands[name]) client.defineCommand(name, { lua });
-    return commands[name]!;
+  const sha = createHash('sha1').update(lua).digest('hex');
+  const evaluate = (client: ScriptClient, keys: string[], args: ScriptArg[]): Promise<unknown> => {
+    const redis = client as unknown as Evaluator;
+    return redis.evalsha(sha, keys.length, ...keys, ...args).catch((error: Error) => {
+      if (!error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(lua, keys.length, ...keys, ...args);
+    });
   };
-  return {
-    file,
-    lua,
-    run: decode
-      ? (client, keys, args) => commandOf(client).call(client, keys.length, ...keys, ...args).then(decode)
-      : (client, keys, args) => commandOf(client).call(client, keys.length, ...keys, ...args),
-  };
+  return { file, lua, run: decode ? (client, keys, args) => evaluate(client, keys, args).then(decode) : evaluate };
 }
 
 function luaLiteral(name: string, value: string | number): string {

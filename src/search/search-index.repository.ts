@@ -20,7 +20,7 @@ export interface RoomMatches {
 /**
  * One message's index write in the shape a caller's script takes it: `keys` to append to its KEYS and `args`
  * to its ARGV, for `search_index(keys[1], args[1], <new id>, ARGV, <offset of args[2]>)` from
- * SEARCH_INDEX_FUNCTIONS inside the room store's send script.
+ * SEARCH_INDEX_FUNCTIONS (search.scripts.ts) inside a caller's own script.
  */
 export interface IndexWrite {
   keys: [documents: string];

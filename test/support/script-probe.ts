@@ -41,7 +41,8 @@ export function useScriptProbe(covered: Record<string, AnyScript>[]): ScriptProb
     server = await startRedis();
     admin = new Redis(server.url);
     await admin.call('ACL', 'SETUSER', PROBE_USER, 'on', `>${PROBE_PASSWORD}`, 'resetkeys', 'resetchannels', '+@all');
-    probe = new Redis(server.url, { username: PROBE_USER, password: PROBE_PASSWORD });
+    // as the nodes' commands connections: auto-pipelined
+    probe = new Redis(server.url, { username: PROBE_USER, password: PROBE_PASSWORD, enableAutoPipelining: true });
   });
 
   beforeEach(async () => {
