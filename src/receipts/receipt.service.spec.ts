@@ -9,7 +9,7 @@ describe('ReceiptService', () => {
   let receipts: ReceiptService;
   const markers = new Map<string, string>();
   const stored = new Set(['1-0', '2-0']);
-  const rooms = {
+  const repository = {
     markRead: async (room: string, userId: string, messageId: string) => {
       if (!stored.has(messageId)) return 'not_found';
       const key = `${room}/${userId}`;
@@ -24,7 +24,7 @@ describe('ReceiptService', () => {
     markers.clear();
     broadcaster = new FakeBroadcaster();
     const module = await Test.createTestingModule({
-      providers: [ReceiptService, { provide: ReceiptRepository, useValue: rooms }, { provide: Broadcaster, useValue: broadcaster }],
+      providers: [ReceiptService, { provide: ReceiptRepository, useValue: repository }, { provide: Broadcaster, useValue: broadcaster }],
     }).compile();
     receipts = module.get(ReceiptService);
   });
@@ -52,6 +52,6 @@ describe('ReceiptService', () => {
 
   it('caps the unread count it asks for', async () => {
     await receipts.readState('general', 'alice');
-    expect(rooms.readState).toHaveBeenCalledWith('general', 'alice', UNREAD_COUNT_CAP);
+    expect(repository.readState).toHaveBeenCalledWith('general', 'alice', UNREAD_COUNT_CAP);
   });
 });

@@ -6,6 +6,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { createRedisConnection, guardPublishes, whenReady } from './redis-connections';
 import type { RedisConnectionClient } from './redis-connections';
 import { REDIS_ADMISSION, REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from './redis.tokens';
+import { defineLoadedScripts } from './scripts';
 import { SubscriberWatch } from './subscriber-watch';
 
 const STARTUP_WAIT_MS = 5000;
@@ -23,6 +24,8 @@ const admissionConnections = new WeakMap<RedisConnectionClient, RedisConnectionC
       useFactory: async (config: AppConfig, metrics: MetricsService) => {
         const client = createRedisConnection(config, 'commands', metrics);
         const admission = createRedisConnection(config, 'admission', metrics);
+        defineLoadedScripts(client);
+        defineLoadedScripts(admission);
         admissionConnections.set(client, admission);
         if (!(await whenReady(client, STARTUP_WAIT_MS))) {
           new Logger('Redis').warn('Redis is not reachable yet; the node starts not ready and keeps trying');

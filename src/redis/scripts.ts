@@ -41,7 +41,7 @@ export interface Script<Keys extends readonly string[], Args extends readonly Sc
   readonly file: string;
   /** The whole source Redis runs: constants, libraries, then the file. */
   readonly lua: string;
-  /** EVALSHA on `client` (EVAL when Redis does not hold the script yet), decoded. */
+  /** The script on `client` (EVALSHA; EVAL, or SCRIPT LOAD on a pipeline, when Redis does not hold it yet), decoded. */
   run(client: ScriptClient, keys: Keys, args: Args): Promise<Reply>;
 }
 
@@ -61,16 +61,15 @@ export type Scripts<D extends Record<string, AnyDeclaration>> = {
   [N in keyof D]: D[N] extends ScriptDeclaration<infer Keys, infer Args, any, infer Reply> ? Script<Keys, Args, Reply> : never;
 };
 
-/** The two commands a script needs, as both a Redis and a Cluster client offer them. */
-interface Evaluator {
-  evalsha(sha: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown>;
-  eval(lua: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown>;
-}
+type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: ScriptArg[]) => Promise<unknown>;
+
+/** Every script loaded so far, by its command name (made of its source's hash): see `defineLoadedScripts`. */
+const loaded = new Map<string, string>();
 
 /**
- * Loads every declared script of `dir`. A script runs as EVALSHA on whichever client the repository chooses
- * (commands or admission): an ordinary command, which auto-pipelining batches and a Cluster client routes by its
- * first key; as EVAL when Redis does not hold the script yet (NOSCRIPT: its first run after a start or a failover).
+ * Loads every declared script of `dir`. A script runs through ioredis `defineCommand` (EVALSHA, and on a pipeline,
+ * auto-pipelining's included, SCRIPT LOAD first when Redis lacks it) on whichever client the repository chooses
+ * (commands or admission).
  */
 export function defineScripts<D extends Record<string, AnyDeclaration>>(dir: string, declarations: D): Scripts<D> {
   const scripts: Record<string, Script<string[], ScriptArg[], unknown>> = {};
@@ -78,17 +77,32 @@ export function defineScripts<D extends Record<string, AnyDeclaration>>(dir: str
   return scripts as Scripts<D>;
 }
 
+/**
+ * Defines every script loaded so far on a new client, before its first command: an auto-pipeline copies the
+ * client's scripts when it is made, so a script defined later in the same tick would be missing from it. Every
+ * repository's scripts are loaded with its module, before any connection is made; one loaded later is defined on
+ * its first run.
+ */
+export function defineLoadedScripts(client: ScriptClient): void {
+  for (const [name, lua] of loaded) client.defineCommand(name, { lua });
+}
+
 function load(dir: string, { file, uses = [], constants = {}, decode }: ScriptSpec<unknown, unknown>): Script<string[], ScriptArg[], unknown> {
   const lua = [...Object.entries(constants).map(([name, value]) => `local ${name} = ${luaLiteral(name, value)}\n`), ...uses, readFileSync(join(dir, file), 'utf8')].join('');
-  const sha = createHash('sha1').update(lua).digest('hex');
-  const evaluate = (client: ScriptClient, keys: string[], args: ScriptArg[]): Promise<unknown> => {
-    const redis = client as unknown as Evaluator;
-    return redis.evalsha(sha, keys.length, ...keys, ...args).catch((error: Error) => {
-      if (!error.message.startsWith('NOSCRIPT')) throw error;
-      return redis.eval(lua, keys.length, ...keys, ...args);
-    });
+  const name = `lua_${createHash('sha1').update(lua).digest('hex')}`;
+  loaded.set(name, lua);
+  const commandOf = (client: ScriptClient): ScriptCommand => {
+    const commands = client as unknown as Record<string, ScriptCommand | undefined>;
+    if (!commands[name]) client.defineCommand(name, { lua });
+    return commands[name]!;
   };
-  return { file, lua, run: decode ? (client, keys, args) => evaluate(client, keys, args).then(decode) : evaluate };
+  return {
+    file,
+    lua,
+    run: decode
+      ? (client, keys, args) => commandOf(client).call(client, keys.length, ...keys, ...args).then(decode)
+      : (client, keys, args) => commandOf(client).call(client, keys.length, ...keys, ...args),
+  };
 }
 
 function luaLiteral(name: string, value: string | number): string {

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { Script, ScriptArg } from '../../src/redis/scripts';
+import { defineLoadedScripts, Script, ScriptArg } from '../../src/redis/scripts';
 import { startRedis, TestRedis } from './redis-server';
 
 /** What a script may reach besides its KEYS: keys under a prefix it is given in ARGV, sharded channels it publishes on. */
@@ -41,8 +41,9 @@ export function useScriptProbe(covered: Record<string, AnyScript>[]): ScriptProb
     server = await startRedis();
     admin = new Redis(server.url);
     await admin.call('ACL', 'SETUSER', PROBE_USER, 'on', `>${PROBE_PASSWORD}`, 'resetkeys', 'resetchannels', '+@all');
-    // as the nodes' commands connections: auto-pipelined
+    // as the nodes' commands connections: auto-pipelined, every script defined before the first command
     probe = new Redis(server.url, { username: PROBE_USER, password: PROBE_PASSWORD, enableAutoPipelining: true });
+    defineLoadedScripts(probe);
   });
 
   beforeEach(async () => {
