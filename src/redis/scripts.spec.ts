@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { defineScripts, script } from './scripts';
+import { defineScripts, script, ScriptClient } from './scripts';
 
 const SRC = join(__dirname, '..');
 
@@ -53,16 +53,23 @@ describe('defineScripts', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'scripts-spec-'));
-    writeFileSync(join(dir, 'body.lua'), 'return FIELD\n');
+    writeFileSync(join(dir, 'body.lua'), '-- KEYS[1] a key\n-- Reply: FIELD\nreturn FIELD\n');
+    writeFileSync(join(dir, 'headless.lua'), 'return 1\n');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('puts the constants, then the libraries, before the file', () => {
-    const { probe } = defineScripts(dir, { probe: script<[], [], string>({ file: 'body.lua', constants: { FIELD: "it's", LIMIT: 3 }, uses: ['local function f() end\n'] }) });
-    expect(probe.lua).toBe("local FIELD = 'it\\'s'\nlocal LIMIT = 3\nlocal function f() end\nreturn FIELD\n");
+    const { probe } = defineScripts(dir, { probe: script<[key: string], [], string>({ file: 'body.lua', constants: { FIELD: "it's", LIMIT: 3 }, uses: ['local function f() end\n'] }) });
+    expect(probe.lua).toBe("local FIELD = 'it\\'s'\nlocal LIMIT = 3\nlocal function f() end\n-- KEYS[1] a key\n-- Reply: FIELD\nreturn FIELD\n");
   });
 
   it('refuses a constant Lua could not read back as written', () => {
-    expect(() => defineScripts(dir, { probe: script<[], [], string>({ file: 'body.lua', constants: { FIELD: 'naïve' } }) })).toThrow('FIELD must be printable ASCII');
+    expect(() => defineScripts(dir, { probe: script<[key: string], [], string>({ file: 'body.lua', constants: { FIELD: 'naïve' } }) })).toThrow('FIELD must be printable ASCII');
+  });
+
+  it('refuses a file without its header, and keys other than the header declares', async () => {
+    expect(() => defineScripts(dir, { probe: script<[], [], number>({ file: 'headless.lua' }) })).toThrow('headless.lua has no header');
+    const { probe } = defineScripts(dir, { probe: script<string[], [], string>({ file: 'body.lua', constants: { FIELD: 'x' } }) });
+    await expect(probe.run({} as ScriptClient, ['a', 'b'], [])).rejects.toThrow('body.lua takes 1 keys, not 2');
   });
 });

@@ -41,7 +41,7 @@ export interface Script<Keys extends readonly string[], Args extends readonly Sc
   readonly file: string;
   /** The whole source Redis runs: constants, libraries, then the file. */
   readonly lua: string;
-  /** The script on `client` (EVALSHA; EVAL, or SCRIPT LOAD on a pipeline, when Redis does not hold it yet), decoded. */
+  /** The script on `client`, decoded. */
   run(client: ScriptClient, keys: Keys, args: Args): Promise<Reply>;
 }
 
@@ -61,15 +61,23 @@ export type Scripts<D extends Record<string, AnyDeclaration>> = {
   [N in keyof D]: D[N] extends ScriptDeclaration<infer Keys, infer Args, any, infer Reply> ? Script<Keys, Args, Reply> : never;
 };
 
-type ScriptCommand = (numberOfKeys: number, ...keysAndArgs: ScriptArg[]) => Promise<unknown>;
+type ScriptCommand = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;
 
-/** Every script loaded so far, by its command name (made of its source's hash): see `defineLoadedScripts`. */
-const loaded = new Map<string, string>();
+/** The two commands a script whose number of keys varies runs as, on a Redis or a Cluster client alike. */
+interface Evaluator {
+  evalsha(sha: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown>;
+  eval(lua: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown>;
+}
+
+/** Every script of a fixed number of keys loaded so far, by its command name: see `defineLoadedScripts`. */
+const loaded = new Map<string, { lua: string; numberOfKeys: number }>();
 
 /**
- * Loads every declared script of `dir`. A script runs through ioredis `defineCommand` (EVALSHA, and on a pipeline,
- * auto-pipelining's included, SCRIPT LOAD first when Redis lacks it) on whichever client the repository chooses
- * (commands or admission).
+ * Loads every declared script of `dir`. The header's KEYS lines give the number of keys: a script with a fixed
+ * number runs as an ioredis command (`defineCommand` with `numberOfKeys`: EVAL on a connection's first run, EVALSHA
+ * after), whose first argument is its first key, by which a Cluster client's auto-pipelining groups it with the
+ * commands of its slot. A script whose keys vary (`-- KEYS[n...]`) runs as a plain EVALSHA, grouped by its first key
+ * as Redis's command table says, and as EVAL when Redis answers NOSCRIPT.
  */
 export function defineScripts<D extends Record<string, AnyDeclaration>>(dir: string, declarations: D): Scripts<D> {
   const scripts: Record<string, Script<string[], ScriptArg[], unknown>> = {};
@@ -78,31 +86,53 @@ export function defineScripts<D extends Record<string, AnyDeclaration>>(dir: str
 }
 
 /**
- * Defines every script loaded so far on a new client, before its first command: an auto-pipeline copies the
- * client's scripts when it is made, so a script defined later in the same tick would be missing from it. Every
- * repository's scripts are loaded with its module, before any connection is made; one loaded later is defined on
- * its first run.
+ * Defines every script of a fixed number of keys loaded so far on a new client, before its first command: an
+ * auto-pipeline copies its client's scripts when it is made, so a script defined later in the same tick would be
+ * missing from it. Every repository's scripts are loaded with its module, before any connection is made; one loaded
+ * later is defined on its first run.
  */
 export function defineLoadedScripts(client: ScriptClient): void {
-  for (const [name, lua] of loaded) client.defineCommand(name, { lua });
+  for (const [name, definition] of loaded) client.defineCommand(name, definition);
+}
+
+/** The number of keys the header declares (`-- KEYS[3]`), or 'variable' (`-- KEYS[2...]`). */
+function keyCountOf(file: string, source: string): number | 'variable' {
+  let count = 0;
+  for (const line of source.split('\n')) {
+    if (!line.startsWith('--')) break;
+    const declared = /^-- KEYS\[(\d+)(\.\.\.)?\]/.exec(line);
+    if (declared?.[2]) return 'variable';
+    if (declared) count = Math.max(count, Number(declared[1]));
+  }
+  if (count === 0 && !source.startsWith('--')) throw new Error(`${file} has no header`);
+  return count;
 }
 
 function load(dir: string, { file, uses = [], constants = {}, decode }: ScriptSpec<unknown, unknown>): Script<string[], ScriptArg[], unknown> {
-  const lua = [...Object.entries(constants).map(([name, value]) => `local ${name} = ${luaLiteral(name, value)}\n`), ...uses, readFileSync(join(dir, file), 'utf8')].join('');
-  const name = `lua_${createHash('sha1').update(lua).digest('hex')}`;
-  loaded.set(name, lua);
-  const commandOf = (client: ScriptClient): ScriptCommand => {
-    const commands = client as unknown as Record<string, ScriptCommand | undefined>;
-    if (!commands[name]) client.defineCommand(name, { lua });
-    return commands[name]!;
-  };
-  return {
-    file,
-    lua,
-    run: decode
-      ? (client, keys, args) => commandOf(client).call(client, keys.length, ...keys, ...args).then(decode)
-      : (client, keys, args) => commandOf(client).call(client, keys.length, ...keys, ...args),
-  };
+  const source = readFileSync(join(dir, file), 'utf8');
+  const lua = [...Object.entries(constants).map(([name, value]) => `local ${name} = ${luaLiteral(name, value)}\n`), ...uses, source].join('');
+  const sha = createHash('sha1').update(lua).digest('hex');
+  const numberOfKeys = keyCountOf(file, source);
+  let evaluate: (client: ScriptClient, keys: string[], args: ScriptArg[]) => Promise<unknown>;
+  if (numberOfKeys === 'variable') {
+    evaluate = (client, keys, args) => {
+      const redis = client as unknown as Evaluator;
+      return redis.evalsha(sha, keys.length, ...keys, ...args).catch((error: Error) => {
+        if (!error.message.startsWith('NOSCRIPT')) throw error;
+        return redis.eval(lua, keys.length, ...keys, ...args);
+      });
+    };
+  } else {
+    const name = `lua_${sha}`;
+    loaded.set(name, { lua, numberOfKeys });
+    evaluate = (client, keys, args) => {
+      if (keys.length !== numberOfKeys) return Promise.reject(new Error(`${file} takes ${numberOfKeys} keys, not ${keys.length}`));
+      const commands = client as unknown as Record<string, ScriptCommand | undefined>;
+      if (!commands[name]) client.defineCommand(name, { lua, numberOfKeys });
+      return commands[name]!.call(client, ...keys, ...args);
+    };
+  }
+  return { file, lua, run: decode ? (client, keys, args) => evaluate(client, keys, args).then(decode) : evaluate };
 }
 
 function luaLiteral(name: string, value: string | number): string {
