@@ -22,7 +22,7 @@ async function untilEveryOwnerBeatTwice(redisUrl: string): Promise<void> {
   try {
     const [seconds, micros] = (await redis.time()) as [string | number, string | number];
     const since = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-    const owners = await redis.zrange(PRESENCE_OWNERS_KEY, 0, -1);
+    const owners = await redis.zrange(PRESENCE_OWNERS_KEY, '0', '-1');
     // the two survivors: the dead node's owner left the registry when it was claimed
     expect(owners).toHaveLength(2);
     for (const owner of owners) {
