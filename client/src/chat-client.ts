@@ -22,7 +22,7 @@ export class ChatClient extends ChatClientBase {
   }
 
   /** Connects to the first URL that accepts; rejects with `ClientClosedError` when the token is refused. */
-  static connect(options: ChatClientOptions): Promise<ChatClient> {
+  static async connect(options: ChatClientOptions): Promise<ChatClient> {
     return ChatClientBase.start(new ChatClient(options), options.connectTimeoutMs);
   }
 

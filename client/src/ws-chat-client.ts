@@ -47,7 +47,7 @@ export class WsChatClient extends ChatClientBase {
   }
 
   /** Connects to the first URL that accepts; rejects with `ClientClosedError` when the token is refused. */
-  static connect(options: WsChatClientOptions): Promise<WsChatClient> {
+  static async connect(options: WsChatClientOptions): Promise<WsChatClient> {
     return ChatClientBase.start(new WsChatClient(options), options.connectTimeoutMs);
   }
 
@@ -94,9 +94,8 @@ class PlainWebSocketConnection implements ChatConnection {
     url: string,
     token: () => Promise<string>,
     private readonly listener: ConnectionListener,
-    openTimeoutMs: number,
+    private readonly openTimeoutMs: number,
   ) {
-    this.openTimer = setTimeout(() => this.fail(), openTimeoutMs);
     token().then(
       (current) => this.connect(plainWebSocketUrl(url, current)),
       () => this.fail(),
@@ -140,6 +139,7 @@ class PlainWebSocketConnection implements ChatConnection {
       return this.fail();
     }
     this.socket = socket;
+    this.openTimer = setTimeout(() => this.fail(), this.openTimeoutMs);
     socket.addEventListener('open', () => this.onOpen());
     socket.addEventListener('message', (event: { data: unknown }) => this.onFrame(event.data));
     socket.addEventListener('close', (event: { code: number; reason: string }) => this.onClose(event.code, event.reason));
