@@ -21,7 +21,8 @@ const common = {
 };
 await Promise.all([
   build({ ...common, format: 'esm', outfile: join(dist, 'index.mjs') }),
-  build({ ...common, format: 'cjs', outfile: join(dist, 'index.cjs') }),
+  // require() rather than import() of socket.io-client: CommonJS consumers (test runners among them) may not load ES modules
+  build({ ...common, format: 'cjs', outfile: join(dist, 'index.cjs'), supported: { 'dynamic-import': false } }),
 ]);
 
 // one set of declarations, entered through a file of each module format, so that TypeScript sees each build as what it is

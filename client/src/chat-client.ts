@@ -1,4 +1,3 @@
-import { io } from 'socket.io-client';
 import { ChatClientBase, type ChatClientBaseOptions } from './chat-client-base';
 import type { ChatConnection, ConnectionListener } from './connection';
 import { CHAT_NAMESPACE, type Ack } from './contract';
@@ -12,22 +11,30 @@ export interface ChatClientOptions extends ChatClientBaseOptions {
   parser?: object;
 }
 
+/** Loaded when first used, so that a bundle of a page that uses only WsChatClient or AdminApi leaves it out. */
+const loadSocketIo = () => import('socket.io-client');
+type SocketIo = Awaited<ReturnType<typeof loadSocketIo>>['io'];
+
 /** Socket.IO disconnect reasons that mean the transport was lost, not that the server or the user chose to end it. */
 const LOST_TRANSPORT_REASONS = new Set(['transport close', 'transport error', 'ping timeout', 'parse error']);
 
 /** The typed client over Socket.IO (namespace `/chat`); see `ChatClientBase` for what it guarantees. */
 export class ChatClient extends ChatClientBase {
-  private constructor(private readonly options: ChatClientOptions) {
+  private constructor(
+    private readonly options: ChatClientOptions,
+    private readonly io: SocketIo,
+  ) {
     super(options);
   }
 
   /** Connects to the first URL that accepts; rejects with `ClientClosedError` when the token is refused. */
   static async connect(options: ChatClientOptions): Promise<ChatClient> {
-    return ChatClientBase.start(new ChatClient(options), options.connectTimeoutMs);
+    const { io } = await loadSocketIo();
+    return ChatClientBase.start(new ChatClient(options, io), options.connectTimeoutMs);
   }
 
   protected override openConnection(url: string, token: () => Promise<string>, listener: ConnectionListener): ChatConnection {
-    const socket = io(`${url}${CHAT_NAMESPACE}`, {
+    const socket = this.io(`${url}${CHAT_NAMESPACE}`, {
       auth: (deliver) => void token().then((current) => deliver({ token: current })),
       transports: this.options.transports ?? ['websocket'],
       // reconnection is the client's own: it moves between URLs and rejoins rooms

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -8,8 +8,11 @@ const repositoryDir = resolve(packageDir, '..');
 
 /** What a consumer sees of the package, printed by a script that loads it as a CommonJS or an ES module would. */
 const PROBE = `
+(async () => {
   const file = FILE;
   const exported = Object.keys(api).sort();
+  // socket.io-client is loaded by ChatClient.connect: nothing listens on port 1, so it gives up once the time is up
+  const connecting = await api.ChatClient.connect({ urls: 'http://127.0.0.1:1', token: 't', connectTimeoutMs: 300 }).catch((error) => error);
   const error = new api.ContractError({ code: 'forbidden', message: 'no', details: { room: 'r' } });
   console.log(JSON.stringify({
     file,
@@ -21,7 +24,9 @@ const PROBE = `
     wsUrl: api.plainWebSocketUrl('https://chat.example.com/base/', 'a b'),
     connects: [typeof api.ChatClient.connect, typeof api.WsChatClient.connect],
     adminApi: typeof new api.AdminApi({ baseUrl: 'https://chat.example.com', token: 't' }).kick,
+    connecting: [connecting.name, connecting.event],
   }));
+})();
 `;
 
 /** A consumer's TypeScript, in each module format: the exports map's `types` must give each format its declarations. */
@@ -70,7 +75,7 @@ describe('the @chat/client package', () => {
     run('tar', ['-xzf', join(workDir, packed.filename), '-C', installed, '--strip-components=1'], workDir);
     symlinkSync(join(repositoryDir, 'node_modules', 'socket.io-client'), join(workDir, 'node_modules', 'socket.io-client'));
     writeFileSync(join(workDir, 'probe.cjs'), `const api = require('@chat/client');\n${PROBE.replace('FILE', "require.resolve('@chat/client')")}`);
-    writeFileSync(join(workDir, 'probe.mjs'), `const api = await import('@chat/client');\n${PROBE.replace('FILE', "import.meta.resolve('@chat/client')")}`);
+    writeFileSync(join(workDir, 'probe.mjs'), `import * as api from '@chat/client';\n${PROBE.replace('FILE', "import.meta.resolve('@chat/client')")}`);
     const probe = (script: string) => JSON.parse(run(process.execPath, [script], workDir)) as { file: string };
 
     const required = probe('probe.cjs');
@@ -103,9 +108,20 @@ describe('the @chat/client package', () => {
       wsUrl: 'wss://chat.example.com/base/ws?token=a+b',
       connects: ['function', 'function'],
       adminApi: 'function',
+      connecting: ['RequestTimeoutError', 'connection'],
     };
     expect({ ...required, file: undefined }).toEqual({ ...expected, file: undefined });
     expect({ ...imported, file: undefined }).toEqual({ ...expected, file: undefined });
+
+    // sideEffects: false and socket.io-client loaded on demand: a page bundled with WsChatClient alone leaves it out
+    writeFileSync(join(workDir, 'page.mjs'), "import { WsChatClient } from '@chat/client';\nconsole.log(WsChatClient);\n");
+    const esbuild = join(repositoryDir, 'node_modules', 'esbuild', 'bin', 'esbuild');
+    run(esbuild, ['page.mjs', '--bundle', '--format=esm', '--splitting', '--platform=browser', '--outdir=page'], workDir);
+    const entry = readFileSync(join(workDir, 'page', 'page.js'), 'utf8');
+    const staticChunks = [...entry.matchAll(/^import .*"\.\/(chunk-[\w-]+\.js)";$/gm)].map(([, chunk]) => readFileSync(join(workDir, 'page', chunk), 'utf8'));
+    const loadedWithThePage = [entry, ...staticChunks].join('\n');
+    expect(loadedWithThePage).toContain('pass one as the WebSocket option');
+    expect(loadedWithThePage).not.toContain('engine.io');
 
     // its declarations, through the exports map, in an ES module and in a CommonJS module of a consumer
     writeFileSync(join(workDir, 'consumer.mts'), CONSUMER);
