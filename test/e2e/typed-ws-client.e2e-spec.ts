@@ -13,11 +13,14 @@ import {
   type WsChatClientOptions,
 } from '../../client/src';
 import { wholeHistory, connect } from '../support/clients';
-import { startJitterProxy } from '../support/jitter-proxy';
+import { Condition } from '../support/condition';
+import { cutRepeatedly, startJitterProxy } from '../support/jitter-proxy';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
 
 const ROOM_PREFIX = 'typed-ws';
+/** The jitter scenario: /ws receivers behind proxies that cut a random connection every ~100 ms while messages are sent. */
+const JITTER = { receivers: 10, messages: 200, ticks: 40, sendTicks: 30, meanIntervalMs: 100, maxMs: 15_000, settleMs: 15_000 };
 
 const clients: ChatClientBase[] = [];
 /** A `/ws` client over the `ws` package (Node 20 has no global WebSocket). */
@@ -141,6 +144,60 @@ describe('typed /ws client (WsChatClient) against real nodes, beside Socket.IO c
       await proxy.close();
     }
   });
+
+  it('under jitter, every /ws client moving between both nodes ends with the messages of a Socket.IO sender once each, in id order', async () => {
+    const room = uniqueRoom(ROOM_PREFIX);
+    const proxy = await startJitterProxy(cluster.nodes.map((node) => node.url));
+    try {
+      const received: string[][] = [];
+      let reconnects = 0;
+      let ticks = 0;
+      const progress = new Condition(() => `${ticks} ticks, ${reconnects} reconnections; handed over per client: ${received.map((ids) => ids.length).join(' ')}`);
+      await Promise.all(
+        Array.from({ length: JITTER.receivers }, async (_, index) => {
+          const urls = index % 2 === 0 ? proxy.urls : [...proxy.urls].reverse();
+          const client = await connectWs({ urls, token: makeToken({ sub: `ws-receiver-${index}` }) });
+          const ids: string[] = (received[index] = []);
+          client.on('message', (message) => {
+            if (message.room !== room) return;
+            ids.push(message.id);
+            progress.changed();
+          });
+          client.on('connect', ({ isReconnect }) => (reconnects += isReconnect ? 1 : 0));
+          await client.join(room);
+        }),
+      );
+      const sender = await connectSocketIo({ urls: cluster.nodes[0].url, token: makeToken({ sub: 'jitter-sender' }), ackTimeoutMs: 2000, sendAttempts: 8 });
+      await sender.join(room);
+
+      let isCuttingDone = false;
+      const cutting = cutRepeatedly(proxy, {
+        meanIntervalMs: JITTER.meanIntervalMs,
+        ticks: JITTER.ticks,
+        maxMs: JITTER.maxMs,
+        onTick: (report) => {
+          ticks = report.ticks;
+          progress.changed();
+        },
+      }).then((report) => ((isCuttingDone = true), progress.changed(), report));
+      // paced on the cutting's ticks, so that messages are stored while connections are being cut
+      const sent: string[] = [];
+      for (let k = 0; k < JITTER.messages; k += 1) {
+        const tick = Math.floor((k * JITTER.sendTicks) / JITTER.messages);
+        await progress.until(() => ticks >= tick || isCuttingDone, JITTER.maxMs + 5_000);
+        sent.push((await sender.send(room, `jitter ${k}`)).id);
+      }
+      const { cuts } = await cutting;
+      await progress.until(() => received.every((ids) => ids.length >= JITTER.messages), JITTER.settleMs);
+
+      // one sender awaiting each ack: the send order is the room's id order
+      expect(received).toEqual(received.map(() => sent));
+      expect(cuts).toBeGreaterThanOrEqual(JITTER.ticks / 2);
+      expect(reconnects).toBeGreaterThanOrEqual(JITTER.ticks / 2);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('retries a send that timed out with the same clientMsgId, and the message is stored once', async () => {
     const node = cluster.nodes[1];
