@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const packageDir = resolve(__dirname, '..');
+const packageDir = resolve(__dirname, '..', '..', 'client');
 const repositoryDir = resolve(packageDir, '..');
 
 /** What a consumer sees of the package, printed by a script that loads it as a CommonJS or an ES module would. */
@@ -60,8 +60,8 @@ describe('the @chat/client package', () => {
   beforeAll(() => (workDir = mkdtempSync(join(tmpdir(), 'chat-client-package-'))));
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-  it('packs (building first) only its builds, declarations, README and LICENSE, and both builds load with the same API', () => {
-    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', workDir], packageDir)) as {
+  it('packs (the build of `npm run build`, not rebuilt while other files run) only its builds, declarations, README and LICENSE, and both builds load with the same API', () => {
+    const [packed] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', workDir], packageDir)) as {
       filename: string;
       files: { path: string }[];
     }[];
