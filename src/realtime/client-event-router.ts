@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
-import type { Ack, ErrorBody } from '../common/contract';
+import { ClientEvent, type Ack, type ErrorBody } from '../common/contract';
 import type { Connection } from '../common/connection';
 import { ContractError } from '../common/contract-error';
 import { errorBodyOf } from '../common/contract-exception.filter';
@@ -94,6 +94,9 @@ export class ClientEventRouter implements OnModuleInit {
         if (route) this.add(route, method.bind(instance), Reflect.getMetadata('design:paramtypes', prototype, name) as unknown[] | undefined);
       }
     }
+    const unhandled = Object.values(ClientEvent).filter((event) => !this.routes.has(event));
+    // a client would hear `not_found` for an event the contract promises: refuse to serve rather than break it
+    if (unhandled.length > 0) throw new Error(`no @OnClientEvent handler for the contract's client event ${unhandled.join(', ')}`);
   }
 
   /** The events a transport binds. */
