@@ -70,9 +70,10 @@ const GATEWAYS = [ChatGateway, MessageQueryGateway, TypingGateway, ReactionGatew
 function payloadDtos(): Map<string, Function> {
   const dtos = new Map<string, Function>();
   for (const gateway of GATEWAYS) {
-    for (const method of Object.getOwnPropertyNames(gateway.prototype)) {
-      const route: ClientEventRoute | undefined = Reflect.getMetadata(CLIENT_EVENT_HANDLER, gateway.prototype[method]);
-      if (route) dtos.set(route.event, Reflect.getMetadata('design:paramtypes', gateway.prototype, method)[1]);
+    const prototype = gateway.prototype as unknown as Record<string, object>;
+    for (const method of Object.getOwnPropertyNames(prototype)) {
+      const route: ClientEventRoute | undefined = Reflect.getMetadata(CLIENT_EVENT_HANDLER, prototype[method]);
+      if (route) dtos.set(route.event, Reflect.getMetadata('design:paramtypes', prototype, method)[1]);
     }
   }
   return dtos;
