@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { dtoSchema } from './asyncapi-dto-schema';
 
 class ExampleDto {
@@ -23,6 +23,12 @@ class ExampleDto {
   @IsOptional()
   @IsIn(['add', 'remove'])
   action?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @Matches(/^[a-z]{1,64}$/, { each: true })
+  attachments?: string[];
 }
 
 class Child extends ExampleDto {
@@ -40,12 +46,13 @@ describe('dtoSchema', () => {
         limit: { type: 'integer', minimum: 1, maximum: 100 },
         isTyping: { type: 'boolean' },
         action: { enum: ['add', 'remove'] },
+        attachments: { type: 'array', maxItems: 10, items: { type: 'string', pattern: '^[a-z]{1,64}$' } },
       },
       required: ['room', 'content'],
     });
   });
 
   it('includes inherited rules', () => {
-    expect(Object.keys((dtoSchema(Child).properties as object) ?? {}).sort()).toEqual(['action', 'content', 'extra', 'isTyping', 'limit', 'room']);
+    expect(Object.keys((dtoSchema(Child).properties as object) ?? {}).sort()).toEqual(['action', 'attachments', 'content', 'extra', 'isTyping', 'limit', 'room']);
   });
 });

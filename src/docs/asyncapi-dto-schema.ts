@@ -16,7 +16,10 @@ export function dtoSchema(dto: Function): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const [property, rules] of rulesByProperty) {
-    properties[property] = rules.map(ruleSchema).reduce(mergeBounds, {});
+    const items = rules.filter((rule) => rule.each).map(ruleSchema).reduce(mergeBounds, {});
+    const schema = rules.filter((rule) => !rule.each).map(ruleSchema).reduce(mergeBounds, {});
+    // `each: true` rules check an array's items, not the array
+    properties[property] = Object.keys(items).length > 0 ? { ...schema, type: 'array', items } : schema;
     if (!rules.some((rule) => rule.type === ValidationTypes.CONDITIONAL_VALIDATION)) required.push(property);
   }
   return { type: 'object', properties, ...(required.length > 0 && { required }) };
@@ -25,10 +28,10 @@ export function dtoSchema(dto: Function): JsonSchema {
 /** Two rules may bound one property (`@IsNotEmpty` and `@Length(5, 10)`): the tighter bound holds. */
 function mergeBounds(into: JsonSchema, rule: JsonSchema): JsonSchema {
   const merged = { ...into, ...rule };
-  for (const key of ['minLength', 'minimum'] as const) {
+  for (const key of ['minLength', 'minimum', 'minItems'] as const) {
     if (typeof into[key] === 'number' && typeof rule[key] === 'number') merged[key] = Math.max(into[key], rule[key]);
   }
-  for (const key of ['maxLength', 'maximum'] as const) {
+  for (const key of ['maxLength', 'maximum', 'maxItems'] as const) {
     if (typeof into[key] === 'number' && typeof rule[key] === 'number') merged[key] = Math.min(into[key], rule[key]);
   }
   return merged;
@@ -67,6 +70,12 @@ function ruleSchema({ name, constraints = [] }: ValidationMetadata): JsonSchema 
       return { enum: first };
     case 'isArray':
       return { type: 'array' };
+    case 'arrayMinSize':
+      return { minItems: first };
+    case 'arrayMaxSize':
+      return { maxItems: first };
+    case 'arrayUnique':
+      return { uniqueItems: true };
     case 'isObject':
       return { type: 'object' };
     case undefined:
