@@ -26,7 +26,7 @@ export function buildAsyncApiDocument(payloadDtos: ReadonlyMap<string, Function>
     // start-up refuses to run without a handler for each, so this is a bug of the caller
     if (!dto) throw new Error(`no payload DTO for client event ${event}`);
     const key = `client.${keyOf(event)}`;
-    chatMessages[key] = { name: event, title: event, summary: doc.summary, payload: { ...dtoSchema(dto), 'x-dto': dto.name } };
+    chatMessages[key] = { name: event, title: event, summary: doc.summary, payload: { ...dtoSchema(dto, schemas), 'x-dto': dto.name } };
     chatMessages[`${key}.ack`] = {
       name: `${event} ack`,
       summary: `The acknowledgement of ${event}: exactly one of { ok: true, data } or { ok: false, error }`,

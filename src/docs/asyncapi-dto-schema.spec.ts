@@ -1,5 +1,6 @@
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { dtoSchema } from './asyncapi-dto-schema';
+import { ArrayMaxSize, IsArray, ValidateBy, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { dtoSchema, modelSchema } from './asyncapi-dto-schema';
 
 class ExampleDto {
   @Matches(/^[a-z]+$/)
@@ -31,6 +32,34 @@ class ExampleDto {
   attachments?: string[];
 }
 
+/** A rule with no schema of its own, described by `@ApiProperty`; a rule and the decorator on one property. */
+class DocumentedDto {
+  @ApiProperty({ type: 'object', description: 'a point', properties: { x: { type: 'integer' } }, required: ['x'] })
+  @ValidateBy({ name: 'isPoint', validator: { validate: (value) => typeof value === 'object' } })
+  point: { x: number };
+
+  @ApiPropertyOptional({ description: 'how many', default: 5 })
+  @IsOptional()
+  @IsInt()
+  count?: number;
+}
+
+class ReplyDto {
+  @ApiProperty({ example: 'hi' })
+  text: string;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'epoch ms' })
+  editedAt?: number | null;
+}
+
+class ThreadDto {
+  @ApiProperty({ type: [ReplyDto] })
+  replies: ReplyDto[];
+
+  @ApiProperty({ type: ReplyDto, nullable: true })
+  latest: ReplyDto | null;
+}
+
 class Child extends ExampleDto {
   @IsString()
   extra: string;
@@ -52,7 +81,40 @@ describe('dtoSchema', () => {
     });
   });
 
+  it('takes what a rule cannot say from the property\'s @ApiProperty, the rules prevailing', () => {
+    expect(dtoSchema(DocumentedDto)).toEqual({
+      type: 'object',
+      properties: {
+        point: { type: 'object', description: 'a point', properties: { x: { type: 'integer' } }, required: ['x'] },
+        count: { type: 'integer', default: 5, description: 'how many' },
+      },
+      required: ['point'],
+    });
+  });
+
   it('includes inherited rules', () => {
     expect(Object.keys((dtoSchema(Child).properties as object) ?? {}).sort()).toEqual(['action', 'attachments', 'content', 'extra', 'isTyping', 'limit', 'room']);
+  });
+});
+
+describe('modelSchema', () => {
+  it('reads @ApiProperty into components, referencing nested classes, with null where nullable and required unless optional', () => {
+    const components = {};
+    expect(modelSchema(ThreadDto, components)).toEqual({ $ref: '#/components/schemas/Thread' });
+    expect(components).toEqual({
+      Thread: {
+        type: 'object',
+        properties: {
+          replies: { type: 'array', items: { $ref: '#/components/schemas/Reply' } },
+          latest: { oneOf: [{ $ref: '#/components/schemas/Reply' }, { type: 'null' }] },
+        },
+        required: ['replies', 'latest'],
+      },
+      Reply: {
+        type: 'object',
+        properties: { text: { type: 'string', examples: ['hi'] }, editedAt: { type: ['number', 'null'], description: 'epoch ms' } },
+        required: ['text'],
+      },
+    });
   });
 });

@@ -6,9 +6,10 @@ export type JsonSchema = Record<string, unknown>;
 
 /**
  * The JSON Schema of a DTO, read from the class-validator rules the server validates payloads with, so that
- * the document cannot drift from the code. Rules without a schema equivalent are left to the description.
+ * the document cannot drift from the code. What a rule cannot say (a custom validator's shape, a description)
+ * comes from the property's `@ApiProperty`, where it has one; the rules prevail and alone decide what is required.
  */
-export function dtoSchema(dto: Function): JsonSchema {
+export function dtoSchema(dto: Function, components: Record<string, JsonSchema> = {}): JsonSchema {
   const rulesByProperty = new Map<string, ValidationMetadata[]>();
   for (const rule of validationRulesOf(dto)) {
     rulesByProperty.set(rule.propertyName, [...(rulesByProperty.get(rule.propertyName) ?? []), rule]);
@@ -19,7 +20,9 @@ export function dtoSchema(dto: Function): JsonSchema {
     const items = rules.filter((rule) => rule.each).map(ruleSchema).reduce(mergeBounds, {});
     const schema = rules.filter((rule) => !rule.each).map(ruleSchema).reduce(mergeBounds, {});
     // `each: true` rules check an array's items, not the array
-    properties[property] = Object.keys(items).length > 0 ? { ...schema, type: 'array', items } : schema;
+    const documented: ApiPropertyMetadata | undefined = Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, dto.prototype, property);
+    const validated = Object.keys(items).length > 0 ? { ...schema, type: 'array', items } : schema;
+    properties[property] = documented ? { ...propertySchema(documented, components), ...validated } : validated;
     if (!rules.some((rule) => rule.type === ValidationTypes.CONDITIONAL_VALIDATION)) required.push(property);
   }
   return { type: 'object', properties, ...(required.length > 0 && { required }) };
@@ -88,7 +91,7 @@ function ruleSchema({ name, constraints = [] }: ValidationMetadata): JsonSchema 
 interface ApiPropertyMetadata extends JsonSchema {
   type?: unknown;
   isArray?: boolean;
-  required?: boolean;
+  required?: boolean | string[];
   nullable?: boolean;
   example?: unknown;
 }
@@ -125,6 +128,8 @@ function propertySchema(metadata: ApiPropertyMetadata, components: Record<string
   let schema: JsonSchema = { ...typeSchema(metadata.type, components), ...rules };
   if (metadata.isArray) schema = { type: 'array', items: schema };
   if (metadata.nullable) schema = schema.$ref || !schema.type ? { oneOf: [schema, { type: 'null' }] } : { ...schema, type: [schema.type, 'null'] };
+  // an object's own list of required properties, where `required` is no flag
+  if (Array.isArray(metadata.required)) schema.required = metadata.required;
   return { ...schema, ...(description !== undefined && { description }), ...(metadata.example !== undefined && { examples: [metadata.example] }) };
 }
 
