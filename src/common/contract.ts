@@ -204,6 +204,8 @@ export interface ServerEventMap {
 }
 
 export type ServerEventName = keyof ServerEventMap;
+/** Compiles only while `ServerEvent` names every event of `ServerEventMap`, so that the documents list each one. */
+export type ServerEventsNamed = Assert<[Exclude<ServerEventName, (typeof ServerEvent)[keyof typeof ServerEvent]>] extends [never] ? true : false>;
 
 export type ServerToClientEvents = {
   [E in ServerEventName]: (payload: ServerEventMap[E]) => void;
