@@ -83,9 +83,9 @@ describe('the wire and the AsyncAPI document', () => {
     await bobJoined;
     await send(alice, 'presence:list', { room });
 
-    const delivered = nextEvent(bob, 'message');
+    const delivered = Promise.all([nextEvent(bob, 'message'), nextEvent(bob, 'mention')]);
     const root = await send(alice, 'message:send', { room, content: 'hello @bob', clientMsgId: 'wire-1' });
-    await Promise.all([delivered, nextEvent(bob, 'mention')]);
+    await delivered;
     const reply = await send(bob, 'message:send', { room, content: 'a reply', replyTo: root.id });
     await send(alice, 'message:replies', { room, messageId: root.id });
     await send(alice, 'message:history', { room, limit: 10 });
