@@ -66,7 +66,7 @@ class Child extends ExampleDto {
 }
 
 describe('dtoSchema', () => {
-  it('turns class-validator rules into JSON Schema, optional properties left out of required', () => {
+  it('turns class-validator rules into JSON Schema, optional properties left out of required and unknown ones refused', () => {
     expect(dtoSchema(ExampleDto)).toEqual({
       type: 'object',
       properties: {
@@ -78,6 +78,7 @@ describe('dtoSchema', () => {
         attachments: { type: 'array', maxItems: 10, items: { type: 'string', pattern: '^[a-z]{1,64}$' } },
       },
       required: ['room', 'content'],
+      additionalProperties: false,
     });
   });
 
@@ -89,6 +90,7 @@ describe('dtoSchema', () => {
         count: { type: 'integer', default: 5, description: 'how many' },
       },
       required: ['point'],
+      additionalProperties: false,
     });
   });
 

@@ -20,12 +20,13 @@ export function dtoSchema(dto: Function, components: Record<string, JsonSchema> 
     const items = rules.filter((rule) => rule.each).map(ruleSchema).reduce(mergeBounds, {});
     const schema = rules.filter((rule) => !rule.each).map(ruleSchema).reduce(mergeBounds, {});
     // `each: true` rules check an array's items, not the array
-    const documented: ApiPropertyMetadata | undefined = Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, dto.prototype, property);
     const validated = Object.keys(items).length > 0 ? { ...schema, type: 'array', items } : schema;
+    const documented: ApiPropertyMetadata | undefined = Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, dto.prototype, property);
     properties[property] = documented ? { ...propertySchema(documented, components), ...validated } : validated;
     if (!rules.some((rule) => rule.type === ValidationTypes.CONDITIONAL_VALIDATION)) required.push(property);
   }
-  return { type: 'object', properties, ...(required.length > 0 && { required }) };
+  // the validation refuses any field without a rule
+  return { type: 'object', properties, ...(required.length > 0 && { required }), additionalProperties: false };
 }
 
 /** Two rules may bound one property (`@IsNotEmpty` and `@Length(5, 10)`): the tighter bound holds. */

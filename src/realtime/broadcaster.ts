@@ -163,7 +163,8 @@ export class Broadcaster {
     this.isListeningForOrders = true;
     this.namespace.server.on(NODE_ORDER_EVENT, (...args: unknown[]) => {
       const acknowledge = typeof args.at(-1) === 'function' ? (args.pop() as () => void) : undefined;
-      void this.obey(args[0]).catch((error: unknown) => this.logger.warn(`order ${String((args[0] as { type?: unknown } | null)?.type)} failed: ${String(error)}`)).finally(() => acknowledge?.());
+      const [order] = args;
+      void this.obey(order).catch((error: unknown) => this.logger.warn(`order ${JSON.stringify((order as { type?: unknown } | null)?.type)} failed: ${String(error)}`)).finally(() => acknowledge?.());
     });
   }
 

@@ -19,9 +19,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'chat-contract-wire-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /**
- * What goes over the wire, checked against the node's own AsyncAPI document (generated from the DTOs): every ack
- * of every client event and every server event that a scenario of the whole contract produces is validated with
- * a JSON Schema validator. A field sent as null that the document calls a string, a field the document requires
+ * What goes over the wire, checked against the node's own AsyncAPI document (generated from the DTOs): every
+ * payload a scenario of the whole contract sends, the ack of every client event and every server event it
+ * produces are validated with a JSON Schema validator. A field sent as null that the document calls a string, a field the document requires
  * but the server leaves out, a number where it says a string: each fails here.
  */
 describe('the wire and the AsyncAPI document', () => {
@@ -29,7 +29,7 @@ describe('the wire and the AsyncAPI document', () => {
   const violations: string[] = [];
   const acksSeen = new Set<string>();
   const eventsSeen = new Set<string>();
-  let validators: { ack: Map<string, ValidateFunction>; server: Map<string, ValidateFunction> };
+  let validators: { client: Map<string, ValidateFunction>; ack: Map<string, ValidateFunction>; server: Map<string, ValidateFunction> };
 
   beforeAll(async () => {
     const { status, body: document } = await http<AsyncApiDocument>(cluster.nodes[0].url, 'GET', '/docs/asyncapi.json');
@@ -37,13 +37,15 @@ describe('the wire and the AsyncAPI document', () => {
     // the document's schemas are JSON Schema with AsyncAPI's extensions (x-dto, examples), which strict mode refuses
     const ajv = new Ajv({ strict: false, allErrors: true });
     const compile = (payload: object) => ajv.compile({ allOf: [payload], components: document.components });
+    const client = new Map<string, ValidateFunction>();
     const ack = new Map<string, ValidateFunction>();
     const server = new Map<string, ValidateFunction>();
     for (const [key, message] of Object.entries(document.channels.chat.messages)) {
       if (key.startsWith('client.') && message.name.endsWith(' ack')) ack.set(message.name.slice(0, -' ack'.length), compile(message.payload));
+      else if (key.startsWith('client.')) client.set(message.name, compile(message.payload));
       if (key.startsWith('server.')) server.set(message.name, compile(message.payload));
     }
-    validators = { ack, server };
+    validators = { client, ack, server };
   });
 
   const check = (validate: ValidateFunction | undefined, what: string, value: unknown) => {
@@ -61,8 +63,9 @@ describe('the wire and the AsyncAPI document', () => {
     return socket;
   }
 
-  /** Sends a client event, checks its ack against the document, and returns the ack's data (failing on an error). */
+  /** Sends a client event, checks it and its ack against the document, and returns the ack's data (failing on an error). */
   async function send<T = any>(socket: Socket, event: string, payload: unknown): Promise<T> {
+    check(validators.client.get(event), `payload of ${event}`, payload);
     const ack = await request<T>(socket, event, payload);
     check(validators.ack.get(event), `ack of ${event}`, ack);
     if (!ack.ok) throw new Error(`${event} answered ${JSON.stringify(ack.error)}`);
@@ -116,7 +119,8 @@ describe('the wire and the AsyncAPI document', () => {
 
     const endpoint = 'https://fcm.googleapis.com/fcm/send/wire-test';
     const keys = { p256dh: createECDH('prime256v1').generateKeys('base64url'), auth: randomBytes(16).toString('base64url') };
-    await send(bob, 'push:subscribe', { subscription: { endpoint, keys } });
+    // as PushSubscription.toJSON() gives it
+    await send(bob, 'push:subscribe', { subscription: { endpoint, expirationTime: null, keys } });
     await send(bob, 'push:unsubscribe', { endpoint });
     await send(alice, 'attachment:create', { room, filename: 'notes.txt', contentType: 'text/plain', size: 11 });
 
