@@ -187,7 +187,7 @@ function listen(): void {
   });
   client.on('presence', ({ room, userId: who, name, status }) => {
     const presence = roomState(room).presence;
-    if (status === 'joined') presence.set(who, { userId: who, name, connections: 1 });
+    if (status === 'joined') presence.set(who, { userId: who, name: name ?? null, connections: 1 });
     else presence.delete(who);
     if (room === currentRoom) renderPresence();
   });

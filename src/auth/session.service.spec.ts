@@ -28,7 +28,7 @@ describe('SessionService', () => {
       { id: 'c-1', farewell: { event: 'session', payload: { reason: 'revoked' } } },
       { id: 'c-2', farewell: { event: 'session', payload: { reason: 'revoked' } } },
     ]);
-    expect(broadcaster.orders).toEqual([['session:end', { userId: 'alice' }, 'revoked', { event: 'session', payload: { reason: 'revoked' } }]]);
+    expect(broadcaster.orders).toEqual([{ type: 'session:end', audience: { userId: 'alice' }, cause: 'revoked', farewell: { event: 'session', payload: { reason: 'revoked' } } }]);
   });
 
   it("ends only the connections opened with one token on logout", async () => {

@@ -5,9 +5,6 @@ import { SessionEndCause } from '../events/app-events';
 import { AppEvents } from '../events/app-events.service';
 import { Audience, Broadcaster, Farewell } from '../realtime/broadcaster';
 
-/** Cross-node order: every node ends the sessions it holds of an audience, then acknowledges. */
-const END_SESSIONS = 'session:end';
-
 /**
  * Ends sessions wherever they are connected. One cross-node order carries the request to every node, so the
  * `session` notice and the disconnect that follows it stay in order on each connection; the call resolves once
@@ -26,9 +23,7 @@ export class SessionService implements OnModuleInit {
   /** Answers the other nodes' orders once the namespace exists (the gateway attaches it before any module init ends). */
   onModuleInit(): void {
     this.broadcaster.whenAttached(() =>
-      this.broadcaster.onOrder(END_SESSIONS, (audience, cause, farewell) =>
-        this.endLocalSessions(audience as Audience, cause as SessionEndCause, farewell as Farewell),
-      ),
+      this.broadcaster.onOrder('session:end', ({ audience, cause, farewell }) => this.endLocalSessions(audience, cause, farewell)),
     );
   }
 
@@ -50,7 +45,7 @@ export class SessionService implements OnModuleInit {
   }
 
   private async endEverywhere(audience: Audience, cause: SessionEndCause, farewell: Farewell): Promise<void> {
-    await Promise.all([this.endLocalSessions(audience, cause, farewell), this.broadcaster.orderEveryNode(END_SESSIONS, audience, cause, farewell)]);
+    await Promise.all([this.endLocalSessions(audience, cause, farewell), this.broadcaster.orderEveryNode({ type: 'session:end', audience, cause, farewell })]);
   }
 
   private async endLocalSessions(audience: Audience, cause: SessionEndCause, farewell: Farewell): Promise<void> {

@@ -3,7 +3,7 @@ import type { Connection } from '../common/connection';
 import type { ServerEventMap, ServerEventName } from '../common/contract';
 import type { AppEventMap, AppEventName } from '../events/app-events';
 import type { AppEvents } from '../events/app-events.service';
-import type { Audience, BroadcastOptions, Broadcaster, Farewell, RemoteConnection } from '../realtime/broadcaster';
+import type { Audience, BroadcastOptions, Broadcaster, Farewell, NodeOrder, RemoteConnection } from '../realtime/broadcaster';
 import type { MembershipListener } from '../realtime/chat-namespace';
 
 export function userOf(id: string, fields: Partial<AuthUser> = {}): AuthUser {
@@ -53,7 +53,7 @@ export class FakeBroadcaster {
   readonly sent: Sent[] = [];
   readonly disconnected: { id: string; farewell: Farewell }[] = [];
   readonly removedFromRoom: { userId: string; room: string }[] = [];
-  readonly orders: unknown[][] = [];
+  readonly orders: NodeOrder[] = [];
   readonly connections: FakeConnection[] = [];
   private readonly membershipListeners: MembershipListener[] = [];
 
@@ -115,8 +115,8 @@ export class FakeBroadcaster {
 
   onOrder(): void {}
 
-  async orderEveryNode(...args: unknown[]): Promise<void> {
-    this.orders.push(args);
+  async orderEveryNode(order: NodeOrder): Promise<void> {
+    this.orders.push(order);
   }
 
   localConnections(audience: Audience): Connection[] {
