@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ContractError } from '../common/contract-error';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { IndexWrite, RoomMatch, SearchIndexRepository } from './search-index.repository';
-import { queryWords, termFrequencies } from './tokenizer';
+import { RoomMatch, SearchIndexRepository } from './search-index.repository';
+import { queryWords } from './tokenizer';
 
 export const MAX_SEARCH_LIMIT = 50;
 /**
@@ -31,11 +31,6 @@ export interface SearchResult {
 @Injectable()
 export class SearchService {
   constructor(private readonly repository: SearchIndexRepository) {}
-
-  /** What the room store folds into its send script for a message of this content (see SearchIndexRepository). */
-  indexWrite(room: string, content: string): IndexWrite {
-    return this.repository.indexWrite(room, termFrequencies(content));
-  }
 
   /** Ids of the messages holding every word of the query, best first; none for a query without words. */
   async search(query: string, rooms: string[], limit: number): Promise<SearchResult> {
