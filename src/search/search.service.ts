@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ContractError } from '../common/contract-error';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { compareStreamIds } from '../redis/stream-ids';
 import { RoomMatch, SearchIndexRepository } from './search-index.repository';
 import { queryWords } from './tokenizer';
 
@@ -73,7 +74,5 @@ export class SearchRateLimit {
 /** Best score first; among equals the newer message (stream ids: milliseconds, then sequence). */
 export function byRank(a: RoomMatch, b: RoomMatch): number {
   if (a.score !== b.score) return b.score - a.score;
-  const [aMs, aSeq] = a.messageId.split('-').map(Number);
-  const [bMs, bSeq] = b.messageId.split('-').map(Number);
-  return bMs - aMs || bSeq - aSeq || (a.messageId < b.messageId ? 1 : -1);
+  return compareStreamIds(b.messageId, a.messageId);
 }
