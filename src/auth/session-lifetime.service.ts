@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Connection } from '../common/connection';
 import { ContractError } from '../common/contract-error';
 import { ROOM_NAME_PATTERN } from '../common/contract';
-import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
 import { mayJoin } from '../rooms/room-access';
 import { AuthUser } from '../common/auth-user';
 import { AuthenticationError } from '../common/handshake-error';
@@ -108,7 +108,7 @@ export class SessionLifetime {
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly sessions: SessionService,
-    private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
   ) {}
 
   watch(connection: Connection): void {
@@ -136,7 +136,7 @@ export class SessionLifetime {
     }
     if (next.id !== current.id) throw new ContractError('forbidden', 'the new token belongs to another user');
     connection.user = next;
-    await this.broadcaster.address(connection, current.tokenId);
+    await this.connections.address(connection, current.tokenId);
     // the new token's grants apply from now on: rooms it no longer allows are left
     for (const room of [...connection.rooms]) if (ROOM_NAME_PATTERN.test(room) && !mayJoin(next, room)) await connection.leave(room);
     this.watch(connection);

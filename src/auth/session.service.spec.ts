@@ -1,6 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { AppEvents } from '../events/app-events.service';
-import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
+import { NodeOrders } from '../realtime/node-orders';
 import { FakeAppEvents, FakeBroadcaster, userOf } from '../testing/fakes';
 import { SessionService } from './session.service';
 
@@ -13,7 +14,7 @@ describe('SessionService', () => {
     broadcaster = new FakeBroadcaster();
     events = new FakeAppEvents();
     const module = await Test.createTestingModule({
-      providers: [SessionService, { provide: Broadcaster, useValue: broadcaster }, { provide: AppEvents, useValue: events }],
+      providers: [SessionService, { provide: ConnectionDirectory, useValue: broadcaster }, { provide: NodeOrders, useValue: broadcaster }, { provide: AppEvents, useValue: events }],
     }).compile();
     sessions = module.get(SessionService);
   });

@@ -35,7 +35,7 @@ class FakeStores {
 function setUp(assertAdmitted: () => Promise<void> = async () => undefined) {
   const broadcaster = new FakeBroadcaster();
   const stores = new FakeStores();
-  const service = new CallService(broadcaster.asBroadcaster(), { assertAdmitted } as unknown as TokenVerifier, stores.userRooms(), stores.calls());
+  const service = new CallService(broadcaster.asBroadcaster(), broadcaster.asConnections(), { assertAdmitted } as unknown as TokenVerifier, stores.userRooms(), stores.calls());
   const caller = broadcaster.connect('c-alice', userOf('alice'));
   // alice and bob share a room and both connected once
   stores.rooms.set('alice', ['general']);

@@ -6,6 +6,7 @@ import { ServerEvent } from '../common/contract';
 import { ContractError, forbidden } from '../common/contract-error';
 import { AuthenticationError } from '../common/handshake-error';
 import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
 import { mayJoin } from '../rooms/room-access';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { CallRepository } from './call.repository';
@@ -34,6 +35,7 @@ const notAParty = () => forbidden('not a party to this call');
 export class CallService {
   constructor(
     private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
     private readonly tokens: TokenVerifier,
     private readonly userRooms: UserRoomsRepository,
     private readonly calls: CallRepository,
@@ -55,7 +57,7 @@ export class CallService {
     // both in parallel, but a banned or revoked caller always hears that, whichever answer comes first
     const outcomes = await Promise.allSettled([this.assertMaySignal(connection), related]);
     for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
-    const callee = await this.broadcaster.connectionsOf(to);
+    const callee = await this.connections.connectionsOf(to);
     const targets = callee.map((target) => target.id);
     if (targets.length > 0) this.broadcaster.toConnections(targets, ServerEvent.CallSignal, { from: connection.user.id, callId, type, data });
     return { delivered: targets.length };

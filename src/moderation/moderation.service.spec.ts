@@ -4,6 +4,7 @@ import { SessionService } from '../auth/session.service';
 import { ChatService } from '../chat/chat.service';
 import { PresenceService } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
 import { RoomStore } from '../rooms/room-store';
 import { FakeBroadcaster, userOf } from '../testing/fakes';
 import { ModerationRepository } from './moderation.repository';
@@ -34,6 +35,7 @@ describe('ModerationService', () => {
         { provide: AccessRepository, useValue: access },
         { provide: SessionService, useValue: sessions },
         { provide: Broadcaster, useValue: broadcaster },
+        { provide: ConnectionDirectory, useValue: broadcaster },
         { provide: PresenceService, useValue: {} },
       ],
     }).compile();

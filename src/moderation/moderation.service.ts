@@ -8,6 +8,7 @@ import { ContractError, notFound } from '../common/contract-error';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
 import { RoomStore } from '../rooms/room-store';
 import { ModerationRepository } from './moderation.repository';
 
@@ -35,6 +36,7 @@ export class ModerationService {
     private readonly access: AccessRepository,
     private readonly sessions: SessionService,
     private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
     private readonly presence: PresenceService,
   ) {}
 
@@ -76,7 +78,7 @@ export class ModerationService {
    */
   async kick(room: string, userId: string, reason: string | undefined): Promise<void> {
     await Promise.all([this.assertKnownRoom(room), this.assertKnownUser(userId)]);
-    const inRoom = (await this.broadcaster.connectionsOf(userId)).filter((connection) => connection.rooms.has(room)).map((connection) => connection.id);
+    const inRoom = (await this.connections.connectionsOf(userId)).filter((connection) => connection.rooms.has(room)).map((connection) => connection.id);
     if (inRoom.length === 0) return;
     this.broadcaster.toConnections(inRoom, ServerEvent.Moderation, notice({ action: 'kicked', room, reason }));
     await this.broadcaster.removeUserFromRoom(userId, room);

@@ -2,6 +2,7 @@ import { Test } from '@nestjs/testing';
 import { APP_CONFIG } from '../config/config.module';
 import { AppEvents } from '../events/app-events.service';
 import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
 import { FakeBroadcaster, userOf } from '../testing/fakes';
 import { PresenceChange, PresenceMember, PresenceRepository } from './presence.repository';
 import { PresenceService } from './presence.service';
@@ -69,6 +70,7 @@ describe('PresenceService', () => {
         PresenceService,
         { provide: PresenceRepository, useValue: store },
         { provide: Broadcaster, useValue: broadcaster },
+        { provide: ConnectionDirectory, useValue: broadcaster },
         { provide: AppEvents, useValue: { emit: async (event: string) => void emitted.push(event) } },
         { provide: APP_CONFIG, useValue: { presenceTtlSec: 30 } },
       ],

@@ -5,6 +5,7 @@ import type { Transport } from '../common/connection';
 import { ServerEvent } from '../common/contract';
 import { AppEvents } from '../events/app-events.service';
 import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { PresenceChange, PresenceMember, PresenceRepository } from './presence.repository';
@@ -52,6 +53,7 @@ export class PresenceService implements OnModuleInit, OnApplicationBootstrap, Be
   constructor(
     private readonly repository: PresenceRepository,
     private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
     private readonly events: AppEvents,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -89,7 +91,7 @@ export class PresenceService implements OnModuleInit, OnApplicationBootstrap, Be
    * connection, and a node that died (even SIGKILLed) answers for none of them.
    */
   async userPresence(userId: string): Promise<UserPresence> {
-    const connections = (await this.broadcaster.connectionsOf(userId)).map(({ nodeId, connectedAt, transport }) => ({ nodeId, connectedAt, transport }));
+    const connections = (await this.connections.connectionsOf(userId)).map(({ nodeId, connectedAt, transport }) => ({ nodeId, connectedAt, transport }));
     return { userId, online: connections.length > 0, connections };
   }
 

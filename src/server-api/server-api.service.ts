@@ -6,6 +6,7 @@ import { Message, ServerEvent } from '../common/contract';
 import { ContractError, forbidden } from '../common/contract-error';
 import { PresenceService, UserPresence } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
 import { NOTIFICATION_DATA_MAX_BYTES, ServerBroadcastDto, ServerMessageDto, SYSTEM_AUTHOR } from './dto/server-bodies.dto';
 
 /**
@@ -20,6 +21,7 @@ export class ServerApiService {
     private readonly presence: PresenceService,
     private readonly sessions: SessionService,
     private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
     private readonly access: AccessRepository,
   ) {}
 
@@ -46,7 +48,7 @@ export class ServerApiService {
     if (bytes > NOTIFICATION_DATA_MAX_BYTES) {
       throw new ContractError('payload_too_large', `data is ${bytes} bytes as JSON, the limit is ${NOTIFICATION_DATA_MAX_BYTES}`, { limit: NOTIFICATION_DATA_MAX_BYTES });
     }
-    const connections = await this.broadcaster.connectionsOf(userId);
+    const connections = await this.connections.connectionsOf(userId);
     if (connections.length > 0) this.broadcaster.toConnections(connections.map(({ id }) => id), ServerEvent.Notification, { type, data, at: Date.now() });
     return { connections: connections.length };
   }

@@ -3,7 +3,9 @@ import type { Connection } from '../common/connection';
 import type { ServerEventMap, ServerEventName } from '../common/contract';
 import type { AppEventMap, AppEventName } from '../events/app-events';
 import type { AppEvents } from '../events/app-events.service';
-import type { Audience, BroadcastOptions, Broadcaster, Farewell, NodeOrder, RemoteConnection } from '../realtime/broadcaster';
+import type { BroadcastOptions, Broadcaster } from '../realtime/broadcaster';
+import type { Audience, ConnectionDirectory, Farewell, RemoteConnection } from '../realtime/connection-directory';
+import type { NodeOrder, NodeOrders } from '../realtime/node-orders';
 import type { MembershipListener } from '../realtime/chat-namespace';
 
 export function userOf(id: string, fields: Partial<AuthUser> = {}): AuthUser {
@@ -48,7 +50,10 @@ export interface Sent {
   options?: BroadcastOptions;
 }
 
-/** Records what services send; the cross-node parts answer from the connections it was given. */
+/**
+ * Records what services send; the cross-node parts answer from the connections it was given. One fake stands for
+ * the three surfaces of realtime/ (`Broadcaster`, `ConnectionDirectory`, `NodeOrders`), which share its connections.
+ */
 export class FakeBroadcaster {
   readonly sent: Sent[] = [];
   readonly disconnected: { id: string; farewell: Farewell }[] = [];
@@ -59,6 +64,14 @@ export class FakeBroadcaster {
 
   asBroadcaster(): Broadcaster {
     return this as unknown as Broadcaster;
+  }
+
+  asConnections(): ConnectionDirectory {
+    return this as unknown as ConnectionDirectory;
+  }
+
+  asOrders(): NodeOrders {
+    return this as unknown as NodeOrders;
   }
 
   connect(id: string, user: AuthUser, rooms: string[] = []): FakeConnection {

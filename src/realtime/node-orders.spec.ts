@@ -1,6 +1,5 @@
-import { Broadcaster, NodeOrder } from './broadcaster';
 import type { ChatNamespace } from './chat-namespace';
-import type { RoomFeed } from './room-feed';
+import { NodeOrder, NodeOrders } from './node-orders';
 
 /** A namespace whose server-side events are delivered by hand, as the adapter delivers another node's order. */
 function namespaceWithOrders() {
@@ -24,16 +23,16 @@ function namespaceWithOrders() {
 
 const END_ALICE: NodeOrder = { type: 'session:end', audience: { userId: 'alice' }, cause: 'banned', farewell: { event: 'session', payload: { reason: 'revoked' } } };
 
-describe('Broadcaster orders between nodes', () => {
+describe('NodeOrders between nodes', () => {
   it('sends an order as one typed message and hands the receiving handler exactly its variant', async () => {
     const { namespace, sent, deliver } = namespaceWithOrders();
-    const broadcaster = new Broadcaster(namespace, {} as RoomFeed);
+    const orders = new NodeOrders(namespace);
     const received: NodeOrder[] = [];
-    broadcaster.onOrder('session:end', async (order) => {
+    orders.onOrder('session:end', async (order) => {
       received.push(order);
     });
 
-    await broadcaster.orderEveryNode(END_ALICE);
+    await orders.orderEveryNode(END_ALICE);
     expect(sent).toHaveLength(1);
     await deliver(...sent[0].slice(1));
     expect(received).toEqual([END_ALICE]);
@@ -41,9 +40,9 @@ describe('Broadcaster orders between nodes', () => {
 
   it('acknowledges without obeying an order of a type it does not know, or that is no order at all', async () => {
     const { namespace, deliver } = namespaceWithOrders();
-    const broadcaster = new Broadcaster(namespace, {} as RoomFeed);
+    const orders = new NodeOrders(namespace);
     const received: unknown[] = [];
-    broadcaster.onOrder('session:end', async (order) => {
+    orders.onOrder('session:end', async (order) => {
       received.push(order);
     });
 
