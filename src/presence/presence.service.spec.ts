@@ -5,6 +5,7 @@ import { Broadcaster } from '../realtime/broadcaster';
 import { FakeBroadcaster, userOf } from '../testing/fakes';
 import { PresenceChange, PresenceMember, PresenceRepository } from './presence.repository';
 import { PresenceService } from './presence.service';
+import { AccessPolicy } from '../rooms/access-policy';
 
 /** Presence entries in memory: room -> owner -> userId -> connections, as the Lua scripts keep them. */
 class InMemoryPresence {
@@ -67,6 +68,7 @@ describe('PresenceService', () => {
     const module = await Test.createTestingModule({
       providers: [
         PresenceService,
+        AccessPolicy,
         { provide: PresenceRepository, useValue: store },
         { provide: Broadcaster, useValue: broadcaster },
         { provide: AppEvents, useValue: { emit: async (event: string) => void emitted.push(event) } },
