@@ -117,6 +117,7 @@ export class AttachmentService implements OnModuleInit, OnModuleDestroy {
     return this.create(connection.user.id, room, declaration);
   }
 
+  /** The upload ticket of a declaration already allowed. */
   async create(userId: string, room: string, declaration: AttachmentDeclaration): Promise<UploadTicket> {
     const { maxBytes, quotaBytes, allowedTypes, uploadUrlTtlSec } = this.settings;
     if (!Number.isSafeInteger(declaration.size) || declaration.size < 1) {
