@@ -57,8 +57,6 @@ export interface SubjectOf {
 /** Why a request is refused; the error is built only when the caller throws it. */
 type Refusal = 'no_access' | 'not_joined' | 'not_dm_author' | 'banned_author' | 'not_moderator';
 
-type Rule<P extends Permission> = (subject: SubjectOf[P], room: string) => Refusal | undefined;
-
 /**
  * Reading a room: a DM room is its two users' alone (admins included: they moderate it over the admin API but do
  * not join it); any other room is everyone's unless the token carries `rooms`, then only the names and `prefix*`
@@ -70,20 +68,34 @@ function readRule(grantee: Grantee, room: string): Refusal | undefined {
   return grantee.rooms.some((grant) => (grant.endsWith('*') ? room.startsWith(grant.slice(0, -1)) : room === grant)) ? undefined : 'no_access';
 }
 
-const RULES: { [P in Permission]: Rule<P> } = {
-  'room.join': readRule,
-  'room.read': readRule,
-  'room.write': (member, room) => (member.rooms.has(room) ? undefined : 'not_joined'),
-  // the ban first: a banned user hears that, whichever room
-  'message.author': (author, room) => {
-    if ('isBanned' in author && author.isBanned) return 'banned_author';
-    if (isDmRoom(room) && !dmMembersOf(room)?.includes(author.id)) return 'not_dm_author';
-    return undefined;
-  },
-  'message.edit': readRule,
-  'message.delete': (grantee, room) => (isAdmin(grantee) ? undefined : readRule(grantee, room)),
-  'room.moderate': (grantee) => (isAdmin(grantee) ? undefined : 'not_moderator'),
-};
+/** The ban first: a banned author hears that, whichever room. A connection's user carries no `isBanned`. */
+function authorRule(author: Author, room: string): Refusal | undefined {
+  if ((author as Partial<NamedAuthor>).isBanned === true) return 'banned_author';
+  if (isDmRoom(room) && !dmMembersOf(room)?.includes(author.id)) return 'not_dm_author';
+  return undefined;
+}
+
+/**
+ * A switch rather than a table of rules indexed by permission, and no `in` test: both cost the send path a few
+ * hundred nanoseconds per check in a micro-benchmark, where this costs what the inline checks did. The `SubjectOf`
+ * signature of the public methods makes each cast below the subject's own type.
+ */
+function refusalOf(subject: SubjectOf[Permission], permission: Permission, room: string): Refusal | undefined {
+  switch (permission) {
+    case 'room.write':
+      return (subject as RoomMember).rooms.has(room) ? undefined : 'not_joined';
+    case 'message.author':
+      return authorRule(subject as Author, room);
+    case 'room.join':
+    case 'room.read':
+    case 'message.edit':
+      return readRule(subject as Grantee, room);
+    case 'message.delete':
+      return isAdmin(subject as Grantee) ? undefined : readRule(subject as Grantee, room);
+    case 'room.moderate':
+      return isAdmin(subject as Grantee) ? undefined : 'not_moderator';
+  }
+}
 
 /**
  * Where room access is decided: one vocabulary of permissions, one rule each. Synchronous and free of Redis: the
@@ -95,13 +107,13 @@ const RULES: { [P in Permission]: Rule<P> } = {
 export class AccessPolicy {
   /** Throws the contract's error (`not_joined` or `forbidden`) unless the subject may. */
   requireAccess<P extends Permission>(subject: SubjectOf[P], permission: P, room: string): void {
-    const refusal = RULES[permission](subject, room);
+    const refusal = refusalOf(subject, permission, room);
     if (refusal) throw errorOf(refusal, subject, room);
   }
 
   /** For filters (rooms a search covers, who a mention reaches): no error is built. */
   hasAccess<P extends Permission>(subject: SubjectOf[P], permission: P, room: string): boolean {
-    return RULES[permission](subject, room) === undefined;
+    return refusalOf(subject, permission, room) === undefined;
   }
 }
 
