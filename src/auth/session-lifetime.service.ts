@@ -3,7 +3,7 @@ import type { Connection } from '../common/connection';
 import { ContractError } from '../common/contract-error';
 import { ROOM_NAME_PATTERN } from '../common/contract';
 import { ConnectionDirectory } from '../realtime/connection-directory';
-import { mayJoin } from '../rooms/room-access';
+import { AccessPolicy } from '../rooms/access-policy';
 import { AuthUser } from '../common/auth-user';
 import { AuthenticationError } from '../common/handshake-error';
 import { SessionService } from './session.service';
@@ -109,6 +109,7 @@ export class SessionLifetime {
     private readonly verifier: TokenVerifier,
     private readonly sessions: SessionService,
     private readonly connections: ConnectionDirectory,
+    private readonly access: AccessPolicy,
   ) {}
 
   watch(connection: Connection): void {
@@ -138,7 +139,7 @@ export class SessionLifetime {
     connection.user = next;
     await this.connections.address(connection, current.tokenId);
     // the new token's grants apply from now on: rooms it no longer allows are left
-    for (const room of [...connection.rooms]) if (ROOM_NAME_PATTERN.test(room) && !mayJoin(next, room)) await connection.leave(room);
+    for (const room of [...connection.rooms]) if (ROOM_NAME_PATTERN.test(room) && !this.access.hasAccess(next, 'room.join', room)) await connection.leave(room);
     this.watch(connection);
     return { exp: next.expiresAtSec };
   }
