@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { FIRST_POSSIBLE_STREAM_ID } from '../redis/stream-ids';
+import { FIRST_POSSIBLE_STREAM_ID, timeOfStreamId } from '../redis/stream-ids';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { AuditEntry, AuditRecord, AuditShare } from './audit-actions';
 import { ChainedFields } from './audit-chain';
@@ -75,7 +75,7 @@ function decodeEntry(id: string, fields: string[]): AuditEntry {
   for (let i = 0; i < fields.length; i += 2) values[fields[i]] = fields[i + 1];
   return {
     id,
-    at: Number(id.slice(0, id.indexOf('-'))),
+    at: timeOfStreamId(id),
     actor: values.actor ?? '',
     action: values.action ?? '',
     target: values.target ? JSON.parse(values.target) : {},

@@ -1,5 +1,5 @@
 import type { AttachmentService } from '../attachments/attachment.service';
-import type { ChatService } from '../chat/chat.service';
+import type { MessageRemovalService } from '../chat/message-removal.service';
 import type { AppConfig } from '../config/app-config';
 import { HoldSet, LegalHold } from '../holds/legal-hold';
 import type { LegalHolds } from '../holds/legal-holds.service';
@@ -76,7 +76,7 @@ function sweeperWith(options: {
   const erasures = { step: jest.fn(async () => undefined) };
   const config = { nodeId: 'node-1', retention: { sweepMs: 1000, sweepBatch: options.batch ?? 1000, defaultSeconds: options.defaultSeconds } } as AppConfig;
   const sweeper = new RetentionSweeper(
-    repository as unknown as ComplianceRepository, holds as unknown as LegalHolds, rooms as unknown as RoomStore, chat as unknown as ChatService,
+    repository as unknown as ComplianceRepository, holds as unknown as LegalHolds, rooms as unknown as RoomStore, chat as unknown as MessageRemovalService,
     {} as AttachmentService, erasures as unknown as UserErasure, { roomsTouchedBy: async () => [] } as unknown as UserRoomsRepository, config,
   );
   return { sweeper, expired, rooms, repository, cursor: () => cursor };

@@ -2,16 +2,17 @@ import type { StoredMessage } from '../common/contract';
 import type { PushService } from '../push/push.service';
 import type { StoredGrants, UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { FakeBroadcaster } from '../testing/fakes';
-import type { ConnectionRegistry } from '../throttling/connection.registry';
+import type { OnlineUsers } from '../throttling/online-users';
 import { OfflineDelivery } from './offline-delivery';
+import { AccessPolicy } from '../rooms/access-policy';
 
 function deliveryWith(grants: Record<string, StoredGrants>, online: string[]) {
   const broadcaster = new FakeBroadcaster();
   const pushed: { userId: string; messageId: string }[] = [];
   const userRooms = { grantsOf: async (userIds: string[]) => userIds.map((userId) => grants[userId]) } as unknown as UserRoomsRepository;
-  const connections = { areOnline: async (userIds: string[]) => userIds.map((userId) => online.includes(userId)) } as unknown as ConnectionRegistry;
+  const onlineUsers = { areOnline: async (userIds: string[]) => userIds.map((userId) => online.includes(userId)) } as unknown as OnlineUsers;
   const push = { notifyOffline: async (userId: string, { messageId }: { messageId: string }) => void pushed.push({ userId, messageId }) } as unknown as PushService;
-  return { delivery: new OfflineDelivery(userRooms, connections, broadcaster.asBroadcaster(), push), broadcaster, pushed };
+  return { delivery: new OfflineDelivery(userRooms, onlineUsers, broadcaster.asBroadcaster(), push, new AccessPolicy()), broadcaster, pushed };
 }
 
 const message = (room: string, mentions?: string[]): StoredMessage => ({ id: '5-0', room, userId: 'ann', content: 'hi', createdAt: 5, ...(mentions ? { mentions } : {}) });

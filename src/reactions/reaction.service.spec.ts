@@ -4,6 +4,7 @@ import { ReactionRepository } from './reaction.repository';
 import { ReactionAction, ReactResult } from './reaction.scripts';
 import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import { MAX_DISTINCT_EMOJI_PER_MESSAGE, ReactionService } from './reaction.service';
+import { AccessPolicy } from '../rooms/access-policy';
 
 /** Who reacted with what to message 1-0, as the react script keeps it. */
 function inMemoryReactions() {
@@ -34,7 +35,7 @@ describe('ReactionService', () => {
   beforeEach(async () => {
     broadcaster = new FakeBroadcaster();
     const module = await Test.createTestingModule({
-      providers: [ReactionService, { provide: ReactionRepository, useValue: inMemoryReactions() }, { provide: Broadcaster, useValue: broadcaster }],
+      providers: [ReactionService, AccessPolicy, { provide: ReactionRepository, useValue: inMemoryReactions() }, { provide: Broadcaster, useValue: broadcaster }],
     }).compile();
     reactions = module.get(ReactionService);
   });

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Connection } from '../common/connection';
 import { ServerEvent } from '../common/contract';
-import { notFound, notJoined } from '../common/contract-error';
+import { notFound } from '../common/contract-error';
 import { Broadcaster } from '../realtime/broadcaster';
 import { ReceiptRepository } from './receipt.repository';
 import { ReadState } from './receipt.scripts';
+import { AccessPolicy } from '../rooms/access-policy';
 
 /** Unread counts stop here (clients show "999+"): counting walks the messages, and a join must stay cheap. */
 export const UNREAD_COUNT_CAP = 1000;
@@ -14,6 +15,7 @@ export class ReceiptService {
   constructor(
     private readonly receipts: ReceiptRepository,
     private readonly broadcaster: Broadcaster,
+    private readonly access: AccessPolicy,
   ) {}
 
   /**
@@ -21,7 +23,7 @@ export class ReceiptService {
    * (joined or not) so that their unread badges follow; a marker that does not move is not announced.
    */
   async markRead(connection: Connection, room: string, messageId: string): Promise<Record<string, never>> {
-    if (!connection.rooms.has(room)) throw notJoined(room);
+    this.access.requireAccess(connection, 'room.write', room);
     const userId = connection.user.id;
     const result = await this.receipts.markRead(room, userId, messageId);
     if (result === 'not_found') throw notFound(`message ${messageId}`);

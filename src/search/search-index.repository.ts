@@ -18,16 +18,6 @@ export interface RoomMatches {
 }
 
 /**
- * One message's index write in the shape a caller's script takes it: `keys` to append to its KEYS and `args`
- * to its ARGV, for `search_index(keys[1], args[1], <new id>, ARGV, <offset of args[2]>)` from
- * SEARCH_INDEX_FUNCTIONS (search.scripts.ts) inside a caller's own script.
- */
-export interface IndexWrite {
-  keys: [documents: string];
-  args: [postingsPrefix: string, ...terms: string[]];
-}
-
-/**
  * One change to a room's index: `new` a sent message (skipped when the id is indexed already: an edit got there
  * first), `replace` an edited one, `remove` a deleted or trimmed one (no terms).
  */
@@ -41,10 +31,6 @@ export interface RoomIndexChange {
 @Injectable()
 export class SearchIndexRepository {
   constructor(@Inject(REDIS_COMMANDS) private readonly redis: Redis) {}
-
-  indexWrite(room: string, terms: Map<string, number>): IndexWrite {
-    return { keys: [searchKeys.documents(room)], args: [searchKeys.postingsPrefix(room), ...flatten(terms)] };
-  }
 
   /** Applies a room's changes in order, in one script call (the room's index is in its messages' slot), expiring with the messages. */
   async apply(room: string, changes: RoomIndexChange[]): Promise<void> {

@@ -10,14 +10,14 @@ const SCRIPTS_DIR = join(__dirname, 'scripts');
 const RENEWAL_GAP_MS = 60_000;
 
 /** `search_index(docs_key, prefix, id, terms, first, last)` and `search_unindex(docs_key, prefix, id)`. */
-export const SEARCH_INDEX_FUNCTIONS = luaLibrary(SCRIPTS_DIR, 'index-functions.lua');
+const INDEX_FUNCTIONS_LUA = luaLibrary(SCRIPTS_DIR, 'index-functions.lua');
 
 /** The search scripts (`scripts/*.lua`) and the decoding of their replies. */
 export const searchScripts = defineScripts(SCRIPTS_DIR, {
   applyWrites: script<[documents: string, stream: string], [postingsPrefix: string, ...writes: string[]], number>({
     file: 'apply-writes.lua',
     constants: { RENEWAL_GAP_MS },
-    uses: [SEARCH_INDEX_FUNCTIONS],
+    uses: [INDEX_FUNCTIONS_LUA],
   }),
   search: script<[documents: string, ...postings: string[]], [limit: number, walk: number], [cut: 0 | 1, flat: string[]], { isCut: boolean; flat: string[] }>({
     file: 'search-room.lua',
