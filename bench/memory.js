@@ -10,8 +10,8 @@
  *                        [--sides baseline,product] [--out bench/results] [--heap-snapshot dir] [ENV=value ...]
  *
  * The product's per-address handshake limit is raised to the count here (that limit is the storm's subject).
- * --heap-snapshot dir: each node writes a heap snapshot there while the connections are open (summarise it with
- * bench/heap-top.js). A node holds at most its open-file limit of sockets (`ulimit -n`); see docs/PERFORMANCE.md.
+ * --heap-snapshot dir: each node writes a heap snapshot there before the connections and another while they are
+ * open (summarise the second with bench/heap-top.js, `--base` the first); its RSS figures then include the snapshots' own. A node holds at most its open-file limit of sockets (`ulimit -n`); see docs/PERFORMANCE.md.
  */
 const { fork } = require('node:child_process');
 const { mkdirSync, writeFileSync } = require('node:fs');
@@ -86,6 +86,7 @@ async function measure(side, total) {
   try {
     node = await h.startNode(side, { redisUrl: redis.url, productEnv: { HANDSHAKE_LIMIT_PER_IP: String(Math.min(1_000_000, Math.max(3000, total))), ...args.productEnv }, gcOnSignal: true, nodeArgs: [...heapSnapshotArgs, ...args.get('node-args', '').split(' ').filter(Boolean)] });
     const rssBeforeKb = await rssAfterGc(node);
+    if (heapSnapshotDir) await writeHeapSnapshot(node);
     const processCount = Math.ceil(total / perProcess);
     for (let w = 0; w < processCount; w++) {
       const worker = fork(__filename, ['--worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
