@@ -151,7 +151,7 @@ describe('per-socket listeners', () => {
     const adapter = new RedisIoAdapter({ get: () => ({}) } as never);
     const emitter = { on: jest.fn(), once: jest.fn(), addListener: jest.fn() };
     adapter.bindMessageHandlers(emitter as never, [], (data) => data);
-    adapter.bindClientDisconnect(emitter as never, () => undefined);
+    (adapter.bindClientDisconnect as (client: unknown, callback: () => void) => void)(emitter, () => undefined);
     expect((adapter as unknown as { disconnectMap: WeakMap<object, unknown> }).disconnectMap.has(emitter)).toBe(false);
     expect([emitter.on, emitter.once, emitter.addListener].every((bind) => bind.mock.calls.length === 0)).toBe(true);
   });

@@ -23,6 +23,7 @@ import { PlainWebSocketConnection } from './plain-websocket/plain-websocket.conn
 import { connectionIdOf } from './socket-channels';
 import { NODE_FULL_REASON, NodeCapacity } from './node-capacity';
 import { boundSendBuffers, SlowConsumerListener } from './send-buffer-bound';
+import { coalesceFlushedFrames } from './flush-coalescing';
 
 type SocketListener = (this: ChatSocket, ...args: unknown[]) => void;
 
@@ -56,6 +57,7 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection 
     countMessageDeliveries(namespace.adapter, this.metrics);
     namespace.use((socket, next) => this.admit(socket, next));
     boundSendBuffers(namespace.server.engine, this.config.sendBufferMaxBytes, this.slowConsumerClosed);
+    coalesceFlushedFrames(namespace.server.engine);
     this.plainWebSocket.attach(namespace.server, this.slowConsumerClosed);
   }
 
