@@ -45,6 +45,8 @@ export class PresenceRepository {
   private readonly redis: Redis & PresenceScripts;
   /** Room entries (absolute counts, idempotent; every write on one connection, so in order) and member lists: every join waits for both. */
   private readonly admission: Redis & PresenceScripts;
+  /** Member lists sent to Redis and not yet answered, by room. */
+  private readonly listsUnderWay = new Map<string, Promise<PresenceMember[]>>();
 
   constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(REDIS_ADMISSION) admission: Redis) {
     redis.defineCommand('presenceSetConnections', { numberOfKeys: 3, lua: SET_CONNECTIONS_SCRIPT });
@@ -69,14 +71,27 @@ export class PresenceRepository {
     return { gone, isVacated: vacated === 1 };
   }
 
-  async members(room: string): Promise<PresenceMember[]> {
-    const flat = await this.admission.presenceListMembers(presenceRoomKeys.users(room), presenceRoomKeys.names(room));
-    const members: PresenceMember[] = [];
-    for (let i = 0; i < flat.length; i += 3) {
-      const name = flat[i + 2];
-      members.push({ userId: flat[i] as string, name: name || null, connections: Number(flat[i + 1]) });
-    }
-    return members.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  /**
+   * Who is in the room. A read still waiting for its reply answers every caller that asks meanwhile: a join storm
+   * asks this of one room hundreds of times a second, each answer as long as the room. Sharing loses no write a
+   * caller waited for: entries and lists go over one connection, in order, so a write that replied before the
+   * caller asked was executed before the read, which replies after it (and leaves the map as soon as it does).
+   */
+  members(room: string): Promise<PresenceMember[]> {
+    const underWay = this.listsUnderWay.get(room);
+    if (underWay) return underWay.then((members) => members.slice());
+    const read = this.admission.presenceListMembers(presenceRoomKeys.users(room), presenceRoomKeys.names(room)).then(
+      (flat) => {
+        this.listsUnderWay.delete(room);
+        return membersOf(flat);
+      },
+      (error: unknown) => {
+        this.listsUnderWay.delete(room);
+        throw error;
+      },
+    );
+    this.listsUnderWay.set(room, read);
+    return read.then((members) => members.slice());
   }
 
   /** Users with at least one connection in the room, on any node. */
@@ -109,6 +124,15 @@ export class PresenceRepository {
   async forgetOwner(owner: string): Promise<void> {
     await Promise.all([this.redis.del(presenceOwnerKeys.rooms(owner)), this.redis.zrem(presenceOwnerKeys.reaping, owner)]);
   }
+}
+
+function membersOf(flat: (string | null)[]): PresenceMember[] {
+  const members: PresenceMember[] = [];
+  for (let i = 0; i < flat.length; i += 3) {
+    const name = flat[i + 2];
+    members.push({ userId: flat[i] as string, name: name || null, connections: Number(flat[i + 1]) });
+  }
+  return members.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 }
 
 function roomKeysOf(room: string): [string, string, string] {

@@ -16,7 +16,7 @@ async function serve(coalesce: boolean) {
   const tcp = (socket.conn.transport as unknown as { socket: { _socket: TcpSocket } }).socket._socket;
   const writes = { count: 0 };
   for (const method of ['_write', '_writev'] as const) {
-    const original = tcp[method].bind(tcp) as (...args: unknown[]) => void;
+    const original = tcp[method]!.bind(tcp) as (...args: unknown[]) => void;
     (tcp as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
       writes.count += 1;
       original(...args);
