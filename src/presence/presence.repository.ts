@@ -12,6 +12,9 @@ export type { HeartbeatResult, OwnerRemoval, PresenceChange, PresenceMember, Roo
  */
 @Injectable()
 export class PresenceRepository {
+  /** Member lists sent to Redis and not yet answered, by room. */
+  private readonly listsUnderWay = new Map<string, Promise<PresenceMember[]>>();
+
   constructor(
     @Inject(REDIS_COMMANDS) private readonly redis: Redis,
     /** Room entries (absolute counts, idempotent; every write on one connection, so in order) and member lists: every join waits for both. */
@@ -27,9 +30,27 @@ export class PresenceRepository {
     return presenceScripts.removeOwner.run(this.admission, roomKeysOf(room), [owner]);
   }
 
-  async members(room: string): Promise<PresenceMember[]> {
-    const members = await presenceScripts.listMembers.run(this.admission, [presenceRoomKeys.users(room), presenceRoomKeys.names(room)], []);
-    return members.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  /**
+   * Who is in the room. A read still waiting for its reply answers every caller that asks meanwhile: a join storm
+   * asks this of one room hundreds of times a second, each answer as long as the room. Sharing loses no write a
+   * caller waited for: entries and lists go over one connection, in order, so a write that replied before the
+   * caller asked was executed before the read, which replies after it (and leaves the map as soon as it does).
+   */
+  members(room: string): Promise<PresenceMember[]> {
+    const underWay = this.listsUnderWay.get(room);
+    if (underWay) return underWay.then((members) => members.slice());
+    const read = presenceScripts.listMembers.run(this.admission, [presenceRoomKeys.users(room), presenceRoomKeys.names(room)], []).then(
+      (members) => {
+        this.listsUnderWay.delete(room);
+        return members.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+      },
+      (error: unknown) => {
+        this.listsUnderWay.delete(room);
+        throw error;
+      },
+    );
+    this.listsUnderWay.set(room, read);
+    return read.then((members) => members.slice());
   }
 
   /** Users with at least one connection in the room, on any node. */

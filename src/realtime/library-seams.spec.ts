@@ -113,12 +113,38 @@ describe('Socket.IO library seams', () => {
         return replaceFor(transports, 'websocket', Renamed);
       },
     ],
+    [
+      'engine.io',
+      "the server's `flush` event",
+      () => {
+        // an upgrade whose flush tells only the connection, no longer its server
+        const { Socket } = fromSocketIo('engine.io') as { Socket: { prototype: object } };
+        return replaceFor(Socket.prototype, 'flush', function (this: EventEmitter & { writeBuffer: unknown[] }) {
+          this.emit('flush', this.writeBuffer);
+        });
+      },
+    ],
+    [
+      'ws',
+      'WebSocket#_socket',
+      () => {
+        const { WebSocket } = createRequire(fromSocketIo.resolve('engine.io'))('ws') as { WebSocket: { prototype: { setSocket(...args: unknown[]): void } } };
+        const setSocket = WebSocket.prototype.setSocket;
+        // an upgrade that keeps the TCP socket under another name
+        return replaceFor(WebSocket.prototype, 'setSocket', function (this: { _socket?: unknown; tcp?: unknown }, ...args: unknown[]) {
+          setSocket.apply(this, args);
+          this.tcp = this._socket;
+          this._socket = undefined;
+        });
+      },
+    ],
   ])('fails the start-up check, naming %s, its version and %s, when an upgrade changes it', async (library, internal, breakIt) => {
     restore = breakIt();
 
     const failure = await failureOfCheck();
 
-    const resolvedFrom = library === 'socket.io-adapter' ? '@socket.io/redis-adapter' : library === 'socket.io' || library === '@socket.io/redis-adapter' ? undefined : 'socket.io';
+    const resolvedFrom =
+      library === 'socket.io-adapter' ? '@socket.io/redis-adapter' : library === 'ws' ? 'engine.io' : library === 'socket.io' || library === '@socket.io/redis-adapter' ? undefined : 'socket.io';
     const version = installedVersion(library, resolvedFrom);
     expect(version).toMatch(/^\d+\.\d+\.\d+/);
     expect(failure?.failures).toEqual(expect.arrayContaining([expect.stringContaining(`${library} ${version}: ${internal}`)]));

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import { Socket as NetSocket } from 'node:net';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { expectInternal, type LibrarySeam } from '../common/library-seam';
@@ -100,6 +101,27 @@ export interface RawWebSocket {
 /** The `ws` socket under an engine.io WebSocket transport (undefined under polling): engine.io keeps it as `socket`. */
 export function rawWebSocketOf(transport: object): RawWebSocket | undefined {
   return (transport as { socket?: RawWebSocket }).socket;
+}
+
+// --- engine.io and ws: the server's `flush` event, the TCP socket under a WebSocket --------------------------------
+
+/** The TCP socket under a server-side `ws` WebSocket. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/** engine.io's server as the flush listener meets it: `flush` is emitted with the connection and the packets it hands over. */
+export interface FlushingEngine {
+  on(event: 'flush', listener: (connection: { transport: object }, packets: unknown[]) => void): unknown;
+}
+
+/**
+ * The TCP socket under an engine.io WebSocket transport (undefined under polling): `ws` keeps it as `_socket`, and
+ * exposes no public way to cork it.
+ */
+export function tcpSocketUnder(transport: object): Corkable | undefined {
+  return (rawWebSocketOf(transport) as { _socket?: Corkable } | undefined)?._socket;
 }
 
 // --- socket.io-parser: the text wire format --------------------------------------------------------------------
@@ -327,6 +349,34 @@ export function socketIoSeams(): LibrarySeam[] {
         const ws = Object.assign(new EventEmitter(), { bufferedAmount: 0, terminate: () => undefined });
         const transport = new transports.websocket({ websocket: ws, _query: { EIO: '4' } });
         expectInternal(rawWebSocketOf(transport) === ws, 'the WebSocket transport does not keep its ws socket as `socket`');
+      },
+    },
+    {
+      library: 'engine.io',
+      resolvedFrom: 'socket.io',
+      internal: "the server's `flush` event (the packets a connection owes are written in one system call)",
+      verify() {
+        const { Socket } = fromSocketIo('engine.io') as { Socket: { prototype: { flush?: unknown } } };
+        expectInternal(typeof Socket.prototype.flush === 'function', 'Socket#flush is not a function');
+        expectInternal(/\.server\.emit\(\s*["']flush["']/.test(String(Socket.prototype.flush)), 'Socket#flush no longer emits `flush` on its server');
+      },
+    },
+    {
+      library: 'ws',
+      resolvedFrom: 'engine.io',
+      internal: 'WebSocket#_socket (the TCP socket corked while engine.io hands over queued packets)',
+      verify() {
+        const fromEngine = createRequire(fromSocketIo.resolve('engine.io'));
+        const { WebSocket } = fromEngine('ws') as { WebSocket: new (address: null, protocols: undefined, options: object) => { setSocket(socket: NetSocket, head: Buffer, options: object): void } };
+        const ws = new WebSocket(null, undefined, { autoPong: true });
+        const tcp = new NetSocket();
+        try {
+          ws.setSocket(tcp, Buffer.alloc(0), { maxPayload: 0, skipUTF8Validation: false });
+          const transport = { socket: ws };
+          expectInternal(tcpSocketUnder(transport) === tcp, 'a server-side WebSocket does not keep its TCP socket as `_socket`');
+        } finally {
+          tcp.destroy();
+        }
       },
     },
   ];

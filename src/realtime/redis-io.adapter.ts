@@ -59,6 +59,21 @@ export class RedisIoAdapter extends IoAdapter {
     attachAdminUi(server, this.config);
     return server;
   }
+
+  /**
+   * Nest makes an rxjs disconnect stream for every socket, even for a gateway without `@SubscribeMessage`
+   * handlers, which is all of them here (`ChatNamespaceGateway` hands events to the router itself): streams and
+   * closures no connection needs.
+   */
+  override bindMessageHandlers(...args: Parameters<IoAdapter['bindMessageHandlers']>): void {
+    if (args[1].length > 0) super.bindMessageHandlers(...args);
+  }
+
+  /**
+   * Nest would bind a `once('disconnect')` closure per socket; the one gateway listens for the close itself,
+   * with one listener shared by every socket.
+   */
+  override bindClientDisconnect(): void {}
 }
 
 /** The largest frame a client may send, on either transport: the longest message, 4 bytes a character, and its envelope. */
