@@ -6,6 +6,27 @@ import type { AppEvents } from '../events/app-events.service';
 import type { Audience, BroadcastOptions, Broadcaster, Farewell, RemoteConnection } from '../realtime/broadcaster';
 import type { MembershipListener } from '../realtime/chat-namespace';
 
+/**
+ * Properties that jest, Node and promise resolution probe on any value they are handed (is it a thenable, an
+ * asymmetric matcher, a React element, a DOM node?): a fake answers them with `undefined`, like a plain object.
+ */
+const PROBED_BY_TOOLS = new Set(['then', 'asymmetricMatch', '$$typeof', 'nodeType', 'toJSON', '_isMockFunction', '@@__IMMUTABLE_ITERABLE__@@', '@@__IMMUTABLE_RECORD__@@']);
+
+/**
+ * A stand-in for an instance of `T` (a class or an interface) with only the members a test gives it, typed
+ * against `T`: a member whose signature drifts from the real one fails the type check. Using a member the test
+ * did not give throws an error that names it, instead of an `undefined is not a function` deep inside the code
+ * under test. Members are read from `members` itself, so a test may change them later (`fake.grant = ...`).
+ */
+export function fake<T extends object>(members: Partial<T> = {}, name = 'fake'): T {
+  return new Proxy(members, {
+    get(target, property, receiver) {
+      if (property in target || typeof property === 'symbol' || PROBED_BY_TOOLS.has(property)) return Reflect.get(target, property, receiver);
+      throw new Error(`${name}.${property} is used by the code under test but the test's fake does not provide it`);
+    },
+  }) as T;
+}
+
 export function userOf(id: string, fields: Partial<AuthUser> = {}): AuthUser {
   return { id, name: id[0].toUpperCase() + id.slice(1), roles: [], tokenId: `token-of-${id}`, expiresAtSec: Math.floor(Date.now() / 1000) + 3600, ...fields };
 }
@@ -58,7 +79,7 @@ export class FakeBroadcaster {
   private readonly membershipListeners: MembershipListener[] = [];
 
   asBroadcaster(): Broadcaster {
-    return this as unknown as Broadcaster;
+    return fake<Broadcaster>(this, 'FakeBroadcaster');
   }
 
   connect(id: string, user: AuthUser, rooms: string[] = []): FakeConnection {
@@ -144,7 +165,7 @@ export class FakeAppEvents {
   readonly emitted: { event: AppEventName; payload: unknown }[] = [];
 
   asAppEvents(): AppEvents {
-    return this as unknown as AppEvents;
+    return fake<AppEvents>(this, 'FakeAppEvents');
   }
 
   async emit<E extends AppEventName>(event: E, payload: AppEventMap[E]): Promise<void> {
