@@ -89,9 +89,9 @@ class Node {
  */
 async function afterEverythingSent(clients: Client[], node: Node): Promise<[string, unknown][][]> {
   const counts = clients.map(({ heard }) => heard.length + 1);
-  node.namespace.emit('marker' as never);
+  node.broadcaster.toConnections(clients.map(({ socket }) => socket.id!), 'notification', notice('marker'));
   await Promise.all(clients.map((client, index) => client.hearing(counts[index])));
-  return clients.map(({ heard }) => heard.filter(([event]) => event !== 'marker'));
+  return clients.map(({ heard }) => heard.slice(0, -1));
 }
 
 const disconnected = (client: Client) => new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
