@@ -23,6 +23,8 @@ class MemoryAttachments {
   readonly calls: unknown[][] = [];
   chargeAccepted = true;
   claimed: ClaimedAttachment[] = [];
+  /** Reads of due attachments, each one round trip. */
+  dueReads = 0;
   lifetimes = new Map<string, ClaimedLifetime>();
   /** What `attach` answers: an id that could not be claimed, else undefined. */
   unclaimed?: string;
@@ -35,7 +37,7 @@ class MemoryAttachments {
       attach: async (...args) => (this.calls.push(['attach', ...args]), this.unclaimed),
       keepForHold: async (...args) => void this.calls.push(['keepForHold', ...args]),
       remove: async (...args) => void this.calls.push(['remove', ...args]),
-      dueClaimed: async (_now, limit) => this.claimed.splice(0, limit),
+      dueClaimed: async (_now, limit) => (this.dueReads++, this.claimed.splice(0, limit)),
       renewClaimed: async ({ id }) => this.lifetimes.get(id) ?? { metadataTtlMs: -2, streamTtlMs: -2 },
       checkClaimedAgainAt: async (attachment, at) => void this.calls.push(['checkClaimedAgainAt', attachment.id, at]),
       forgetClaimed: async (attachment) => void this.calls.push(['forgetClaimed', attachment.id]),
@@ -250,9 +252,12 @@ describe('AttachmentService', () => {
       memory.claimed = Array.from({ length: 10_250 }, (_, i) => ({ id: `a${i}`, room: 'r' }));
       await expect(service.sweepExpiredRooms(NOW)).resolves.toBe(10_000);
       expect(memory.claimed).toHaveLength(250);
+      expect(memory.dueReads).toBe(20);
 
+      // a batch short of 500 was the last: no read more
       memory.claimed = Array.from({ length: 499 }, (_, i) => ({ id: `b${i}`, room: 'r' }));
       await expect(service.sweepExpiredRooms(NOW)).resolves.toBe(499);
+      expect(memory.dueReads).toBe(21);
     });
 
     it('runs when the module starts and every hour after, until the module stops', async () => {
