@@ -2,7 +2,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import type { AppConfig } from '../config/app-config';
 import { ContractError } from '../common/contract-error';
 import type { PresenceService } from '../presence/presence.service';
-import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
+import { fake, FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import type { ReceiptService } from '../receipts/receipt.service';
 import { ChatService } from './chat.service';
 import type { AppendResult, RoomStore } from '../rooms/room-store';
@@ -29,12 +29,12 @@ function fakeUserRooms(held: string[] = []) {
 
 function fakeEvents() {
   const emitted: unknown[] = [];
-  return { emitted, events: { emit: async (event: string, payload: unknown) => void emitted.push({ event, payload }) } as unknown as AppEvents };
+  return { emitted, events: fake<AppEvents>({ emit: async (event: string, payload: unknown) => void emitted.push({ event, payload }) }) };
 }
 const stored = { id: '1-0', room: 'general', userId: 'alice', content: 'hi', createdAt: 1 };
 
 /** No legal hold in force: every deletion removes for good. */
-const noHolds = { current: async () => new HoldSet([]) } as unknown as LegalHolds;
+const noHolds = fake<LegalHolds>({ current: async () => new HoldSet([]) });
 
 const NOTHING_TRIMMED = { ids: [], withReactions: [], attachments: [] };
 
@@ -42,8 +42,8 @@ const NOTHING_TRIMMED = { ids: [], withReactions: [], attachments: [] };
 function richContent() {
   const search = { index: jest.fn(), reindex: jest.fn(), unindex: jest.fn() };
   const attachments = { remove: jest.fn().mockResolvedValue(undefined), urlsFor: jest.fn() };
-  const presenter = new MessagePresenter(attachments as unknown as AttachmentService);
-  return [attachments as unknown as AttachmentService, search as unknown as SearchIndexWriter, presenter] as const;
+  const presenter = new MessagePresenter(fake<AttachmentService>(attachments));
+  return [fake<AttachmentService>(attachments), fake<SearchIndexWriter>(search), presenter] as const;
 }
 
 const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alice'), rooms);
@@ -54,8 +54,8 @@ function serviceAppending(result: AppendResult) {
   const userRooms = fakeUserRooms();
   const { events, emitted } = fakeEvents();
   const service = new ChatService(
-    { appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService,
-    userRooms as unknown as UserRoomsRepository, events, config, ...richContent(), new MetricsService(), noHolds,
+    fake<RoomStore>({ appendIfNew }), broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService,
+    fake<UserRoomsRepository>(userRooms), events, config, ...richContent(), new MetricsService(), noHolds,
   );
   return { service, appendIfNew, broadcaster, userRooms, emitted };
 }
@@ -129,8 +129,8 @@ describe('ChatService.send', () => {
     const appendIfNew = jest.fn().mockResolvedValue({ status: 'stored', message: stored, trimmed: { ids: ['0-1'], withReactions: [], attachments: [] } });
     const [attachments, search, presenter] = richContent();
     const service = new ChatService(
-      { appendIfNew } as unknown as RoomStore, new FakeBroadcaster().asBroadcaster(), {} as PresenceService, {} as ReceiptService,
-      fakeUserRooms() as unknown as UserRoomsRepository, fakeEvents().events, config, attachments, search, presenter, new MetricsService(), noHolds,
+      fake<RoomStore>({ appendIfNew }), new FakeBroadcaster().asBroadcaster(), {} as PresenceService, {} as ReceiptService,
+      fake<UserRoomsRepository>(fakeUserRooms()), fakeEvents().events, config, attachments, search, presenter, new MetricsService(), noHolds,
     );
     expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi' })).toBe(stored);
     expect(search.index).toHaveBeenCalledWith('general', stored);
@@ -210,7 +210,7 @@ describe('ChatService.join, leave and delete', () => {
     const broadcaster = new FakeBroadcaster();
     const service = new ChatService(
       messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService,
-      userRooms as unknown as UserRoomsRepository, fakeEvents().events, config, ...richContent(), new MetricsService(), noHolds,
+      fake<UserRoomsRepository>(userRooms), fakeEvents().events, config, ...richContent(), new MetricsService(), noHolds,
     );
     return { service, broadcaster };
   }

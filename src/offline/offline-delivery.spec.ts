@@ -1,16 +1,16 @@
 import type { StoredMessage } from '../common/contract';
 import type { PushService } from '../push/push.service';
 import type { StoredGrants, UserRoomsRepository } from '../rooms/user-rooms.repository';
-import { FakeBroadcaster } from '../testing/fakes';
+import { fake, FakeBroadcaster } from '../testing/fakes';
 import type { ConnectionRegistry } from '../throttling/connection.registry';
 import { OfflineDelivery } from './offline-delivery';
 
 function deliveryWith(grants: Record<string, StoredGrants>, online: string[]) {
   const broadcaster = new FakeBroadcaster();
   const pushed: { userId: string; messageId: string }[] = [];
-  const userRooms = { grantsOf: async (userIds: string[]) => userIds.map((userId) => grants[userId]) } as unknown as UserRoomsRepository;
-  const connections = { areOnline: async (userIds: string[]) => userIds.map((userId) => online.includes(userId)) } as unknown as ConnectionRegistry;
-  const push = { notifyOffline: async (userId: string, { messageId }: { messageId: string }) => void pushed.push({ userId, messageId }) } as unknown as PushService;
+  const userRooms = fake<UserRoomsRepository>({ grantsOf: async (userIds: string[]) => userIds.map((userId) => grants[userId]) });
+  const connections = fake<ConnectionRegistry>({ areOnline: async (userIds: string[]) => userIds.map((userId) => online.includes(userId)) });
+  const push = fake<PushService>({ notifyOffline: async (userId: string, { messageId }: { messageId: string }) => void pushed.push({ userId, messageId }) });
   return { delivery: new OfflineDelivery(userRooms, connections, broadcaster.asBroadcaster(), push), broadcaster, pushed };
 }
 

@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connectClient } from 'socket.io-client';
 import { clientEventListener, renameSocket } from './chat-namespace.gateway';
-import type { ChatSocket } from './chat-socket';
+import type { ChatServer, ChatSocket } from './chat-socket';
+import { fake, userOf } from '../testing/fakes';
 
 /** What the listener reads of a socket: its id, its user, its transport. */
-const socket = { id: 'c1', data: { user: { id: 'alice' } }, conn: {} } as unknown as ChatSocket;
+const socket = fake<ChatSocket>({ id: 'c1', data: { user: userOf('alice'), nodeId: 'test-node', transport: 'socket.io' }, conn: fake<ChatSocket['conn']>({}) }, 'ChatSocket');
 const INTERNAL = { ok: false, error: { code: 'internal', message: 'internal error' } };
 
 /** Lets the listener's promise chain settle. */
@@ -71,9 +72,9 @@ describe('renameSocket', () => {
   it('leaves no socket behind among those being admitted, whether the middleware admits or refuses it', async () => {
     const httpServer = createServer();
     const server = new Server(httpServer);
-    const namespace = server.of('/chat');
+    const namespace = server.of('/chat') as ChatServer;
     namespace.use((socket, next) => {
-      renameSocket(socket as unknown as ChatSocket, `~c:${socket.id}`);
+      renameSocket(socket, `~c:${socket.id}`);
       next((socket.handshake.auth as { refuse?: boolean }).refuse ? new Error('refused') : undefined);
     });
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));

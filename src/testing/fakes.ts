@@ -17,6 +17,8 @@ const PROBED_BY_TOOLS = new Set(['then', 'asymmetricMatch', '$$typeof', 'nodeTyp
  * against `T`: a member whose signature drifts from the real one fails the type check. Using a member the test
  * did not give throws an error that names it, instead of an `undefined is not a function` deep inside the code
  * under test. Members are read from `members` itself, so a test may change them later (`fake.grant = ...`).
+ * Meant for collaborators (services, repositories, sockets); plain data whose optional members may be absent,
+ * such as a slice of the config, is a plain object.
  */
 export function fake<T extends object>(members: Partial<T> = {}, name = 'fake'): T {
   return new Proxy(members, {
