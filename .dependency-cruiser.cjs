@@ -32,7 +32,7 @@ const FEATURE_LAYERS = [
   ['chat', ['rooms', 'presence', 'receipts', 'attachments', 'search', 'holds']],
   ['calls', ['auth', 'rooms']],
   ['moderation', ['rooms', 'webhooks', 'audit', 'auth', 'chat', 'presence']],
-  ['server-api', ['rooms', 'audit', 'auth', 'chat', 'presence', 'moderation']],
+  ['server-api', ['rooms', 'audit', 'auth', 'throttling', 'chat', 'presence', 'moderation']],
   ['compliance', ['rooms', 'holds', 'audit', 'auth', 'chat', 'attachments', 'search', 'moderation', 'push']],
   ['health', []],
   ['offline', ['rooms', 'receipts', 'push', 'throttling', 'attachments']],

@@ -6,11 +6,14 @@ import helmet from 'helmet';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { compileTrust } from './common/client-address';
+import { verifyLibrarySeams } from './common/library-seam';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { readOrCreateDevelopmentSecret } from './config/development-secret';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown';
 import { EmbeddedRedis } from './redis/embedded-redis';
+import { socketIoSeams } from './realtime/library-seams';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
+import { ioredisSeams } from './redis/library-seams';
 import { setUpApiDocs } from './docs/api-docs';
 import { AppLogger, createPino, logDestination } from './logging/app-logger';
 import { httpLogging } from './logging/http-logging';
@@ -32,6 +35,8 @@ async function bootstrap(): Promise<void> {
     console.error(error.message);
     process.exit(1);
   }
+  // before anything connects: an upgrade that moved an internal this code relies on stops the node here, naming it
+  await verifyLibrarySeams([...ioredisSeams(), ...socketIoSeams()]);
   setLogContextReach(config.logContext);
   const destination = logDestination();
   const logger = new AppLogger(createPino(config, destination));

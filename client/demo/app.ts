@@ -2,7 +2,7 @@
  * The demo page: everything goes through the public API (the typed client over Socket.IO, the admin REST API).
  * Every piece of server data is put on the page as text (textContent), never as HTML.
  */
-import { ChatClient, ContractError, type PresenceEntry, type ReactionCounts, type StoredMessage } from '../src';
+import { AdminApi, ChatClient, ContractError, type AuditEntry, type PresenceEntry, type ReactionCounts, type StoredMessage } from '../src';
 
 const REACTIONS = ['👍', '❤️', '😂'];
 /** The service worker shows pushes; its scope is the page's own address, so that a notification click finds the page. */
@@ -48,6 +48,8 @@ const ui = {
 };
 
 let client: ChatClient;
+/** The admin REST API under the signed-in token (calls are refused without the admin role). */
+const adminApi = new AdminApi({ token: () => token });
 let token = '';
 let userId = '';
 let currentRoom: string | undefined;
@@ -185,7 +187,7 @@ function listen(): void {
   });
   client.on('presence', ({ room, userId: who, name, status }) => {
     const presence = roomState(room).presence;
-    if (status === 'joined') presence.set(who, { userId: who, name, connections: 1 });
+    if (status === 'joined') presence.set(who, { userId: who, name: name ?? null, connections: 1 });
     else presence.delete(who);
     if (room === currentRoom) renderPresence();
   });
@@ -392,20 +394,8 @@ async function search(query: string, thisRoomOnly: boolean): Promise<void> {
   if (messages.length === 0) ui.searchResults.append(element('li', 'No match'));
 }
 
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T | undefined> {
-  const response = await fetch(path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  const parsed = text ? JSON.parse(text) : undefined;
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${Array.isArray(parsed?.message) ? parsed.message.join('; ') : (parsed?.message ?? '')}`);
-  return parsed as T;
-}
-
 async function listAdminRooms(): Promise<void> {
-  const list = (await admin<{ room: string; online: number; lastMessageAt: number | null }[]>('GET', '/admin/rooms')) ?? [];
+  const { rooms: list } = await adminApi.rooms();
   ui.adminRooms.tBodies[0].replaceChildren(
     ...list.map(({ room, online, lastMessageAt }) => {
       const row = element('tr');
@@ -421,18 +411,25 @@ async function moderate(action: string): Promise<void> {
   const room = value('admin-room');
   const reason = value('admin-reason') || undefined;
   const durationSec = value('admin-duration') ? Number(value('admin-duration')) : undefined;
-  const roomPath = `/admin/rooms/${encodeURIComponent(room)}`;
-  if (action === 'kick') await admin('POST', `${roomPath}/kick`, { userId: user, reason });
-  else if (action === 'mute') await admin('POST', `${roomPath}/mute`, { userId: user, durationSec, reason });
-  else await admin('POST', `/admin/users/${encodeURIComponent(user)}/ban`, { durationSec, reason });
+  if (action === 'kick') await adminApi.kick(room, user, reason);
+  else if (action === 'mute') await adminApi.mute(room, user, durationSec ?? mustHave('a mute needs a duration (seconds)'), reason);
+  else await adminApi.ban(user, { durationSec, reason });
   showStatus(`${action}: done for ${user}`);
 }
 
+function mustHave(why: string): never {
+  throw new Error(why);
+}
+
 async function showAudit(): Promise<void> {
-  const page = await admin<{ entries: { at: number; actor: string; action: string; target: string }[] }>('GET', '/admin/audit?limit=50');
-  ui.adminAudit.replaceChildren(
-    ...(page?.entries ?? []).map((entry) => element('li', `${new Date(entry.at).toLocaleString()} ${entry.actor} ${entry.action} ${entry.target ?? ''}`)),
-  );
+  const { entries } = await adminApi.audit({ limit: 50 });
+  ui.adminAudit.replaceChildren(...entries.map((entry) => element('li', `${new Date(entry.at).toLocaleString()} ${entry.actor} ${entry.action} ${targetOf(entry)}`)));
+}
+
+/** `room general, user bob`: the audit target is an object of the ids involved. */
+function targetOf({ target }: AuditEntry): string {
+  const parts = [target.room && `room ${target.room}`, target.userId && `user ${target.userId}`, target.messageId && `message ${target.messageId}`];
+  return parts.filter(Boolean).join(', ');
 }
 
 function onSubmit(form: HTMLFormElement, action: (submitter: HTMLElement | null) => Promise<unknown>): void {

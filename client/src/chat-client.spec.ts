@@ -1,4 +1,4 @@
-import type { StoredMessage } from '../../src/common/contract';
+import type { StoredMessage } from './contract';
 import { ChatClient } from './chat-client';
 
 /** One request the client emitted, answered by the test as the server would. */

@@ -1,4 +1,4 @@
-import type { ErrorBody, ErrorCode } from '../../src/common/contract';
+import type { ErrorBody, ErrorCode } from './contract';
 
 /** The server refused a request: `code` is one of the contract's error codes, `details` as the server gave them. */
 export class ContractError extends Error {

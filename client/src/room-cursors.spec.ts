@@ -1,4 +1,4 @@
-import type { StoredMessage } from '../../src/common/contract';
+import type { StoredMessage } from './contract';
 import { RoomCursors } from './room-cursors';
 
 const ROOM = 'general';

@@ -1,4 +1,4 @@
-import type { StoredMessage } from '../../src/common/contract';
+import type { StoredMessage } from './contract';
 import { FIRST_MESSAGE_CURSOR, isAfter } from './message-ids';
 
 /** Live messages of a room kept back while its catch-up is read; one per catch-up, so a stale one is told apart. */

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { ContractError } from '../common/contract-error';
 import type { AppConfig, AttachmentConfig } from '../config/app-config';
-import { fake } from '../testing/fakes';
+import { AccessPolicy } from '../rooms/access-policy';
+import { fake, FakeConnection, userOf } from '../testing/fakes';
 import type { AttachmentStorage, StoredObject } from './attachment-storage';
 import type { AttachmentRecord, AttachmentRepository, ClaimedAttachment, ClaimedLifetime } from './attachment.repository';
 import { AttachmentService } from './attachment.service';
@@ -66,7 +67,7 @@ function setUp(settings: Partial<AttachmentConfig> = {}) {
   const memory = new MemoryAttachments();
   const files = memoryStorage();
   const config = fake<AppConfig>({ attachments: { ...SETTINGS, ...settings }, roomIdleTtlDays: 7 }, 'AppConfig');
-  const service = new AttachmentService(memory.repository(), files.storage, config);
+  const service = new AttachmentService(memory.repository(), files.storage, config, new AccessPolicy());
   return { service, memory, files };
 }
 
@@ -90,6 +91,20 @@ describe('AttachmentService', () => {
   afterEach(() => {
     jest.useRealTimers();
     jest.restoreAllMocks();
+  });
+
+  describe('declare', () => {
+    it('answers a ticket in a room the connection joined, and refuses one it did not join without storing', async () => {
+      const { service, memory } = setUp();
+      const connection = new FakeConnection('c1', userOf('alice'), ['general']);
+      const declaration = { filename: 'a.png', contentType: 'image/png', size: 10 };
+      await expect(service.declare(connection, 'general', declaration)).resolves.toMatchObject({ method: 'PUT' });
+      expect(memory.calls).toHaveLength(1);
+
+      // thrown or rejected alike: the caller awaits it
+      expect((await contractError(Promise.resolve().then(() => service.declare(connection, 'random', declaration)))).code).toBe('not_joined');
+      expect(memory.calls).toHaveLength(1);
+    });
   });
 
   describe('create', () => {
@@ -284,6 +299,7 @@ describe('AttachmentService', () => {
         fake<AttachmentRepository>({ dueClaimed: () => Promise.reject(new Error('Connection is closed.')) }),
         memoryStorage().storage,
         fake<AppConfig>({ attachments: SETTINGS, roomIdleTtlDays: 7 }),
+        new AccessPolicy(),
       );
       failing.onModuleInit();
       await jest.advanceTimersByTimeAsync(0);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import type { Connection } from '../common/connection';
 import { ContractError } from '../common/contract-error';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -8,6 +9,7 @@ import { ATTACHMENT_STORAGE } from './attachment-storage';
 import type { AttachmentStorage, StoredObject } from './attachment-storage';
 import { AttachmentRepository, ClaimedAttachment } from './attachment.repository';
 import { LocalAttachmentStorage } from './local-attachment.storage';
+import { AccessPolicy } from '../rooms/access-policy';
 
 export interface AttachmentDeclaration {
   filename: string;
@@ -56,6 +58,7 @@ export class AttachmentService implements OnModuleInit, OnModuleDestroy {
     private readonly repository: AttachmentRepository,
     @Inject(ATTACHMENT_STORAGE) private readonly storage: AttachmentStorage,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly access: AccessPolicy,
   ) {
     this.settings = config.attachments;
     this.roomLifetimeMs = config.roomIdleTtlDays * 86_400_000;
@@ -108,6 +111,13 @@ export class AttachmentService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.sweepTimer);
   }
 
+  /** `attachment:create`: joined rooms only, as for sending, since an attachment exists to be sent. */
+  declare(connection: Connection, room: string, declaration: AttachmentDeclaration): Promise<UploadTicket> {
+    this.access.requireAccess(connection, 'room.write', room);
+    return this.create(connection.user.id, room, declaration);
+  }
+
+  /** The upload ticket of a declaration already allowed. */
   async create(userId: string, room: string, declaration: AttachmentDeclaration): Promise<UploadTicket> {
     const { maxBytes, quotaBytes, allowedTypes, uploadUrlTtlSec } = this.settings;
     if (!Number.isSafeInteger(declaration.size) || declaration.size < 1) {

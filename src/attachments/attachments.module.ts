@@ -10,8 +10,9 @@ import { AttachmentService } from './attachment.service';
 import { LocalAttachmentStorage } from './local-attachment.storage';
 import { S3AttachmentStorage } from './s3-attachment.storage';
 import { UploadsController } from './uploads.controller';
+import { RoomsModule } from '../rooms/rooms.module';
 
-/** The service with what it needs, without transports: the module below, and tests that drive the service. */
+/** The service with what it needs but the rooms module, without transports: the module below, and tests that drive the service. */
 export const ATTACHMENT_SERVICE_PROVIDERS: Provider[] = [
   {
     provide: ATTACHMENT_STORAGE,
@@ -26,6 +27,7 @@ export const ATTACHMENT_SERVICE_PROVIDERS: Provider[] = [
 ];
 
 @Module({
+  imports: [RoomsModule],
   controllers: [UploadsController],
   providers: [...ATTACHMENT_SERVICE_PROVIDERS, MessagePresenter, AttachmentGateway],
   exports: [AttachmentService, MessagePresenter],

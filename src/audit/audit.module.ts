@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AuditInterceptor } from './audit.interceptor';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
@@ -9,6 +10,7 @@ import { SecurityAuditHooks } from './security-audit.hooks';
  * listeners of the security events. Read by admins through moderation/'s `/admin/audit` controller.
  */
 @Module({
+  imports: [WebhooksModule],
   providers: [AuditRepository, AuditService, AuditInterceptor, SecurityAuditHooks],
   exports: [AuditService, AuditInterceptor],
 })

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { FIRST_POSSIBLE_STREAM_ID } from '../redis/stream-ids';
+import { FIRST_POSSIBLE_STREAM_ID, STREAM_ID_ORDER_LUA, timeOfStreamId } from '../redis/stream-ids';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { AuditEntry, AuditRecord, AuditShare } from './audit-actions';
 import { CHAINED_XADD_LUA, ChainedFields } from './audit-chain';
@@ -12,21 +12,12 @@ import { AUDIT_STREAM_KEY, CHAIN_SPLICES_KEY, chainHeadKey, SERVER_API_SHARE_KEY
  * calls pushes out an admin, moderation or security entry; ids of server API entries that such a trim removed
  * are forgotten first (they are older than the stream's first entry).
  */
-const MAIN_SHARE_MAXLEN = `
-local function id_parts(id)
-  local dash = string.find(id, '-', 1, true)
-  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
-end
-local function is_older(a, b)
-  local a_ms, a_seq = id_parts(a)
-  local b_ms, b_seq = id_parts(b)
-  return a_ms < b_ms or (a_ms == b_ms and a_seq < b_seq)
-end
+const MAIN_SHARE_MAXLEN = `${STREAM_ID_ORDER_LUA}
 local function main_share_maxlen(stream, share, max)
   local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
   while first do
     local oldest = redis.call('LINDEX', share, 0)
-    if not oldest or not is_older(oldest, first[1]) then break end
+    if not oldest or not stream_id_is_older(oldest, first[1]) then break end
     redis.call('LPOP', share)
   end
   return max + redis.call('LLEN', share)
@@ -162,7 +153,7 @@ function decodeEntry(id: string, fields: string[]): AuditEntry {
   for (let i = 0; i < fields.length; i += 2) values[fields[i]] = fields[i + 1];
   return {
     id,
-    at: Number(id.slice(0, id.indexOf('-'))),
+    at: timeOfStreamId(id),
     actor: values.actor ?? '',
     action: values.action ?? '',
     target: values.target ? JSON.parse(values.target) : {},

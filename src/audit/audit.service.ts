@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { timeOfStreamId } from '../redis/stream-ids';
 import { WebhookPublisher } from '../webhooks/webhook.publisher';
 import { AuditEntry, AuditRecord, AuditShare, AuditVerification, MODERATION_ACTIONS, shareOf } from './audit-actions';
 import { linkHash } from './audit-chain';
@@ -50,7 +51,7 @@ export class AuditService {
       const share = shareOf(record.action);
       const id = await this.repository.append(record, share, this.config.auditMaxEntries);
       if (MODERATION_ACTIONS.has(record.action)) {
-        await this.webhooks.publish('moderation.action', { id, at: Number(id.slice(0, id.indexOf('-'))), details: {}, ...record });
+        await this.webhooks.publish('moderation.action', { id, at: timeOfStreamId(id), details: {}, ...record });
       }
     } catch (error) {
       this.logger.error(`audit entry lost (${record.action} by ${record.actor}): ${error instanceof Error ? error.message : String(error)}`);

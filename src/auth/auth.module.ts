@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AuditModule } from '../audit/audit.module';
 import { EventsModule } from '../events/events.module';
+import { RoomsModule } from '../rooms/rooms.module';
 import { AccessRepository } from './access.repository';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { AuthController } from './auth.controller';
@@ -13,7 +14,7 @@ import { SessionService } from './session.service';
 import { TokenVerifier } from './token-verifier.service';
 
 @Module({
-  imports: [JwtModule.register({}), AuditModule, EventsModule],
+  imports: [JwtModule.register({}), AuditModule, EventsModule, RoomsModule],
   controllers: [AuthController],
   providers: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, SessionGateway, AuthService, HttpAuthGuard, ApiKeyVerifier],
   exports: [AccessRepository, TokenVerifier, SessionService, SessionLifetime, HttpAuthGuard, ApiKeyVerifier],

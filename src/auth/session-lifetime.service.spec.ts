@@ -1,7 +1,8 @@
 import type { AuthUser } from '../common/auth-user';
 import { ContractError } from '../common/contract-error';
 import { AuthenticationError } from '../common/handshake-error';
-import type { Broadcaster } from '../realtime/broadcaster';
+import type { ConnectionDirectory } from '../realtime/connection-directory';
+import { AccessPolicy } from '../rooms/access-policy';
 import { fake, FakeConnection, userOf } from '../testing/fakes';
 import { SessionLifetime } from './session-lifetime.service';
 import type { SessionService } from './session.service';
@@ -26,10 +27,10 @@ function setUp() {
     verify: (token: string) => verifications.get(token) ?? Promise.reject(new AuthenticationError('token_invalid', 'token invalid')),
   }, 'TokenVerifier');
   const sessions = fake<SessionService>({ end: (connection, reason) => void ended.push({ id: connection.id, reason }) }, 'SessionService');
-  const broadcaster = fake<Broadcaster>({
+  const directory = fake<ConnectionDirectory>({
     address: async (connection, previousTokenId) => void addressed.push({ id: connection.id, tokenId: connection.user.tokenId, previousTokenId }),
-  }, 'Broadcaster');
-  const lifetime = new SessionLifetime(verifier, sessions, broadcaster);
+  }, 'ConnectionDirectory');
+  const lifetime = new SessionLifetime(verifier, sessions, directory, new AccessPolicy());
   /** A connection whose token expires `inSec` seconds after the start. */
   const connect = (id: string, inSec: number, fields: Partial<AuthUser> = {}, rooms: string[] = []) => {
     const connection = new FakeConnection(id, userOf('alice', { tokenId: `${id}-token`, expiresAtSec: START_SEC + inSec, ...fields }), rooms);

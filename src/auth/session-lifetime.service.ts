@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Connection } from '../common/connection';
 import { ContractError } from '../common/contract-error';
 import { ROOM_NAME_PATTERN } from '../common/contract';
-import { Broadcaster } from '../realtime/broadcaster';
-import { mayJoin } from '../rooms/room-access';
+import { ConnectionDirectory } from '../realtime/connection-directory';
+import { AccessPolicy } from '../rooms/access-policy';
 import { AuthUser } from '../common/auth-user';
 import { AuthenticationError } from '../common/handshake-error';
 import { SessionService } from './session.service';
@@ -108,7 +108,8 @@ export class SessionLifetime {
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly sessions: SessionService,
-    private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
+    private readonly access: AccessPolicy,
   ) {}
 
   watch(connection: Connection): void {
@@ -136,9 +137,9 @@ export class SessionLifetime {
     }
     if (next.id !== current.id) throw new ContractError('forbidden', 'the new token belongs to another user');
     connection.user = next;
-    await this.broadcaster.address(connection, current.tokenId);
+    await this.connections.address(connection, current.tokenId);
     // the new token's grants apply from now on: rooms it no longer allows are left
-    for (const room of [...connection.rooms]) if (ROOM_NAME_PATTERN.test(room) && !mayJoin(next, room)) await connection.leave(room);
+    for (const room of [...connection.rooms]) if (ROOM_NAME_PATTERN.test(room) && !this.access.hasAccess(next, 'room.join', room)) await connection.leave(room);
     this.watch(connection);
     return { exp: next.expiresAtSec };
   }

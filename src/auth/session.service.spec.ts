@@ -1,6 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { AppEvents } from '../events/app-events.service';
-import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
+import { NodeOrders } from '../realtime/node-orders';
 import { FakeAppEvents, FakeBroadcaster, userOf } from '../testing/fakes';
 import { SessionService } from './session.service';
 
@@ -13,7 +14,7 @@ describe('SessionService', () => {
     broadcaster = new FakeBroadcaster();
     events = new FakeAppEvents();
     const module = await Test.createTestingModule({
-      providers: [SessionService, { provide: Broadcaster, useValue: broadcaster }, { provide: AppEvents, useValue: events }],
+      providers: [SessionService, { provide: ConnectionDirectory, useValue: broadcaster }, { provide: NodeOrders, useValue: broadcaster }, { provide: AppEvents, useValue: events }],
     }).compile();
     sessions = module.get(SessionService);
   });
@@ -28,7 +29,7 @@ describe('SessionService', () => {
       { id: 'c-1', farewell: { event: 'session', payload: { reason: 'revoked' } } },
       { id: 'c-2', farewell: { event: 'session', payload: { reason: 'revoked' } } },
     ]);
-    expect(broadcaster.orders).toEqual([['session:end', { userId: 'alice' }, 'revoked', { event: 'session', payload: { reason: 'revoked' } }]]);
+    expect(broadcaster.orders).toEqual([{ type: 'session:end', audience: { userId: 'alice' }, cause: 'revoked', farewell: { event: 'session', payload: { reason: 'revoked' } } }]);
   });
 
   it("ends only the connections opened with one token on logout", async () => {

@@ -3,10 +3,8 @@ import { ServerEvent, SessionEndReason } from '../common/contract';
 import type { Connection } from '../common/connection';
 import { SessionEndCause } from '../events/app-events';
 import { AppEvents } from '../events/app-events.service';
-import { Audience, Broadcaster, Farewell } from '../realtime/broadcaster';
-
-/** Cross-node order: every node ends the sessions it holds of an audience, then acknowledges. */
-const END_SESSIONS = 'session:end';
+import { Audience, ConnectionDirectory, Farewell } from '../realtime/connection-directory';
+import { NodeOrders } from '../realtime/node-orders';
 
 /**
  * Ends sessions wherever they are connected. One cross-node order carries the request to every node, so the
@@ -19,16 +17,15 @@ export class SessionService implements OnModuleInit {
   private readonly logger = new Logger(SessionService.name);
 
   constructor(
-    private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
+    private readonly orders: NodeOrders,
     private readonly events: AppEvents,
   ) {}
 
   /** Answers the other nodes' orders once the namespace exists (the gateway attaches it before any module init ends). */
   onModuleInit(): void {
-    this.broadcaster.whenAttached(() =>
-      this.broadcaster.onOrder(END_SESSIONS, (audience, cause, farewell) =>
-        this.endLocalSessions(audience as Audience, cause as SessionEndCause, farewell as Farewell),
-      ),
+    this.orders.whenAttached(() =>
+      this.orders.onOrder('session:end', ({ audience, cause, farewell }) => this.endLocalSessions(audience, cause, farewell)),
     );
   }
 
@@ -46,20 +43,20 @@ export class SessionService implements OnModuleInit {
   }
 
   end(connection: Connection, reason: SessionEndReason): void {
-    this.broadcaster.disconnect(connection, sessionFarewell(reason));
+    this.connections.disconnect(connection, sessionFarewell(reason));
   }
 
   private async endEverywhere(audience: Audience, cause: SessionEndCause, farewell: Farewell): Promise<void> {
-    await Promise.all([this.endLocalSessions(audience, cause, farewell), this.broadcaster.orderEveryNode(END_SESSIONS, audience, cause, farewell)]);
+    await Promise.all([this.endLocalSessions(audience, cause, farewell), this.orders.orderEveryNode({ type: 'session:end', audience, cause, farewell })]);
   }
 
   private async endLocalSessions(audience: Audience, cause: SessionEndCause, farewell: Farewell): Promise<void> {
-    const connections = this.broadcaster.localConnections(audience);
+    const connections = this.connections.localConnections(audience);
     if (connections.length === 0) return;
     const connectionsByUser = new Map<string, number>();
     for (const { user } of connections) connectionsByUser.set(user.id, (connectionsByUser.get(user.id) ?? 0) + 1);
     await Promise.all([...connectionsByUser].map(([userId, count]) => this.events.emit('session.ending', { userId, cause, connections: count })));
-    for (const connection of connections) this.broadcaster.disconnect(connection, farewell);
+    for (const connection of connections) this.connections.disconnect(connection, farewell);
     this.logger.log(`ended sessions of ${JSON.stringify(audience)}: ${cause}`);
   }
 }

@@ -4,6 +4,7 @@ import type { StoredGrants, UserRoomsRepository } from '../rooms/user-rooms.repo
 import { fake, FakeBroadcaster, userOf } from '../testing/fakes';
 import type { CallRepository } from './call.repository';
 import { CALL_SIGNAL_DATA_MAX_BYTES, CallService } from './call.service';
+import { AccessPolicy } from '../rooms/access-policy';
 
 /** Users' rooms and grants, and calls' parties, in memory, as the repositories keep them in Redis. */
 class FakeStores {
@@ -35,7 +36,7 @@ class FakeStores {
 function setUp(assertAdmitted: () => Promise<void> = async () => undefined) {
   const broadcaster = new FakeBroadcaster();
   const stores = new FakeStores();
-  const service = new CallService(broadcaster.asBroadcaster(), fake<TokenVerifier>({ assertAdmitted }), stores.userRooms(), stores.calls());
+  const service = new CallService(broadcaster.asBroadcaster(), broadcaster.asConnections(), fake<TokenVerifier>({ assertAdmitted }), stores.userRooms(), stores.calls(), new AccessPolicy());
   const caller = broadcaster.connect('c-alice', userOf('alice'));
   // alice and bob share a room and both connected once
   stores.rooms.set('alice', ['general']);

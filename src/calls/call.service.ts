@@ -6,7 +6,8 @@ import { ServerEvent } from '../common/contract';
 import { ContractError, forbidden } from '../common/contract-error';
 import { AuthenticationError } from '../common/handshake-error';
 import { Broadcaster } from '../realtime/broadcaster';
-import { mayJoin } from '../rooms/room-access';
+import { ConnectionDirectory } from '../realtime/connection-directory';
+import { AccessPolicy, Grantee } from '../rooms/access-policy';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { CallRepository } from './call.repository';
 import { CallSignalDto } from './dto/call-signal.dto';
@@ -34,9 +35,11 @@ const notAParty = () => forbidden('not a party to this call');
 export class CallService {
   constructor(
     private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
     private readonly tokens: TokenVerifier,
     private readonly userRooms: UserRoomsRepository,
     private readonly calls: CallRepository,
+    private readonly access: AccessPolicy,
   ) {}
 
   /**
@@ -55,7 +58,7 @@ export class CallService {
     // both in parallel, but a banned or revoked caller always hears that, whichever answer comes first
     const outcomes = await Promise.allSettled([this.assertMaySignal(connection), related]);
     for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
-    const callee = await this.broadcaster.connectionsOf(to);
+    const callee = await this.connections.connectionsOf(to);
     const targets = callee.map((target) => target.id);
     if (targets.length > 0) this.broadcaster.toConnections(targets, ServerEvent.CallSignal, { from: connection.user.id, callId, type, data });
     return { delivered: targets.length };
@@ -63,13 +66,13 @@ export class CallService {
 
   /**
    * An invite needs a relation: a room the caller holds (joined until left, or a DM room) that the caller's token
-   * and the callee's latest grants both let them read. `mayJoin` makes a DM room readable by its two users only.
+   * and the callee's latest grants both let them read (`room.read`: a DM room is readable by its two users only).
    * Once allowed, the call id is bound to the pair.
    */
   private async assertMayInvite(caller: AuthUser, callee: string, callId: string): Promise<void> {
     const [held, [grants]] = await Promise.all([this.userRooms.roomsOf(caller.id), this.userRooms.grantsOf([callee])]);
-    const calleeAccess = { id: callee, roles: grants?.roles ?? [], rooms: grants ? grants.rooms : [] };
-    const isRelated = held.some((room) => mayJoin(caller, room) && mayJoin(calleeAccess, room));
+    const calleeGrants: Grantee = { id: callee, roles: grants?.roles ?? [], rooms: grants ? grants.rooms : [] };
+    const isRelated = held.some((room) => this.access.hasAccess(caller, 'room.read', room) && this.access.hasAccess(calleeGrants, 'room.read', room));
     if (!isRelated || !(await this.calls.rememberInvite(callId, caller.id, callee, CALL_PARTIES_TTL_SEC))) throw inviteRefused();
   }
 

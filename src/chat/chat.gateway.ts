@@ -4,24 +4,29 @@ import { ClientEvent } from '../common/contract';
 import { OnClientEvent } from '../realtime/on-client-event.decorator';
 import { ChatService } from './chat.service';
 import { DirectMessageDto } from './dto/direct-message.dto';
-import { HistoryQueryDto } from './dto/history.dto';
 import { JoinRoomDto } from './dto/join-room.dto';
 import { EditMessageDto, MessageRefDto } from '../rooms/dto/message-ref.dto';
 import { RoomDto } from '../rooms/dto/room.dto';
 import { SendMessageDto } from './dto/send-message.dto';
+import { MembershipService } from './membership.service';
+import { MessageRemovalService } from './message-removal.service';
 
 @Injectable()
 export class ChatGateway {
-  constructor(private readonly chat: ChatService) {}
+  constructor(
+    private readonly membership: MembershipService,
+    private readonly chat: ChatService,
+    private readonly removal: MessageRemovalService,
+  ) {}
 
   @OnClientEvent(ClientEvent.RoomJoin, { isAdmission: true })
   join(connection: Connection, body: JoinRoomDto) {
-    return this.chat.join(connection, body);
+    return this.membership.join(connection, body);
   }
 
   @OnClientEvent(ClientEvent.RoomLeave)
   leave(connection: Connection, body: RoomDto) {
-    return this.chat.leave(connection, body.room);
+    return this.membership.leave(connection, body.room);
   }
 
   @OnClientEvent(ClientEvent.MessageSend)
@@ -41,11 +46,6 @@ export class ChatGateway {
 
   @OnClientEvent(ClientEvent.MessageDelete)
   delete(connection: Connection, body: MessageRefDto) {
-    return this.chat.deleteFromConnection(connection, body);
-  }
-
-  @OnClientEvent(ClientEvent.MessageHistory)
-  history(connection: Connection, body: HistoryQueryDto) {
-    return this.chat.history(connection, body);
+    return this.removal.deleteFromConnection(connection, body);
   }
 }

@@ -8,6 +8,8 @@ import { SearchModule } from '../search/search.module';
 import { HoldsModule } from '../holds/holds.module';
 import { ChatGateway } from './chat.gateway';
 import { ChatService } from './chat.service';
+import { MembershipService } from './membership.service';
+import { MessageRemovalService } from './message-removal.service';
 import { RoomsModule } from '../rooms/rooms.module';
 import { MessageQueryGateway } from './message-query.gateway';
 import { MessageQueryService } from './message-query.service';
@@ -16,7 +18,7 @@ import { ChatRoomFeedSource } from './room-feed.source';
 
 @Module({
   imports: [RoomsModule, PresenceModule, ReceiptsModule, EventsModule, AttachmentsModule, SearchModule, MetricsModule, HoldsModule],
-  providers: [ChatGateway, ChatService, MessageQueryService, MessageQueryGateway, { provide: ROOM_FEED_SOURCE, useClass: ChatRoomFeedSource }],
-  exports: [ChatService],
+  providers: [ChatGateway, MembershipService, ChatService, MessageRemovalService, MessageQueryService, MessageQueryGateway, { provide: ROOM_FEED_SOURCE, useClass: ChatRoomFeedSource }],
+  exports: [ChatService, MessageRemovalService, MessageQueryService],
 })
 export class ChatModule {}

@@ -1,9 +1,7 @@
 import { MetricsService } from '../metrics/metrics.service';
 import type { AppConfig } from '../config/app-config';
 import { ContractError } from '../common/contract-error';
-import type { PresenceService } from '../presence/presence.service';
 import { fake, FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
-import type { ReceiptService } from '../receipts/receipt.service';
 import { ChatService } from './chat.service';
 import type { AppendResult, RoomStore } from '../rooms/room-store';
 import type { UserRoomsRepository } from '../rooms/user-rooms.repository';
@@ -11,8 +9,7 @@ import type { AppEvents } from '../events/app-events.service';
 import type { AttachmentService } from '../attachments/attachment.service';
 import type { SearchIndexWriter } from '../search/search-index.writer';
 import { MessagePresenter } from '../attachments/message-presenter';
-import { HoldSet } from '../holds/legal-hold';
-import { LegalHolds } from '../holds/legal-holds.service';
+import { AccessPolicy } from '../rooms/access-policy';
 
 const config = { historyMaxPerRoom: 100, messageMaxLength: 10, dedupWindowSec: 60, maxRoomsPerUser: 2 } as AppConfig;
 
@@ -33,9 +30,6 @@ function fakeEvents() {
 }
 const stored = { id: '1-0', room: 'general', userId: 'alice', content: 'hi', createdAt: 1 };
 
-/** No legal hold in force: every deletion removes for good. */
-const noHolds = fake<LegalHolds>({ current: async () => new HoldSet([]) });
-
 const NOTHING_TRIMMED = { ids: [], withReactions: [], attachments: [] };
 
 /** The search index and attachments as the service sees them: index writes are queued, nothing to remove. */
@@ -54,8 +48,8 @@ function serviceAppending(result: AppendResult) {
   const userRooms = fakeUserRooms();
   const { events, emitted } = fakeEvents();
   const service = new ChatService(
-    fake<RoomStore>({ appendIfNew }), broadcaster.asBroadcaster(), {} as PresenceService, {} as ReceiptService,
-    fake<UserRoomsRepository>(userRooms), events, config, ...richContent(), new MetricsService(), noHolds,
+    fake<RoomStore>({ appendIfNew }), broadcaster.asBroadcaster(), new AccessPolicy(),
+    fake<UserRoomsRepository>(userRooms), events, config, ...richContent(), new MetricsService(),
   );
   return { service, appendIfNew, broadcaster, userRooms, emitted };
 }
@@ -82,7 +76,7 @@ describe('ChatService.send', () => {
 
   it('announces message.created once the message is stored', async () => {
     const { service, emitted } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
-    await service.publish({ id: 'system' }, 'general', { content: 'hi' });
+    await service.publish({ id: 'system', isBanned: false }, 'general', { content: 'hi' });
     expect(emitted).toEqual([{ event: 'message.created', payload: stored }]);
   });
 
@@ -129,8 +123,8 @@ describe('ChatService.send', () => {
     const appendIfNew = jest.fn().mockResolvedValue({ status: 'stored', message: stored, trimmed: { ids: ['0-1'], withReactions: [], attachments: [] } });
     const [attachments, search, presenter] = richContent();
     const service = new ChatService(
-      fake<RoomStore>({ appendIfNew }), new FakeBroadcaster().asBroadcaster(), {} as PresenceService, {} as ReceiptService,
-      fake<UserRoomsRepository>(fakeUserRooms()), fakeEvents().events, config, attachments, search, presenter, new MetricsService(), noHolds,
+      fake<RoomStore>({ appendIfNew }), new FakeBroadcaster().asBroadcaster(), new AccessPolicy(),
+      fake<UserRoomsRepository>(fakeUserRooms()), fakeEvents().events, config, attachments, search, presenter, new MetricsService(),
     );
     expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi' })).toBe(stored);
     expect(search.index).toHaveBeenCalledWith('general', stored);
@@ -188,7 +182,7 @@ describe('ChatService: mentions and DMs on the send path', () => {
   it('gives a server-published message in a DM room, authored by one of its users, the same side effects', async () => {
     const message = { ...stored, room: 'dm:alice:bob', userId: 'bob' };
     const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
-    await service.publish({ id: 'bob' }, 'dm:alice:bob', { content: 'from CRM' });
+    await service.publish({ id: 'bob', isBanned: false }, 'dm:alice:bob', { content: 'from CRM' });
     expect(userRooms.hold.mock.calls.map(([userId]) => userId)).toEqual(['bob', 'alice']);
     expect(emitted[0]).toEqual({ event: 'message.addressed', payload: { message, dmPeer: 'alice' } });
   });
@@ -196,71 +190,21 @@ describe('ChatService: mentions and DMs on the send path', () => {
   it('refuses any other author in a DM room (the server API\'s system author included) with forbidden, storing nothing', async () => {
     for (const [author, room] of [['system', 'dm:alice:bob'], ['carol', 'dm:alice:bob'], ['alice', 'dm:alice'], ['alice', 'dm:bob:alice']]) {
       const { service, appendIfNew, userRooms, emitted } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
-      const error = await errorOf(service.publish({ id: author }, room, { content: 'hi', attachments: [{ id: 'a1' }] as never }));
+      const error = await errorOf(service.publish({ id: author, isBanned: false }, room, { content: 'hi', attachments: [{ id: 'a1' }] as never }));
       expect(error).toMatchObject({ code: 'forbidden' });
       expect(appendIfNew).not.toHaveBeenCalled();
       expect(userRooms.hold).not.toHaveBeenCalled();
       expect(emitted).toEqual([]);
     }
   });
-});
 
-describe('ChatService.join, leave and delete', () => {
-  function serviceWith(messages: Partial<RoomStore>, presence: Partial<PresenceService>, receipts: Partial<ReceiptService>, userRooms = fakeUserRooms()) {
-    const broadcaster = new FakeBroadcaster();
-    const service = new ChatService(
-      messages as RoomStore, broadcaster.asBroadcaster(), presence as PresenceService, receipts as ReceiptService,
-      fake<UserRoomsRepository>(userRooms), fakeEvents().events, config, ...richContent(), new MetricsService(), noHolds,
-    );
-    return { service, broadcaster };
-  }
-
-  const joinable = () => [
-    { latest: jest.fn().mockResolvedValue([]), registerRoom: jest.fn().mockResolvedValue(undefined) },
-    { membersAfterJoin: jest.fn().mockResolvedValue([]), whenWritten: jest.fn().mockResolvedValue(undefined) },
-    { readState: jest.fn().mockResolvedValue({ lastReadId: null, unreadCount: 0 }) },
-  ] as const;
-
-  it('refuses a join beyond MAX_ROOMS_PER_USER with forbidden and details.limit, and leaves the room again', async () => {
-    const { service } = serviceWith(...joinable(), fakeUserRooms(['one', 'two']));
-    const connection = connectionIn([]);
-    await expect(service.join(connection, { room: 'three' })).rejects.toMatchObject({ code: 'forbidden', details: { limit: 2 } });
-    expect(connection.rooms.has('three')).toBe(false);
-    await expect(service.join(connection, { room: 'two' })).resolves.toMatchObject({ room: 'two' });
-  });
-
-  it('releases the room from the user\'s rooms on room:leave', async () => {
-    const userRooms = fakeUserRooms(['one']);
-    const { service } = serviceWith(...joinable(), userRooms);
-    await service.leave(connectionIn(['one']), 'one');
-    expect([...userRooms.rooms]).toEqual([]);
-  });
-
-  it('leaves the room again when a read of the join fails, so that an unavailable join delivers nothing', async () => {
-    const unavailable = new Error('Connection is closed.');
-    const { service } = serviceWith(
-      { latest: jest.fn().mockRejectedValue(unavailable), registerRoom: jest.fn().mockResolvedValue(undefined) },
-      { membersAfterJoin: jest.fn().mockResolvedValue([]) },
-      { readState: jest.fn().mockResolvedValue({ lastReadId: null, unreadCount: 0 }) },
-    );
-    const connection = connectionIn([]);
-    await expect(service.join(connection, { room: 'general' })).rejects.toBe(unavailable);
-    expect(connection.rooms.has('general')).toBe(false);
-  });
-
-  it('refuses a DM room of two other users before joining it', async () => {
-    const { service } = serviceWith({}, {}, {});
-    const connection = connectionIn([]);
-    await expect(service.join(connection, { room: 'dm:bob:carol' })).rejects.toMatchObject({ code: 'forbidden' });
-    expect(connection.rooms.size).toBe(0);
-  });
-
-  it("announces a deletion in a DM room to both users' connections, except the deleting one", async () => {
-    const { service, broadcaster } = serviceWith({ delete: jest.fn().mockResolvedValue({ status: 'deleted', attachments: [] }) }, {}, {});
-    const connection = new FakeConnection('c-1', userOf('alice'), ['dm:alice:bob']);
-    await service.deleteFromConnection(connection, { room: 'dm:alice:bob', messageId: '1-0' });
-    expect(broadcaster.sent).toEqual([
-      { to: ['dm:alice:bob', '~user:alice', '~user:bob'], event: 'message:deleted', payload: { room: 'dm:alice:bob', messageId: '1-0', by: 'alice' }, options: { exceptConnection: 'c-1' } },
-    ]);
+  it('refuses a banned author a service names, in any room, storing nothing', async () => {
+    for (const room of ['general', 'dm:alice:bob']) {
+      const { service, appendIfNew, userRooms } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
+      const error = await errorOf(service.publish({ id: 'alice', isBanned: true }, room, { content: 'hi' }));
+      expect(error).toMatchObject({ code: 'forbidden', message: 'alice is banned and may not author messages' });
+      expect(appendIfNew).not.toHaveBeenCalled();
+      expect(userRooms.hold).not.toHaveBeenCalled();
+    }
   });
 });

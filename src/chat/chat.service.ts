@@ -1,52 +1,34 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuthUser, isAdmin } from '../common/auth-user';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { Connection } from '../common/connection';
 import { ROOM_NAME_PATTERN, ServerEvent, StoredMessage } from '../common/contract';
-import { ContractError, forbidden, notFound, notJoined } from '../common/contract-error';
+import { ContractError, forbidden, notFound } from '../common/contract-error';
 import { AppEvents } from '../events/app-events.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { PresenceMember } from '../presence/presence.repository';
-import { PresenceService } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
-import { ReceiptService } from '../receipts/receipt.service';
 import { DirectMessageDto } from './dto/direct-message.dto';
-import { EditMessageDto, MessageRefDto } from '../rooms/dto/message-ref.dto';
-import { HISTORY_PAGE_DEFAULT } from '../common/validation-patterns';
-import { HistoryQueryDto } from './dto/history.dto';
-import { JoinRoomDto } from './dto/join-room.dto';
+import { EditMessageDto } from '../rooms/dto/message-ref.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 import { RoomStore, TrimmedMessages } from '../rooms/room-store';
-import { assertMayJoin, dmMembersOf, dmRoomOf, isDmRoom } from '../rooms/room-access';
+import { AccessPolicy, Author } from '../rooms/access-policy';
+import { dmMembersOf, dmRoomOf, isDmRoom } from '../rooms/dm-rooms';
 import { parseMentions } from '../rooms/mentions';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { AttachmentService, ServedAttachment } from '../attachments/attachment.service';
-import type { RoomMessage, StoredAttachment } from '../rooms/message.codec';
+import type { StoredAttachment } from '../rooms/message.codec';
 import { MessagePresenter } from '../attachments/message-presenter';
 import { SearchIndexWriter } from '../search/search-index.writer';
-import { LegalHolds } from '../holds/legal-holds.service';
-import { HoldSet } from '../holds/legal-hold';
-
-/** Who a new message is by: a connection's user, or whoever a backend service names (`system` by default). */
-export type MessageAuthor = Pick<AuthUser, 'id' | 'name'>;
+import { audienceOf, removeAttachments } from './message-effects';
 
 /** What a new message carries besides its room and author. */
 export type NewMessage = Omit<SendMessageDto, 'room'>;
 
-export interface JoinResult {
-  room: string;
-  messages: StoredMessage[];
-  /** Who is in the room, the joining user included. */
-  presence: PresenceMember[];
-  /** The user's read marker in the room (null before the first `receipt:read`). */
-  lastReadId: string | null;
-  /** Messages by others after the read marker, capped (see UNREAD_COUNT_CAP). */
-  unreadCount: number;
-  /** With `since`: false when messages after it may be missing (trimmed, or more than `CATCHUP_MAX`). */
-  complete?: boolean;
-}
-
+/**
+ * The write path of messages: `message:send`, `dm:send` and the server API's publishing (one way in, `publish`),
+ * and `message:edit`. Joining is `MembershipService`'s, reading `MessageQueryService`'s, deleting
+ * `MessageRemovalService`'s.
+ */
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
@@ -58,8 +40,7 @@ export class ChatService {
   constructor(
     private readonly messages: RoomStore,
     private readonly broadcaster: Broadcaster,
-    private readonly presence: PresenceService,
-    private readonly receipts: ReceiptService,
+    private readonly access: AccessPolicy,
     private readonly userRooms: UserRoomsRepository,
     private readonly events: AppEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -67,49 +48,7 @@ export class ChatService {
     private readonly searchIndex: SearchIndexWriter,
     private readonly presenter: MessagePresenter,
     private readonly metrics: MetricsService,
-    private readonly holds: LegalHolds,
   ) {}
-
-  /**
-   * Joins before reading, and reads history only up to the node's cursor for the room at the instant of the
-   * join: everything after it reaches the connection live, nothing twice and nothing missed. A join whose
-   * reads fail is undone, so that a client told `unavailable` is not left receiving the room. The room enters
-   * the user's rooms in the same round trip, unless the user holds MAX_ROOMS_PER_USER already.
-   */
-  async join(connection: Connection, { room, since }: JoinRoomDto): Promise<JoinResult> {
-    const { user } = connection;
-    assertMayJoin(user, room);
-    const wasMember = connection.rooms.has(room);
-    const upTo = this.broadcaster.joinRoom(connection, room, since);
-    try {
-      const [history, presence, readState, isHeld] = await Promise.all([
-        upTo.then((cursor): Promise<{ messages: RoomMessage[]; complete?: boolean }> =>
-          since
-            ? this.messages.since(room, since, this.config.catchupMax, cursor)
-            : this.messages.latest(room, HISTORY_PAGE_DEFAULT, cursor).then((messages) => ({ messages })),
-        ),
-        this.presence.membersAfterJoin(room, user.id),
-        this.receipts.readState(room, user.id),
-        this.userRooms.hold(user.id, room, this.config.maxRoomsPerUser),
-        this.messages.registerRoom(room),
-      ]);
-      if (!isHeld) throw tooManyRooms(this.config.maxRoomsPerUser);
-      return { room, messages: await this.presenter.presentAll(history.messages), presence, ...readState, ...(since ? { complete: history.complete } : {}) };
-    } catch (error) {
-      if (!wasMember && connection.rooms.has(room)) await connection.leave(room);
-      throw error;
-    }
-  }
-
-  /**
-   * Answers once presence reflects the leave, so that a `presence:list` after the ack agrees with it. The room
-   * leaves the user's rooms (and inbox) on every connection's behalf: only `room:leave` ends holding a room.
-   */
-  async leave(connection: Connection, room: string): Promise<{ room: string }> {
-    await connection.leave(room);
-    await Promise.all([this.presence.whenWritten(room, connection.user.id), this.userRooms.release(connection.user.id, room)]);
-    return { room };
-  }
 
   /**
    * A send with attachments waits for their lookups before it is stored, so a connection's later sends queue
@@ -117,7 +56,7 @@ export class ChatService {
    * straight to the store.
    */
   async send(connection: Connection, { room, ...message }: SendMessageDto): Promise<StoredMessage> {
-    if (!connection.rooms.has(room)) throw notJoined(room);
+    this.access.requireAccess(connection, 'room.write', room);
     const pending = this.pendingSends.get(connection);
     if (!pending && !message.attachments?.length) return this.publish(connection.user, room, message, connection);
     const sent = (pending ?? SETTLED).then(() => this.publish(connection.user, room, message, connection));
@@ -145,7 +84,8 @@ export class ChatService {
    * claimed first (a few round trips), then stored with the message. `origin`, the connection the message came
    * from, already has it in its ack and does not hear it again.
    */
-  async publish(author: MessageAuthor, room: string, { attachments, ...message }: NewMessage, origin?: Connection): Promise<StoredMessage> {
+  async publish(author: Author, room: string, { attachments, ...message }: NewMessage, origin?: Connection): Promise<StoredMessage> {
+    this.access.requireAccess(author, 'message.author', room);
     const dmPeer = isDmRoom(room) ? dmPeerOf(room, author.id) : undefined;
     if (!attachments?.length) return this.store(author, room, message, [], origin, dmPeer);
     this.assertContentLength(message.content);
@@ -163,7 +103,7 @@ export class ChatService {
    * (docs/SEARCH.md).
    */
   private async store(
-    author: MessageAuthor,
+    author: Author,
     room: string,
     { content, clientMsgId, replyTo }: Omit<NewMessage, 'attachments'>,
     attachments: ServedAttachment[] = [],
@@ -204,25 +144,13 @@ export class ChatService {
     }
   }
 
-  async history(connection: Connection, { room, ...page }: HistoryQueryDto): Promise<{ messages: StoredMessage[] }> {
-    assertMayJoin(connection.user, room);
-    return { messages: await this.readMessages(room, page) };
-  }
-
-  /** A page of history, oldest first: the latest messages, or those between `after` and `before`. Also for admins over REST. */
-  async readMessages(room: string, { before, after, limit }: { before?: string; after?: string; limit?: number }): Promise<StoredMessage[]> {
-    const pageSize = limit ?? HISTORY_PAGE_DEFAULT;
-    const messages = before || after ? await this.messages.page(room, { before, after }, pageSize) : await this.messages.latest(room, pageSize);
-    return this.presenter.presentAll(messages);
-  }
-
   /**
    * Author only. The room hears `message:edited`; history serves the new content from now on. The mentions are
    * the new content's, parsed as at send; users the edit names for the first time are told as a send tells them.
    */
   async edit(connection: Connection, { room, messageId, content }: EditMessageDto): Promise<StoredMessage> {
     const { user } = connection;
-    assertMayJoin(user, room);
+    this.access.requireAccess(user, 'message.edit', room);
     this.assertContentLength(content);
     const mentions = content.includes('@') ? parseMentions(content) : [];
     const result = await this.messages.edit(room, messageId, user.id, content, Date.now(), mentions);
@@ -230,56 +158,12 @@ export class ChatService {
     if (result.status === 'not_author') throw forbidden('only the author may edit a message');
     if (result.status === 'muted') throw mutedError(result.mutedForMs);
     const message = await this.presenter.present(result.message);
-    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageEdited, message, { exceptConnection: connection.id });
+    this.broadcaster.toRooms(audienceOf(room, this.broadcaster), ServerEvent.MessageEdited, message, { exceptConnection: connection.id });
     this.searchIndex.reindex(room, message);
     const newlyMentioned = mentions.filter((userId) => !result.previousMentions.includes(userId));
     if (newlyMentioned.length > 0) void this.events.emit('message.addressed', { message, mentioned: newlyMentioned });
     void this.events.emit('message.edited', message);
     return message;
-  }
-
-  /** An admin may delete in any room, DM rooms included (moderation), though not join a DM room. */
-  async deleteFromConnection(connection: Connection, { room, messageId }: MessageRefDto): Promise<{ room: string; messageId: string }> {
-    if (!isAdmin(connection.user)) assertMayJoin(connection.user, room);
-    await this.deleteMessage(room, messageId, connection.user, connection);
-    return { room, messageId };
-  }
-
-  /**
-   * By its author, or by an admin (also over REST). The room hears `message:deleted`; history stops serving it.
-   * `origin`, when the request came from a connection, does not hear its own deletion. A message under a legal
-   * hold is hidden the same way but archived, with its attachments, for export (docs/COMPLIANCE.md).
-   */
-  async deleteMessage(room: string, messageId: string, by: AuthUser, origin?: Connection): Promise<void> {
-    await this.remove(room, messageId, by.id, isAdmin(by), await this.holds.current(), origin);
-  }
-
-  /**
-   * Retention: a message past its room's age goes as an admin's deletion would (`by: "retention"`), with its
-   * reactions, thread link, attachments and index entries. The sweeper skips held messages and passes the holds it
-   * read once for its whole batch.
-   */
-  async expire(room: string, messageId: string, holds: HoldSet): Promise<void> {
-    await this.remove(room, messageId, RETENTION_ACTOR, true, holds);
-  }
-
-  private async remove(room: string, messageId: string, by: string, mayDeleteAny: boolean, holds: HoldSet, origin?: Connection): Promise<void> {
-    const result = await this.messages.delete(room, messageId, by, mayDeleteAny, { isRoomHeld: holds.isRoomHeld(room), heldUsers: holds.heldUsers() });
-    if (result.status === 'not_found') throw notFound(`message ${messageId}`);
-    if (result.status === 'not_allowed') throw forbidden('only the author or an admin may delete a message');
-    if (result.isArchived) await this.holds.noteHeldDeletions(room);
-    const deletion = { room, messageId, by };
-    this.broadcaster.toRooms(this.audienceOf(room), ServerEvent.MessageDeleted, deletion, { exceptConnection: origin?.id });
-    this.searchIndex.unindex(room, [messageId]);
-    if (result.isArchived) await this.attachments.keepForHold(room, result.attachments.map((attachment) => attachment.id));
-    else this.removeAttachments(room, result.attachments);
-    void this.events.emit('message.deleted', deletion);
-  }
-
-  /** A DM room's messages reach both users' every connection, joined or not; other rooms reach their members. */
-  private audienceOf(room: string): string[] {
-    const pair = dmMembersOf(room);
-    return pair ? [room, this.broadcaster.userAddress(pair[0]), this.broadcaster.userAddress(pair[1])] : [room];
   }
 
   /**
@@ -322,14 +206,7 @@ export class ChatService {
         .catch((error: Error) => this.logger.warn(`state of trimmed messages in ${room} not removed: ${error.message}`));
     }
     this.searchIndex.unindex(room, trimmed.ids);
-    this.removeAttachments(room, trimmed.attachments);
-  }
-
-  private removeAttachments(room: string, attachments: StoredAttachment[]): void {
-    if (attachments.length === 0) return;
-    this.attachments
-      .remove(room, attachments.map((attachment) => attachment.id))
-      .catch((error: Error) => this.logger.warn(`attachments of removed messages in ${room} not removed: ${error.message}`));
+    removeAttachments(this.attachments, this.logger, room, trimmed.attachments);
   }
 
   /** Counted in code points, not UTF-16 units; the cheap bound first since nearly every message passes it. */
@@ -341,8 +218,6 @@ export class ChatService {
   }
 }
 
-/** Who deletes what retention removes, as `message:deleted` and the webhook event name it. */
-export const RETENTION_ACTOR = 'retention';
 /** Pairs remembered by noteAuthored before it starts over: about 10 MB at most. */
 const AUTHORED_NOTED_MAX = 100_000;
 
@@ -351,10 +226,6 @@ const noop = () => undefined;
 
 function mutedError(mutedForMs: number | null): ContractError {
   return new ContractError('muted', 'you are muted in this room', mutedForMs === null ? {} : { until: Date.now() + mutedForMs });
-}
-
-function tooManyRooms(limit: number): ContractError {
-  return new ContractError('forbidden', `you hold ${limit} rooms, the most allowed: leave one first`, { limit });
 }
 
 function emptyContent(): ContractError {
@@ -366,14 +237,10 @@ function withoutUrl({ url: _url, ...stored }: ServedAttachment): StoredAttachmen
   return stored;
 }
 
-/**
- * The other user of a DM room its author writes in. A service naming any author, or a name `dmRoomOf` does not
- * make, is refused: a DM room is its two users' alone, whoever holds the credentials.
- */
+/** The other user of a DM room its author writes in (the access policy made sure the author is one of the two). */
 function dmPeerOf(room: string, authorId: string): string {
-  const pair = dmMembersOf(room);
-  if (!pair?.includes(authorId)) throw forbidden(`only the two users of a DM room may write in it, and ${authorId} is not one of ${room}`);
-  return pair[0] === authorId ? pair[1] : pair[0];
+  const [a, b] = dmMembersOf(room)!;
+  return a === authorId ? b : a;
 }
 
 function invalidDmPeer(problem: string): ContractError {

@@ -3,10 +3,11 @@ import type { Connection } from '../common/connection';
 import { ROOM_NAME_PATTERN, StoredMessage } from '../common/contract';
 import { notFound } from '../common/contract-error';
 import { HISTORY_PAGE_DEFAULT } from '../common/validation-patterns';
-import { assertMayJoin, mayJoin } from '../rooms/room-access';
+import { AccessPolicy } from '../rooms/access-policy';
 import { RoomStore } from '../rooms/room-store';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { SearchRateLimit, SearchService } from '../search/search.service';
+import { HistoryQueryDto } from './dto/history.dto';
 import { RepliesQueryDto } from './dto/replies.dto';
 import { SEARCH_PAGE_DEFAULT, SearchQueryDto } from './dto/search.dto';
 import { MessagePresenter } from '../attachments/message-presenter';
@@ -20,7 +21,7 @@ export interface SearchAnswer {
   partial?: true;
 }
 
-/** Reading messages other than by history: a thread's replies, and full-text search. Both need only the right to read. */
+/** Reading messages: history, a thread's replies, and full-text search. Each needs only the right to read the room. */
 @Injectable()
 export class MessageQueryService {
   constructor(
@@ -29,10 +30,23 @@ export class MessageQueryService {
     private readonly presenter: MessagePresenter,
     private readonly userRooms: UserRoomsRepository,
     private readonly searchRate: SearchRateLimit,
+    private readonly access: AccessPolicy,
   ) {}
 
+  async history(connection: Connection, { room, ...page }: HistoryQueryDto): Promise<{ messages: StoredMessage[] }> {
+    this.access.requireAccess(connection.user, 'room.read', room);
+    return { messages: await this.readMessages(room, page) };
+  }
+
+  /** A page of history, oldest first: the latest messages, or those between `after` and `before`. Also for admins over REST. */
+  async readMessages(room: string, { before, after, limit }: { before?: string; after?: string; limit?: number }): Promise<StoredMessage[]> {
+    const pageSize = limit ?? HISTORY_PAGE_DEFAULT;
+    const messages = before || after ? await this.messages.page(room, { before, after }, pageSize) : await this.messages.latest(room, pageSize);
+    return this.presenter.presentAll(messages);
+  }
+
   async replies(connection: Connection, { room, messageId, after, limit }: RepliesQueryDto): Promise<{ messages: StoredMessage[] }> {
-    assertMayJoin(connection.user, room);
+    this.access.requireAccess(connection.user, 'room.read', room);
     const replies = await this.messages.replies(room, messageId, after, limit ?? HISTORY_PAGE_DEFAULT);
     if (!replies) throw notFound(`message ${messageId}`);
     return { messages: await this.presenter.presentAll(replies) };
@@ -44,7 +58,7 @@ export class MessageQueryService {
    * costs nothing more.
    */
   async find(connection: Connection, { query, room, limit }: SearchQueryDto): Promise<SearchAnswer> {
-    if (room) assertMayJoin(connection.user, room);
+    if (room) this.access.requireAccess(connection.user, 'room.read', room);
     await this.searchRate.assertWithinRate(connection.user.id);
     const scope = room ? { rooms: [room], isPartial: false } : await this.searchableRoomsOf(connection);
     const { hits, isPartial } = await this.search.search(query, scope.rooms, limit ?? SEARCH_PAGE_DEFAULT);
@@ -60,7 +74,7 @@ export class MessageQueryService {
    */
   private async searchableRoomsOf(connection: Connection): Promise<{ rooms: string[]; isPartial: boolean }> {
     const held = await this.userRooms.roomsOf(connection.user.id);
-    const readable = held.filter((room) => ROOM_NAME_PATTERN.test(room) && mayJoin(connection.user, room));
+    const readable = held.filter((room) => ROOM_NAME_PATTERN.test(room) && this.access.hasAccess(connection.user, 'room.read', room));
     if (readable.length <= SEARCH_MAX_ROOMS) return { rooms: readable, isPartial: false };
     const newest = await this.messages.lastMessageTimes(readable);
     const byActivity = readable.map((room, i) => ({ room, at: newest[i] ?? -1 })).sort((a, b) => b.at - a.at);

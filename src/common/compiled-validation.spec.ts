@@ -92,24 +92,24 @@ describe('compileAcceptor', () => {
   });
 
   it.each([
-    [SendMessageDto, { room: 'general', content: 'hello' }],
-    [SendMessageDto, { room: 'general', content: '', clientMsgId: 'c-1', replyTo: '1700000000000-0', attachments: ['ab_-9'] }],
-    [JoinRoomDto, { room: 'general', since: '1700000000000-0' }],
-    [DirectMessageDto, { to: 'bob', content: 'hi' }],
-  ] as [DtoClass, Record<string, unknown>][])('accepts a valid %p payload, as class-validator does', (dto, payload) => {
+    ['SendMessageDto', 'room and content', SendMessageDto, { room: 'general', content: 'hello' }],
+    ['SendMessageDto', 'every optional field, empty content', SendMessageDto, { room: 'general', content: '', clientMsgId: 'c-1', replyTo: '1700000000000-0', attachments: ['ab_-9'] }],
+    ['JoinRoomDto', 'since', JoinRoomDto, { room: 'general', since: '1700000000000-0' }],
+    ['DirectMessageDto', 'to and content', DirectMessageDto, { to: 'bob', content: 'hi' }],
+  ] as [string, string, DtoClass, Record<string, unknown>][])('accepts a valid %s payload (%s), as class-validator does', (_name, _case, dto, payload) => {
     expect(classValidatorAccepts(dto, payload)).toBe(true);
     expect(accepts(dto, payload)).toBe(true);
   });
 
   it.each([
-    [SendMessageDto, { room: 'general', content: 42 }],
-    [SendMessageDto, { room: 'general' }],
-    [SendMessageDto, { room: 'general', content: 'hi', extra: 1 }],
-    [SendMessageDto, { room: 'Bad room!', content: 'hi' }],
-    [SendMessageDto, { room: 'general', content: 'hi', attachments: ['ok', 'not ok!'] }],
-    [SendMessageDto, { room: 'general', content: 'hi', attachments: 'ok' }],
-    [JoinRoomDto, { room: 'general', since: 'yesterday' }],
-  ] as [DtoClass, Record<string, unknown>][])('leaves an invalid %p payload to class-validator', (dto, payload) => {
+    ['SendMessageDto', 'content not a string', SendMessageDto, { room: 'general', content: 42 }],
+    ['SendMessageDto', 'content missing', SendMessageDto, { room: 'general' }],
+    ['SendMessageDto', 'an unknown field', SendMessageDto, { room: 'general', content: 'hi', extra: 1 }],
+    ['SendMessageDto', 'a bad room name', SendMessageDto, { room: 'Bad room!', content: 'hi' }],
+    ['SendMessageDto', 'a bad attachment id', SendMessageDto, { room: 'general', content: 'hi', attachments: ['ok', 'not ok!'] }],
+    ['SendMessageDto', 'attachments not an array', SendMessageDto, { room: 'general', content: 'hi', attachments: 'ok' }],
+    ['JoinRoomDto', 'since not a message id', JoinRoomDto, { room: 'general', since: 'yesterday' }],
+  ] as [string, string, DtoClass, Record<string, unknown>][])('leaves an invalid %s payload (%s) to class-validator', (_name, _case, dto, payload) => {
     expect(classValidatorAccepts(dto, payload)).toBe(false);
     expect(accepts(dto, payload)).toBe(false);
   });

@@ -2,10 +2,7 @@
 
 export const CHAT_NAMESPACE = '/chat';
 
-/**
- * The client events this server handles: each gets a handler (tests iterate over it). The contract's other
- * events are typed in `ClientEventMap` already; a feature adds its name here with its handler.
- */
+/** Every client event of the contract (`ClientEventsNamed` below): start-up fails while one has no handler. */
 export const ClientEvent = {
   RoomJoin: 'room:join',
   RoomLeave: 'room:leave',
@@ -77,6 +74,7 @@ export interface ErrorBody {
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 
+/** The contract's `Message`, the one definition of it: socket events, acks, REST and webhooks alike. */
 export interface Message {
   id: string;
   room: string;
@@ -88,6 +86,12 @@ export interface Message {
   replyTo?: string;
   editedAt?: number;
   reactions?: Record<string, number>;
+  /** User ids named as `@userId` in the content. */
+  mentions?: string[];
+  attachments?: MessageAttachment[];
+  /** Thread roots only. */
+  replyCount?: number;
+  lastReplyAt?: number;
 }
 
 /** 1 to 128 characters of A-Z a-z 0-9 _ . : - */
@@ -104,22 +108,13 @@ export interface MessageAttachment {
   url: string;
 }
 
-/**
- * Fields of `Message` that later features fill in; absent until then, and optional for clients forever.
- * Declared here so that every feature writes against one type.
- */
-export interface MessageExtensions {
-  mentions?: string[];
-  attachments?: MessageAttachment[];
-  replyCount?: number;
-  lastReplyAt?: number;
-}
+/** The name most code knows `Message` by: a message as the room store keeps and serves it. */
+export type StoredMessage = Message;
 
-export type StoredMessage = Message & MessageExtensions;
-
+/** An entry of a presence list: the field is always there, `name` null when the user's token carries none. */
 export interface PresenceEntry {
   userId: string;
-  name?: string;
+  name: string | null;
   connections: number;
 }
 
@@ -152,7 +147,8 @@ export interface RepliesPayload extends MessageRef { after?: string; limit?: num
 export interface SearchPayload { query: string; room?: string; limit?: number }
 export interface AttachmentCreatePayload extends RoomRef { filename: string; contentType: string; size: number }
 export interface AttachmentCreateResult { attachmentId: string; uploadUrl: string; method: 'PUT'; headers: Record<string, string>; expiresAt: number }
-export interface CallSignalPayload { to: string; callId: string; type: CallSignalType; data: unknown }
+/** `data`: an SDP description, an ICE candidate or anything the two clients agree on; always an object. */
+export interface CallSignalPayload { to: string; callId: string; type: CallSignalType; data: Record<string, unknown> }
 export type Empty = Record<string, never>;
 
 /** Each client event's payload and the `data` of its successful ack. */
@@ -180,6 +176,9 @@ export interface ClientEventMap {
 }
 
 export type ClientEventName = keyof ClientEventMap;
+type Assert<T extends true> = T;
+/** Compiles only while `ClientEvent` names every event of `ClientEventMap`, so that start-up checks each one. */
+export type ClientEventsNamed = Assert<[Exclude<ClientEventName, (typeof ClientEvent)[keyof typeof ClientEvent]>] extends [never] ? true : false>;
 export type ClientPayload<E extends ClientEventName> = ClientEventMap[E][0];
 export type ClientResult<E extends ClientEventName> = ClientEventMap[E][1];
 
@@ -201,10 +200,12 @@ export interface ServerEventMap {
   session: { reason: SessionEndReason | 'disconnected' };
   notification: { type: string; data: unknown; at: number };
   mention: { room: string; message: StoredMessage };
-  'call:signal': { from: string; callId: string; type: CallSignalType; data: unknown };
+  'call:signal': { from: string; callId: string; type: CallSignalType; data: Record<string, unknown> };
 }
 
 export type ServerEventName = keyof ServerEventMap;
+/** Compiles only while `ServerEvent` names every event of `ServerEventMap`, so that the documents list each one. */
+export type ServerEventsNamed = Assert<[Exclude<ServerEventName, (typeof ServerEvent)[keyof typeof ServerEvent]>] extends [never] ? true : false>;
 
 export type ServerToClientEvents = {
   [E in ServerEventName]: (payload: ServerEventMap[E]) => void;

@@ -1,5 +1,5 @@
 import type { AttachmentService } from '../attachments/attachment.service';
-import type { ChatService } from '../chat/chat.service';
+import type { MessageRemovalService } from '../chat/message-removal.service';
 import type { AppConfig } from '../config/app-config';
 import { HoldSet, LegalHold } from '../holds/legal-hold';
 import type { LegalHolds } from '../holds/legal-holds.service';
@@ -77,7 +77,7 @@ function sweeperWith(options: {
   const erasures = { step: jest.fn(async () => undefined) };
   const config = { nodeId: 'node-1', retention: { sweepMs: 1000, sweepBatch: options.batch ?? 1000, defaultSeconds: options.defaultSeconds } } as AppConfig;
   const sweeper = new RetentionSweeper(
-    fake<ComplianceRepository>(repository), fake<LegalHolds>(holds), fake<RoomStore>(rooms), fake<ChatService>(chat),
+    fake<ComplianceRepository>(repository), fake<LegalHolds>(holds), fake<RoomStore>(rooms), fake<MessageRemovalService>(chat),
     {} as AttachmentService, fake<UserErasure>(erasures), fake<UserRoomsRepository>({ roomsTouchedBy: async () => [] }), config,
   );
   return { sweeper, expired, rooms, repository, cursor: () => cursor };

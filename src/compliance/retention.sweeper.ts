@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AttachmentService } from '../attachments/attachment.service';
-import { ChatService } from '../chat/chat.service';
+import { MessageRemovalService } from '../chat/message-removal.service';
 import { ContractError } from '../common/contract-error';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -38,7 +38,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
     private readonly repository: ComplianceRepository,
     private readonly holds: LegalHolds,
     private readonly rooms: RoomStore,
-    private readonly chat: ChatService,
+    private readonly removal: MessageRemovalService,
     private readonly attachments: AttachmentService,
     private readonly erasures: UserErasure,
     private readonly userRooms: UserRoomsRepository,
@@ -119,7 +119,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
 
   private async expire(room: string, messageId: string, holds: HoldSet): Promise<void> {
     try {
-      await this.chat.expire(room, messageId, holds);
+      await this.removal.expire(room, messageId, holds);
     } catch (error) {
       // deleted meanwhile, by its author or by a sweeper that died after removing it
       if (!(error instanceof ContractError && error.code === 'not_found')) throw error;

@@ -1,6 +1,6 @@
 import { CHAT_NAMESPACE, ClientEvent, ClientEventName, ServerEvent } from '../common/contract';
-import { CLIENT_EVENTS, CONTRACT_SCHEMAS, SERVER_EVENTS } from './asyncapi-contract';
-import { dtoSchema, JsonSchema } from './asyncapi-dto-schema';
+import { CLIENT_EVENTS, ENVELOPE_SCHEMAS, SERVER_EVENTS } from './asyncapi-contract';
+import { dtoSchema, JsonSchema, modelSchema } from './asyncapi-dto-schema';
 
 /** AsyncAPI keys allow only `A-Z a-z 0-9 . _ -`; the event's own name stays in the message's `name`. */
 const keyOf = (event: string) => event.replace(/:/g, '.');
@@ -8,30 +8,34 @@ const channelRef = (channel: string) => ({ $ref: `#/channels/${channel}` });
 const messageRef = (channel: string, key: string) => ({ $ref: `#/channels/${channel}/messages/${key}` });
 
 /**
- * The AsyncAPI 3 document of the Socket.IO namespace and the plain WebSocket. `payloadDtos` maps each client
- * event to the DTO its handler validates with (found in the running application); events without one are
- * described from the contract.
+ * The AsyncAPI 3 document of the Socket.IO namespace and the plain WebSocket, generated from DTOs only: each
+ * client event's payload from the DTO its handler validates with (`payloadDtos`, found in the running
+ * application: class-validator's rules), each ack's data and each server event's payload from the DTO classes of
+ * asyncapi-contract.ts (their `@ApiProperty` decorators, as OpenAPI reads them).
  */
 export function buildAsyncApiDocument(payloadDtos: ReadonlyMap<string, Function>, version: string): Record<string, unknown> {
   const clientEvents = Object.values(ClientEvent);
   const serverEvents = Object.values(ServerEvent);
   const chatMessages: Record<string, unknown> = {};
   const operations: Record<string, unknown> = {};
+  const schemas: Record<string, JsonSchema> = { ...ENVELOPE_SCHEMAS };
 
   for (const event of clientEvents) {
     const doc = CLIENT_EVENTS[event];
     const dto = payloadDtos.get(event);
+    // start-up refuses to run without a handler for each, so this is a bug of the caller
+    if (!dto) throw new Error(`no payload DTO for client event ${event}`);
     const key = `client.${keyOf(event)}`;
-    chatMessages[key] = {
-      name: event,
-      title: event,
-      summary: doc.summary,
-      payload: dto ? { ...dtoSchema(dto), 'x-dto': dto.name } : doc.contractPayload,
-    };
+    chatMessages[key] = { name: event, title: event, summary: doc.summary, payload: { ...dtoSchema(dto, schemas), 'x-dto': dto.name } };
     chatMessages[`${key}.ack`] = {
       name: `${event} ack`,
       summary: `The acknowledgement of ${event}: exactly one of { ok: true, data } or { ok: false, error }`,
-      payload: { oneOf: [{ type: 'object', properties: { ok: { const: true }, data: doc.ack }, required: ['ok', 'data'] }, { $ref: '#/components/schemas/AckError' }] },
+      payload: {
+        oneOf: [
+          { type: 'object', properties: { ok: { const: true }, data: modelSchema(doc.dto, schemas) }, required: ['ok', 'data'] },
+          { $ref: '#/components/schemas/AckError' },
+        ],
+      },
     };
     operations[`receive.${keyOf(event)}`] = {
       action: 'receive',
@@ -43,7 +47,7 @@ export function buildAsyncApiDocument(payloadDtos: ReadonlyMap<string, Function>
   }
   for (const event of serverEvents) {
     const key = `server.${keyOf(event)}`;
-    chatMessages[key] = { name: event, title: event, summary: SERVER_EVENTS[event].summary, payload: SERVER_EVENTS[event].payload };
+    chatMessages[key] = { name: event, title: event, summary: SERVER_EVENTS[event].summary, payload: modelSchema(SERVER_EVENTS[event].dto, schemas) };
     operations[`send.${keyOf(event)}`] = { action: 'send', channel: channelRef('chat'), summary: SERVER_EVENTS[event].summary, messages: [messageRef('chat', key)] };
   }
 
@@ -85,7 +89,7 @@ export function buildAsyncApiDocument(payloadDtos: ReadonlyMap<string, Function>
       },
     },
     operations,
-    components: { schemas: CONTRACT_SCHEMAS },
+    components: { schemas },
   };
 }
 

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
 import { AsyncApiController } from './asyncapi.controller';
 
-@Module({ imports: [DiscoveryModule], controllers: [AsyncApiController] })
+@Module({ controllers: [AsyncApiController] })
 export class AsyncApiModule {}

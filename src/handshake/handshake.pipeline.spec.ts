@@ -21,7 +21,7 @@ describe('HandshakePipeline.opened', () => {
       },
     });
     const lifetime = fake<SessionLifetime>({ watch: () => undefined });
-    const pipeline = new HandshakePipeline({} as HandshakeLimits, verifier, {} as ModerationRepository, {} as UserRoomsRepository, lifetime, broadcaster.asBroadcaster(), {} as AppEvents);
+    const pipeline = new HandshakePipeline({} as HandshakeLimits, verifier, {} as ModerationRepository, {} as UserRoomsRepository, lifetime, broadcaster.asConnections(), {} as AppEvents);
     pipeline.opened(new FakeConnection('c-1', userOf('alice')));
     await recheck;
     // the rejection is handled a few microtasks after the re-check was asked

@@ -8,7 +8,7 @@ import { TokenVerifier } from '../auth/token-verifier.service';
 import { AppEvents } from '../events/app-events.service';
 import { ModerationRepository } from '../moderation/moderation.repository';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
-import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
 import type { ConnectionPipeline, Handshake } from '../realtime/connection-pipeline';
 import { HandshakeLimits } from '../throttling/handshake-limits.service';
 
@@ -36,7 +36,7 @@ export class HandshakePipeline implements ConnectionPipeline {
     private readonly moderation: ModerationRepository,
     private readonly userRooms: UserRoomsRepository,
     private readonly lifetime: SessionLifetime,
-    private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
     private readonly events: AppEvents,
   ) {}
 
@@ -63,7 +63,7 @@ export class HandshakePipeline implements ConnectionPipeline {
   }
 
   opened(connection: Connection): void {
-    void this.broadcaster.address(connection);
+    void this.connections.address(connection);
     this.lifetime.watch(connection);
     void this.closeIfRefusedMeanwhile(connection);
   }
@@ -81,7 +81,7 @@ export class HandshakePipeline implements ConnectionPipeline {
         this.logger.warn(`access re-check of ${connection.id} failed: ${String(error)}`);
         return;
       }
-      this.broadcaster.disconnect(
+      this.connections.disconnect(
         connection,
         error.code === 'banned'
           ? { event: ServerEvent.Moderation, payload: { action: 'banned' } }

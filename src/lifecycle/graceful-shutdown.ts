@@ -4,7 +4,7 @@ import { ServerEvent } from '../common/contract';
 import { ContractError } from '../common/contract-error';
 import type { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
 import { ChatNamespace } from '../realtime/chat-namespace';
 import { refuseNewWork } from '../realtime/refuse-new-work';
 import { EmbeddedRedis } from '../redis/embedded-redis';
@@ -43,7 +43,7 @@ export function installGracefulShutdown(app: INestApplication, config: AppConfig
     if (!settled) logger.warn(`${app.get(MetricsService).eventsInFlight} events still in flight; closing anyway`);
     const spreadMs = drainSpreadMs(config, Date.now() - startedAt);
     if (spreadMs < config.drainSpreadMs) logger.warn(`closing connections over ${spreadMs} ms, not DRAIN_SPREAD_MS (${config.drainSpreadMs}): the rest of SHUTDOWN_TIMEOUT_MS is for closing Redis`);
-    const ended = await app.get(Broadcaster).dropAllLocal({ event: ServerEvent.Session, payload: { reason: 'shutdown' } }, spreadMs);
+    const ended = await app.get(ConnectionDirectory).dropAllLocal({ event: ServerEvent.Session, payload: { reason: 'shutdown' } }, spreadMs);
     logger.log(`told ${ended} connections to reconnect elsewhere, over ${spreadMs} ms`);
     await app.close();
     await embeddedRedis?.stop();

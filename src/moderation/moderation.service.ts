@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { AccessRepository } from '../auth/access.repository';
 import { AuthUser } from '../common/auth-user';
 import { SessionService } from '../auth/session.service';
-import { ChatService } from '../chat/chat.service';
+import { MessageQueryService } from '../chat/message-query.service';
+import { MessageRemovalService } from '../chat/message-removal.service';
 import { Message, ModerationNotice, ServerEvent } from '../common/contract';
 import { ContractError, notFound } from '../common/contract-error';
 import { PresenceMember } from '../presence/presence.repository';
 import { PresenceService } from '../presence/presence.service';
 import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
+import { AccessPolicy } from '../rooms/access-policy';
 import { RoomStore } from '../rooms/room-store';
 import { ModerationRepository } from './moderation.repository';
 
@@ -31,10 +34,13 @@ export class ModerationService {
   constructor(
     private readonly repository: ModerationRepository,
     private readonly rooms: RoomStore,
-    private readonly chat: ChatService,
+    private readonly queries: MessageQueryService,
+    private readonly removal: MessageRemovalService,
+    private readonly policy: AccessPolicy,
     private readonly access: AccessRepository,
     private readonly sessions: SessionService,
     private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
     private readonly presence: PresenceService,
   ) {}
 
@@ -54,19 +60,19 @@ export class ModerationService {
   }
 
   /** The same list as `presence:list`. */
-  async presenceOf(room: string): Promise<{ users: PresenceMember[] }> {
-    await this.assertKnownRoom(room);
+  async presenceOf(room: string, admin: AuthUser): Promise<{ users: PresenceMember[] }> {
+    await this.assertModerates(admin, room);
     return { users: await this.presence.members(room) };
   }
 
-  async messages(room: string, page: { before?: string; after?: string; limit?: number }): Promise<{ messages: Message[] }> {
-    await this.assertKnownRoom(room);
-    return { messages: await this.chat.readMessages(room, page) };
+  async messages(room: string, page: { before?: string; after?: string; limit?: number }, admin: AuthUser): Promise<{ messages: Message[] }> {
+    await this.assertModerates(admin, room);
+    return { messages: await this.queries.readMessages(room, page) };
   }
 
   async deleteMessage(room: string, messageId: string, admin: AuthUser): Promise<void> {
-    await this.assertKnownRoom(room);
-    await this.chat.deleteMessage(room, messageId, admin);
+    await this.assertModerates(admin, room);
+    await this.removal.deleteMessage(room, messageId, admin);
   }
 
   /**
@@ -74,9 +80,9 @@ export class ModerationService {
    * node has applied the leave (its answer to a later request on the same ordered channel proves it), so that
    * nothing sent after the response reaches them. They may join again: a kick is not a ban.
    */
-  async kick(room: string, userId: string, reason: string | undefined): Promise<void> {
-    await Promise.all([this.assertKnownRoom(room), this.assertKnownUser(userId)]);
-    const inRoom = (await this.broadcaster.connectionsOf(userId)).filter((connection) => connection.rooms.has(room)).map((connection) => connection.id);
+  async kick(room: string, userId: string, reason: string | undefined, admin: AuthUser): Promise<void> {
+    await Promise.all([this.assertModerates(admin, room), this.assertKnownUser(userId)]);
+    const inRoom = (await this.connections.connectionsOf(userId)).filter((connection) => connection.rooms.has(room)).map((connection) => connection.id);
     if (inRoom.length === 0) return;
     this.broadcaster.toConnections(inRoom, ServerEvent.Moderation, notice({ action: 'kicked', room, reason }));
     await this.broadcaster.removeUserFromRoom(userId, room);
@@ -84,14 +90,14 @@ export class ModerationService {
 
   /** `message:send` answers `muted` until the key lapses or is lifted: the send script checks it, on any node. */
   async mute(room: string, userId: string, durationSec: number, reason: string | undefined, admin: AuthUser): Promise<void> {
-    await Promise.all([this.assertKnownRoom(room), this.assertKnownUser(userId)]);
+    await Promise.all([this.assertModerates(admin, room), this.assertKnownUser(userId)]);
     const until = Date.now() + durationSec * 1000;
     await this.rooms.mute(room, userId, durationSec, { by: admin.id, ...(reason === undefined ? {} : { reason }) });
     this.tell(userId, notice({ action: 'muted', room, until, reason }));
   }
 
-  async unmute(room: string, userId: string): Promise<void> {
-    await Promise.all([this.assertKnownRoom(room), this.assertKnownUser(userId)]);
+  async unmute(room: string, userId: string, admin: AuthUser): Promise<void> {
+    await Promise.all([this.assertModerates(admin, room), this.assertKnownUser(userId)]);
     if (!(await this.rooms.unmute(room, userId))) throw new ContractError('not_found', `user ${userId} is not muted in room ${room}`);
     this.tell(userId, notice({ action: 'unmuted', room }));
   }
@@ -123,7 +129,9 @@ export class ModerationService {
     this.broadcaster.toUser(userId, ServerEvent.Moderation, moderation);
   }
 
-  private async assertKnownRoom(room: string): Promise<void> {
+  /** The admin guard let only admins in; the policy decides what they may do to this room, then the room must exist. */
+  private async assertModerates(admin: AuthUser, room: string): Promise<void> {
+    this.policy.requireAccess(admin, 'room.moderate', room);
     if (!(await this.rooms.isKnownRoom(room))) throw notFound(`room ${room}`);
   }
 

@@ -37,8 +37,8 @@ export class RoomsAdminController {
   @ApiOperation({ summary: 'Users connected in the room across nodes, as `presence:list` answers' })
   @ApiOkResponse({ type: PresenceDto })
   @ApiNotFoundResponse({ description: 'No such room', type: HttpErrorDto })
-  presence(@Param() { room }: RoomDto): Promise<PresenceDto> {
-    return this.moderation.presenceOf(room);
+  presence(@Param() { room }: RoomDto, @CurrentAdmin() admin: AuthUser): Promise<PresenceDto> {
+    return this.moderation.presenceOf(room, admin);
   }
 
   @Get('rooms/:room/messages')
@@ -46,8 +46,8 @@ export class RoomsAdminController {
   @ApiOperation({ summary: 'A page of the room\'s history, oldest first: the latest, or between `after` and `before`' })
   @ApiOkResponse({ type: MessagesPageDto })
   @ApiNotFoundResponse({ description: 'No such room', type: HttpErrorDto })
-  messages(@Param() { room }: RoomDto, @Query() page: HistoryPageDto): Promise<MessagesPageDto> {
-    return this.moderation.messages(room, page);
+  messages(@Param() { room }: RoomDto, @Query() page: HistoryPageDto, @CurrentAdmin() admin: AuthUser): Promise<MessagesPageDto> {
+    return this.moderation.messages(room, page, admin);
   }
 
   @Delete('rooms/:room/messages/:messageId')
@@ -66,8 +66,8 @@ export class RoomsAdminController {
   @ApiOperation({ summary: 'Remove the user\'s connections from the room on every node; they hear `moderation: kicked` and may rejoin' })
   @ApiNoContentResponse({ description: 'Kicked (also when the user was not in the room)' })
   @ApiNotFoundResponse({ description: 'No such room or user', type: HttpErrorDto })
-  async kick(@Param() { room }: RoomDto, @Body() { userId, reason }: KickDto): Promise<void> {
-    await this.moderation.kick(room, userId, reason);
+  async kick(@Param() { room }: RoomDto, @Body() { userId, reason }: KickDto, @CurrentAdmin() admin: AuthUser): Promise<void> {
+    await this.moderation.kick(room, userId, reason, admin);
   }
 
   @Post('rooms/:room/mute')
@@ -86,7 +86,7 @@ export class RoomsAdminController {
   @ApiOperation({ summary: 'Lift a mute; the user hears `moderation: unmuted`' })
   @ApiNoContentResponse({ description: 'Lifted' })
   @ApiNotFoundResponse({ description: 'No such room or user, or the user is not muted there', type: HttpErrorDto })
-  async unmute(@Param() { room, userId }: RoomUserParamsDto): Promise<void> {
-    await this.moderation.unmute(room, userId);
+  async unmute(@Param() { room, userId }: RoomUserParamsDto, @CurrentAdmin() admin: AuthUser): Promise<void> {
+    await this.moderation.unmute(room, userId, admin);
   }
 }

@@ -2,16 +2,17 @@ import type { StoredMessage } from '../common/contract';
 import type { PushService } from '../push/push.service';
 import type { StoredGrants, UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { fake, FakeBroadcaster } from '../testing/fakes';
-import type { ConnectionRegistry } from '../throttling/connection.registry';
+import type { OnlineUsers } from '../throttling/online-users';
 import { OfflineDelivery } from './offline-delivery';
+import { AccessPolicy } from '../rooms/access-policy';
 
 function deliveryWith(grants: Record<string, StoredGrants>, online: string[]) {
   const broadcaster = new FakeBroadcaster();
   const pushed: { userId: string; messageId: string }[] = [];
   const userRooms = fake<UserRoomsRepository>({ grantsOf: async (userIds: string[]) => userIds.map((userId) => grants[userId]) });
-  const connections = fake<ConnectionRegistry>({ areOnline: async (userIds: string[]) => userIds.map((userId) => online.includes(userId)) });
+  const onlineUsers = fake<OnlineUsers>({ areOnline: async (userIds: string[]) => userIds.map((userId) => online.includes(userId)) });
   const push = fake<PushService>({ notifyOffline: async (userId: string, { messageId }: { messageId: string }) => void pushed.push({ userId, messageId }) });
-  return { delivery: new OfflineDelivery(userRooms, connections, broadcaster.asBroadcaster(), push), broadcaster, pushed };
+  return { delivery: new OfflineDelivery(userRooms, onlineUsers, broadcaster.asBroadcaster(), push, new AccessPolicy()), broadcaster, pushed };
 }
 
 const message = (room: string, mentions?: string[]): StoredMessage => ({ id: '5-0', room, userId: 'ann', content: 'hi', createdAt: 5, ...(mentions ? { mentions } : {}) });

@@ -4,9 +4,9 @@ import type { AppEventMap } from '../events/app-events';
 import { OnAppEvent } from '../events/on-app-event.decorator';
 import { PushService } from '../push/push.service';
 import { Broadcaster } from '../realtime/broadcaster';
-import { mayJoin } from '../rooms/room-access';
+import { AccessPolicy } from '../rooms/access-policy';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
-import { ConnectionRegistry } from '../throttling/connection.registry';
+import { OnlineUsers } from '../throttling/online-users';
 
 /**
  * What happens to a DM or a message with mentions once it is stored, off the send path (the send does not
@@ -24,9 +24,10 @@ export class OfflineDelivery {
 
   constructor(
     private readonly userRooms: UserRoomsRepository,
-    private readonly connections: ConnectionRegistry,
+    private readonly online: OnlineUsers,
     private readonly broadcaster: Broadcaster,
     private readonly push: PushService,
+    private readonly access: AccessPolicy,
   ) {}
 
   @OnAppEvent('message.addressed')
@@ -34,8 +35,8 @@ export class OfflineDelivery {
     const mentioned = named.filter((userId) => userId !== message.userId);
     const peers = dmPeer && dmPeer !== message.userId ? [dmPeer] : [];
     const addressed = unique([...peers, ...mentioned]);
-    const [grants, online] = await Promise.all([this.userRooms.grantsOf(mentioned), this.connections.areOnline(addressed)]);
-    const readers = mentioned.filter((userId, i) => grants[i] && mayJoin({ id: userId, ...grants[i]! }, message.room));
+    const [grants, online] = await Promise.all([this.userRooms.grantsOf(mentioned), this.online.areOnline(addressed)]);
+    const readers = mentioned.filter((userId, i) => grants[i] && this.access.hasAccess({ id: userId, ...grants[i]! }, 'room.read', message.room));
     for (const userId of readers) this.broadcaster.toUser(userId, ServerEvent.Mention, { room: message.room, message });
 
     const isOnline = new Map(addressed.map((userId, i) => [userId, online[i]]));

@@ -2,9 +2,10 @@ import { Test } from '@nestjs/testing';
 import { APP_CONFIG } from '../config/config.module';
 import { AppEvents } from '../events/app-events.service';
 import { Broadcaster } from '../realtime/broadcaster';
-import { FakeBroadcaster, userOf } from '../testing/fakes';
+import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import { PresenceChange, PresenceMember, PresenceRepository } from './presence.repository';
 import { PresenceService } from './presence.service';
+import { AccessPolicy } from '../rooms/access-policy';
 
 /** Presence entries in memory: room -> owner -> userId -> connections, as the Lua scripts keep them. */
 class InMemoryPresence {
@@ -67,6 +68,7 @@ describe('PresenceService', () => {
     const module = await Test.createTestingModule({
       providers: [
         PresenceService,
+        AccessPolicy,
         { provide: PresenceRepository, useValue: store },
         { provide: Broadcaster, useValue: broadcaster },
         { provide: AppEvents, useValue: { emit: async (event: string) => void emitted.push(event) } },
@@ -103,5 +105,14 @@ describe('PresenceService', () => {
     await presence.whenWritten('general', 'bob');
     expect(await presence.members('general')).toEqual([{ userId: 'bob', name: 'Bob', connections: 2 }]);
     expect(announcements()).toHaveLength(1);
+  });
+
+  it('lists a room for presence:list only to a user who may read it, without joining it', async () => {
+    broadcaster.connect('c-1', userOf('bob'), ['team-red', 'dm:bob:carol']);
+    await presence.whenWritten('team-red', 'bob');
+    const reader = new FakeConnection('c-2', userOf('alice', { rooms: ['team-*'] }));
+    expect(await presence.list(reader, 'team-red')).toEqual({ users: [{ userId: 'bob', name: 'Bob', connections: 1 }] });
+    await expect(presence.list(reader, 'general')).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(presence.list(new FakeConnection('c-3', userOf('root', { roles: ['admin'] })), 'dm:bob:carol')).rejects.toMatchObject({ code: 'forbidden' });
   });
 });

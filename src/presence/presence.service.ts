@@ -1,21 +1,16 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { AuthUser } from '../common/auth-user';
-import type { Transport } from '../common/connection';
+import type { Connection } from '../common/connection';
 import { ServerEvent } from '../common/contract';
 import { AppEvents } from '../events/app-events.service';
 import { Broadcaster } from '../realtime/broadcaster';
+import { AccessPolicy } from '../rooms/access-policy';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { PresenceChange, PresenceMember, PresenceRepository } from './presence.repository';
 
 export type PresenceStatus = 'joined' | 'left';
-
-export interface UserPresence {
-  userId: string;
-  online: boolean;
-  connections: { nodeId: string; connectedAt: number; transport: Transport }[];
-}
 
 /** The entry write for one user in one room; bursts of joins and leaves collapse into the writes still owed. */
 interface EntryWrite {
@@ -53,6 +48,7 @@ export class PresenceService implements OnModuleInit, OnApplicationBootstrap, Be
     private readonly repository: PresenceRepository,
     private readonly broadcaster: Broadcaster,
     private readonly events: AppEvents,
+    private readonly access: AccessPolicy,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.ttlMs = config.presenceTtlSec * 1000;
@@ -80,17 +76,15 @@ export class PresenceService implements OnModuleInit, OnApplicationBootstrap, Be
     this.broadcaster.onMembershipChange((room, connection, delta) => this.onMembershipChange(room, connection.user, delta));
   }
 
-  members(room: string): Promise<PresenceMember[]> {
-    return this.repository.members(room);
+  /** `presence:list`: needs only the right to read the room, as history does. */
+  async list(connection: Connection, room: string): Promise<{ users: PresenceMember[] }> {
+    this.access.requireAccess(connection.user, 'room.read', room);
+    return { users: await this.repository.members(room) };
   }
 
-  /**
-   * A user's live connections on every node: asked of the nodes themselves, so it costs nothing per message or
-   * connection, and a node that died (even SIGKILLed) answers for none of them.
-   */
-  async userPresence(userId: string): Promise<UserPresence> {
-    const connections = (await this.broadcaster.connectionsOf(userId)).map(({ nodeId, connectedAt, transport }) => ({ nodeId, connectedAt, transport }));
-    return { userId, online: connections.length > 0, connections };
+  /** The admin API's answer: the caller checked that the asker moderates the room. */
+  members(room: string): Promise<PresenceMember[]> {
+    return this.repository.members(room);
   }
 
   onlineCounts(rooms: string[]): Promise<number[]> {

@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { MetricsModule } from '../metrics/metrics.module';
 import { QueueFactory } from './queue.factory';
 
-/** BullMQ for the delivery engines (webhooks, Web Push): one connection setup, one key prefix. */
-@Global()
+/** BullMQ for the delivery engines (webhooks, Web Push), which import it: one connection setup, one key prefix. */
 @Module({
   imports: [MetricsModule],
   providers: [QueueFactory],

@@ -3,6 +3,7 @@ import { Broadcaster } from '../realtime/broadcaster';
 import { ReactionAction, ReactResult, RoomStore } from '../rooms/room-store';
 import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import { MAX_DISTINCT_EMOJI_PER_MESSAGE, ReactionService } from './reaction.service';
+import { AccessPolicy } from '../rooms/access-policy';
 
 /** Who reacted with what to message 1-0, as the react script keeps it. */
 function inMemoryReactions() {
@@ -33,7 +34,7 @@ describe('ReactionService', () => {
   beforeEach(async () => {
     broadcaster = new FakeBroadcaster();
     const module = await Test.createTestingModule({
-      providers: [ReactionService, { provide: RoomStore, useValue: inMemoryReactions() }, { provide: Broadcaster, useValue: broadcaster }],
+      providers: [ReactionService, AccessPolicy, { provide: RoomStore, useValue: inMemoryReactions() }, { provide: Broadcaster, useValue: broadcaster }],
     }).compile();
     reactions = module.get(ReactionService);
   });

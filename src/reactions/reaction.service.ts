@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { Connection } from '../common/connection';
 import { Broadcaster } from '../realtime/broadcaster';
 import { ServerEvent } from '../common/contract';
-import { ContractError, notFound, notJoined } from '../common/contract-error';
+import { ContractError, notFound } from '../common/contract-error';
 import { ReactionDto } from './dto/reaction.dto';
+import { AccessPolicy } from '../rooms/access-policy';
 import { ReactionAction, ReactionCounts, RoomStore } from '../rooms/room-store';
 
 /** Distinct emoji one message may carry; a new one beyond it is refused, existing ones may still be added to. */
@@ -14,6 +15,7 @@ export class ReactionService {
   constructor(
     private readonly rooms: RoomStore,
     private readonly broadcaster: Broadcaster,
+    private readonly access: AccessPolicy,
   ) {}
 
   /**
@@ -21,7 +23,7 @@ export class ReactionService {
    * reacting connection excepted, like `message`); a repeated add or a remove of nothing only answers the counts.
    */
   async react(connection: Connection, { room, messageId, emoji }: ReactionDto, action: ReactionAction): Promise<{ messageId: string; reactions: ReactionCounts }> {
-    if (!connection.rooms.has(room)) throw notJoined(room);
+    this.access.requireAccess(connection, 'room.write', room);
     const userId = connection.user.id;
     const result = await this.rooms.react(room, messageId, action, emoji, userId, MAX_DISTINCT_EMOJI_PER_MESSAGE);
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);

@@ -8,7 +8,9 @@ import { io as connectClient, type Socket as ClientSocket } from 'socket.io-clie
 import type { ServerEventMap } from '../common/contract';
 import { ContractError } from '../common/contract-error';
 import { fake, userOf } from '../testing/fakes';
-import { Broadcaster, type Farewell } from './broadcaster';
+import { Broadcaster } from './broadcaster';
+import { ConnectionDirectory, type Farewell } from './connection-directory';
+import { NodeOrders, type NodeOrder } from './node-orders';
 import { ChatNamespace } from './chat-namespace';
 import type { ChatServer, ChatSocket } from './chat-socket';
 import type { RoomFeed } from './room-feed';
@@ -37,6 +39,8 @@ class Node {
   readonly io: Server;
   readonly namespace: ChatServer;
   readonly broadcaster: Broadcaster;
+  readonly directory: ConnectionDirectory;
+  readonly orders: NodeOrders;
   readonly joins: unknown[][] = [];
   private readonly clients: ClientSocket[] = [];
 
@@ -52,6 +56,8 @@ class Node {
     chatNamespace.attach(this.namespace);
     const feed = fake<RoomFeed>({ join: async (...args) => (this.joins.push(args), '5-0') }, 'RoomFeed');
     this.broadcaster = new Broadcaster(chatNamespace, feed);
+    this.directory = new ConnectionDirectory(chatNamespace);
+    this.orders = new NodeOrders(chatNamespace);
   }
 
   async start(): Promise<this> {
@@ -73,7 +79,7 @@ class Node {
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
     const server = this.namespace.sockets.get(socket.id!)!;
     await server.join(rooms);
-    await this.broadcaster.address(connectionOf(server));
+    await this.directory.address(connectionOf(server));
     const hearing = (count: number) => (heard.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })));
     return { socket, server, heard, hearing };
   }
@@ -95,15 +101,17 @@ async function afterEverythingSent(clients: Client[], node: Node): Promise<[stri
   return clients.map(({ heard }) => heard.slice(0, -1));
 }
 
+const END_ALICE: NodeOrder = { type: 'session:end', audience: { userId: 'alice' }, cause: 'banned', farewell: { event: 'session', payload: { reason: 'revoked' } } };
+
 /** What the adapter does with an order from another node: the namespace's listeners of it run, an acknowledgement last. */
-function receiveOrder(node: Node, name: string, ...args: unknown[]): void {
-  const listeners = EventEmitter.prototype.listeners.call(node.namespace, name) as ((...args: unknown[]) => void)[];
-  for (const listener of listeners) listener(...args);
+function receiveOrder(node: Node, order: NodeOrder, acknowledge: () => void): void {
+  const listeners = EventEmitter.prototype.listeners.call(node.namespace, 'node:order') as ((...args: unknown[]) => void)[];
+  for (const listener of listeners) listener(order, acknowledge);
 }
 
 const disconnected = (client: Client) => new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
 
-describe('Broadcaster', () => {
+describe('Broadcaster, ConnectionDirectory and NodeOrders over one Socket.IO server', () => {
   let node: Node;
   beforeEach(async () => (node = await new Node().start()));
   afterEach(() => node.stop());
@@ -155,23 +163,23 @@ describe('Broadcaster', () => {
     await node.connect('bob', 'b1');
     const ids = (connections: { id: string }[]) => connections.map(({ id }) => id).sort();
 
-    expect(ids(node.broadcaster.localConnections({ userId: 'alice' }))).toEqual([first.socket.id, second.socket.id].sort());
-    expect(ids(node.broadcaster.localConnections({ tokenId: 'a2' }))).toEqual([second.socket.id]);
-    expect(node.broadcaster.localConnections({ userId: 'nobody' })).toEqual([]);
-    expect(node.broadcaster.allLocalConnections()).toHaveLength(3);
+    expect(ids(node.directory.localConnections({ userId: 'alice' }))).toEqual([first.socket.id, second.socket.id].sort());
+    expect(ids(node.directory.localConnections({ tokenId: 'a2' }))).toEqual([second.socket.id]);
+    expect(node.directory.localConnections({ userId: 'nobody' })).toEqual([]);
+    expect(node.directory.allLocalConnections()).toHaveLength(3);
 
     const connection = connectionOf(second.server);
     connection.user = userOf('alice', { tokenId: 'a3' });
-    await node.broadcaster.address(connection, 'a2');
-    expect(node.broadcaster.localConnections({ tokenId: 'a2' })).toEqual([]);
-    expect(ids(node.broadcaster.localConnections({ tokenId: 'a3' }))).toEqual([second.socket.id]);
-    expect(ids(node.broadcaster.localConnections({ userId: 'alice' }))).toHaveLength(2);
+    await node.directory.address(connection, 'a2');
+    expect(node.directory.localConnections({ tokenId: 'a2' })).toEqual([]);
+    expect(ids(node.directory.localConnections({ tokenId: 'a3' }))).toEqual([second.socket.id]);
+    expect(ids(node.directory.localConnections({ userId: 'alice' }))).toHaveLength(2);
   });
 
   it("answers a user's connections with where and since when they are, and takes them out of a room", async () => {
     const alice = await node.connect('alice', 'a1', ['general', 'random']);
     const bob = await node.connect('bob', 'b1', ['general']);
-    const [found] = await node.broadcaster.connectionsOf('alice');
+    const [found] = await node.directory.connectionsOf('alice');
     expect(found).toEqual({ id: alice.socket.id, rooms: new Set([alice.socket.id, 'general', 'random', '~user:alice', '~token:a1']), nodeId: 'node-a', connectedAt: alice.server.handshake.issued, transport: 'socket.io' });
 
     await node.broadcaster.removeUserFromRoom('alice', 'general');
@@ -191,28 +199,28 @@ describe('Broadcaster', () => {
     const alice = await node.connect('alice');
     const bob = await node.connect('bob');
     const reason = disconnected(alice);
-    node.broadcaster.disconnect(connectionOf(alice.server), farewell);
+    node.directory.disconnect(connectionOf(alice.server), farewell);
     expect(await reason).toBe('io server disconnect');
     expect(alice.heard).toEqual([['session', { reason: 'revoked' }]]);
 
-    expect(() => node.broadcaster.disconnect(connectionOf(alice.server), farewell)).not.toThrow();
+    expect(() => node.directory.disconnect(connectionOf(alice.server), farewell)).not.toThrow();
     expect(await afterEverythingSent([bob], node)).toEqual([[]]);
   });
 
   it('drops every local connection with the farewell first, and answers how many', async () => {
     const clients = await Promise.all(['alice', 'bob', 'carol'].map((user) => node.connect(user)));
     const reasons = Promise.all(clients.map(disconnected));
-    await expect(node.broadcaster.dropAllLocal(farewell)).resolves.toBe(3);
+    await expect(node.directory.dropAllLocal(farewell)).resolves.toBe(3);
     expect(await reasons).toEqual(['transport close', 'transport close', 'transport close']);
     for (const client of clients) expect(client.heard).toEqual([['session', { reason: 'revoked' }]]);
-    await expect(node.broadcaster.dropAllLocal(farewell)).resolves.toBe(0);
+    await expect(node.directory.dropAllLocal(farewell)).resolves.toBe(0);
   });
 
   it('spreads the drop over the time it is given: one slice at once, the others later', async () => {
     const clients = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((user) => node.connect(user)));
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     try {
-      const dropped = node.broadcaster.dropAllLocal(farewell, 40);
+      const dropped = node.directory.dropAllLocal(farewell, 40);
       // 40 ms allow two slices of 20 ms: two connections now, two after 20 ms
       await Promise.all(clients.slice(0, 2).map(disconnected));
       // the others keep receiving until their turn, and hear the farewell only then
@@ -226,20 +234,25 @@ describe('Broadcaster', () => {
     }
   });
 
-  it("runs this node's handler of an order another node sends, acknowledging once it finished, even when it failed", async () => {
+  it("acknowledges another node's order once this node's handler finished, and when it failed too", async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const handled: unknown[][] = [];
-    node.broadcaster.onOrder('end-sessions', async (...args) => void handled.push(args));
-    node.broadcaster.onOrder('failing', () => Promise.reject(new Error('no such session')));
+    const handled: NodeOrder[] = [];
+    let isFailing = false;
+    node.orders.onOrder('session:end', async (order) => {
+      if (isFailing) throw new Error('no such session');
+      handled.push(order);
+    });
     const acknowledged: string[] = [];
 
-    receiveOrder(node, 'end-sessions', { userId: 'alice' }, 'revoked', () => acknowledged.push('end-sessions'));
-    receiveOrder(node, 'failing', () => acknowledged.push('failing'));
+    receiveOrder(node, END_ALICE, () => acknowledged.push('first'));
+    await new Promise((resolve) => setImmediate(resolve));
+    isFailing = true;
+    receiveOrder(node, END_ALICE, () => acknowledged.push('second'));
     await new Promise((resolve) => setImmediate(resolve));
 
-    expect(handled).toEqual([[{ userId: 'alice' }, 'revoked']]);
-    expect(acknowledged.sort()).toEqual(['end-sessions', 'failing']);
-    expect(warn).toHaveBeenCalledWith('order failing failed: Error: no such session');
+    expect(handled).toEqual([END_ALICE]);
+    expect(acknowledged).toEqual(['first', 'second']);
+    expect(warn).toHaveBeenCalledWith('order "session:end" failed: Error: no such session');
     warn.mockRestore();
   });
 
@@ -248,7 +261,7 @@ describe('Broadcaster', () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     try {
       let outcome: unknown = 'pending';
-      void hanging.broadcaster.orderEveryNode('end-sessions', { userId: 'alice' }).then(() => (outcome = 'resolved'), (error: unknown) => (outcome = error));
+      void hanging.orders.orderEveryNode(END_ALICE).then(() => (outcome = 'resolved'), (error: unknown) => (outcome = error));
       await jest.advanceTimersByTimeAsync(3999);
       expect(outcome).toBe('pending');
       await jest.advanceTimersByTimeAsync(1);

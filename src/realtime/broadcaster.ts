@@ -1,23 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { ContractError } from '../common/contract-error';
+import { Injectable } from '@nestjs/common';
 import type { ServerEventMap, ServerEventName } from '../common/contract';
-import type { Connection, Transport } from '../common/connection';
+import type { Connection } from '../common/connection';
 import { ChatNamespace, MembershipListener } from './chat-namespace';
 import { RoomFeed } from './room-feed';
-import type { ChatSocket } from './chat-socket';
-import { connectionOf } from './socket-connection';
-import { tokenChannel, userChannel } from './socket-channels';
-
-/**
- * How long an order waits for every other node's acknowledgement. Past it (or when Redis cannot carry the
- * order) the caller hears `unavailable`: the order may not have reached every node, and repeating it is safe.
- */
-const ORDER_ACK_TIMEOUT_MS = 4000;
-/** The shortest step of a spread drain: finer steps cost timers and spread nothing a client could tell apart. */
-const DRAIN_SLICE_MS = 20;
-
-/** Whose connections: every connection of a user, or every connection opened with one token. */
-export type Audience = { userId: string } | { tokenId: string };
+import { userChannel } from './socket-channels';
 
 export interface BroadcastOptions {
   /** The connection the event came from, which already has its answer in the ack. */
@@ -28,32 +14,14 @@ export interface BroadcastOptions {
   exceptRoom?: string;
 }
 
-/** The last event a client hears before the server disconnects it. */
-export interface Farewell<E extends ServerEventName = ServerEventName> {
-  event: E;
-  payload: ServerEventMap[E];
-}
-
-/** A connection of this or another node, as the adapter's `fetchSockets` reports it. */
-export interface RemoteConnection {
-  id: string;
-  rooms: ReadonlySet<string>;
-  /** NODE_ID of the node that holds it. */
-  nodeId: string;
-  /** Epoch milliseconds of its handshake. */
-  connectedAt: number;
-  transport: Transport;
-}
-
 /**
- * Everything services send to clients, on every node, through the Socket.IO Redis adapter: to rooms, to a
- * user's or a token's connections, to single connections. Also the cross-node orders that need an answer
- * from every node (end these sessions) and that take connections out of rooms.
+ * Room delivery: everything services send to clients, on every node, through the Socket.IO Redis adapter (to
+ * rooms, to a user's connections, to single connections), and who is in a chat room (joins with their catch-up
+ * bound, removals on every node, membership changes). Which connections exist and their lives are
+ * `ConnectionDirectory`'s; orders to every node are `NodeOrders`'.
  */
 @Injectable()
 export class Broadcaster {
-  private readonly logger = new Logger(Broadcaster.name);
-
   constructor(
     private readonly namespace: ChatNamespace,
     private readonly feed: RoomFeed,
@@ -90,21 +58,6 @@ export class Broadcaster {
     return userChannel(userId);
   }
 
-  /** Keeps a connection addressable by its user and token; called at connection and when the token changes. */
-  async address(connection: Connection, previousTokenId?: string): Promise<void> {
-    if (previousTokenId && previousTokenId !== connection.user.tokenId) await connection.leave(tokenChannel(previousTokenId));
-    await connection.join([userChannel(connection.user.id), tokenChannel(connection.user.tokenId)]);
-  }
-
-  /**
-   * The user's connections on every node, asked live (bounded by the adapter's request timeout): a node that
-   * died holds none, since its subscription to the adapter's requests went with it.
-   */
-  async connectionsOf(userId: string): Promise<RemoteConnection[]> {
-    const sockets = await this.namespace.server.in(userChannel(userId)).fetchSockets();
-    return sockets.map((socket) => ({ id: socket.id, rooms: socket.rooms, nodeId: socket.data.nodeId, connectedAt: socket.handshake.issued, transport: socket.data.transport }));
-  }
-
   /**
    * Takes the user's connections out of the room on every node, and resolves once every node applied it:
    * its answer to a later request on the same ordered channel proves it.
@@ -118,76 +71,5 @@ export class Broadcaster {
   /** Every way a connection enters or leaves a chat room: join, leave, kick, disconnect. */
   onMembershipChange(listener: MembershipListener): void {
     this.namespace.onMembershipChange(listener);
-  }
-
-  /** Runs once the namespace exists: at once when it does already. */
-  whenAttached(action: () => void): void {
-    this.namespace.whenAttached(action);
-  }
-
-  /** Registers this node's handler of an order that other nodes send with `orderEveryNode`. */
-  onOrder(name: string, handler: (...args: unknown[]) => Promise<void>): void {
-    this.namespace.server.on(name, (...args: unknown[]) => {
-      const acknowledge = typeof args.at(-1) === 'function' ? (args.pop() as () => void) : undefined;
-      void handler(...args).catch((error: unknown) => this.logger.warn(`order ${name} failed: ${String(error)}`)).finally(() => acknowledge?.());
-    });
-  }
-
-  /** Sends an order to every other node and waits for each to acknowledge it. The adapter's own wait can hang
-   * when Redis cannot count the nodes, so it is bounded here as well. */
-  async orderEveryNode(name: string, ...args: unknown[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ContractError('unavailable', 'not every node confirmed the order; repeat it')), ORDER_ACK_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([(this.namespace.server.serverSideEmitWithAck as (name: string, ...args: unknown[]) => Promise<unknown>)(name, ...args), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** This node's connections of a user or a token. */
-  localConnections(audience: Audience): Connection[] {
-    const server = this.namespace.server;
-    const channel = 'userId' in audience ? userChannel(audience.userId) : tokenChannel(audience.tokenId);
-    const ids = server.adapter.rooms.get(channel);
-    if (!ids) return [];
-    return [...ids].map((id) => server.sockets.get(id) as ChatSocket | undefined).filter((socket) => socket !== undefined).map(connectionOf);
-  }
-
-  /** Every connection this node holds. */
-  allLocalConnections(): Connection[] {
-    return [...this.namespace.server.sockets.values()].map(connectionOf);
-  }
-
-  /** Tells the client why, then disconnects it: the notice and the disconnect stay in order on the socket. */
-  disconnect(connection: Connection, farewell: Farewell): void {
-    const socket = this.namespace.server.sockets.get(connection.id) as ChatSocket | undefined;
-    if (!socket) return;
-    (socket.emit as (event: string, payload: unknown) => boolean)(farewell.event, farewell.payload);
-    socket.disconnect(true);
-  }
-
-  /**
-   * Shutdown: every local client hears why, then loses its transport, and reconnects to another node. The
-   * closes are spread evenly over `spreadMs` (in slices at least DRAIN_SLICE_MS apart), so that the other nodes
-   * take the reconnections as a ramp, not as one wave; each client hears the farewell just before its own close,
-   * so that none leaves early. Until its turn a connection keeps receiving. Resolves once all are closed.
-   */
-  async dropAllLocal(farewell: Farewell, spreadMs = 0): Promise<number> {
-    const sockets = [...this.namespace.server.sockets.values()];
-    if (sockets.length === 0) return 0;
-    const perSlice = Math.ceil(sockets.length / Math.max(1, Math.min(sockets.length, Math.floor(spreadMs / DRAIN_SLICE_MS))));
-    const slices = Math.ceil(sockets.length / perSlice);
-    for (let slice = 0; slice < slices; slice++) {
-      if (slice > 0) await new Promise((resolve) => setTimeout(resolve, spreadMs / slices));
-      for (const socket of sockets.slice(slice * perSlice, (slice + 1) * perSlice)) {
-        if (!socket.connected) continue;
-        (socket.emit as (event: string, payload: unknown) => boolean)(farewell.event, farewell.payload);
-        socket.conn.close();
-      }
-    }
-    return sockets.length;
   }
 }

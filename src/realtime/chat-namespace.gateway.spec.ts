@@ -1,10 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
-import { io as connectClient } from 'socket.io-client';
-import { clientEventListener, renameSocket } from './chat-namespace.gateway';
-import type { ChatServer, ChatSocket } from './chat-socket';
+import { clientEventListener } from './chat-namespace.gateway';
+import type { ChatSocket } from './chat-socket';
 import { fake, userOf } from '../testing/fakes';
 
 /** What the listener reads of a socket: its id, its user, its transport. */
@@ -65,33 +61,5 @@ describe('clientEventListener', () => {
     expect(alwaysFailing).toHaveBeenCalledTimes(2);
     expect(errorsLogged).toHaveBeenLastCalledWith(expect.stringContaining('transport gone'));
     expect(unhandled).toEqual([]);
-  });
-});
-
-describe('renameSocket', () => {
-  it('leaves no socket behind among those being admitted, whether the middleware admits or refuses it', async () => {
-    const httpServer = createServer();
-    const server = new Server(httpServer);
-    const namespace = server.of('/chat') as ChatServer;
-    namespace.use((socket, next) => {
-      renameSocket(socket, `~c:${socket.id}`);
-      next((socket.handshake.auth as { refuse?: boolean }).refuse ? new Error('refused') : undefined);
-    });
-    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/chat`;
-    const admitted = connectClient(url, { transports: ['websocket'] });
-    const refused = connectClient(url, { transports: ['websocket'], auth: { refuse: true }, autoConnect: false });
-    try {
-      await new Promise<void>((resolve) => admitted.once('connect', () => resolve()));
-      refused.connect();
-      await new Promise((resolve) => refused.once('connect_error', resolve));
-      expect([...namespace.sockets.keys()]).toEqual([expect.stringMatching(/^~c:/)]);
-      // kept under its first id, each socket ever admitted or refused stayed here for the life of the process
-      expect((namespace as unknown as { _preConnectSockets: Map<string, unknown> })._preConnectSockets.size).toBe(0);
-    } finally {
-      admitted.disconnect();
-      refused.disconnect();
-      await server.close();
-    }
   });
 });

@@ -17,6 +17,7 @@ import type { ChatServer, ChatSocket } from './chat-socket';
 import { CONNECTION_PIPELINE } from './connection-pipeline';
 import type { ConnectionPipeline } from './connection-pipeline';
 import { countMessageDeliveries } from './delivery-metrics';
+import { renameAdmittingSocket } from './library-seams';
 import { PlainWebSocketEndpoint } from './plain-websocket/plain-websocket.endpoint';
 import { connectionOf } from './socket-connection';
 import { PlainWebSocketConnection } from './plain-websocket/plain-websocket.connection';
@@ -112,7 +113,7 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection,
   };
 
   private admit(socket: ChatSocket, next: (error?: ExtendedError) => void): void {
-    renameSocket(socket, connectionIdOf(socket.id));
+    renameAdmittingSocket(socket, connectionIdOf(socket.id));
     const capacity = this.capacity as NodeCapacity;
     // before the pipeline: a full node spends nothing on a client it cannot hold, Redis included
     if (!capacity.tryReserve()) {
@@ -171,18 +172,6 @@ function answerInternal(error: unknown, ack: ((answer: unknown) => void) | undef
   } catch (again) {
     logger.error(`the answer could not be sent: ${again instanceof Error ? again.message : String(again)}`);
   }
-}
-
-/**
- * Socket.IO joins the socket to a room named by its id only after the middleware, so the id can still change; but
- * the namespace already keeps the socket under its first id among those being admitted, and removes it from there
- * by its id once admitted or refused: kept under the old id, every socket ever admitted or refused stayed there.
- */
-export function renameSocket(socket: ChatSocket, id: string): void {
-  const admitting = (socket.nsp as unknown as { _preConnectSockets?: Map<string, ChatSocket> })._preConnectSockets;
-  const wasAdmitting = admitting?.delete(socket.id) ?? false;
-  (socket as { id: string }).id = id;
-  if (wasAdmitting) admitting?.set(id, socket);
 }
 
 /**

@@ -9,7 +9,7 @@ export type MembershipListener = (room: string, connection: Connection, delta: 1
 
 /**
  * The `/chat` namespace, attached once by the gateway when the server starts. Only realtime/ reads it:
- * services go through `Broadcaster` and `RoomMembership`.
+ * services go through `Broadcaster`, `ConnectionDirectory` and `NodeOrders`.
  */
 @Injectable()
 export class ChatNamespace {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
-import type { Ack, ErrorBody } from '../common/contract';
+import { ClientEvent, type Ack, type ErrorBody } from '../common/contract';
 import type { Connection } from '../common/connection';
 import { ContractError } from '../common/contract-error';
 import { errorBodyOf } from '../common/contract-exception.filter';
@@ -66,6 +66,7 @@ const NOT_DTOS = new Set<unknown>([undefined, Object, String, Number, Boolean, A
 export class ClientEventRouter implements OnModuleInit {
   private readonly logger = new Logger('Events');
   private readonly routes = new Map<string, CompiledRoute>();
+  private readonly payloadTypes = new Map<string, Function>();
   private readonly validation = new ContractValidationPipe();
   private budget?: EventBudget;
   /** Decided once: the line names the event and its outcome, never the payload. */
@@ -94,11 +95,19 @@ export class ClientEventRouter implements OnModuleInit {
         if (route) this.add(route, method.bind(instance), Reflect.getMetadata('design:paramtypes', prototype, name) as unknown[] | undefined);
       }
     }
+    const unhandled = Object.values(ClientEvent).filter((event) => !this.routes.has(event));
+    // a client would hear `not_found` for an event the contract promises: refuse to serve rather than break it
+    if (unhandled.length > 0) throw new Error(`no @OnClientEvent handler for the contract's client event ${unhandled.join(', ')}`);
   }
 
   /** The events a transport binds. */
   get events(): string[] {
     return [...this.routes.keys()];
+  }
+
+  /** The DTO class an event's payload is validated with, for the AsyncAPI document; undefined without one. */
+  payloadTypeOf(event: string): Function | undefined {
+    return this.payloadTypes.get(event);
   }
 
   async dispatch(connection: Connection, event: string, payload: unknown): Promise<Ack<unknown>> {
@@ -143,6 +152,7 @@ export class ClientEventRouter implements OnModuleInit {
   private add(route: ClientEventRoute, handle: Handler, parameterTypes: unknown[] = []): void {
     if (this.routes.has(route.event)) throw new Error(`two handlers for client event ${route.event}`);
     const dto = parameterTypes[1];
+    if (!NOT_DTOS.has(dto)) this.payloadTypes.set(route.event, dto as Function);
     const validate = NOT_DTOS.has(dto)
       ? (payload: unknown) => payload
       : (payload: unknown) => this.validation.transform(payload, { type: 'body', metatype: dto as new () => object });

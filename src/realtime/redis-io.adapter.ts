@@ -10,6 +10,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { RedisConnectionClient } from '../redis/redis-connections';
 import { REDIS_PUBLISHER, REDIS_SUBSCRIBER } from '../redis/redis.tokens';
 import { attachAdminUi, originsWithAdminUi } from './admin-ui';
+import { namespacesJoinedBy } from './library-seams';
 
 /** Bounded wait for the other nodes' answers to fetchSockets / serverSideEmitWithAck. */
 const CROSS_NODE_REQUEST_TIMEOUT_MS = 3000;
@@ -75,7 +76,7 @@ function refuseDefaultNamespace(server: Server): void {
   server.of('/').use((socket, next) => {
     next(Object.assign(new Error('not_found'), { data: { code: 'not_found', message: 'connect to the /chat namespace' } }));
     setImmediate(() => {
-      if (socket.client['nsps'].size === 0) socket.conn.close();
+      if (namespacesJoinedBy(socket) === 0) socket.conn.close();
     });
   });
 }

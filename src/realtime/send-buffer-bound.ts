@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import { rawWebSocketOf } from './library-seams';
 
 /** Who was closed: the engine transport's name (`websocket`, `polling`, `plain-websocket`) and the client's address. */
 export interface SlowConsumer {
@@ -8,10 +9,10 @@ export interface SlowConsumer {
 
 export type SlowConsumerListener = (consumer: SlowConsumer) => void;
 
-/** What engine.io keeps of a connection that matters here (its internals, stable across engine.io 6). */
+/** What engine.io's `Socket` offers that matters here. */
 interface EngineConnection extends EventEmitter {
   readonly remoteAddress: string;
-  readonly transport: { name: string; socket?: { bufferedAmount: number; terminate(): void } };
+  readonly transport: { name: string };
   close(discard?: boolean): void;
   /** Bytes of the packets in engine.io's write buffer, not yet handed to the transport. */
   [QUEUED_BYTES]?: number;
@@ -41,7 +42,7 @@ export function boundSendBuffers(engine: EngineServer, maxBytes: number, onClose
   function countQueued(this: EngineConnection, packet: { data?: string | Buffer }): void {
     const queued = (this[QUEUED_BYTES] ?? 0) + sizeOf(packet.data);
     this[QUEUED_BYTES] = queued;
-    if (queued + (this.transport.socket?.bufferedAmount ?? 0) <= maxBytes) return;
+    if (queued + (rawWebSocketOf(this.transport)?.bufferedAmount ?? 0) <= maxBytes) return;
     this.off('packetCreate', countQueued);
     // after the broadcast or emit under way has returned, not from inside engine.io's send
     queueMicrotask(() => shed(this));
@@ -54,7 +55,7 @@ export function boundSendBuffers(engine: EngineServer, maxBytes: number, onClose
     // discard: a plain close would wait for the write buffer to drain, which is what this client never does
     connection.close(true);
     // a WebSocket's graceful close waits for the client to read up to the close frame: free its buffers now
-    connection.transport.socket?.terminate();
+    rawWebSocketOf(connection.transport)?.terminate();
     onClosed({ transport: name, remoteAddress: connection.remoteAddress });
   }
   engine.on('connection', (connection) => {

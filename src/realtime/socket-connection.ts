@@ -1,6 +1,7 @@
 import type { Connection, Transport } from '../common/connection';
 import type { AuthUser } from '../common/auth-user';
 import type { ChatSocket } from './chat-socket';
+import { shardedRoomSubscription } from './library-seams';
 import { PlainWebSocketConnection } from './plain-websocket/plain-websocket.connection';
 
 /** A Socket.IO socket seen as a `Connection`; one per socket, made on first use. */
@@ -32,15 +33,14 @@ class SocketConnection implements Connection {
   }
 
   async join(rooms: string | string[]): Promise<void> {
-    const adapter = this.socket.nsp.adapter as unknown as Partial<ShardedAdapterInternals> & { rooms: Map<string, unknown> };
-    if (!adapter.dynamicChannel || !adapter.subClient) return this.socket.join(rooms);
+    const adapter = this.socket.nsp.adapter;
+    const subscribe = shardedRoomSubscription(adapter);
+    if (!subscribe) return this.socket.join(rooms);
     const joined = Array.isArray(rooms) ? rooms : [rooms];
     const confirmations = subscriptionsOf(adapter);
     for (const room of joined) {
-      // the adapter sends its own SSUBSCRIBE for a room new on this node without awaiting it ('create-room');
-      // this one, for the same channel on the same subscriber, resolves once Redis confirms the subscription
       if (!adapter.rooms.has(room) && !confirmations.has(room)) {
-        const confirmed = Promise.resolve(adapter.subClient.ssubscribe(adapter.dynamicChannel(room))).finally(() => confirmations.delete(room));
+        const confirmed = subscribe(room).finally(() => confirmations.delete(room));
         confirmations.set(room, confirmed);
       }
     }
@@ -51,12 +51,6 @@ class SocketConnection implements Connection {
   leave(room: string): void | Promise<void> {
     return this.socket.leave(room);
   }
-}
-
-/** What the sharded adapter keeps to itself: the subscriber, and the channel of a room. */
-interface ShardedAdapterInternals {
-  subClient: { ssubscribe(channel: string): Promise<unknown> };
-  dynamicChannel(room: string): string;
 }
 
 /**

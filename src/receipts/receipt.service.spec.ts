@@ -3,6 +3,7 @@ import { Broadcaster } from '../realtime/broadcaster';
 import { RoomStore } from '../rooms/room-store';
 import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import { ReceiptService, UNREAD_COUNT_CAP } from './receipt.service';
+import { AccessPolicy } from '../rooms/access-policy';
 
 describe('ReceiptService', () => {
   let broadcaster: FakeBroadcaster;
@@ -24,7 +25,7 @@ describe('ReceiptService', () => {
     markers.clear();
     broadcaster = new FakeBroadcaster();
     const module = await Test.createTestingModule({
-      providers: [ReceiptService, { provide: RoomStore, useValue: rooms }, { provide: Broadcaster, useValue: broadcaster }],
+      providers: [ReceiptService, AccessPolicy, { provide: RoomStore, useValue: rooms }, { provide: Broadcaster, useValue: broadcaster }],
     }).compile();
     receipts = module.get(ReceiptService);
   });

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Connection } from '../common/connection';
 import { ServerEvent } from '../common/contract';
-import { notFound, notJoined } from '../common/contract-error';
+import { notFound } from '../common/contract-error';
 import { Broadcaster } from '../realtime/broadcaster';
+import { AccessPolicy } from '../rooms/access-policy';
 import { ReadState, RoomStore } from '../rooms/room-store';
 
 /** Unread counts stop here (clients show "999+"): counting walks the messages, and a join must stay cheap. */
@@ -13,6 +14,7 @@ export class ReceiptService {
   constructor(
     private readonly rooms: RoomStore,
     private readonly broadcaster: Broadcaster,
+    private readonly access: AccessPolicy,
   ) {}
 
   /**
@@ -20,7 +22,7 @@ export class ReceiptService {
    * (joined or not) so that their unread badges follow; a marker that does not move is not announced.
    */
   async markRead(connection: Connection, room: string, messageId: string): Promise<Record<string, never>> {
-    if (!connection.rooms.has(room)) throw notJoined(room);
+    this.access.requireAccess(connection, 'room.write', room);
     const userId = connection.user.id;
     const result = await this.rooms.markRead(room, userId, messageId);
     if (result === 'not_found') throw notFound(`message ${messageId}`);

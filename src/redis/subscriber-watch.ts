@@ -1,21 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { hasShardSubscribers, SHARD_SUBSCRIBER_EVENTS, shardSubscriptionsOf } from './library-seams';
 import type { RedisConnectionClient } from './redis-connections';
-
-/**
- * What ioredis 6 keeps to itself about a cluster client's sharded subscribers (`shardedSubscribers: true`):
- * one subscriber connection per master, indexed by `host:port`, and the masters that serve slots now.
- */
-interface ShardSubscriberGroup {
-  subscriberToSlotsIndex: Map<string, number[]>;
-  shardedSubscribers: Map<string, { subscriberStatus: string; getInstance(): Redis | null }>;
-}
-
-/**
- * Events a cluster client emits as its sharded subscribers come and go (a subscriber's connection ending,
- * one replaced or created after a slot refresh, the group re-subscribed), besides its own `close` and `ready`.
- */
-const SHARD_EVENTS = ['-node', '+node', '-subscriber', '+subscriber', 'subscribersReady'];
 
 /**
  * Whether the adapter's subscriber receives every broadcast, and when it does again after a time it may not
@@ -33,7 +18,7 @@ export class SubscriberWatch {
   private mayHaveMissedBroadcasts = false;
 
   constructor(private readonly subscriber: RedisConnectionClient) {
-    const events = shardGroupOf(subscriber) ? ['close', 'ready', ...SHARD_EVENTS] : ['close', 'ready'];
+    const events = hasShardSubscribers(subscriber) ? ['close', 'ready', ...SHARD_SUBSCRIBER_EVENTS] : ['close', 'ready'];
     for (const event of events) subscriber.on(event, () => this.reconsider());
     this.reconsider();
   }
@@ -41,10 +26,10 @@ export class SubscriberWatch {
   /** Why the subscriber may miss broadcasts now, one line per connection; empty when it receives them all. */
   problems(): string[] {
     const problems = this.subscriber.status === 'ready' ? [] : [`subscriber connection is ${this.subscriber.status}`];
-    const group = shardGroupOf(this.subscriber);
-    if (group?.subscriberToSlotsIndex.size === 0) problems.push('shard subscribers not started yet');
-    for (const { master, subscriber, connection } of shardsOf(this.subscriber)) {
-      const state = subscriber?.subscriberStatus === 'connected' ? connection?.status : (subscriber?.subscriberStatus ?? 'missing');
+    const shards = shardSubscriptionsOf(this.subscriber);
+    if (shards?.length === 0) problems.push('shard subscribers not started yet');
+    for (const { master, status, connection } of shards ?? []) {
+      const state = status === 'connected' ? connection?.status : (status ?? 'missing');
       if (state !== 'ready') problems.push(`shard subscriber of ${master} is ${state}`);
     }
     return problems;
@@ -54,7 +39,7 @@ export class SubscriberWatch {
   async confirm(): Promise<void> {
     const problems = this.problems();
     if (problems.length > 0) throw new Error(problems.join('; '));
-    await Promise.all([this.subscriber, ...shardsOf(this.subscriber).map((shard) => shard.connection!)].map((connection) => connection.ping()));
+    await Promise.all([this.subscriber, ...(shardSubscriptionsOf(this.subscriber) ?? []).map((shard) => shard.connection!)].map((connection) => connection.ping()));
   }
 
   /**
@@ -74,7 +59,7 @@ export class SubscriberWatch {
   private reconsider(): void {
     const problems = this.problems();
     if (problems.length > 0) {
-      if (this.hasReceived && !this.mayHaveMissedBroadcasts && shardGroupOf(this.subscriber)) this.logger.warn(`broadcasts may be missed: ${problems.join('; ')}`);
+      if (this.hasReceived && !this.mayHaveMissedBroadcasts && hasShardSubscribers(this.subscriber)) this.logger.warn(`broadcasts may be missed: ${problems.join('; ')}`);
       if (this.hasReceived && !this.mayHaveMissedBroadcasts) {
         this.mayHaveMissedBroadcasts = true;
         this.lostListeners.forEach((listener) => listener());
@@ -90,17 +75,4 @@ export class SubscriberWatch {
       () => (this.mayHaveMissedBroadcasts = true),
     );
   }
-}
-
-function shardGroupOf(client: RedisConnectionClient): ShardSubscriberGroup | undefined {
-  return (client as unknown as { shardedSubscribers?: ShardSubscriberGroup }).shardedSubscribers;
-}
-
-/** Each master that serves slots now, with its sharded subscriber and that subscriber's connection, if any. */
-function shardsOf(client: RedisConnectionClient) {
-  const group = shardGroupOf(client);
-  return [...(group?.subscriberToSlotsIndex.keys() ?? [])].map((master) => {
-    const subscriber = group!.shardedSubscribers.get(master);
-    return { master, subscriber, connection: subscriber?.getInstance() ?? undefined };
-  });
 }

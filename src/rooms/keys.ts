@@ -39,8 +39,6 @@ export const roomKeys = {
  * and pages by name (`ZRANGE BYLEX`), for the admin listing.
  */
 export const ROOM_INDEX_KEY = 'chat:room-names';
-/** The index before it paged: a plain set, moved into ROOM_INDEX_KEY at start-up. */
-export const LEGACY_ROOM_INDEX_KEY = 'chat:rooms';
 
 /**
  * Every key of one user's rooms; the `{user:<id>}` hash tag keeps them in one slot. Only `UserRoomsRepository`

@@ -13,12 +13,9 @@ export const STREAM_ATTACHMENTS_FIELD = FIELD.attachments;
 /** An attachment as a message stores it: its download link is made fresh each time the message is served. */
 export type StoredAttachment = Omit<MessageAttachment, 'url'>;
 
-/** A message as the room store reads it: the contract's `Message`, its thread counts, its stored attachments. */
-export interface RoomMessage extends Message {
-  mentions?: string[];
+/** A message as the room store reads it: the contract's `Message` with its attachments as stored. */
+export interface RoomMessage extends Omit<Message, 'attachments'> {
   attachments?: StoredAttachment[];
-  replyCount?: number;
-  lastReplyAt?: number;
 }
 
 export interface MessageDraft {

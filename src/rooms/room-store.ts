@@ -1,11 +1,11 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Message, MessageAttachment, StoredMessage } from '../common/contract';
 import { compareStreamIds, FIRST_POSSIBLE_STREAM_ID, timeOfStreamId } from '../redis/stream-ids';
 import { REDIS_ADMISSION, REDIS_COMMANDS } from '../redis/redis.tokens';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { LEGACY_ROOM_INDEX_KEY, ROOM_INDEX_KEY, roomKeys } from './keys';
+import { ROOM_INDEX_KEY, roomKeys } from './keys';
 import { liveFeedParts } from './live-feed';
 import { decodeMessage, encodeMentions, encodeMessage, MessageDraft, messageFromDraft, RoomMessage, StoredAttachment, withOverlays, withThread } from './message.codec';
 import {
@@ -128,7 +128,7 @@ const INBOX_PAGE_SIZE = 100;
  * in its counts hash, merged in on every read. Chat, reactions, receipts and moderation all go through here.
  */
 @Injectable()
-export class RoomStore implements OnModuleInit {
+export class RoomStore {
   private readonly redis: Redis & ChatScripts;
   /** The reads and idempotent writes of a join, and the message reads it shares with history. */
   private readonly admission: Redis & ChatScripts;
@@ -201,11 +201,6 @@ export class RoomStore implements OnModuleInit {
 
   async findById(room: string, id: string): Promise<RoomMessage | undefined> {
     return (await this.read(room, 'XRANGE', id, id, 1))[0];
-  }
-
-  /** Several messages by id, in the order asked; undefined for those the room no longer holds. */
-  async findByIds(room: string, ids: string[]): Promise<(RoomMessage | undefined)[]> {
-    return Promise.all(ids.map((id) => this.findById(room, id)));
   }
 
   /** A root's replies after `after` (from the first without it), oldest first; undefined without the root. */
@@ -424,17 +419,6 @@ export class RoomStore implements OnModuleInit {
 
   async unmute(room: string, userId: string): Promise<boolean> {
     return (await this.redis.del(roomKeys.mute(room, userId))) === 1;
-  }
-
-  /** Moves the names of the index's former plain set into the sorted one (idempotent: every node may do it). */
-  async onModuleInit(): Promise<void> {
-    for (let cursor = '0'; ; ) {
-      const [next, names] = await this.redis.sscan(LEGACY_ROOM_INDEX_KEY, cursor, 'COUNT', 1000);
-      if (names.length > 0) await this.redis.zadd(ROOM_INDEX_KEY, ...names.flatMap((name) => [0, name]));
-      if (next === '0') break;
-      cursor = next;
-    }
-    await this.redis.del(LEGACY_ROOM_INDEX_KEY);
   }
 
   async isKnownRoom(room: string): Promise<boolean> {

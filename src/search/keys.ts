@@ -1,6 +1,6 @@
 /**
  * Every Redis key of the search index. A room's keys carry its `{room}` hash tag: the index of a room sits in
- * the slot of its messages, so the room store's send script can write both atomically on Redis Cluster.
+ * the slot of its messages, so that the script applying a room's index changes reads the stream's lifetime on Redis Cluster.
  */
 export const searchKeys = {
   /** Hash: message id -> its indexed words, space-separated: what an edit, delete or trim must take back. */

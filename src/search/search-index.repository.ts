@@ -18,16 +18,6 @@ export interface RoomMatches {
 }
 
 /**
- * One message's index write in the shape a caller's script takes it: `keys` to append to its KEYS and `args`
- * to its ARGV, for `search_index(keys[1], args[1], <new id>, ARGV, <offset of args[2]>)` from
- * SEARCH_INDEX_FUNCTIONS inside the room store's send script.
- */
-export interface IndexWrite {
-  keys: [documents: string];
-  args: [postingsPrefix: string, ...terms: string[]];
-}
-
-/**
  * One change to a room's index: `new` a sent message (skipped when the id is indexed already: an edit got there
  * first), `replace` an edited one, `remove` a deleted or trimmed one (no terms).
  */
@@ -53,10 +43,6 @@ export class SearchIndexRepository {
     redis.defineCommand('searchRoom', { numberOfKeys: 1, lua: SEARCH_ROOM_SCRIPT });
     redis.defineCommand('searchTakeTurn', { numberOfKeys: 1, lua: TAKE_SEARCH_TURN_SCRIPT });
     this.redis = redis as Redis & SearchScripts;
-  }
-
-  indexWrite(room: string, terms: Map<string, number>): IndexWrite {
-    return { keys: [searchKeys.documents(room)], args: [searchKeys.postingsPrefix(room), ...flatten(terms)] };
   }
 
   /** Applies a room's changes in order, in one script call (the room's index is in its messages' slot), expiring with the messages. */

@@ -1,6 +1,5 @@
 /**
- * The index writes as Lua functions, so that the room store can paste them into its send script (the message
- * id is known only after XADD) and call them on the new id and on the ids it trims: no extra round trip.
+ * The index writes as Lua functions, called by APPLY_INDEX_WRITES_SCRIPT for each queued change of a room.
  * Key names come from the caller (`searchKeys`): `docs_key` is the documents hash, `prefix` the postings prefix;
  * the postings keys are built here from that prefix because their words are not known before the script runs,
  * and they share the documents' `{room}` slot.

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ContractError } from '../common/contract-error';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { IndexWrite, RoomMatch, SearchIndexRepository } from './search-index.repository';
-import { queryWords, termFrequencies } from './tokenizer';
+import { compareStreamIds } from '../redis/stream-ids';
+import { RoomMatch, SearchIndexRepository } from './search-index.repository';
+import { queryWords } from './tokenizer';
 
 export const MAX_SEARCH_LIMIT = 50;
 /**
@@ -31,11 +32,6 @@ export interface SearchResult {
 @Injectable()
 export class SearchService {
   constructor(private readonly repository: SearchIndexRepository) {}
-
-  /** What the room store folds into its send script for a message of this content (see SearchIndexRepository). */
-  indexWrite(room: string, content: string): IndexWrite {
-    return this.repository.indexWrite(room, termFrequencies(content));
-  }
 
   /** Ids of the messages holding every word of the query, best first; none for a query without words. */
   async search(query: string, rooms: string[], limit: number): Promise<SearchResult> {
@@ -78,7 +74,5 @@ export class SearchRateLimit {
 /** Best score first; among equals the newer message (stream ids: milliseconds, then sequence). */
 export function byRank(a: RoomMatch, b: RoomMatch): number {
   if (a.score !== b.score) return b.score - a.score;
-  const [aMs, aSeq] = a.messageId.split('-').map(Number);
-  const [bMs, bSeq] = b.messageId.split('-').map(Number);
-  return bMs - aMs || bSeq - aSeq || (a.messageId < b.messageId ? 1 : -1);
+  return compareStreamIds(b.messageId, a.messageId);
 }

@@ -7,12 +7,11 @@ import { HttpErrorDto } from '../common/http-error.dto';
 import { MessageDto } from '../moderation/dto/moderation-responses.dto';
 import { UserParamsDto } from '../moderation/dto/params.dto';
 import { RoomDto } from '../rooms/dto/room.dto';
-import { UserPresence } from '../presence/presence.service';
 import { DisconnectDto, NotifyDto, ServerBroadcastDto, ServerMessageDto } from './dto/server-bodies.dto';
 import { BroadcastResultDto, NotifyResultDto, UserPresenceDto } from './dto/server-responses.dto';
 import { RequiresScope } from './server-auth.guard';
 import { ServerController } from './server-controller.decorator';
-import { ServerApiService } from './server-api.service';
+import { ServerApiService, UserPresence } from './server-api.service';
 
 @ServerController('server API')
 export class ServerApiController {

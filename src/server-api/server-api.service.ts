@@ -3,10 +3,19 @@ import { AccessRepository } from '../auth/access.repository';
 import { SessionService } from '../auth/session.service';
 import { ChatService } from '../chat/chat.service';
 import { Message, ServerEvent } from '../common/contract';
-import { ContractError, forbidden } from '../common/contract-error';
-import { PresenceService, UserPresence } from '../presence/presence.service';
+import type { Transport } from '../common/connection';
+import { ContractError } from '../common/contract-error';
 import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
+import type { NamedAuthor } from '../rooms/access-policy';
+import { OnlineUsers } from '../throttling/online-users';
 import { NOTIFICATION_DATA_MAX_BYTES, ServerBroadcastDto, ServerMessageDto, SYSTEM_AUTHOR } from './dto/server-bodies.dto';
+
+export interface UserPresence {
+  userId: string;
+  online: boolean;
+  connections: { nodeId: string; connectedAt: number; transport: Transport }[];
+}
 
 /**
  * What backend services may do: publish through the very send path of clients (`ChatService.publish`: limits,
@@ -17,16 +26,15 @@ import { NOTIFICATION_DATA_MAX_BYTES, ServerBroadcastDto, ServerMessageDto, SYST
 export class ServerApiService {
   constructor(
     private readonly chat: ChatService,
-    private readonly presence: PresenceService,
+    private readonly online: OnlineUsers,
     private readonly sessions: SessionService,
     private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
     private readonly access: AccessRepository,
   ) {}
 
   async publish(room: string, { userId, name, content, clientMsgId, replyTo }: ServerMessageDto): Promise<Message> {
-    const author = userId ?? SYSTEM_AUTHOR;
-    await this.assertMayAuthor(author);
-    return this.chat.publish({ id: author, name }, room, { content, clientMsgId, replyTo });
+    return this.chat.publish(await this.authorNamed(userId ?? SYSTEM_AUTHOR, name), room, { content, clientMsgId, replyTo });
   }
 
   /**
@@ -35,9 +43,8 @@ export class ServerApiService {
    * `clientMsgId` stores nothing twice.
    */
   async broadcast({ rooms, userId, name, content, clientMsgId }: ServerBroadcastDto): Promise<{ messages: Message[] }> {
-    const author = userId ?? SYSTEM_AUTHOR;
-    await this.assertMayAuthor(author);
-    return { messages: await Promise.all(rooms.map((room) => this.chat.publish({ id: author, name }, room, { content, clientMsgId }))) };
+    const author = await this.authorNamed(userId ?? SYSTEM_AUTHOR, name);
+    return { messages: await Promise.all(rooms.map((room) => this.chat.publish(author, room, { content, clientMsgId }))) };
   }
 
   /** Nothing is stored: the user's connections live now, on every node, are sent it, and counted. */
@@ -46,21 +53,27 @@ export class ServerApiService {
     if (bytes > NOTIFICATION_DATA_MAX_BYTES) {
       throw new ContractError('payload_too_large', `data is ${bytes} bytes as JSON, the limit is ${NOTIFICATION_DATA_MAX_BYTES}`, { limit: NOTIFICATION_DATA_MAX_BYTES });
     }
-    const connections = await this.broadcaster.connectionsOf(userId);
+    const connections = await this.connections.connectionsOf(userId);
     if (connections.length > 0) this.broadcaster.toConnections(connections.map(({ id }) => id), ServerEvent.Notification, { type, data, at: Date.now() });
     return { connections: connections.length };
   }
 
   /**
-   * A banned user cannot post through a socket (the ban closes it and refuses new ones), so a service may not post
-   * in that user's name either: the ban is a fact about the author, whatever the door.
+   * The author a service names, with the one fact about them no connection vouches for here: a banned user cannot
+   * post through a socket (the ban closes it and refuses new ones), and the access policy refuses the ban whatever
+   * the door.
    */
-  private async assertMayAuthor(userId: string): Promise<void> {
-    if (await this.access.isBanned(userId)) throw forbidden(`${userId} is banned and may not author messages`);
+  private async authorNamed(id: string, name: string | undefined): Promise<NamedAuthor> {
+    return { id, name, isBanned: await this.access.isBanned(id) };
   }
 
-  presenceOf(userId: string): Promise<UserPresence> {
-    return this.presence.userPresence(userId);
+  /**
+   * `online` is the cluster's one answer (`OnlineUsers`, what offline delivery goes by); `connections` are asked of
+   * the nodes themselves, so a node that died (even SIGKILLed) lists none, while its leases count until they lapse.
+   */
+  async presenceOf(userId: string): Promise<UserPresence> {
+    const [[online], connections] = await Promise.all([this.online.areOnline([userId]), this.connections.connectionsOf(userId)]);
+    return { userId, online, connections: connections.map(({ nodeId, connectedAt, transport }) => ({ nodeId, connectedAt, transport })) };
   }
 
   /** Resolves once every node closed the user's connections; the user may connect again at once. */

@@ -3,7 +3,9 @@ import type { Connection } from '../common/connection';
 import type { ServerEventMap, ServerEventName } from '../common/contract';
 import type { AppEventMap, AppEventName } from '../events/app-events';
 import type { AppEvents } from '../events/app-events.service';
-import type { Audience, BroadcastOptions, Broadcaster, Farewell, RemoteConnection } from '../realtime/broadcaster';
+import type { BroadcastOptions, Broadcaster } from '../realtime/broadcaster';
+import type { Audience, ConnectionDirectory, Farewell, RemoteConnection } from '../realtime/connection-directory';
+import type { NodeOrder, NodeOrders } from '../realtime/node-orders';
 import type { MembershipListener } from '../realtime/chat-namespace';
 
 /**
@@ -71,17 +73,28 @@ export interface Sent {
   options?: BroadcastOptions;
 }
 
-/** Records what services send; the cross-node parts answer from the connections it was given. */
+/**
+ * Records what services send; the cross-node parts answer from the connections it was given. One fake stands for
+ * the three surfaces of realtime/ (`Broadcaster`, `ConnectionDirectory`, `NodeOrders`), which share its connections.
+ */
 export class FakeBroadcaster {
   readonly sent: Sent[] = [];
   readonly disconnected: { id: string; farewell: Farewell }[] = [];
   readonly removedFromRoom: { userId: string; room: string }[] = [];
-  readonly orders: unknown[][] = [];
+  readonly orders: NodeOrder[] = [];
   readonly connections: FakeConnection[] = [];
   private readonly membershipListeners: MembershipListener[] = [];
 
   asBroadcaster(): Broadcaster {
     return fake<Broadcaster>(this, 'FakeBroadcaster');
+  }
+
+  asConnections(): ConnectionDirectory {
+    return fake<ConnectionDirectory>(this, 'FakeBroadcaster');
+  }
+
+  asOrders(): NodeOrders {
+    return fake<NodeOrders>(this, 'FakeBroadcaster');
   }
 
   connect(id: string, user: AuthUser, rooms: string[] = []): FakeConnection {
@@ -138,8 +151,8 @@ export class FakeBroadcaster {
 
   onOrder(): void {}
 
-  async orderEveryNode(...args: unknown[]): Promise<void> {
-    this.orders.push(args);
+  async orderEveryNode(order: NodeOrder): Promise<void> {
+    this.orders.push(order);
   }
 
   localConnections(audience: Audience): Connection[] {

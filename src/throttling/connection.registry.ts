@@ -34,10 +34,7 @@ export class ConnectionRegistry {
     await this.redis.renewConnections(userConnectionsKey(userId), leaseMs, ...socketIds);
   }
 
-  /**
-   * Whether each user holds a live connection anywhere in the cluster, aligned with `userIds`: the cheapest
-   * cluster-wide answer (one small script per user, issued together, so one pipelined round trip).
-   */
+  /** For `OnlineUsers` alone: one small script per user, issued together, so one pipelined round trip. */
   async areOnline(userIds: string[]): Promise<boolean[]> {
     const counts = await Promise.all(userIds.map((userId) => this.redis.countLiveConnections(userConnectionsKey(userId))));
     return counts.map((count) => count > 0);

@@ -4,7 +4,7 @@ import { HandshakeRefusal } from '../common/handshake-error';
 import { clientAddressKey, compileTrust, TrustFunction } from '../common/client-address';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { Broadcaster } from '../realtime/broadcaster';
+import { ConnectionDirectory } from '../realtime/connection-directory';
 import { ConnectionRegistry } from './connection.registry';
 import { throttleTrackers } from './keys';
 import { RateLimitReporter } from './rate-limit.reporter';
@@ -30,7 +30,7 @@ export class HandshakeLimits implements OnApplicationShutdown {
   constructor(
     private readonly storage: RedisThrottlerStorage,
     private readonly registry: ConnectionRegistry,
-    private readonly broadcaster: Broadcaster,
+    private readonly connections: ConnectionDirectory,
     private readonly limits: RateLimitReporter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -103,7 +103,7 @@ export class HandshakeLimits implements OnApplicationShutdown {
 
   private renewLeases(): void {
     const connectionIdsByUser = new Map<string, string[]>();
-    for (const { id, user } of this.broadcaster.allLocalConnections()) {
+    for (const { id, user } of this.connections.allLocalConnections()) {
       const connectionIds = connectionIdsByUser.get(user.id);
       if (connectionIds) connectionIds.push(id);
       else connectionIdsByUser.set(user.id, [id]);

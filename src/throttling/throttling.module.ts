@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ConnectionRegistry } from './connection.registry';
 import { HandshakeLimits } from './handshake-limits.service';
+import { OnlineUsers } from './online-users';
 import { HttpThrottlerGuard } from './http-throttler.guard';
 import { RateLimitReporter } from './rate-limit.reporter';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
@@ -21,7 +22,7 @@ class ThrottlerStorageModule {}
 /**
  * Every limit of the service, shared by all nodes through Redis: REST requests (global guard), socket events
  * (`SocketEventBudget`, provided as realtime/'s `EVENT_BUDGET`), handshakes per address and connections per
- * user.
+ * user, whose leases are also the one answer to "is this user online" (`OnlineUsers`).
  */
 @Module({
   imports: [
@@ -43,9 +44,10 @@ class ThrottlerStorageModule {}
     SocketEventBudget,
     { provide: EVENT_BUDGET, useExisting: SocketEventBudget },
     ConnectionRegistry,
+    OnlineUsers,
     HandshakeLimits,
     { provide: APP_GUARD, useClass: HttpThrottlerGuard },
   ],
-  exports: [ThrottlerStorageModule, RateLimitReporter, EVENT_BUDGET, HandshakeLimits, ConnectionRegistry],
+  exports: [ThrottlerStorageModule, RateLimitReporter, EVENT_BUDGET, HandshakeLimits, OnlineUsers],
 })
 export class ThrottlingModule {}

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { RoomsModule } from '../rooms/rooms.module';
 import { TypingGateway } from './typing.gateway';
 import { TypingService } from './typing.service';
 
-@Module({ providers: [TypingGateway, TypingService] })
+@Module({ imports: [RoomsModule], providers: [TypingGateway, TypingService] })
 export class TypingModule {}

@@ -3,6 +3,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { Broadcaster } from '../realtime/broadcaster';
 import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import { TypingService } from './typing.service';
+import { AccessPolicy } from '../rooms/access-policy';
 
 describe('TypingService', () => {
   let broadcaster: FakeBroadcaster;
@@ -15,7 +16,7 @@ describe('TypingService', () => {
     jest.useFakeTimers();
     broadcaster = new FakeBroadcaster();
     const module = await Test.createTestingModule({
-      providers: [TypingService, { provide: Broadcaster, useValue: broadcaster }, { provide: APP_CONFIG, useValue: { typingTimeoutMs: 5000 } }],
+      providers: [TypingService, AccessPolicy, { provide: Broadcaster, useValue: broadcaster }, { provide: APP_CONFIG, useValue: { typingTimeoutMs: 5000 } }],
     }).compile();
     await module.init();
     typing = module.get(TypingService);

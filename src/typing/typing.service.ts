@@ -1,10 +1,10 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Connection } from '../common/connection';
 import { ServerEvent } from '../common/contract';
-import { notJoined } from '../common/contract-error';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { Broadcaster } from '../realtime/broadcaster';
+import { AccessPolicy } from '../rooms/access-policy';
 
 /** Keystroke-rate `isTyping: true` is relayed at most this often while it stays true. */
 const RELAY_INTERVAL_CAP_MS = 2000;
@@ -31,6 +31,7 @@ export class TypingService implements OnModuleInit {
 
   constructor(
     private readonly broadcaster: Broadcaster,
+    private readonly access: AccessPolicy,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.timeoutMs = config.typingTimeoutMs;
@@ -45,7 +46,7 @@ export class TypingService implements OnModuleInit {
   }
 
   update(connection: Connection, room: string, isTyping: boolean): Record<string, never> {
-    if (!connection.rooms.has(room)) throw notJoined(room);
+    this.access.requireAccess(connection, 'room.write', room);
     const userId = connection.user.id;
     if (!isTyping) {
       this.stop(room, userId);

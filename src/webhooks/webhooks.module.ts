@@ -1,5 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { MetricsModule } from '../metrics/metrics.module';
+import { QueueModule } from '../queue/queue.module';
 import { WebhookBacklogWatch } from './webhook-backlog.watch';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
 import { WebhookDispatcher } from './webhook.dispatcher';
@@ -9,12 +10,12 @@ import { WebhookQueue } from './webhook-queue';
 import { WebhookStreamRepository } from './webhook-stream.repository';
 
 /**
- * Outgoing webhooks: features `publish` events (global, so any feature can); every node dispatches the
- * event stream into delivery jobs and runs delivery workers; admins read and replay the dead letters through the admin API (moderation/).
+ * Outgoing webhooks: features that publish events import it (audit/, push/); every node dispatches the event
+ * stream into delivery jobs and runs delivery workers; admins read and replay the dead letters through the admin
+ * API (moderation/).
  */
-@Global()
 @Module({
-  imports: [MetricsModule],
+  imports: [MetricsModule, QueueModule],
   providers: [WebhookStreamRepository, WebhookBacklogWatch, WebhookPublisher, WebhookQueue, WebhookDispatcher, WebhookDeliveryWorker, WebhookEventListeners],
   exports: [WebhookPublisher, WebhookQueue],
 })

@@ -85,7 +85,7 @@ describe('GET /docs/asyncapi.json', () => {
       expect({ event, properties: Object.keys(payload.properties ?? {}).sort() }).toEqual({ event, properties: properties[event] });
     }
     expect(clientMessage(ClientEvent.MessageSend).payload.required?.sort()).toEqual(['content', 'room']);
-    expect(clientMessage(ClientEvent.MessageHistory).payload.properties?.limit).toEqual({ type: 'integer', minimum: 1, maximum: 100 });
+    expect(clientMessage(ClientEvent.MessageHistory).payload.properties?.limit).toEqual({ type: 'integer', minimum: 1, maximum: 100, default: 50 });
   });
 
   it('describes the plain WebSocket envelope: { id, event, data }, { id, ok, data | error }, { event, data }', () => {

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttachmentContext, startAttachmentContext } from '../support/attachment-context';
-import { freePort } from '../support/ports';
 import { startRedis, TestRedis } from '../support/redis-server';
 
 // s3rver ships no type declarations
@@ -28,9 +27,11 @@ describe('attachments on S3-compatible storage (s3rver)', () => {
   beforeAll(async () => {
     redis = await startRedis();
     s3Dir = mkdtempSync(join(tmpdir(), 'chat-test-s3-'));
-    const port = await freePort();
-    s3 = new S3rver({ port, address: '127.0.0.1', directory: s3Dir, silent: true, configureBuckets: [{ name: BUCKET }] });
-    await (s3 as InstanceType<typeof S3rver>).run();
+    // port 0: the server binds a port of its own choosing and reports it, so no other process can take it first
+    // (a port found free beforehand could be taken, and s3rver throws a listen error instead of rejecting)
+    const server = new S3rver({ port: 0, address: '127.0.0.1', directory: s3Dir, silent: true, configureBuckets: [{ name: BUCKET }] });
+    const { port } = (await server.run()) as { port: number };
+    s3 = server;
     endpoint = `http://127.0.0.1:${port}`;
     context = await startAttachmentContext({
       REDIS_URL: redis.url,

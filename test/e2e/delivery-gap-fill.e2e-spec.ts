@@ -2,9 +2,9 @@ import { collect, connect, requestOk } from '../support/clients';
 import { Condition } from '../support/condition';
 import { FailoverProxy, startFailoverProxy } from '../support/failover-proxy';
 import { untilStatus } from '../support/http';
-import { startNode, stopAll, TestNode } from '../support/nodes';
+import { startDeadlineMs, startNode, stopAll, TestNode } from '../support/nodes';
 import { connectPlain } from '../support/plain-websocket';
-import { startRedis, TestRedis } from '../support/redis-server';
+import { REDIS_START_TIMEOUT_MS, startRedis, TestRedis } from '../support/redis-server';
 import { RoomFollower } from '../support/room-follower';
 import { makeToken } from '../support/tokens';
 
@@ -27,7 +27,8 @@ describe('gap fill after a subscription outage, bounded by CATCHUP_MAX', () => {
       startNode({ NODE_ID: 'direct', REDIS_URL: redis.url, THROTTLE_WS_LIMIT: '0' }),
       startNode({ NODE_ID: 'behind-proxy', REDIS_URL: proxy.url.replace(/^http/, 'redis'), THROTTLE_WS_LIMIT: '0', CATCHUP_MAX: String(CATCHUP_MAX) }),
     ]);
-  }, 30_000);
+    // the two start at once: one start's deadline
+  }, REDIS_START_TIMEOUT_MS + startDeadlineMs());
   afterAll(async () => {
     await stopAll(nodes ?? []);
     await proxy?.close();

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { generateVAPIDKeys } from 'web-push';
 import { http } from '../support/http';
-import { startNode, stopAll, type TestNode } from '../support/nodes';
-import { freePort } from '../support/ports';
+import { startNode, stopAll, timeoutForNodeStarts, type TestNode } from '../support/nodes';
+import { onFreePort } from '../support/ports';
 import { startRedis, type TestRedis } from '../support/redis-server';
 import { uniqueRoom } from '../support/scenario';
 import { makeToken, TEST_JWT_SECRET } from '../support/tokens';
@@ -18,7 +18,10 @@ const README_SCREENSHOT = join(__dirname, '..', '..', 'docs', 'demo.png');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const UI_TIMEOUT_MS = 10_000;
 
-jest.setTimeout(90_000);
+/** What a test here does in the browser besides starting a node; the hook starts two at once, and chromium. */
+const BROWSER_WORK_MS = 70_000;
+
+jest.setTimeout(timeoutForNodeStarts(1, BROWSER_WORK_MS));
 
 /** Everything the page reports as broken: script errors and refused loads (a CSP violation is a console error). */
 function watchForProblems(page: Page): string[] {
@@ -127,15 +130,16 @@ describe('demo page in a real browser (Debian chromium)', () => {
 
   it('in production asks for a token instead, and has no token route', async () => {
     // production closes CORS: the page's own origin must be listed for its Socket.IO connection to be accepted
-    const port = await freePort();
-    const production = await startNode({
-      NODE_ID: 'demo-prod',
-      REDIS_URL: redis.url,
-      NODE_ENV: 'production',
-      JWT_SECRET: TEST_JWT_SECRET,
-      PORT: String(port),
-      CORS_ORIGINS: `http://127.0.0.1:${port}`,
-    });
+    const production = await onFreePort((port) =>
+      startNode({
+        NODE_ID: 'demo-prod',
+        REDIS_URL: redis.url,
+        NODE_ENV: 'production',
+        JWT_SECRET: TEST_JWT_SECRET,
+        PORT: String(port),
+        CORS_ORIGINS: `http://127.0.0.1:${port}`,
+      }),
+    );
     nodes.push(production);
     expect((await http(production.url, 'POST', '/demo/token', { body: { name: 'Mallory' } })).status).toBe(404);
     const context = await browser.newContext();

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { connect, requestOk } from '../support/clients';
-import { startNode } from '../support/nodes';
-import { startRedis } from '../support/redis-server';
+import { startNode, timeoutForNodeStarts } from '../support/nodes';
+import { REDIS_START_TIMEOUT_MS, startRedis } from '../support/redis-server';
 import { makeToken } from '../support/tokens';
 
-// each test starts one or two nodes with their own redis-server and AOF: slow on a busy machine
-jest.setTimeout(60_000);
+/** A test that starts `starts` nodes one after another, each with its own redis-server and AOF, and works 10 s besides. */
+const timeoutForEmbeddedStarts = (starts: number) => timeoutForNodeStarts(starts, starts * REDIS_START_TIMEOUT_MS + 10_000);
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 const isAlive = (pid: number) => {
@@ -57,7 +57,7 @@ describe('the embedded redis-server', () => {
     } finally {
       expect(await node.stop('SIGTERM')).toBe(0);
     }
-  });
+  }, timeoutForEmbeddedStarts(1));
 
   it('stops a server a killed node left behind on its data directory, and keeps its data', async () => {
     const first = await start();
@@ -78,7 +78,7 @@ describe('the embedded redis-server', () => {
     } finally {
       expect(await second.stop('SIGTERM')).toBe(0);
     }
-  });
+  }, timeoutForEmbeddedStarts(2));
 
   it('leaves alone a redis-server that a stale pid file names but that is not its own', async () => {
     const stranger = await startRedis();
@@ -100,7 +100,7 @@ describe('the embedded redis-server', () => {
     } finally {
       await stranger.stop();
     }
-  });
+  }, timeoutForEmbeddedStarts(1) + REDIS_START_TIMEOUT_MS);
 });
 
 /** The first reply of the server on `path` to an inline command sent without authenticating. */

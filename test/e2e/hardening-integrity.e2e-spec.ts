@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { connect, disconnection, request, requestOk } from '../support/clients';
+import { connect, connectError, disconnection, request, requestOk } from '../support/clients';
 import { http } from '../support/http';
 import { useCluster, uniqueRoom } from '../support/scenario';
 import { makeToken } from '../support/tokens';
@@ -41,12 +41,28 @@ describe('hardening: dedup markers and audit targets', () => {
   it('closes a connection whose handshake raced a ban, on either node', async () => {
     const userId = 'integrity-racer';
     const token = makeToken({ sub: userId });
-    const attempts = Array.from({ length: 16 }, (_, i) => connect(i % 2 ? nodeA() : nodeB(), { token }).catch(() => undefined));
+    type Outcome = { socket: Socket } | { refusal: Error & { data?: { code?: string } } };
+    const attempts = Array.from({ length: 16 }, (_, i) =>
+      connect(i % 2 ? nodeA() : nodeB(), { token }).then(
+        (socket): Outcome => ({ socket }),
+        (refusal: Error): Outcome => ({ refusal }),
+      ),
+    );
+    // the ban goes out once a first handshake is through, so that at least one admitted connection must be closed
+    // while the other handshakes race it
+    const first = await Promise.race(attempts);
+    if ('refusal' in first) throw new Error(`a handshake was refused before any ban: ${first.refusal.message} ${JSON.stringify(first.refusal.data)}`);
     const banned = http(nodeA(), 'POST', `/admin/users/${userId}/ban`, { token: adminToken(), body: { durationSec: 60 } });
-    const sockets = (await Promise.all(attempts)).filter((socket): socket is Socket => socket !== undefined);
+    const outcomes = await Promise.all(attempts);
     expect((await banned).status).toBe(204);
 
+    const sockets = outcomes.flatMap((outcome) => ('socket' in outcome ? [outcome.socket] : []));
+    const refusals = outcomes.flatMap((outcome) => ('refusal' in outcome ? [outcome.refusal] : []));
+    expect(sockets.length).toBeGreaterThanOrEqual(1);
+    // a handshake that lost the race is refused as banned, never for another reason
+    expect(refusals.map((refusal) => [refusal.message, refusal.data?.code])).toEqual(refusals.map(() => ['unauthorized', 'banned']));
     await Promise.all(sockets.map((socket) => disconnection(socket)));
+    expect((await connectError(nodeB(), { token })).data).toMatchObject({ code: 'banned' });
   });
 });
 

@@ -1,7 +1,7 @@
 import { io } from 'socket.io-client';
 import { connect, connectError, requestOk } from '../support/clients';
 import { http } from '../support/http';
-import { startNode, TestNode } from '../support/nodes';
+import { startNode, TestNode, timeoutForNodeStarts } from '../support/nodes';
 import { until } from '../support/redis-failover';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
@@ -12,8 +12,8 @@ const PUBLISH_KEY = 'publ1-key-that-may-only-publish-messages-0123456';
 const OPS_KEY = 'opsk2-key-that-may-read-presence-and-disconnect-9';
 const ADMIN_TOKEN = makeToken({ sub: 'round-two-admin', roles: ['admin'] });
 const ADMIN_UI_PASSWORD = 'admin-ui-test-password';
-/** Tests that start a node of their own need more than jest's default on a shared machine. */
-const EXTRA_NODE_TIMEOUT_MS = 40_000;
+/** The timeout of a test or hook that starts a node of its own: that start, and 20 s of work. */
+const EXTRA_NODE_TIMEOUT_MS = timeoutForNodeStarts(1, 20_000);
 
 interface AuditEntry {
   actor: string;

@@ -82,13 +82,20 @@ describe('token errors seen by an anonymous client', () => {
   });
 });
 
-/** This machine's own unique-local (fd00::/8) address: a client on a private network, as far as the node can tell. */
-function privateNetworkAddress(): string {
-  const address = Object.values(networkInterfaces())
+/**
+ * An address of this machine on a private network (IPv4 10/8, 172.16/12, 192.168/16 or IPv6 unique-local fc00::/7):
+ * a client connecting from it is, as far as the node can tell, a client on a private network, which the default
+ * TRUST_PROXY once trusted. Read when the tests run, not when the file loads, so that a machine without one fails
+ * these tests, and these alone, saying why.
+ */
+function privateNetworkAddress(): { address: string; host: string } {
+  const isPrivate = (family: string, address: string) =>
+    family === 'IPv4' ? /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(address) : /^f[cd]/i.test(address);
+  const found = Object.values(networkInterfaces())
     .flat()
-    .find((candidate) => candidate?.family === 'IPv6' && /^f[cd]/i.test(candidate.address));
-  if (!address) throw new Error('this test needs a unique-local IPv6 address (fc00::/7) on a network interface');
-  return address.address;
+    .find((candidate) => candidate !== undefined && !candidate.internal && isPrivate(candidate.family, candidate.address));
+  if (!found) throw new Error('these tests need a private-network address on a network interface (IPv4 10/8, 172.16/12, 192.168/16 or IPv6 fc00::/7); this machine has none');
+  return { address: found.address, host: found.family === 'IPv6' ? `[${found.address}]` : found.address };
 }
 
 describe('whose X-Forwarded-For counts for per-address limits', () => {
@@ -96,12 +103,13 @@ describe('whose X-Forwarded-For counts for per-address limits', () => {
   let redis: TestRedis;
   let defaults: TestNode;
   let behindProxy: TestNode;
-  const ownAddress = privateNetworkAddress();
-  const viaPrivateNetwork = (node: TestNode) => node.url.replace('127.0.0.1', `[${ownAddress}]`);
+  let own: { address: string; host: string };
+  const viaPrivateNetwork = (node: TestNode) => node.url.replace('127.0.0.1', own.host);
   beforeAll(async () => {
+    own = privateNetworkAddress();
     redis = await startRedis();
     const env = { REDIS_URL: redis.url, HOST: '::', HANDSHAKE_LIMIT_PER_IP: String(HANDSHAKES_PER_ADDRESS) };
-    [defaults, behindProxy] = await Promise.all([startNode(env), startNode({ ...env, TRUST_PROXY: ownAddress })]);
+    [defaults, behindProxy] = await Promise.all([startNode(env), startNode({ ...env, TRUST_PROXY: own.address })]);
   });
   afterAll(async () => {
     await Promise.all([defaults?.stop('SIGKILL'), behindProxy?.stop('SIGKILL')]);

@@ -1,4 +1,6 @@
+import Redis from 'ioredis';
 import { collect, connect, disconnection, nextEvent, request, requestOk } from '../support/clients';
+import { untilTrue } from '../support/condition';
 import { startNode } from '../support/nodes';
 import { uniqueRoom, useCluster } from '../support/scenario';
 import { makeToken } from '../support/tokens';
@@ -7,10 +9,34 @@ import { makeToken } from '../support/tokens';
 const PRESENCE_TTL_SEC = 3;
 /** A dead node is noticed within TTL plus one heartbeat period; this bound is only a failure timeout. */
 const HEAL_TIMEOUT_MS = 4 * PRESENCE_TTL_SEC * 1000;
-/** Each node beats (and looks for dead owners to reap) every third of the TTL. */
-const HEARTBEAT_MS = (PRESENCE_TTL_SEC * 1000) / 3;
+/** The sorted set where each live node's presence owner id is scored with the Redis time (ms) of its last heartbeat. */
+const PRESENCE_OWNERS_KEY = 'chat:{presence}:owners';
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves once every owner registered now has begun two heartbeats after this call: a node starts a beat only
+ * when its previous one is over, so each has by then finished a whole beat (its look for dead owners to reap,
+ * and anything that look announces) that began after this call.
+ */
+async function untilEveryOwnerBeatTwice(redisUrl: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    const [seconds, micros] = (await redis.time()) as [string | number, string | number];
+    const since = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const owners = await redis.zrange(PRESENCE_OWNERS_KEY, '0', '-1');
+    // the two survivors: the dead node's owner left the registry when it was claimed
+    expect(owners).toHaveLength(2);
+    for (const owner of owners) {
+      const beatAfter = (after: number) => async () => {
+        const at = Number(await redis.zscore(PRESENCE_OWNERS_KEY, owner));
+        return at > after && at;
+      };
+      const first = await untilTrue(beatAfter(since), `owner ${owner} beat after ${since}`, HEAL_TIMEOUT_MS);
+      await untilTrue(beatAfter(first), `owner ${owner} beat again after ${first}`, HEAL_TIMEOUT_MS);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
 
 type PresenceEvent = { room: string; userId: string; name?: string; status: 'joined' | 'left' };
 
@@ -123,10 +149,10 @@ describe('presence across two nodes', () => {
       { userId: 'carol', name: null, connections: 1 },
       { userId: 'dave', name: null, connections: 1 },
     ]);
-    // the survivor that did not reap must beat at least once more before the barrier, or its duplicate
-    // `left` (had it claimed the dead owner too) would come after it, unseen. Nothing announces a heartbeat
-    // that reaps nothing, so this waits a heartbeat period and a half.
-    await delay(HEARTBEAT_MS * 1.5);
+    // the survivor that did not reap must have finished a beat after the reap before the barrier, or its
+    // duplicate `left` (had it claimed the dead owner too) could come after it, unseen. A beat that reaps nothing
+    // announces nothing, but every beat writes its time to Redis: that is awaited.
+    await untilEveryOwnerBeatTwice(cluster.redis.url);
     // a newcomer's arrival, announced after that, is the barrier for any second announcement
     const erin = await connect(nodeA(), { token: makeToken({ sub: 'erin' }) });
     const erinAtBob = nextEvent<PresenceEvent>(bob, 'presence', isAbout('erin', 'joined'));

@@ -1,7 +1,8 @@
 import { untilTrue } from '../support/condition';
 import { collect, connect, nextEvent, requestOk } from '../support/clients';
 import { http, untilStatus } from '../support/http';
-import { startCluster, stopAll, TestNode } from '../support/nodes';
+import { startCluster, startDeadlineMs, stopAll, TestNode } from '../support/nodes';
+import { REDIS_START_TIMEOUT_MS } from '../support/redis-server';
 import { countCodes, exchangeLive, redisCli, ReplicatedRedisCluster, sendUntilStored, startReplicatedRedisCluster } from '../support/redis-failover';
 import { RoomFollower } from '../support/room-follower';
 import { makeToken } from '../support/tokens';
@@ -18,7 +19,7 @@ describe('Redis Cluster master failover (3 masters + 3 replicas)', () => {
   beforeAll(async () => {
     redis = await startReplicatedRedisCluster(3, 1000);
     nodes = await startCluster(2, { REDIS_CLUSTER_NODES: redis.nodes });
-  }, 30_000);
+  }, REDIS_START_TIMEOUT_MS + startDeadlineMs());
   afterAll(async () => {
     await stopAll(nodes ?? []);
     await redis?.stop();

@@ -1,5 +1,6 @@
 import { collect, connect, nextEvent, requestOk } from '../support/clients';
-import { startCluster, stopAll, TestNode } from '../support/nodes';
+import { startCluster, startDeadlineMs, stopAll, TestNode } from '../support/nodes';
+import { REDIS_START_TIMEOUT_MS } from '../support/redis-server';
 import { countCodes, redisCli, SentinelGroup, sendUntilStored, startSentinelGroup } from '../support/redis-failover';
 import { makeToken } from '../support/tokens';
 
@@ -12,7 +13,7 @@ describe('Redis Sentinel failover (master killed, replica promoted)', () => {
   beforeAll(async () => {
     group = await startSentinelGroup(3, 1000);
     nodes = await startCluster(2, group.env);
-  }, 30_000);
+  }, REDIS_START_TIMEOUT_MS + startDeadlineMs());
   afterAll(async () => {
     await stopAll(nodes ?? []);
     await group?.stop();

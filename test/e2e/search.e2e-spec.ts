@@ -3,7 +3,6 @@ import type { SearchIndexFailures } from '../../src/search/search-index-failures
 import { roomKeys } from '../../src/rooms/keys';
 import { SearchIndexRepository } from '../../src/search/search-index.repository';
 import { MAX_CHANGES_PER_CALL, SearchIndexWriter } from '../../src/search/search-index.writer';
-import { SEARCH_INDEX_FUNCTIONS } from '../../src/search/search.scripts';
 import { SEARCH_LOOKUPS_PER_SEARCH, SearchService } from '../../src/search/search.service';
 import { startRedisCluster, TestRedisCluster } from '../support/redis-cluster';
 import { startRedis, TestRedis } from '../support/redis-server';
@@ -192,14 +191,6 @@ describe('search index on a standalone redis-server', () => {
       { room: 'lost', error: expect.any(Error), changes: [expect.objectContaining({ operation: 'index', messageId: '9900-0' }), expect.objectContaining({ operation: 'unindex', messageId: '9800-0' })] },
     ]);
     closed.disconnect();
-  });
-
-  it('gives the room store an index write it can run inside its own script', async () => {
-    const write = search.indexWrite('folded', 'Folded into the send script');
-    // what the send script does with the id XADD just made: search_index(KEYS[n], ARGV[k], id, ARGV, k + 1)
-    await redis.eval(`${SEARCH_INDEX_FUNCTIONS}\nreturn search_index(KEYS[1], ARGV[1], '6000-0', ARGV, 2)`, 1, ...write.keys, ...write.args);
-
-    expect(await ids('send', ['folded'])).toEqual(['6000-0']);
   });
 });
 

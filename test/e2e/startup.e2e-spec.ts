@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,24 @@ describe('start-up', () => {
     const result = runMain({ [name]: value, JWT_SECRET: 'x'.repeat(40) });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`Invalid configuration: ${name}`);
+  });
+
+  it('stops with exit code 1 before listening, naming the library, its version and the internal, when an upgrade removed one it relies on', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chat-seam-'));
+    try {
+      // what an upgrade of Socket.IO that dropped the private method the /ws bridge calls would look like
+      const preload = join(dir, 'drop-onconnection.js');
+      writeFileSync(preload, `delete require(require.resolve('socket.io', { paths: [${JSON.stringify(DIST)}] })).Server.prototype.onconnection;\n`);
+      const socketIoVersion = (JSON.parse(readFileSync(require.resolve('socket.io/package.json'), 'utf8')) as { version: string }).version;
+
+      const result = runMain({ NODE_OPTIONS: `--require ${preload}`, JWT_SECRET: 'x'.repeat(40), REDIS_URL: 'redis://127.0.0.1:1' });
+
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`socket.io ${socketIoVersion}: Server#onconnection`);
+      expect(`${result.stdout}${result.stderr}`).not.toContain('Listening on');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start in production without a JWT key', () => {

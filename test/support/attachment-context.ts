@@ -5,6 +5,7 @@ import { ATTACHMENT_SERVICE_PROVIDERS } from '../../src/attachments/attachments.
 import { loadConfig } from '../../src/config/app-config';
 import { ConfigModule } from '../../src/config/config.module';
 import { RedisModule } from '../../src/redis/redis.module';
+import { RoomsModule } from '../../src/rooms/rooms.module';
 import { TEST_JWT_SECRET } from './tokens';
 
 export interface AttachmentContext {
@@ -19,7 +20,7 @@ export interface AttachmentContext {
  */
 export async function startAttachmentContext(env: Record<string, string>): Promise<AttachmentContext> {
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, ...env });
-  @Module({ imports: [ConfigModule.forRoot(config), RedisModule], providers: ATTACHMENT_SERVICE_PROVIDERS })
+  @Module({ imports: [ConfigModule.forRoot(config), RedisModule, RoomsModule], providers: ATTACHMENT_SERVICE_PROVIDERS })
   class AttachmentTestModule {}
   const app = await NestFactory.createApplicationContext(AttachmentTestModule, { logger: false });
   return { attachments: app.get(AttachmentService), close: () => app.close() };

@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { untilStatus } from './http';
-import { freePort } from './ports';
+import { onFreePort } from './ports';
 
 const SHIPPED_CONFIG = join(__dirname, '..', '..', 'docker', 'nginx.conf');
 const START_TIMEOUT_MS = 10_000;
@@ -28,8 +28,11 @@ export interface TestNginx {
  * its upstream servers pointed at `nodeUrls` (in order: chat-1, chat-2, ...) and its listen port changed.
  * Runs unprivileged from a temporary prefix directory, in the foreground, so that the test owns the process.
  */
-export async function startNginx(nodeUrls: string[]): Promise<TestNginx> {
-  const port = await freePort();
+export function startNginx(nodeUrls: string[]): Promise<TestNginx> {
+  return onFreePort((port) => startNginxOn(port, nodeUrls));
+}
+
+async function startNginxOn(port: number, nodeUrls: string[]): Promise<TestNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'chat-test-nginx-'));
   writeFileSync(join(dir, 'chat.conf'), pointAtNodes(readFileSync(SHIPPED_CONFIG, 'utf8'), nodeUrls, port));
   const temp = (name: string) => {
@@ -65,15 +68,22 @@ export async function startNginx(nodeUrls: string[]): Promise<TestNginx> {
   });
   failed.catch(() => undefined);
   const url = `http://127.0.0.1:${port}`;
-  await Promise.race([untilStatus(`${url}/health/live`, 200, START_TIMEOUT_MS), failed]);
-  return {
-    url,
-    accessLog: () => parseAccessLog(readFileSync(accessLogFile, 'utf8')),
-    stop: async () => {
-      await terminate(child, exited);
-      rmSync(dir, { recursive: true, force: true });
-    },
+  const accessLog = () => parseAccessLog(readFileSync(accessLogFile, 'utf8'));
+  const stop = async () => {
+    await terminate(child, exited);
+    rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    await Promise.race([untilStatus(`${url}/health/live`, 200, START_TIMEOUT_MS), failed]);
+    // another process that took the port first could have answered: this nginx logs every request it passed on
+    if (!accessLog().some((entry) => entry.request.includes('/health/live'))) {
+      throw Object.assign(new Error(`port ${port} answered, but not through this nginx: address already in use`), { code: 'EADDRINUSE' });
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, accessLog, stop };
 }
 
 function pointAtNodes(config: string, nodeUrls: string[], port: number): string {

@@ -25,9 +25,13 @@ export function startDeadlineMs(): number {
   return Math.round(START_CPU_MS * runnablePerCore * HEADROOM);
 }
 
-/** The timeout of a test that starts nodes itself, `starts` of them one after another: each may take its deadline. */
-export function timeoutForNodeStarts(starts: number): number {
-  return starts * startDeadlineMs();
+/**
+ * The timeout of a test that starts nodes itself, `starts` of them one after another: each may take its deadline,
+ * and the test's own work, `workMs`, comes on top. (A test that starts none has jest's default: one start's
+ * deadline at the design load plus 10 s of work.)
+ */
+export function timeoutForNodeStarts(starts: number, workMs = 0): number {
+  return starts * startDeadlineMs() + workMs;
 }
 
 const LISTENING = /Listening on http:\/\/\S+:(\d+) as node/;

@@ -31,3 +31,27 @@ function listenBriefly(port: number): Promise<number | undefined> {
     });
   });
 }
+
+/** Files run in parallel: a port free a moment ago may be taken by another file's process before ours binds it. */
+export const PORT_ATTEMPTS = 3;
+
+/** Whether a start failed because its port was taken: a listen error, or a process that printed as much before exiting. */
+export function isPortTaken(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === 'EADDRINUSE' || /EADDRINUSE|address already in use/i.test(message ?? '');
+}
+
+/**
+ * Runs `start` on a port `pick` found free (a loopback port by default; or several), and again on others when
+ * one was taken meanwhile; any other failure, or a taken port on the last of `PORT_ATTEMPTS`, is thrown.
+ */
+export async function onFreePort<T, P = number>(start: (port: P) => Promise<T>, pick: () => Promise<P> = freePort as unknown as () => Promise<P>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await pick();
+    try {
+      return await start(port);
+    } catch (error) {
+      if (attempt === PORT_ATTEMPTS || !isPortTaken(error)) throw error;
+    }
+  }
+}

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freeClusterPort } from './ports';
+import { freeClusterPort, onFreePort } from './ports';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 10_000;
@@ -26,9 +26,9 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
   const ports: number[] = [];
   const children = new Map<number, ChildProcess>();
   for (let i = 0; i < masters; i++) {
-    const port = await freeClusterPort();
+    const [port, child] = await onFreePort(async (free) => [free, await spawnClusterNode(free, join(dir, String(free)))] as const, freeClusterPort);
     ports.push(port);
-    children.set(port, await spawnClusterNode(port, join(dir, String(port))));
+    children.set(port, child);
   }
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
   await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
@@ -66,6 +66,10 @@ function spawnClusterNode(port: number, dir: string): Promise<ChildProcess> {
       }
     });
     child.once('error', (error) => reject(new Error(`cannot run redis-server: ${error.message}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`cluster node ${port} exited with ${code}:\n${output}`));
+    });
   });
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Socket } from 'socket.io-client';
 import { nextEvent, request, requestOk } from './clients';
-import { freeClusterPort } from './ports';
+import { freeClusterPort, onFreePort } from './ports';
 import { startRedis, TestRedis } from './redis-server';
 import { startSentinel, TestSentinel } from './redis-sentinel';
 
@@ -102,8 +102,7 @@ export async function startReplicatedRedisCluster(masters = 3, nodeTimeoutMs = 1
   const dir = mkdtempSync(join(tmpdir(), 'chat-test-cluster-ha-'));
   const members: (ClusterNode & { child: ChildProcess })[] = [];
   for (let i = 0; i < masters * 2; i++) {
-    const port = await freeClusterPort();
-    const child = await spawnClusterMember(port, join(dir, String(port)), nodeTimeoutMs);
+    const [port, child] = await onFreePort(async (free) => [free, await spawnClusterMember(free, join(dir, String(free)), nodeTimeoutMs)] as const, freeClusterPort);
     members.push({ port, child, kill: () => kill(child) });
   }
   const addresses = members.map((member) => `127.0.0.1:${member.port}`);

@@ -2,11 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports';
+import { onFreePort } from './ports';
 
 export const REDIS_START_TIMEOUT_MS = 10_000;
-/** Files run in parallel: a port free a moment ago may be taken by another file's server before ours binds it. */
-const PORT_ATTEMPTS = 3;
 
 export interface TestRedis {
   readonly port: number;
@@ -32,7 +30,7 @@ export interface RedisServerOptions {
  */
 export async function startRedis(options: RedisServerOptions = {}): Promise<TestRedis> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-redis-'));
-  const started = await spawnOnFreePort(dataDir, options);
+  const started = await onFreePort(async (port) => ({ port, child: await spawnRedis(port, dataDir, options) }));
   const { port } = started;
   let { child } = started;
   return {
@@ -50,17 +48,6 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Test
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-async function spawnOnFreePort(dataDir: string, options: RedisServerOptions): Promise<{ port: number; child: ChildProcess }> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    try {
-      return { port, child: await spawnRedis(port, dataDir, options) };
-    } catch (error) {
-      if (attempt === PORT_ATTEMPTS || !(error as Error).message.includes('Address already in use')) throw error;
-    }
-  }
 }
 
 function spawnRedis(port: number, dir: string, { tls, args = [] }: RedisServerOptions): Promise<ChildProcess> {

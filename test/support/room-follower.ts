@@ -21,7 +21,10 @@ interface JoinAck {
  * once each, by id, whether they came live or with a join.
  */
 export class RoomFollower {
+  /** Every message kept, once each, in id order. */
   readonly seen: FollowedMessage[] = [];
+  /** Every message as it arrived, live or with a join, duplicates and all: what "once, in order" is checked on. */
+  readonly received: FollowedMessage[] = [];
   readonly joins: Promise<JoinAck>[] = [];
   private readonly seenIds = new Set<string>();
   private retryPending = false;
@@ -83,6 +86,7 @@ export class RoomFollower {
   }
 
   private keep(messages: FollowedMessage[]): void {
+    this.received.push(...messages);
     for (const message of messages) {
       if (this.seenIds.has(message.id)) continue;
       this.seenIds.add(message.id);

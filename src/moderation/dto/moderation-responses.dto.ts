@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { MessageAttachment, StoredMessage } from '../../common/contract';
+import type { Message, MessageAttachment, PresenceEntry } from '../../common/contract';
+import { MESSAGE_ID_PATTERN } from '../../common/validation-patterns';
 
 export class RoomSummaryDto {
   @ApiProperty({ example: 'general' })
@@ -12,14 +13,15 @@ export class RoomSummaryDto {
   lastMessageAt: number | null;
 }
 
-export class PresenceUserDto {
+/** An entry of a presence list, on REST and in `presence:list` and `room:join` acks alike. */
+export class PresenceUserDto implements PresenceEntry {
   @ApiProperty({ example: 'alice' })
   userId: string;
 
   @ApiProperty({ example: 'Alice', nullable: true, type: String, description: "The token's name claim, null without one" })
   name: string | null;
 
-  @ApiProperty({ description: 'Connections of this user in the room, across nodes', example: 2 })
+  @ApiProperty({ type: 'integer', description: 'Connections of this user in the room, across nodes', example: 2 })
   connections: number;
 }
 
@@ -28,12 +30,29 @@ export class PresenceDto {
   users: PresenceUserDto[];
 }
 
+export class MessageAttachmentDto implements MessageAttachment {
+  @ApiProperty()
+  id: string;
+
+  @ApiProperty({ example: 'report.pdf' })
+  filename: string;
+
+  @ApiProperty({ example: 'application/pdf' })
+  contentType: string;
+
+  @ApiProperty({ type: 'integer', description: 'Bytes' })
+  size: number;
+
+  @ApiProperty({ description: 'A time-limited download link' })
+  url: string;
+}
+
 /**
- * The contract's `Message` as OpenAPI describes it. The contract type is the source; `SameKeys` below fails the
- * build when either gains a field the other lacks, and `implements` when a field's type differs.
+ * The contract's `Message`, for REST (OpenAPI) and for every socket event and ack that carries one (AsyncAPI):
+ * both documents are generated from this class, which docs/asyncapi-contract.ts holds to the type, field by field.
  */
-export class MessageDto implements StoredMessage {
-  @ApiProperty({ example: '1700000000000-0' })
+export class MessageDto implements Message {
+  @ApiProperty({ pattern: MESSAGE_ID_PATTERN.source, description: 'Sorts in send order within its room (a Redis stream id)', example: '1700000000000-0' })
   id: string;
 
   @ApiProperty({ example: 'general' })
@@ -42,13 +61,13 @@ export class MessageDto implements StoredMessage {
   @ApiProperty({ example: 'alice' })
   userId: string;
 
-  @ApiPropertyOptional({ example: 'Alice' })
+  @ApiPropertyOptional({ description: 'The author\'s display name; absent without one', example: 'Alice' })
   name?: string;
 
   @ApiProperty({ description: 'Plain text, never interpreted as HTML', example: 'hello' })
   content: string;
 
-  @ApiProperty({ description: 'Epoch ms', example: 1700000000000 })
+  @ApiProperty({ type: 'integer', description: 'Epoch ms', example: 1700000000000 })
   createdAt: number;
 
   @ApiPropertyOptional()
@@ -57,28 +76,24 @@ export class MessageDto implements StoredMessage {
   @ApiPropertyOptional({ description: 'Id of the message this one replies to' })
   replyTo?: string;
 
-  @ApiPropertyOptional({ description: 'Epoch ms of the latest edit' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Epoch ms of the latest edit' })
   editedAt?: number;
 
-  @ApiPropertyOptional({ description: 'Reaction counts by emoji', example: { '👍': 3 } })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Reaction counts by emoji', example: { '👍': 3 } })
   reactions?: Record<string, number>;
 
   @ApiPropertyOptional({ description: 'User ids named as @userId in the content', type: [String] })
   mentions?: string[];
 
-  @ApiPropertyOptional({ description: 'Files attached to the message, each with a time-limited download url', type: 'array', items: { type: 'object' } })
-  attachments?: MessageAttachment[];
+  @ApiPropertyOptional({ description: 'Files attached to the message, each with a time-limited download url', type: [MessageAttachmentDto] })
+  attachments?: MessageAttachmentDto[];
 
-  @ApiPropertyOptional({ description: 'Replies to this message (thread roots only)' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Replies to this message (thread roots only)' })
   replyCount?: number;
 
-  @ApiPropertyOptional({ description: 'Epoch ms of the latest reply (thread roots only)' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Epoch ms of the latest reply (thread roots only)' })
   lastReplyAt?: number;
 }
-
-type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
-type Assert<T extends true> = T;
-export type MessageDtoMatchesContract = Assert<SameKeys<MessageDto, StoredMessage>>;
 
 export class MessagesPageDto {
   @ApiProperty({ type: [MessageDto], description: 'Oldest first' })

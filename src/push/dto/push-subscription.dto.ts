@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, ValidateBy } from 'class-validator';
 import { ENDPOINT_MAX_LENGTH } from '../push-subscription';
 
@@ -32,6 +33,20 @@ export interface PushSubscriptionShape {
 
 /** `push:subscribe { subscription }`; `expirationTime`, which `PushSubscription.toJSON()` adds, is allowed and ignored. */
 export class PushSubscribeDto {
+  @ApiProperty({
+    type: 'object',
+    description: 'As `PushSubscription.toJSON()` gives it',
+    properties: {
+      endpoint: { type: 'string', maxLength: ENDPOINT_MAX_LENGTH, description: 'https, on a host of PUSH_ALLOWED_HOSTS' },
+      keys: {
+        type: 'object',
+        properties: { p256dh: { type: 'string', maxLength: KEY_MAX_LENGTH.p256dh }, auth: { type: 'string', maxLength: KEY_MAX_LENGTH.auth } },
+        required: ['p256dh', 'auth'],
+      },
+      expirationTime: { description: 'allowed and ignored' },
+    },
+    required: ['endpoint', 'keys'],
+  })
   @IsPushSubscriptionShape()
   subscription: PushSubscriptionShape;
 }

@@ -1,4 +1,5 @@
-import { answerFrame, connectPacket, eventFrame, eventPacket, MAX_ECHOED_EVENT_LENGTH, MAX_FRAME_DEPTH, readClientFrame, splitPacket, unknownEvent } from './frames';
+import { answerFrame, eventFrame, MAX_ECHOED_EVENT_LENGTH, MAX_FRAME_DEPTH, readClientFrame, unknownEvent } from './frames';
+import { connectPacket, eventPacket, splitPacket } from '../library-seams';
 
 /** `{"id":1,"event":"message:send","data":...}` whose frame nests `levels` deep: data holds `levels - 1` objects or arrays. */
 function frameNested(levels: number, open = '{"a":', close = '}', leaf = '1'): string {

@@ -76,34 +76,6 @@ export function refusalFrame({ id, error }: FrameRefusal): string {
   return JSON.stringify({ id, ok: false, error });
 }
 
-/** Socket.IO packet types (socket.io-parser) a server writes to its clients. */
-export const PacketType = { Connect: 0, Disconnect: 1, Event: 2, Ack: 3, ConnectError: 4 } as const;
-
-/** A Socket.IO packet as its encoder writes it: `<type>[/<namespace>,][<ack id>]<JSON>`. */
-export interface EncodedPacket {
-  type: number;
-  ackId?: number;
-  json: string;
-}
-
-export function splitPacket(encoded: string): EncodedPacket {
-  const type = encoded.charCodeAt(0) - 48;
-  let index = 1;
-  if (encoded[index] === '/') index = encoded.indexOf(',', index) + 1 || encoded.length;
-  const digitsStart = index;
-  while (index < encoded.length && encoded.charCodeAt(index) >= 48 && encoded.charCodeAt(index) <= 57) index++;
-  return { type, ackId: index > digitsStart ? Number(encoded.slice(digitsStart, index)) : undefined, json: encoded.slice(index) };
-}
-
-/** The CONNECT packet a Socket.IO client sends to join the namespace, with its auth payload. */
-export function connectPacket(namespace: string, auth: object): string {
-  return `${PacketType.Connect}${namespace},${JSON.stringify(auth)}`;
-}
-
-export function eventPacket(namespace: string, ackId: number, event: string, data: unknown): string {
-  return `${PacketType.Event}${namespace},${ackId}${JSON.stringify(data === undefined ? [event] : [event, data])}`;
-}
-
 /**
  * `["message",{...}]` → `{"event":"message","data":{...}}`, by slicing rather than parsing: a broadcast's
  * packet is large and reaches many clients. Server event names are the contract's, free of quotes and escapes;

@@ -1,5 +1,5 @@
 import * as msgpackParser from 'socket.io-msgpack-parser';
-import { connectPacket, EncodedPacket, eventPacket, PacketType, splitPacket } from './frames';
+import { connectPacket, EncodedPacket, eventPacket, PacketType, splitPacket } from '../library-seams';
 
 /**
  * The Socket.IO packets a plain-WebSocket connection exchanges with its namespace, in the server's wire format

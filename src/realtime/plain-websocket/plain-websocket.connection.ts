@@ -8,7 +8,8 @@ import type { ErrorBody } from '../../common/contract';
 import type { Connection } from '../../common/connection';
 import { withLogContext } from '../../logging/log-context';
 import { logContextOf } from '../client-event-router';
-import { answerFrame, binaryFrame, eventFrame, FrameRefusal, internalError, PacketType, readClientFrame, refusalFrame, RequestId, unknownEvent } from './frames';
+import { answerFrame, binaryFrame, eventFrame, FrameRefusal, internalError, readClientFrame, refusalFrame, RequestId, unknownEvent } from './frames';
+import { PacketType } from '../library-seams';
 import type { PacketCodec } from './packet-codec';
 import type { SlowConsumerListener } from '../send-buffer-bound';
 

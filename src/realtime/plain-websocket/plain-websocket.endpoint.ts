@@ -11,6 +11,7 @@ import type { ChatSocket } from '../chat-socket';
 import { ClientEventRouter } from '../client-event-router';
 import { connectionOf } from '../socket-connection';
 import { frameLimitBytes, isOriginAllowed } from '../redis-io.adapter';
+import { handToSocketIo } from '../library-seams';
 import { jsonPackets, msgpackPackets } from './packet-codec';
 import { PlainWebSocketConnection, PlainWebSocketProtocol, refuseUpgrade } from './plain-websocket.connection';
 import type { SlowConsumerListener } from '../send-buffer-bound';
@@ -76,15 +77,13 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
     if (!isOriginAllowed(request, this.config.corsOrigins)) {
       return refuseUpgrade(socket, 403, { statusCode: 403, error: 'Forbidden', code: 'origin_not_allowed', message: 'this origin may not connect' });
     }
-    // what Socket.IO's engine gives its handshakes: the query, read by `socket.handshake.query`
-    (request as IncomingMessage & { _query: Record<string, string> })._query = Object.fromEntries(query);
     const connection = new PlainWebSocketConnection(
       { request, socket, head, server: this.server },
       this.protocol,
     );
     this.connections.add(connection);
     connection.once('close', () => this.connections.delete(connection));
-    (io as unknown as { onconnection(connection: PlainWebSocketConnection): void }).onconnection(connection);
+    handToSocketIo(io, connection);
     connection.connect(query.get('token') || bearerToken(request.headers.authorization));
   }
 
