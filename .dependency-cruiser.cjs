@@ -33,7 +33,7 @@ const FEATURE_LAYERS = [
   ['calls', ['auth', 'rooms']],
   ['moderation', ['rooms', 'webhooks', 'audit', 'auth', 'chat', 'presence']],
   ['server-api', ['rooms', 'audit', 'auth', 'throttling', 'chat', 'presence', 'moderation']],
-  ['compliance', ['rooms', 'holds', 'audit', 'auth', 'chat', 'attachments', 'search', 'moderation', 'push']],
+  ['compliance', ['rooms', 'holds', 'audit', 'auth', 'chat', 'attachments', 'search', 'moderation', 'push', 'reactions']],
   ['health', []],
   ['offline', ['rooms', 'receipts', 'push', 'throttling', 'attachments']],
   ['handshake', ['auth', 'throttling', 'moderation', 'rooms']],

@@ -1,5 +1,6 @@
 /**
- * Unit tests sit beside the code; end-to-end tests drive built nodes (dist/) over real sockets and Redis.
+ * Unit tests sit beside the code; the Redis tier (test/redis/) runs each Lua script on a real redis-server; end-to-end
+ * tests drive built nodes (dist/) over real sockets and Redis.
  * NestJS 12 ships ES modules, which jest on Node 20 cannot require: they are compiled to CommonJS too.
  *
  * TypeScript is compiled by SWC file by file, without type checking: `npm run typecheck` (tsc --noEmit, run by
@@ -37,6 +38,16 @@ module.exports = {
       testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/client/src/**/*.spec.ts'],
       transform,
       transformIgnorePatterns,
+    },
+    {
+      // every Lua script run directly against a real redis-server, no node started (test/support/script-probe.ts)
+      displayName: 'redis',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/redis/**/*.redis-spec.ts'],
+      transform,
+      transformIgnorePatterns,
+      globalSetup: '<rootDir>/test/support/redis-global-setup.ts',
     },
     {
       displayName: 'e2e',

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { roomKeys } from '../rooms/keys';
 import { LIFETIME_REFRESH_SLACK_MS } from '../rooms/room.scripts';
-import { ATTACH_SCRIPT, CHARGE_QUOTA_SCRIPT, RENEW_CLAIMED_SCRIPT } from './attachment.scripts';
+import { attachmentScripts, ClaimedLifetime } from './attachment.scripts';
 import { attachmentKeys } from './keys';
 
 export type AttachmentState = 'pending' | 'attached';
@@ -24,17 +24,7 @@ export interface ClaimedAttachment {
   room: string;
 }
 
-/** Lifetimes in ms after a renewal: -2 gone, -1 kept without expiry. */
-export interface ClaimedLifetime {
-  metadataTtlMs: number;
-  streamTtlMs: number;
-}
-
-interface AttachmentScripts {
-  attachmentAttach(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
-  attachmentRenewClaimed(metadata: string, stream: string): Promise<[number, number]>;
-  attachmentChargeQuota(counter: string, bytes: number, quota: number, ttlSec: number): Promise<number>;
-}
+export type { ClaimedLifetime } from './attachment.scripts';
 
 /** A day's counter outlives its day by one, so that a clock a little behind Redis's still finds it. */
 const QUOTA_COUNTER_TTL_SEC = 2 * 86_400;
@@ -42,14 +32,7 @@ const QUOTA_COUNTER_TTL_SEC = 2 * 86_400;
 /** The only code that knows the attachment keys. */
 @Injectable()
 export class AttachmentRepository {
-  private readonly redis: Redis & AttachmentScripts;
-
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
-    redis.defineCommand('attachmentAttach', { lua: ATTACH_SCRIPT });
-    redis.defineCommand('attachmentChargeQuota', { numberOfKeys: 1, lua: CHARGE_QUOTA_SCRIPT });
-    redis.defineCommand('attachmentRenewClaimed', { numberOfKeys: 2, lua: RENEW_CLAIMED_SCRIPT });
-    this.redis = redis as Redis & AttachmentScripts;
-  }
+  constructor(@Inject(REDIS_COMMANDS) private readonly redis: Redis) {}
 
   /** A pending attachment, forgotten after `ttlSec` unless a message claims it. */
   async create(room: string, record: AttachmentRecord, ttlSec: number): Promise<void> {
@@ -62,9 +45,9 @@ export class AttachmentRepository {
    * Counts `bytes` against the user's quota of the UTC day of `now` (epoch ms); false, counting nothing, when
    * they would pass `quotaBytes`.
    */
-  async chargeDailyQuota(userId: string, bytes: number, quotaBytes: number, now: number): Promise<boolean> {
+  chargeDailyQuota(userId: string, bytes: number, quotaBytes: number, now: number): Promise<boolean> {
     const day = new Date(now).toISOString().slice(0, 10);
-    return (await this.redis.attachmentChargeQuota(attachmentKeys.dailyQuota(userId, day), bytes, quotaBytes, QUOTA_COUNTER_TTL_SEC)) === 1;
+    return attachmentScripts.chargeQuota.run(this.redis, [attachmentKeys.dailyQuota(userId, day)], [bytes, quotaBytes, QUOTA_COUNTER_TTL_SEC]);
   }
 
   /** The records in the order of `ids`; undefined where none is stored. */
@@ -91,12 +74,11 @@ export class AttachmentRepository {
    * sweep at `checkAt` (epoch ms): sent with the claim, in the same round trip.
    */
   async attach(room: string, owner: string, ids: string[], roomLifetimeMs: number, checkAt: number): Promise<string | undefined> {
-    const keys = [roomKeys.messages(room), ...ids.map((id) => attachmentKeys.metadata(room, id))];
     const [failed] = await Promise.all([
-      this.redis.attachmentAttach(keys.length, ...keys, owner, roomLifetimeMs, LIFETIME_REFRESH_SLACK_MS),
+      attachmentScripts.attach.run(this.redis, [roomKeys.messages(room), ...ids.map((id) => attachmentKeys.metadata(room, id))], [owner, roomLifetimeMs, LIFETIME_REFRESH_SLACK_MS]),
       this.redis.zadd(attachmentKeys.claimed, ...ids.flatMap((id) => [checkAt, claimedMember({ id, room })])),
     ]);
-    return failed === 0 ? undefined : ids[failed - 1];
+    return failed === undefined ? undefined : ids[failed];
   }
 
   /** A legal hold keeps these attachments of a deleted message: their metadata no longer expires with the room. */
@@ -121,10 +103,9 @@ export class AttachmentRepository {
     });
   }
 
-  /** Renews a claimed attachment's lifetime to its room's (see RENEW_CLAIMED_SCRIPT). */
-  async renewClaimed({ id, room }: ClaimedAttachment): Promise<ClaimedLifetime> {
-    const [metadataTtlMs, streamTtlMs] = await this.redis.attachmentRenewClaimed(attachmentKeys.metadata(room, id), roomKeys.messages(room));
-    return { metadataTtlMs, streamTtlMs };
+  /** Renews a claimed attachment's lifetime to its room's (see renew-claimed.lua). */
+  renewClaimed({ id, room }: ClaimedAttachment): Promise<ClaimedLifetime> {
+    return attachmentScripts.renewClaimed.run(this.redis, [attachmentKeys.metadata(room, id), roomKeys.messages(room)], []);
   }
 
   async checkClaimedAgainAt(attachment: ClaimedAttachment, at: number): Promise<void> {

@@ -12,11 +12,12 @@ import { RetentionSweeper } from './retention.sweeper';
 import { UserErasure } from './user-erasure';
 import { ModerationModule } from '../moderation/moderation.module';
 import { PushModule } from '../push/push.module';
+import { ReactionsModule } from '../reactions/reactions.module';
 import { SearchModule } from '../search/search.module';
 
 /** Retention, legal holds and exports on the admin API, and the cluster's retention sweeper (docs/COMPLIANCE.md). */
 @Module({
-  imports: [AuthModule, AuditModule, RoomsModule, ChatModule, HoldsModule, AttachmentsModule, ModerationModule, PushModule, SearchModule],
+  imports: [AuthModule, AuditModule, RoomsModule, ChatModule, HoldsModule, AttachmentsModule, ModerationModule, PushModule, ReactionsModule, SearchModule],
   controllers: [ComplianceAdminController],
   providers: [ComplianceService, ComplianceRepository, RetentionSweeper, UserErasure],
 })

@@ -1,32 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
+import { complianceScripts } from './compliance.scripts';
 import { complianceKeys } from './keys';
-
-/** Takes the lease when free, or renews it when this node holds it. Returns 1 when this node holds it now. */
-const ACQUIRE_LEASE_SCRIPT = `
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-if holder then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-`;
-
-interface ComplianceScripts {
-  complianceAcquireLease(lease: string, nodeId: string, ttlMs: number): Promise<number>;
-}
 
 @Injectable()
 export class ComplianceRepository {
-  private readonly redis: Redis & ComplianceScripts;
-
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
-    redis.defineCommand('complianceAcquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE_SCRIPT });
-    this.redis = redis as Redis & ComplianceScripts;
-  }
+  constructor(@Inject(REDIS_COMMANDS) private readonly redis: Redis) {}
 
   async setRetention(room: string, maxAgeSeconds: number): Promise<void> {
     await this.redis.hset(complianceKeys.retentionPolicies, room, maxAgeSeconds);
@@ -42,8 +22,8 @@ export class ComplianceRepository {
     return new Map(Object.entries(raw).map(([room, seconds]) => [room, Number(seconds)]));
   }
 
-  async acquireSweepLease(nodeId: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.complianceAcquireLease(complianceKeys.sweepLease, nodeId, ttlMs)) === 1;
+  acquireSweepLease(nodeId: string, ttlMs: number): Promise<boolean> {
+    return complianceScripts.acquireLease.run(this.redis, [complianceKeys.sweepLease], [nodeId, ttlMs]);
   }
 
   async sweepCursor(): Promise<string | undefined> {

@@ -4,6 +4,7 @@ import { AccessRepository } from '../auth/access.repository';
 import { HoldSet } from '../holds/legal-hold';
 import { ModerationRepository } from '../moderation/moderation.repository';
 import { PushService } from '../push/push.service';
+import { ReactionRepository } from '../reactions/reaction.repository';
 import { RoomStore } from '../rooms/room-store';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { SearchIndexWriter } from '../search/search-index.writer';
@@ -28,6 +29,7 @@ export class UserErasure {
   constructor(
     private readonly repository: ComplianceRepository,
     private readonly rooms: RoomStore,
+    private readonly reactions: ReactionRepository,
     private readonly userRooms: UserRoomsRepository,
     private readonly searchIndex: SearchIndexWriter,
     private readonly attachments: AttachmentService,
@@ -73,7 +75,7 @@ export class UserErasure {
       start = `(${last}`;
     }
     for (const reaction of await this.rooms.reactionsOf(room, userId)) {
-      await this.rooms.react(room, reaction.messageId, 'remove', reaction.emoji, userId, ANY_NUMBER_OF_EMOJI);
+      await this.reactions.react(room, reaction.messageId, 'remove', reaction.emoji, userId, ANY_NUMBER_OF_EMOJI);
     }
     await this.rooms.forgetMember(room, userId);
     await this.repository.finishErasureRoom(userId, room);

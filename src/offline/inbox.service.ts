@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { MessagePresenter } from '../attachments/message-presenter';
 import { InboxRoom } from '../common/contract';
 import { UNREAD_COUNT_CAP } from '../receipts/receipt.service';
-import { RoomStore } from '../rooms/room-store';
 import { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import { compareStreamIds } from '../redis/stream-ids';
+import { InboxRepository } from './inbox.repository';
 
 /**
  * A user's rooms with their unread counts (messages by others after the read marker, capped like a join's),
@@ -15,14 +15,14 @@ import { compareStreamIds } from '../redis/stream-ids';
 export class InboxService {
   constructor(
     private readonly userRooms: UserRoomsRepository,
-    private readonly rooms: RoomStore,
+    private readonly inbox: InboxRepository,
     private readonly presenter: MessagePresenter,
   ) {}
 
   /** Rooms with the newest message first; rooms without messages last, by name. */
   async list(userId: string): Promise<{ rooms: InboxRoom[] }> {
     const held = await this.userRooms.roomsOf(userId);
-    const entries = await this.rooms.inboxEntries(held, userId, UNREAD_COUNT_CAP);
+    const entries = await this.inbox.inboxEntries(held, userId, UNREAD_COUNT_CAP);
     const rooms = await Promise.all(
       entries.map(async ({ room, unreadCount, lastMessage, lastReadId }) => ({
         room,

@@ -2,39 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS_ADMISSION, REDIS_COMMANDS } from '../redis/redis.tokens';
 import { presenceOwnerKeys, presenceRoomKeys } from './keys';
-import { CLAIM_OWNER_SCRIPT, HEARTBEAT_SCRIPT, LIST_MEMBERS_SCRIPT, REMOVE_OWNER_SCRIPT, SET_CONNECTIONS_SCRIPT } from './presence.scripts';
+import { HeartbeatResult, OwnerRemoval, PresenceChange, PresenceMember, presenceScripts } from './presence.scripts';
 
-export interface PresenceMember {
-  userId: string;
-  /** null when the user's token carries no name: presence lists always have the field. */
-  name: string | null;
-  connections: number;
-}
-
-export interface PresenceChange {
-  before: number;
-  after: number;
-  /** Set when this write made the room's first member or removed its last, cluster-wide. */
-  room?: RoomOccupancyChange;
-}
-
-export type RoomOccupancyChange = 'occupied' | 'vacated';
-
-/** What removing an owner's entries in a room changed: who is no longer present, and whether the room emptied. */
-export interface OwnerRemoval {
-  gone: { userId: string; name?: string }[];
-  isVacated: boolean;
-}
-
-export type HeartbeatResult = { isKnown: false } | { isKnown: true; staleOwners: string[] };
-
-interface PresenceScripts {
-  presenceSetConnections(connections: string, users: string, names: string, owner: string, userId: string, count: number, name: string): Promise<[number, number, -1 | 0 | 1]>;
-  presenceRemoveOwner(connections: string, users: string, names: string, owner: string): Promise<[0 | 1, ...string[]]>;
-  presenceListMembers(users: string, names: string): Promise<(string | null)[]>;
-  presenceHeartbeat(owners: string, reaping: string, owner: string, wasRegistered: '0' | '1', ttlMs: number): Promise<[0] | [1, string[]]>;
-  presenceClaimOwner(owners: string, reaping: string, owner: string, ttlMs: number, force: '0' | '1'): Promise<number>;
-}
+export type { HeartbeatResult, OwnerRemoval, PresenceChange, PresenceMember, RoomOccupancyChange } from './presence.scripts';
 
 /**
  * Presence entries: per room, how many connections each owner (one node process) holds for each user; per
@@ -42,40 +12,23 @@ interface PresenceScripts {
  */
 @Injectable()
 export class PresenceRepository {
-  private readonly redis: Redis & PresenceScripts;
-  /** Room entries (absolute counts, idempotent; every write on one connection, so in order) and member lists: every join waits for both. */
-  private readonly admission: Redis & PresenceScripts;
+  constructor(
+    @Inject(REDIS_COMMANDS) private readonly redis: Redis,
+    /** Room entries (absolute counts, idempotent; every write on one connection, so in order) and member lists: every join waits for both. */
+    @Inject(REDIS_ADMISSION) private readonly admission: Redis,
+  ) {}
 
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(REDIS_ADMISSION) admission: Redis) {
-    redis.defineCommand('presenceSetConnections', { numberOfKeys: 3, lua: SET_CONNECTIONS_SCRIPT });
-    redis.defineCommand('presenceRemoveOwner', { numberOfKeys: 3, lua: REMOVE_OWNER_SCRIPT });
-    redis.defineCommand('presenceListMembers', { numberOfKeys: 2, lua: LIST_MEMBERS_SCRIPT });
-    redis.defineCommand('presenceHeartbeat', { numberOfKeys: 2, lua: HEARTBEAT_SCRIPT });
-    redis.defineCommand('presenceClaimOwner', { numberOfKeys: 2, lua: CLAIM_OWNER_SCRIPT });
-    this.redis = redis as Redis & PresenceScripts;
-    this.admission = admission as Redis & PresenceScripts;
-  }
-
-  async setConnections(room: string, owner: string, userId: string, count: number, name?: string): Promise<PresenceChange> {
-    const [before, after, roomChange] = await this.admission.presenceSetConnections(...roomKeysOf(room), owner, userId, count, name ?? '');
-    return { before, after, ...(roomChange === 0 ? {} : { room: roomChange > 0 ? 'occupied' : 'vacated' }) };
+  setConnections(room: string, owner: string, userId: string, count: number, name?: string): Promise<PresenceChange> {
+    return presenceScripts.setConnections.run(this.admission, roomKeysOf(room), [owner, userId, count, name ?? '']);
   }
 
   /** Removes the owner's entries in the room; reports the users that left the room with them. */
-  async removeOwner(room: string, owner: string): Promise<OwnerRemoval> {
-    const [vacated, ...flat] = await this.admission.presenceRemoveOwner(...roomKeysOf(room), owner);
-    const gone = [];
-    for (let i = 0; i < flat.length; i += 2) gone.push({ userId: flat[i], ...(flat[i + 1] ? { name: flat[i + 1] } : {}) });
-    return { gone, isVacated: vacated === 1 };
+  removeOwner(room: string, owner: string): Promise<OwnerRemoval> {
+    return presenceScripts.removeOwner.run(this.admission, roomKeysOf(room), [owner]);
   }
 
   async members(room: string): Promise<PresenceMember[]> {
-    const flat = await this.admission.presenceListMembers(presenceRoomKeys.users(room), presenceRoomKeys.names(room));
-    const members: PresenceMember[] = [];
-    for (let i = 0; i < flat.length; i += 3) {
-      const name = flat[i + 2];
-      members.push({ userId: flat[i] as string, name: name || null, connections: Number(flat[i + 1]) });
-    }
+    const members = await presenceScripts.listMembers.run(this.admission, [presenceRoomKeys.users(room), presenceRoomKeys.names(room)], []);
     return members.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
   }
 
@@ -96,14 +49,13 @@ export class PresenceRepository {
     return this.redis.smembers(presenceOwnerKeys.rooms(owner));
   }
 
-  async heartbeat(owner: string, wasRegistered: boolean, ttlMs: number): Promise<HeartbeatResult> {
-    const reply = await this.redis.presenceHeartbeat(presenceOwnerKeys.owners, presenceOwnerKeys.reaping, owner, wasRegistered ? '1' : '0', ttlMs);
-    return reply[0] === 1 ? { isKnown: true, staleOwners: reply[1] } : { isKnown: false };
+  heartbeat(owner: string, wasRegistered: boolean, ttlMs: number): Promise<HeartbeatResult> {
+    return presenceScripts.heartbeat.run(this.redis, [presenceOwnerKeys.owners, presenceOwnerKeys.reaping], [owner, wasRegistered ? '1' : '0', ttlMs]);
   }
 
   /** True when the caller won the job of removing the owner's entries. */
-  async claimOwner(owner: string, ttlMs: number, force: boolean): Promise<boolean> {
-    return (await this.redis.presenceClaimOwner(presenceOwnerKeys.owners, presenceOwnerKeys.reaping, owner, ttlMs, force ? '1' : '0')) === 1;
+  claimOwner(owner: string, ttlMs: number, force: boolean): Promise<boolean> {
+    return presenceScripts.claimOwner.run(this.redis, [presenceOwnerKeys.owners, presenceOwnerKeys.reaping], [owner, ttlMs, force ? '1' : '0']);
   }
 
   async forgetOwner(owner: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { Broadcaster } from '../realtime/broadcaster';
-import { ReactionAction, ReactResult, RoomStore } from '../rooms/room-store';
+import { ReactionRepository } from './reaction.repository';
+import { ReactionAction, ReactResult } from './reaction.scripts';
 import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import { MAX_DISTINCT_EMOJI_PER_MESSAGE, ReactionService } from './reaction.service';
 import { AccessPolicy } from '../rooms/access-policy';
@@ -34,7 +35,7 @@ describe('ReactionService', () => {
   beforeEach(async () => {
     broadcaster = new FakeBroadcaster();
     const module = await Test.createTestingModule({
-      providers: [ReactionService, AccessPolicy, { provide: RoomStore, useValue: inMemoryReactions() }, { provide: Broadcaster, useValue: broadcaster }],
+      providers: [ReactionService, AccessPolicy, { provide: ReactionRepository, useValue: inMemoryReactions() }, { provide: Broadcaster, useValue: broadcaster }],
     }).compile();
     reactions = module.get(ReactionService);
   });

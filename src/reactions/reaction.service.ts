@@ -4,8 +4,9 @@ import { Broadcaster } from '../realtime/broadcaster';
 import { ServerEvent } from '../common/contract';
 import { ContractError, notFound } from '../common/contract-error';
 import { ReactionDto } from './dto/reaction.dto';
+import { ReactionRepository } from './reaction.repository';
+import { ReactionAction, ReactionCounts } from './reaction.scripts';
 import { AccessPolicy } from '../rooms/access-policy';
-import { ReactionAction, ReactionCounts, RoomStore } from '../rooms/room-store';
 
 /** Distinct emoji one message may carry; a new one beyond it is refused, existing ones may still be added to. */
 export const MAX_DISTINCT_EMOJI_PER_MESSAGE = 20;
@@ -13,7 +14,7 @@ export const MAX_DISTINCT_EMOJI_PER_MESSAGE = 20;
 @Injectable()
 export class ReactionService {
   constructor(
-    private readonly rooms: RoomStore,
+    private readonly reactions: ReactionRepository,
     private readonly broadcaster: Broadcaster,
     private readonly access: AccessPolicy,
   ) {}
@@ -25,7 +26,7 @@ export class ReactionService {
   async react(connection: Connection, { room, messageId, emoji }: ReactionDto, action: ReactionAction): Promise<{ messageId: string; reactions: ReactionCounts }> {
     this.access.requireAccess(connection, 'room.write', room);
     const userId = connection.user.id;
-    const result = await this.rooms.react(room, messageId, action, emoji, userId, MAX_DISTINCT_EMOJI_PER_MESSAGE);
+    const result = await this.reactions.react(room, messageId, action, emoji, userId, MAX_DISTINCT_EMOJI_PER_MESSAGE);
     if (result.status === 'not_found') throw notFound(`message ${messageId}`);
     if (result.status === 'too_many_emoji') {
       throw new ContractError('validation_failed', `a message carries at most ${MAX_DISTINCT_EMOJI_PER_MESSAGE} different emoji`, {

@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { Broadcaster } from '../realtime/broadcaster';
-import { RoomStore } from '../rooms/room-store';
 import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
+import { ReceiptRepository } from './receipt.repository';
 import { ReceiptService, UNREAD_COUNT_CAP } from './receipt.service';
 import { AccessPolicy } from '../rooms/access-policy';
 
@@ -10,7 +10,7 @@ describe('ReceiptService', () => {
   let receipts: ReceiptService;
   const markers = new Map<string, string>();
   const stored = new Set(['1-0', '2-0']);
-  const rooms = {
+  const repository = {
     markRead: async (room: string, userId: string, messageId: string) => {
       if (!stored.has(messageId)) return 'not_found';
       const key = `${room}/${userId}`;
@@ -25,7 +25,7 @@ describe('ReceiptService', () => {
     markers.clear();
     broadcaster = new FakeBroadcaster();
     const module = await Test.createTestingModule({
-      providers: [ReceiptService, AccessPolicy, { provide: RoomStore, useValue: rooms }, { provide: Broadcaster, useValue: broadcaster }],
+      providers: [ReceiptService, AccessPolicy, { provide: ReceiptRepository, useValue: repository }, { provide: Broadcaster, useValue: broadcaster }],
     }).compile();
     receipts = module.get(ReceiptService);
   });
@@ -53,6 +53,6 @@ describe('ReceiptService', () => {
 
   it('caps the unread count it asks for', async () => {
     await receipts.readState('general', 'alice');
-    expect(rooms.readState).toHaveBeenCalledWith('general', 'alice', UNREAD_COUNT_CAP);
+    expect(repository.readState).toHaveBeenCalledWith('general', 'alice', UNREAD_COUNT_CAP);
   });
 });

@@ -3,8 +3,9 @@ import type { Connection } from '../common/connection';
 import { ServerEvent } from '../common/contract';
 import { notFound } from '../common/contract-error';
 import { Broadcaster } from '../realtime/broadcaster';
+import { ReceiptRepository } from './receipt.repository';
+import { ReadState } from './receipt.scripts';
 import { AccessPolicy } from '../rooms/access-policy';
-import { ReadState, RoomStore } from '../rooms/room-store';
 
 /** Unread counts stop here (clients show "999+"): counting walks the messages, and a join must stay cheap. */
 export const UNREAD_COUNT_CAP = 1000;
@@ -12,7 +13,7 @@ export const UNREAD_COUNT_CAP = 1000;
 @Injectable()
 export class ReceiptService {
   constructor(
-    private readonly rooms: RoomStore,
+    private readonly receipts: ReceiptRepository,
     private readonly broadcaster: Broadcaster,
     private readonly access: AccessPolicy,
   ) {}
@@ -24,7 +25,7 @@ export class ReceiptService {
   async markRead(connection: Connection, room: string, messageId: string): Promise<Record<string, never>> {
     this.access.requireAccess(connection, 'room.write', room);
     const userId = connection.user.id;
-    const result = await this.rooms.markRead(room, userId, messageId);
+    const result = await this.receipts.markRead(room, userId, messageId);
     if (result === 'not_found') throw notFound(`message ${messageId}`);
     if (result === 'moved') {
       this.broadcaster.toRooms([room, this.broadcaster.userAddress(userId)], ServerEvent.Receipt, { room, userId, messageId }, { exceptConnection: connection.id });
@@ -33,6 +34,6 @@ export class ReceiptService {
   }
 
   readState(room: string, userId: string): Promise<ReadState> {
-    return this.rooms.readState(room, userId, UNREAD_COUNT_CAP);
+    return this.receipts.readState(room, userId, UNREAD_COUNT_CAP);
   }
 }

@@ -1,10 +1,8 @@
-/**
- * Lua shared by several scripts, prepended to them. Redis time (not the node's clock) so that every node
- * agrees on lease and heartbeat ages.
- */
-export const REDIS_NOW_MS = `
-local function redis_now_ms()
-  local time = redis.call('TIME')
-  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
-`;
+import { join } from 'node:path';
+import { luaLibrary } from './scripts';
+
+/** Lua libraries of several features' scripts. `redis_now_ms()`: Redis time, for lease and heartbeat ages across nodes. */
+export const REDIS_NOW_LUA = luaLibrary(join(__dirname, 'scripts'), 'redis-now.lua');
+
+/** `stream_id_is_older(a, b)`: `compareStreamIds` for scripts. */
+export const STREAM_ID_ORDER_LUA = luaLibrary(join(__dirname, 'scripts'), 'stream-id-order.lua');

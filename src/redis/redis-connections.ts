@@ -95,15 +95,6 @@ function reportConnectionState(client: RedisConnectionClient, role: RedisRole, m
   });
 }
 
-/** Scripts defined on `commands` from now on are defined on `mirror` as well, so that either runs them. */
-export function mirrorScripts(commands: RedisConnectionClient, mirror: RedisConnectionClient): void {
-  const define = commands.defineCommand.bind(commands);
-  commands.defineCommand = (name, definition) => {
-    define(name, definition);
-    mirror.defineCommand(name, definition);
-  };
-}
-
 /** The adapter publishes without handling rejections; a failed publish is logged, never an unhandled rejection. */
 export function guardPublishes(client: RedisConnectionClient): void {
   const logger = new Logger('Redis:publisher');

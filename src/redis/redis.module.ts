@@ -3,14 +3,15 @@ import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/app-config';
 import { MetricsModule } from '../metrics/metrics.module';
 import { MetricsService } from '../metrics/metrics.service';
-import { createRedisConnection, guardPublishes, mirrorScripts, whenReady } from './redis-connections';
+import { createRedisConnection, guardPublishes, whenReady } from './redis-connections';
 import type { RedisConnectionClient } from './redis-connections';
 import { REDIS_ADMISSION, REDIS_COMMANDS, REDIS_PUBLISHER, REDIS_SUBSCRIBER } from './redis.tokens';
+import { defineLoadedScripts } from './scripts';
 import { SubscriberWatch } from './subscriber-watch';
 
 const STARTUP_WAIT_MS = 5000;
 
-/** Made with the commands connection, so that no script is defined before it mirrors them. */
+/** Made with the commands connection: the admission provider hands out the one made beside it. */
 const admissionConnections = new WeakMap<RedisConnectionClient, RedisConnectionClient>();
 
 @Global()
@@ -23,7 +24,8 @@ const admissionConnections = new WeakMap<RedisConnectionClient, RedisConnectionC
       useFactory: async (config: AppConfig, metrics: MetricsService) => {
         const client = createRedisConnection(config, 'commands', metrics);
         const admission = createRedisConnection(config, 'admission', metrics);
-        mirrorScripts(client, admission);
+        defineLoadedScripts(client);
+        defineLoadedScripts(admission);
         admissionConnections.set(client, admission);
         if (!(await whenReady(client, STARTUP_WAIT_MS))) {
           new Logger('Redis').warn('Redis is not reachable yet; the node starts not ready and keeps trying');

@@ -23,7 +23,7 @@ export const roomKeys = {
   tombstones: (room: string) => `chat:{${room}}:tombstones`,
   /** Hash: userId -> id of the last message the user has read in the room. */
   lastRead: (room: string) => `chat:{${room}}:last-read`,
-  /** Sorted set: ids of the replies to a root message, scored in send order (see THREAD_SCORE in room.scripts). */
+  /** Sorted set: ids of the replies to a root message, scored in send order (see scripts/threads.lua). */
   thread: (room: string, rootId: string) => `chat:{${room}}:thread:${rootId}`,
   /** The thread keys' prefix, for scripts that find a thread by an id they read from the stream. */
   threadPrefix: (room: string) => `chat:{${room}}:thread:`,

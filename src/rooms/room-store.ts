@@ -8,16 +8,9 @@ import { APP_CONFIG } from '../config/config.module';
 import { ROOM_INDEX_KEY, roomKeys } from './keys';
 import { liveFeedParts } from './live-feed';
 import { decodeMessage, encodeMentions, encodeMessage, MessageDraft, messageFromDraft, RoomMessage, StoredAttachment, withOverlays, withThread } from './message.codec';
-import {
-  APPEND_MESSAGE_SCRIPT, DELETE_MESSAGE_SCRIPT, EDIT_MESSAGE_SCRIPT, ERASE_MESSAGES_SCRIPT, INBOX_ENTRY_SCRIPT, MARK_READ_SCRIPT, READ_MESSAGES_SCRIPT, READ_REPLIES_SCRIPT, READ_STATE_SCRIPT, REACT_SCRIPT,
-} from './room.scripts';
+import { DeleteResult, ReadReply, roomScripts, TrimmedMessages } from './room.scripts';
 
-/** What a trim took with it, for the state kept outside the room's keys: who reacted, the search index, files. */
-export interface TrimmedMessages {
-  ids: string[];
-  withReactions: string[];
-  attachments: StoredAttachment[];
-}
+export type { DeleteResult, TrimmedMessages };
 
 export type AppendResult =
   | { status: 'stored'; message: RoomMessage; trimmed: TrimmedMessages }
@@ -29,35 +22,11 @@ export type EditResult =
   /** `previousMentions`: whom the message named before this edit, so that only newly named users hear of it. */
   | { status: 'edited'; message: RoomMessage; previousMentions: string[] }
   | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
-/**
- * `isArchived`: a legal hold covered the message, so it went to the room's held deletions with its attachments
- * (`attachments`: the message's, to remove, or to keep when archived).
- */
-export type DeleteResult = { status: 'deleted'; attachments: StoredAttachment[]; isArchived: boolean } | { status: 'not_found' } | { status: 'not_allowed' };
 
 /** The legal holds a deletion must honour: the room's own, and the users whose messages are held wherever they are. */
 export interface DeletionHolds {
   isRoomHeld: boolean;
   heldUsers: string[];
-}
-
-export type ReactionAction = 'add' | 'remove';
-export type ReactionCounts = Record<string, number>;
-export type ReactResult =
-  | { status: 'changed' | 'unchanged'; reactions: ReactionCounts }
-  | { status: 'not_found' }
-  | { status: 'too_many_emoji' };
-
-export type MarkReadResult = 'moved' | 'unchanged' | 'not_found';
-
-export interface ReadState {
-  lastReadId: string | null;
-  unreadCount: number;
-}
-
-export interface InboxEntry extends ReadState {
-  room: string;
-  lastMessage: RoomMessage | null;
 }
 
 /** A message deleted while a legal hold covered it: kept for export, never served to users. */
@@ -95,60 +64,24 @@ export interface UserReaction {
 /** Messages per script call of a catch-up read. */
 const CATCHUP_CHUNK = 100;
 
-type StreamEntry = [id: string, fields: string[]];
-
-/** A mute marker's PTTL: milliseconds left, or null for a mute without end. */
-const mutedFor = (pttl: number) => (pttl >= 0 ? pttl : null);
-type ReadReply = [entries: StreamEntry[], edits: (string | null)[], reactions: (string | null)[], replyCounts: number[], lastReplyIds: (string | null)[]];
-type AppendReply = [1, string, string[], string[], string[]] | [0, string, string[]?] | [-1, number] | [-2];
-type EditReply = [1, string[], string | null, number, string | null, string | null] | [-1 | -2] | [-3, number];
-
-interface ChatScripts {
-  chatAppendMessage(stream: string, dedup: string, mute: string, edits: string, reactions: string, thread: string, ...args: (string | number)[]): Promise<AppendReply>;
-  chatReadMessages(stream: string, edits: string, reactions: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number, threadPrefix: string): Promise<ReadReply>;
-  chatReadReplies(stream: string, edits: string, reactions: string, thread: string, rootId: string, after: string, count: number, threadPrefix: string): Promise<ReadReply | [-1]>;
-  chatEditMessage(stream: string, edits: string, reactions: string, mute: string, thread: string, id: string, editorId: string, content: string, editedAt: number, mentions: string): Promise<EditReply>;
-  chatDeleteMessage(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[1, string | null, 0 | 1] | [-1 | -2]>;
-  reactionReact(stream: string, counts: string, byUser: string, action: ReactionAction, messageId: string, emoji: string, userId: string, maxEmoji: number): Promise<[number, string?]>;
-  receiptMarkRead(lastRead: string, stream: string, userId: string, messageId: string): Promise<number>;
-  receiptReadState(lastRead: string, stream: string, userId: string, cap: number): Promise<[string | null, number]>;
-  inboxEntry(lastRead: string, stream: string, edits: string, reactions: string, userId: string, cap: number): Promise<InboxReply>;
-  chatEraseMessages(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string[], (string | null)[]]>;
-}
-
-type InboxReply = [lastRead: string | null, unread: number, newest: StreamEntry | null, edit: string | null, reactions: string | null];
-
-/** Rooms read per pipelined round trip of `inboxEntries`: bounds one batch's size on the Redis side. */
-const INBOX_PAGE_SIZE = 100;
-
 /**
- * The room keyspace and every script on it: one Redis Stream per room, whose id is the message id and the
- * catch-up cursor, and beside it (same `{room}` slot) dedup markers, mutes, edits, reaction counts and who
- * reacted, and read markers. Entries never change: an edit lives in the room's edits hash and a reaction count
- * in its counts hash, merged in on every read. Chat, reactions, receipts and moderation all go through here.
+ * The room keyspace and the scripts on its messages (`room.scripts.ts`): one Redis Stream per room, whose id is the
+ * message id and the catch-up cursor, and beside it (same `{room}` slot) dedup markers, mutes, edits, reaction
+ * counts and who reacted, read markers and threads. Entries never change: an edit lives in the room's edits hash and
+ * a reaction count in its counts hash, merged in on every read. The scripts of a reaction (reactions/), a read
+ * marker (receipts/) and an inbox line (offline/) live with their features and take the keys from `roomKeys`.
  */
 @Injectable()
 export class RoomStore {
-  private readonly redis: Redis & ChatScripts;
-  /** The reads and idempotent writes of a join, and the message reads it shares with history. */
-  private readonly admission: Redis & ChatScripts;
-
   private readonly roomIdleTtlMs: number;
 
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(REDIS_ADMISSION) admission: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(REDIS_COMMANDS) private readonly redis: Redis,
+    /** The reads and idempotent writes of a join, and the message reads it shares with history. */
+    @Inject(REDIS_ADMISSION) private readonly admission: Redis,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
     this.roomIdleTtlMs = config.roomIdleTtlDays * 86_400_000;
-    redis.defineCommand('chatAppendMessage', { numberOfKeys: 8, lua: APPEND_MESSAGE_SCRIPT });
-    redis.defineCommand('chatReadMessages', { numberOfKeys: 3, lua: READ_MESSAGES_SCRIPT });
-    redis.defineCommand('chatReadReplies', { numberOfKeys: 4, lua: READ_REPLIES_SCRIPT });
-    redis.defineCommand('chatEditMessage', { numberOfKeys: 5, lua: EDIT_MESSAGE_SCRIPT });
-    redis.defineCommand('chatDeleteMessage', { lua: DELETE_MESSAGE_SCRIPT });
-    redis.defineCommand('reactionReact', { numberOfKeys: 3, lua: REACT_SCRIPT });
-    redis.defineCommand('receiptMarkRead', { numberOfKeys: 2, lua: MARK_READ_SCRIPT });
-    redis.defineCommand('receiptReadState', { numberOfKeys: 2, lua: READ_STATE_SCRIPT });
-    redis.defineCommand('inboxEntry', { numberOfKeys: 4, lua: INBOX_ENTRY_SCRIPT });
-    redis.defineCommand('chatEraseMessages', { lua: ERASE_MESSAGES_SCRIPT });
-    this.redis = redis as Redis & ChatScripts;
-    this.admission = admission as Redis & ChatScripts;
   }
 
   /**
@@ -164,38 +97,37 @@ export class RoomStore {
   ): Promise<AppendResult> {
     const stream = roomKeys.messages(room);
     const dedup = draft.clientMsgId ? roomKeys.dedup(room, draft.userId, draft.clientMsgId) : stream;
-    const reply = await this.redis.chatAppendMessage(
-      stream,
-      dedup,
-      roomKeys.mute(room, draft.userId),
-      roomKeys.edits(room),
-      roomKeys.reactionCounts(room),
-      draft.replyTo ? roomKeys.thread(room, draft.replyTo) : stream,
-      roomKeys.lastRead(room),
-      roomKeys.tombstones(room),
-      maxLength,
-      draft.clientMsgId ? dedupWindowSec : 0,
-      draft.replyTo ?? '',
-      roomKeys.threadPrefix(room),
-      this.roomIdleTtlMs,
-      roomKeys.live(room),
-      ...liveFeedParts(room, draft, live.exceptConnection, live.attachments),
-      ...encodeMessage(draft),
+    const outcome = await roomScripts.append.run(
+      this.redis,
+      [
+        stream,
+        dedup,
+        roomKeys.mute(room, draft.userId),
+        roomKeys.edits(room),
+        roomKeys.reactionCounts(room),
+        draft.replyTo ? roomKeys.thread(room, draft.replyTo) : stream,
+        roomKeys.lastRead(room),
+        roomKeys.tombstones(room),
+      ],
+      [
+        maxLength,
+        draft.clientMsgId ? dedupWindowSec : 0,
+        draft.replyTo ?? '',
+        roomKeys.threadPrefix(room),
+        this.roomIdleTtlMs,
+        roomKeys.live(room),
+        ...liveFeedParts(room, draft, live.exceptConnection, live.attachments),
+        ...encodeMessage(draft),
+      ],
     );
-    switch (reply[0]) {
-      case 1: {
-        const [, id, withReactions, ids, attachments] = reply;
-        const trimmed = { ids, withReactions, attachments: attachments.flatMap((json) => JSON.parse(json) as StoredAttachment[]) };
-        return { status: 'stored', message: messageFromDraft(room, id, draft), trimmed };
-      }
-      case 0: {
-        const [, id, fields] = reply;
-        return { status: 'duplicate', message: fields ? decodeMessage(room, id, fields) : messageFromDraft(room, id, draft) };
-      }
-      case -1:
-        return { status: 'muted', mutedForMs: mutedFor(reply[1]) };
-      case -2:
-        return { status: 'reply_target_missing' };
+    switch (outcome.status) {
+      case 'stored':
+        return { status: 'stored', message: messageFromDraft(room, outcome.id, draft), trimmed: outcome.trimmed };
+      case 'duplicate':
+        return { status: 'duplicate', message: outcome.fields ? decodeMessage(room, outcome.id, outcome.fields) : messageFromDraft(room, outcome.id, draft) };
+      case 'muted':
+      case 'reply_target_missing':
+        return outcome;
     }
   }
 
@@ -205,10 +137,12 @@ export class RoomStore {
 
   /** A root's replies after `after` (from the first without it), oldest first; undefined without the root. */
   async replies(room: string, rootId: string, after: string | undefined, limit: number): Promise<RoomMessage[] | undefined> {
-    const reply = await this.redis.chatReadReplies(
-      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.thread(room, rootId), rootId, after ?? '', limit, roomKeys.threadPrefix(room),
+    const reply = await roomScripts.readReplies.run(
+      this.redis,
+      [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.thread(room, rootId)],
+      [rootId, after ?? '', limit, roomKeys.threadPrefix(room)],
     );
-    return reply[0] === -1 ? undefined : this.decodeRead(room, reply as ReadReply);
+    return reply && this.decodeRead(room, reply);
   }
 
   /**
@@ -274,14 +208,16 @@ export class RoomStore {
   }
 
   /**
-   * Turns the user's messages among `ids` into tombstones (see ERASE_MESSAGES_SCRIPT); returns the ids erased and
+   * Turns the user's messages among `ids` into tombstones (see erase-messages.lua); returns the ids erased and
    * the attachments they carried, for removal.
    */
   async erase(room: string, userId: string, ids: string[]): Promise<{ erased: string[]; attachments: StoredAttachment[] }> {
     if (ids.length === 0) return { erased: [], attachments: [] };
-    const keys = [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.tombstones(room), ...ids.map((id) => roomKeys.reactionsByUser(room, id))];
-    const [erased, attachments] = await this.redis.chatEraseMessages(keys.length, ...keys, userId, Date.now(), ...ids);
-    return { erased, attachments: attachments.flatMap((json) => (json ? (JSON.parse(json) as StoredAttachment[]) : [])) };
+    return roomScripts.erase.run(
+      this.redis,
+      [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.tombstones(room), ...ids.map((id) => roomKeys.reactionsByUser(room, id))],
+      [userId, Date.now(), ...ids],
+    );
   }
 
   /** The user's reactions in the room: one look at who reacted to each message that has reactions. */
@@ -337,14 +273,13 @@ export class RoomStore {
 
   /** `mentions`: those of the new content, which replace the message's (a message names whom its content names). */
   async edit(room: string, id: string, editorId: string, content: string, editedAt: number, mentions: string[]): Promise<EditResult> {
-    const reply = await this.redis.chatEditMessage(
-      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.mute(room, editorId), roomKeys.thread(room, id), id, editorId, content, editedAt,
-      encodeMentions(mentions),
+    const outcome = await roomScripts.edit.run(
+      this.redis,
+      [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.mute(room, editorId), roomKeys.thread(room, id)],
+      [id, editorId, content, editedAt, encodeMentions(mentions)],
     );
-    if (reply[0] === -1) return { status: 'not_found' };
-    if (reply[0] === -2) return { status: 'not_author' };
-    if (reply[0] === -3) return { status: 'muted', mutedForMs: mutedFor(reply[1]) };
-    const [, fields, reactions, replyCount, lastReplyId, previousEdit] = reply as Extract<EditReply, [1, ...unknown[]]>;
+    if (outcome.status !== 'edited') return outcome;
+    const { fields, reactions, replyCount, lastReplyId, previousEdit } = outcome;
     const previousMentions = withOverlays(decodeMessage(room, id, fields), previousEdit, null).mentions ?? [];
     const message = withOverlays(decodeMessage(room, id, fields), JSON.stringify({ content, editedAt, mentions: encodeMentions(mentions) }), reactions);
     return { status: 'edited', message: withThread(message, replyCount, lastReplyId), previousMentions };
@@ -352,64 +287,19 @@ export class RoomStore {
 
   /**
    * The message goes with its edit, its reaction counts, who reacted and its thread; its attachments are returned.
-   * Under a legal hold it is archived first (see DELETE_MESSAGE_SCRIPT), and its attachments stay.
+   * Under a legal hold it is archived first (see delete-message.lua), and its attachments stay.
    */
-  async delete(room: string, id: string, deleterId: string, mayDeleteAny: boolean, holds: DeletionHolds): Promise<DeleteResult> {
-    const keys = [
-      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.heldDeletions(room), roomKeys.reactionsByUser(room, id), roomKeys.thread(room, id),
-    ];
-    const reply = await this.redis.chatDeleteMessage(
-      keys.length, ...keys, id, deleterId, mayDeleteAny ? '1' : '0', roomKeys.threadPrefix(room), holds.isRoomHeld ? '1' : '0', holds.heldUsers.join(' '), Date.now(),
+  delete(room: string, id: string, deleterId: string, mayDeleteAny: boolean, holds: DeletionHolds): Promise<DeleteResult> {
+    return roomScripts.delete.run(
+      this.redis,
+      [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.heldDeletions(room), roomKeys.reactionsByUser(room, id), roomKeys.thread(room, id)],
+      [id, deleterId, mayDeleteAny ? '1' : '0', roomKeys.threadPrefix(room), holds.isRoomHeld ? '1' : '0', holds.heldUsers.join(' '), Date.now()],
     );
-    if (reply[0] === 1) {
-      const isArchived = reply[2] === 1;
-      return { status: 'deleted', isArchived, attachments: reply[1] ? (JSON.parse(reply[1]) as StoredAttachment[]) : [] };
-    }
-    return reply[0] === -1 ? { status: 'not_found' } : { status: 'not_allowed' };
   }
 
   /** Who reacted to messages the stream trimmed away (their counts went with them in the append script). */
   async forgetReactions(room: string, messageIds: string[]): Promise<void> {
     if (messageIds.length > 0) await this.redis.del(...messageIds.map((id) => roomKeys.reactionsByUser(room, id)));
-  }
-
-  async react(room: string, messageId: string, action: ReactionAction, emoji: string, userId: string, maxEmoji: number): Promise<ReactResult> {
-    const [status, counts] = await this.redis.reactionReact(
-      roomKeys.messages(room), roomKeys.reactionCounts(room), roomKeys.reactionsByUser(room, messageId), action, messageId, emoji, userId, maxEmoji,
-    );
-    if (status === -1) return { status: 'not_found' };
-    if (status === -2) return { status: 'too_many_emoji' };
-    return { status: status === 1 ? 'changed' : 'unchanged', reactions: JSON.parse(counts!) as ReactionCounts };
-  }
-
-  async markRead(room: string, userId: string, messageId: string): Promise<MarkReadResult> {
-    const status = await this.redis.receiptMarkRead(roomKeys.lastRead(room), roomKeys.messages(room), userId, messageId);
-    return status === 1 ? 'moved' : status === 0 ? 'unchanged' : 'not_found';
-  }
-
-  async readState(room: string, userId: string, unreadCap: number): Promise<ReadState> {
-    const [lastReadId, unreadCount] = await this.admission.receiptReadState(roomKeys.lastRead(room), roomKeys.messages(room), userId, unreadCap);
-    return { lastReadId, unreadCount };
-  }
-
-  /**
-   * Each room's read state for the user and its newest message, a page of rooms per round trip: the page's
-   * scripts are issued together and auto-pipelining sends them as one batch.
-   */
-  async inboxEntries(rooms: string[], userId: string, unreadCap: number): Promise<InboxEntry[]> {
-    const entries: InboxEntry[] = [];
-    for (let start = 0; start < rooms.length; start += INBOX_PAGE_SIZE) {
-      const page = rooms.slice(start, start + INBOX_PAGE_SIZE);
-      const replies = await Promise.all(page.map((room) => this.redis.inboxEntry(
-        roomKeys.lastRead(room), roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), userId, unreadCap,
-      )));
-      replies.forEach(([lastReadId, unreadCount, newest, edit, reactions], i) => {
-        const room = page[i];
-        const lastMessage = newest ? withOverlays(decodeMessage(room, newest[0], newest[1]), edit, reactions) : null;
-        entries.push({ room, lastReadId, unreadCount, lastMessage });
-      });
-    }
-    return entries;
   }
 
   /** The send and edit scripts refuse the user while this key lives; its TTL is the mute's remaining time. */
@@ -467,8 +357,10 @@ export class RoomStore {
   }
 
   private async read(room: string, command: 'XRANGE' | 'XREVRANGE', start: string, end: string, count: number): Promise<RoomMessage[]> {
-    const reply = await this.admission.chatReadMessages(
-      roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), command, start, end, count, roomKeys.threadPrefix(room),
+    const reply = await roomScripts.read.run(
+      this.admission,
+      [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room)],
+      [command, start, end, count, roomKeys.threadPrefix(room)],
     );
     return this.decodeRead(room, reply);
   }

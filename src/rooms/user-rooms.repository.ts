@@ -3,24 +3,10 @@ import type { Redis } from 'ioredis';
 import type { AuthUser } from '../common/auth-user';
 import { REDIS_ADMISSION, REDIS_COMMANDS } from '../redis/redis.tokens';
 import { userRoomKeys } from './keys';
-
-/**
- * Adds a room to a user's set unless the set holds `max` rooms already; a room already there always passes.
- * KEYS: the user's rooms. ARGV: room, max. Returns 1 held (added or already there), 0 refused at the limit.
- */
-const HOLD_ROOM_SCRIPT = `
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
-if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('SADD', KEYS[1], ARGV[1])
-return 1
-`;
+import { roomScripts } from './room.scripts';
 
 /** What a token allowed, kept so that the server can tell who may read a room while that user is offline. */
 export type StoredGrants = Pick<AuthUser, 'roles' | 'rooms'>;
-
-interface UserRoomScripts {
-  userHoldRoom(rooms: string, room: string, max: number): Promise<number>;
-}
 
 /**
  * A user's rooms across connections and nodes, and the grants of the user's latest token: the only code that
@@ -28,22 +14,18 @@ interface UserRoomScripts {
  */
 @Injectable()
 export class UserRoomsRepository {
-  private readonly redis: Redis & UserRoomScripts;
-  /**
-   * Holding a room at a join (and releasing it, in order on the same connection) and keeping a handshake's
-   * grants: idempotent, so they may wait out a storm.
-   */
-  private readonly admission: Redis & UserRoomScripts;
-
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(REDIS_ADMISSION) admission: Redis) {
-    redis.defineCommand('userHoldRoom', { numberOfKeys: 1, lua: HOLD_ROOM_SCRIPT });
-    this.redis = redis as Redis & UserRoomScripts;
-    this.admission = admission as Redis & UserRoomScripts;
-  }
+  constructor(
+    @Inject(REDIS_COMMANDS) private readonly redis: Redis,
+    /**
+     * Holding a room at a join (and releasing it, in order on the same connection) and keeping a handshake's
+     * grants: idempotent, so they may wait out a storm.
+     */
+    @Inject(REDIS_ADMISSION) private readonly admission: Redis,
+  ) {}
 
   /** False when the user holds `max` other rooms already. */
   async hold(userId: string, room: string, max: number): Promise<boolean> {
-    return (await this.admission.userHoldRoom(userRoomKeys(userId).rooms, room, max)) === 1;
+    return roomScripts.holdRoom.run(this.admission, [userRoomKeys(userId).rooms], [room, max]);
   }
 
   async release(userId: string, room: string): Promise<void> {

@@ -7,6 +7,7 @@ export const searchKeys = {
   documents: (room: string) => `search:{${room}}:docs`,
   /** Prefix of the postings: sorted set `<prefix><word>`, member message id, score the word's count in it. */
   postingsPrefix: (room: string) => `search:{${room}}:w:`,
+  postings: (room: string, word: string) => `search:{${room}}:w:${word}`,
   /** Counter of a user's searches in the current one-second window, across nodes. */
   rate: (userId: string) => `search:rate:{user:${userId}}`,
 };

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { REDIS_COMMANDS } from '../redis/redis.tokens';
 import { roomKeys } from '../rooms/keys';
 import { searchKeys } from './keys';
-import { APPLY_INDEX_WRITES_SCRIPT, SEARCH_ROOM_SCRIPT, TAKE_SEARCH_TURN_SCRIPT } from './search.scripts';
+import { searchScripts } from './search.scripts';
 
 export interface RoomMatch {
   room: string;
@@ -27,50 +27,37 @@ export interface RoomIndexChange {
   terms?: Map<string, number>;
 }
 
-interface SearchScripts {
-  searchApplyWrites(documents: string, stream: string, prefix: string, ...writes: string[]): Promise<number>;
-  searchTakeTurn(counter: string, perSecond: number): Promise<number>;
-  searchRoom(documents: string, prefix: string, limit: number, walk: number, ...words: string[]): Promise<[cut: number, flat: string[]]>;
-}
-
 /** The only code that knows the search keys: an inverted index per room, kept by Lua scripts. */
 @Injectable()
 export class SearchIndexRepository {
-  private readonly redis: Redis & SearchScripts;
-
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis) {
-    redis.defineCommand('searchApplyWrites', { numberOfKeys: 2, lua: APPLY_INDEX_WRITES_SCRIPT });
-    redis.defineCommand('searchRoom', { numberOfKeys: 1, lua: SEARCH_ROOM_SCRIPT });
-    redis.defineCommand('searchTakeTurn', { numberOfKeys: 1, lua: TAKE_SEARCH_TURN_SCRIPT });
-    this.redis = redis as Redis & SearchScripts;
-  }
+  constructor(@Inject(REDIS_COMMANDS) private readonly redis: Redis) {}
 
   /** Applies a room's changes in order, in one script call (the room's index is in its messages' slot), expiring with the messages. */
   async apply(room: string, changes: RoomIndexChange[]): Promise<void> {
     const args: string[] = [];
     for (const { kind, messageId, terms } of changes) args.push(kind, messageId, String(terms?.size ?? 0), ...flatten(terms ?? new Map()));
-    await this.redis.searchApplyWrites(searchKeys.documents(room), roomKeys.messages(room), searchKeys.postingsPrefix(room), ...args);
+    await searchScripts.applyWrites.run(this.redis, [searchKeys.documents(room), roomKeys.messages(room)], [searchKeys.postingsPrefix(room), ...args]);
   }
 
   /** Counts a search of the user's; 0 when it is within `perSecond`, else the milliseconds to wait. */
-  async takeSearchTurn(userId: string, perSecond: number): Promise<number> {
-    return this.redis.searchTakeTurn(searchKeys.rate(userId), perSecond);
+  takeSearchTurn(userId: string, perSecond: number): Promise<number> {
+    return searchScripts.takeTurn.run(this.redis, [searchKeys.rate(userId)], [perSecond]);
   }
 
   /**
    * Up to `limit` matches of each room, walking at most `walk` postings per room for several words (see
-   * SEARCH_ROOM_SCRIPT); one script per room (a room's index lives in its own slot), sent together, so the rooms
+   * search-room.lua); one script per room (a room's index lives in its own slot), sent together, so the rooms
    * cost one round trip on a standalone Redis and one per shard on a Cluster.
    */
   async search(rooms: string[], words: string[], limit: number, walk: number): Promise<RoomMatches> {
     const perRoom = await Promise.all(
-      rooms.map((room) => this.redis.searchRoom(searchKeys.documents(room), searchKeys.postingsPrefix(room), limit, walk, ...words)),
+      rooms.map((room) => searchScripts.search.run(this.redis, [searchKeys.documents(room), ...words.map((word) => searchKeys.postings(room, word))], [limit, walk])),
     );
     const matches: RoomMatch[] = [];
-    perRoom.forEach(([, flat], index) => {
+    perRoom.forEach(({ flat }, index) => {
       for (let i = 0; i < flat.length; i += 2) matches.push({ room: rooms[index], messageId: flat[i], score: Number(flat[i + 1]) });
     });
-    return { matches, isCut: perRoom.some(([cut]) => cut === 1) };
+    return { matches, isCut: perRoom.some(({ isCut }) => isCut) };
   }
 }
 

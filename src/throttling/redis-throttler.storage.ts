@@ -3,24 +3,9 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import { REDIS_ADMISSION, REDIS_COMMANDS } from '../redis/redis.tokens';
 import { throttleKeys } from './keys';
-import { GRANT_SCRIPT, HIT_SCRIPT } from './throttle.scripts';
+import { BudgetGrant, BudgetHit, throttleScripts } from './throttle.scripts';
 
-export interface BudgetHit {
-  totalHits: number;
-  msToExpire: number;
-  isBlocked: boolean;
-  msToBlockExpire: number;
-}
-
-export interface BudgetGrant {
-  granted: number;
-  msToExpire: number;
-}
-
-interface ThrottleScripts {
-  throttleHit(hitsKey: string, blockedKey: string, ttlMs: number, limit: number, blockMs: number): Promise<[number, number, number, number]>;
-  throttleGrant(hitsKey: string, ttlMs: number, limit: number, want: number): Promise<[number, number]>;
-}
+export type { BudgetGrant, BudgetHit } from './throttle.scripts';
 
 /**
  * Budgets shared by every node: one atomic script per hit (a single EVALSHA on the autopipelined commands
@@ -29,30 +14,20 @@ interface ThrottleScripts {
  */
 @Injectable()
 export class RedisThrottlerStorage implements ThrottlerStorage {
-  private readonly redis: Redis & ThrottleScripts;
-  private readonly admission: Redis & ThrottleScripts;
-
-  constructor(@Inject(REDIS_COMMANDS) redis: Redis, @Inject(REDIS_ADMISSION) admission: Redis) {
-    redis.defineCommand('throttleHit', { numberOfKeys: 2, lua: HIT_SCRIPT });
-    redis.defineCommand('throttleGrant', { numberOfKeys: 1, lua: GRANT_SCRIPT });
-    this.redis = redis as Redis & ThrottleScripts;
-    this.admission = admission as Redis & ThrottleScripts;
-  }
+  constructor(
+    @Inject(REDIS_COMMANDS) private readonly redis: Redis,
+    @Inject(REDIS_ADMISSION) private readonly admission: Redis,
+  ) {}
 
   /** `isAdmission`: a handshake's, on the admission connection with its other commands. */
   hit(tracker: string, ttlMs: number, limit: number, blockMs: number, isAdmission = false): Promise<BudgetHit> {
     const keys = throttleKeys(tracker);
-    return (isAdmission ? this.admission : this.redis).throttleHit(keys.hits, keys.blocked, ttlMs, limit, blockMs).then(([totalHits, msToExpire, blocked, msToBlockExpire]) => ({
-      totalHits,
-      msToExpire,
-      isBlocked: blocked === 1,
-      msToBlockExpire,
-    }));
+    return throttleScripts.hit.run(isAdmission ? this.admission : this.redis, [keys.hits, keys.blocked], [ttlMs, limit, blockMs]);
   }
 
   /** A slice of up to `want` hits of the tracker's window, already counted against it. */
   grant(tracker: string, ttlMs: number, limit: number, want: number, isAdmission = false): Promise<BudgetGrant> {
-    return (isAdmission ? this.admission : this.redis).throttleGrant(throttleKeys(tracker).hits, ttlMs, limit, want).then(([granted, msToExpire]) => ({ granted, msToExpire }));
+    return throttleScripts.grant.run(isAdmission ? this.admission : this.redis, [throttleKeys(tracker).hits], [ttlMs, limit, want]);
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number): ReturnType<ThrottlerStorage['increment']> {
