@@ -3,6 +3,7 @@ import type { WebhookPublisher } from '../webhooks/webhook.publisher';
 import { linkHash } from './audit-chain';
 import type { AuditRepository, StoredAuditEntry } from './audit.repository';
 import { AuditService } from './audit.service';
+import { fake } from '../testing/fakes';
 
 /**
  * A trail as the append scripts write it: each share's entries linked to the one before, a head per share, and the
@@ -41,7 +42,7 @@ class ChainedTrail {
       chainSplices: async () => new Map(this.splices),
       forgetChainSplices: async (hashes: string[]) => hashes.forEach((hash) => this.splices.delete(hash)),
     };
-    return new AuditService(repository as unknown as AuditRepository, { auditMaxEntries: 100 } as AppConfig, {} as WebhookPublisher);
+    return new AuditService(fake<AuditRepository>(repository), { auditMaxEntries: 100 } as AppConfig, {} as WebhookPublisher);
   }
 }
 

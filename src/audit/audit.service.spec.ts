@@ -1,8 +1,10 @@
+import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { AuditEntry, AuditRecord, AuditShare } from './audit-actions';
 import { AuditRepository } from './audit.repository';
 import { AuditService, SCAN_BUDGET } from './audit.service';
 import type { WebhookPublisher } from '../webhooks/webhook.publisher';
+import { fake } from '../testing/fakes';
 
 /** An in-memory trail with the repository's contract: ids grow, reads go newest first from `before`. */
 class FakeAuditRepository {
@@ -31,8 +33,8 @@ class FakeAuditRepository {
 function serviceWith(maxEntries = 1_000_000) {
   const repository = new FakeAuditRepository();
   const published: { type: string; data: unknown }[] = [];
-  const webhooks = { publish: (type: string, data: unknown) => published.push({ type, data }) } as unknown as WebhookPublisher;
-  const service = new AuditService(repository as unknown as AuditRepository, { auditMaxEntries: maxEntries } as AppConfig, webhooks);
+  const webhooks = fake<WebhookPublisher>({ publish: async (type: string, data: unknown) => void published.push({ type, data }) });
+  const service = new AuditService(fake<AuditRepository>(repository), { auditMaxEntries: maxEntries } as AppConfig, webhooks);
   return { repository, service, published };
 }
 
@@ -92,8 +94,9 @@ describe('AuditService', () => {
   it('never throws from record: a lost entry is logged, the action already happened', async () => {
     const { repository, service } = serviceWith();
     repository.failing = true;
-    const logged = jest.spyOn((service as unknown as { logger: { error: (message: string) => void } }).logger, 'error').mockImplementation(() => undefined);
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     await expect(service.record({ actor: 'root', action: 'user.ban', target: { userId: 'alice' } })).resolves.toBeUndefined();
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('user.ban by root'));
+    logged.mockRestore();
   });
 });

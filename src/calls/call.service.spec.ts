@@ -1,7 +1,7 @@
 import type { TokenVerifier } from '../auth/token-verifier.service';
 import { AuthenticationError } from '../common/handshake-error';
 import type { StoredGrants, UserRoomsRepository } from '../rooms/user-rooms.repository';
-import { FakeBroadcaster, userOf } from '../testing/fakes';
+import { fake, FakeBroadcaster, userOf } from '../testing/fakes';
 import type { CallRepository } from './call.repository';
 import { CALL_SIGNAL_DATA_MAX_BYTES, CallService } from './call.service';
 import { AccessPolicy } from '../rooms/access-policy';
@@ -13,14 +13,14 @@ class FakeStores {
   readonly parties = new Map<string, [string, string]>();
 
   userRooms(): UserRoomsRepository {
-    return {
+    return fake<UserRoomsRepository>({
       roomsOf: async (userId: string) => this.rooms.get(userId) ?? [],
       grantsOf: async (userIds: string[]) => userIds.map((userId) => this.grants.get(userId)),
-    } as unknown as UserRoomsRepository;
+    });
   }
 
   calls(): CallRepository {
-    return {
+    return fake<CallRepository>({
       rememberInvite: async (callId: string, a: string, b: string) => {
         const pair: [string, string] = a < b ? [a, b] : [b, a];
         const known = this.parties.get(callId);
@@ -29,14 +29,14 @@ class FakeStores {
         return true;
       },
       partiesOf: async (callId: string) => this.parties.get(callId),
-    } as unknown as CallRepository;
+    });
   }
 }
 
 function setUp(assertAdmitted: () => Promise<void> = async () => undefined) {
   const broadcaster = new FakeBroadcaster();
   const stores = new FakeStores();
-  const service = new CallService(broadcaster.asBroadcaster(), broadcaster.asConnections(), { assertAdmitted } as unknown as TokenVerifier, stores.userRooms(), stores.calls(), new AccessPolicy());
+  const service = new CallService(broadcaster.asBroadcaster(), broadcaster.asConnections(), fake<TokenVerifier>({ assertAdmitted }), stores.userRooms(), stores.calls(), new AccessPolicy());
   const caller = broadcaster.connect('c-alice', userOf('alice'));
   // alice and bob share a room and both connected once
   stores.rooms.set('alice', ['general']);

@@ -1,7 +1,7 @@
 import { MetricsService } from '../metrics/metrics.service';
 import type { AppConfig } from '../config/app-config';
 import { ContractError } from '../common/contract-error';
-import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
+import { fake, FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import { ChatService } from './chat.service';
 import type { AppendResult, RoomStore } from '../rooms/room-store';
 import type { UserRoomsRepository } from '../rooms/user-rooms.repository';
@@ -26,7 +26,7 @@ function fakeUserRooms(held: string[] = []) {
 
 function fakeEvents() {
   const emitted: unknown[] = [];
-  return { emitted, events: { emit: async (event: string, payload: unknown) => void emitted.push({ event, payload }) } as unknown as AppEvents };
+  return { emitted, events: fake<AppEvents>({ emit: async (event: string, payload: unknown) => void emitted.push({ event, payload }) }) };
 }
 const stored = { id: '1-0', room: 'general', userId: 'alice', content: 'hi', createdAt: 1 };
 
@@ -36,8 +36,8 @@ const NOTHING_TRIMMED = { ids: [], withReactions: [], attachments: [] };
 function richContent() {
   const search = { index: jest.fn(), reindex: jest.fn(), unindex: jest.fn() };
   const attachments = { remove: jest.fn().mockResolvedValue(undefined), urlsFor: jest.fn() };
-  const presenter = new MessagePresenter(attachments as unknown as AttachmentService);
-  return [attachments as unknown as AttachmentService, search as unknown as SearchIndexWriter, presenter] as const;
+  const presenter = new MessagePresenter(fake<AttachmentService>(attachments));
+  return [fake<AttachmentService>(attachments), fake<SearchIndexWriter>(search), presenter] as const;
 }
 
 const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alice'), rooms);
@@ -48,8 +48,8 @@ function serviceAppending(result: AppendResult) {
   const userRooms = fakeUserRooms();
   const { events, emitted } = fakeEvents();
   const service = new ChatService(
-    { appendIfNew } as unknown as RoomStore, broadcaster.asBroadcaster(), new AccessPolicy(),
-    userRooms as unknown as UserRoomsRepository, events, config, ...richContent(), new MetricsService(),
+    fake<RoomStore>({ appendIfNew }), broadcaster.asBroadcaster(), new AccessPolicy(),
+    fake<UserRoomsRepository>(userRooms), events, config, ...richContent(), new MetricsService(),
   );
   return { service, appendIfNew, broadcaster, userRooms, emitted };
 }
@@ -123,8 +123,8 @@ describe('ChatService.send', () => {
     const appendIfNew = jest.fn().mockResolvedValue({ status: 'stored', message: stored, trimmed: { ids: ['0-1'], withReactions: [], attachments: [] } });
     const [attachments, search, presenter] = richContent();
     const service = new ChatService(
-      { appendIfNew } as unknown as RoomStore, new FakeBroadcaster().asBroadcaster(), new AccessPolicy(),
-      fakeUserRooms() as unknown as UserRoomsRepository, fakeEvents().events, config, attachments, search, presenter, new MetricsService(),
+      fake<RoomStore>({ appendIfNew }), new FakeBroadcaster().asBroadcaster(), new AccessPolicy(),
+      fake<UserRoomsRepository>(fakeUserRooms()), fakeEvents().events, config, attachments, search, presenter, new MetricsService(),
     );
     expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi' })).toBe(stored);
     expect(search.index).toHaveBeenCalledWith('general', stored);

@@ -6,7 +6,7 @@ import type { ReceiptService } from '../receipts/receipt.service';
 import { AccessPolicy } from '../rooms/access-policy';
 import type { RoomStore } from '../rooms/room-store';
 import type { UserRoomsRepository } from '../rooms/user-rooms.repository';
-import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
+import { fake, FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import { MembershipService } from './membership.service';
 
 const config = { maxRoomsPerUser: 2, catchupMax: 1000 } as AppConfig;
@@ -22,10 +22,10 @@ function fakeUserRooms(held: string[] = []) {
 }
 
 function serviceWith(messages: Partial<RoomStore>, presence: Partial<PresenceService>, receipts: Partial<ReceiptService>, userRooms = fakeUserRooms()) {
-  const presenter = new MessagePresenter({ urlsFor: jest.fn() } as unknown as AttachmentService);
+  const presenter = new MessagePresenter(fake<AttachmentService>({ urlsFor: jest.fn() }));
   return new MembershipService(
     messages as RoomStore, new FakeBroadcaster().asBroadcaster(), presence as PresenceService, receipts as ReceiptService,
-    userRooms as unknown as UserRoomsRepository, presenter, new AccessPolicy(), config,
+    fake<UserRoomsRepository>(userRooms), presenter, new AccessPolicy(), config,
   );
 }
 

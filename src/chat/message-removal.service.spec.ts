@@ -4,16 +4,16 @@ import type { LegalHolds } from '../holds/legal-holds.service';
 import { AccessPolicy } from '../rooms/access-policy';
 import type { DeleteResult, RoomStore } from '../rooms/room-store';
 import type { SearchIndexWriter } from '../search/search-index.writer';
-import { FakeAppEvents, FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
+import { fake, FakeAppEvents, FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import { MessageRemovalService } from './message-removal.service';
 
 function serviceDeleting(result: DeleteResult) {
   const broadcaster = new FakeBroadcaster();
   const remove = jest.fn().mockResolvedValue(result);
-  const holds = { current: async () => new HoldSet([]) } as unknown as LegalHolds;
+  const holds = fake<LegalHolds>({ current: async () => new HoldSet([]) });
   const service = new MessageRemovalService(
-    { delete: remove } as unknown as RoomStore, broadcaster.asBroadcaster(), new AccessPolicy(), { remove: jest.fn() } as unknown as AttachmentService,
-    { unindex: jest.fn() } as unknown as SearchIndexWriter, holds, new FakeAppEvents().asAppEvents(),
+    fake<RoomStore>({ delete: remove }), broadcaster.asBroadcaster(), new AccessPolicy(), fake<AttachmentService>({ remove: jest.fn() }),
+    fake<SearchIndexWriter>({ unindex: jest.fn() }), holds, new FakeAppEvents().asAppEvents(),
   );
   return { service, broadcaster, remove };
 }

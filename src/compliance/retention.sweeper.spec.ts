@@ -9,6 +9,7 @@ import type { UserRoomsRepository } from '../rooms/user-rooms.repository';
 import type { ComplianceRepository } from './compliance.repository';
 import { RetentionSweeper } from './retention.sweeper';
 import type { UserErasure } from './user-erasure';
+import { fake } from '../testing/fakes';
 
 const NOW = 1_800_000_000_000;
 const DAY_MS = 86_400_000;
@@ -76,8 +77,8 @@ function sweeperWith(options: {
   const erasures = { step: jest.fn(async () => undefined) };
   const config = { nodeId: 'node-1', retention: { sweepMs: 1000, sweepBatch: options.batch ?? 1000, defaultSeconds: options.defaultSeconds } } as AppConfig;
   const sweeper = new RetentionSweeper(
-    repository as unknown as ComplianceRepository, holds as unknown as LegalHolds, rooms as unknown as RoomStore, chat as unknown as MessageRemovalService,
-    {} as AttachmentService, erasures as unknown as UserErasure, { roomsTouchedBy: async () => [] } as unknown as UserRoomsRepository, config,
+    fake<ComplianceRepository>(repository), fake<LegalHolds>(holds), fake<RoomStore>(rooms), fake<MessageRemovalService>(chat),
+    {} as AttachmentService, fake<UserErasure>(erasures), fake<UserRoomsRepository>({ roomsTouchedBy: async () => [] }), config,
   );
   return { sweeper, expired, rooms, repository, cursor: () => cursor };
 }

@@ -4,7 +4,7 @@ import { AuthenticationError } from '../common/handshake-error';
 import type { AppEvents } from '../events/app-events.service';
 import type { ModerationRepository } from '../moderation/moderation.repository';
 import type { UserRoomsRepository } from '../rooms/user-rooms.repository';
-import { FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
+import { fake, FakeBroadcaster, FakeConnection, userOf } from '../testing/fakes';
 import type { HandshakeLimits } from '../throttling/handshake-limits.service';
 import { HandshakePipeline } from './handshake.pipeline';
 
@@ -14,13 +14,13 @@ describe('HandshakePipeline.opened', () => {
     const broadcaster = new FakeBroadcaster();
     let rechecked!: () => void;
     const recheck = new Promise<void>((resolve) => (rechecked = resolve));
-    const verifier = {
+    const verifier = fake<TokenVerifier>({
       assertAdmitted: () => {
         rechecked();
         return refusal ? Promise.reject(refusal) : Promise.resolve();
       },
-    } as unknown as TokenVerifier;
-    const lifetime = { watch: () => undefined } as unknown as SessionLifetime;
+    });
+    const lifetime = fake<SessionLifetime>({ watch: () => undefined });
     const pipeline = new HandshakePipeline({} as HandshakeLimits, verifier, {} as ModerationRepository, {} as UserRoomsRepository, lifetime, broadcaster.asConnections(), {} as AppEvents);
     pipeline.opened(new FakeConnection('c-1', userOf('alice')));
     await recheck;

@@ -1,7 +1,7 @@
 import type { StoredMessage } from '../common/contract';
 import type { PushService } from '../push/push.service';
 import type { StoredGrants, UserRoomsRepository } from '../rooms/user-rooms.repository';
-import { FakeBroadcaster } from '../testing/fakes';
+import { fake, FakeBroadcaster } from '../testing/fakes';
 import type { OnlineUsers } from '../throttling/online-users';
 import { OfflineDelivery } from './offline-delivery';
 import { AccessPolicy } from '../rooms/access-policy';
@@ -9,9 +9,9 @@ import { AccessPolicy } from '../rooms/access-policy';
 function deliveryWith(grants: Record<string, StoredGrants>, online: string[]) {
   const broadcaster = new FakeBroadcaster();
   const pushed: { userId: string; messageId: string }[] = [];
-  const userRooms = { grantsOf: async (userIds: string[]) => userIds.map((userId) => grants[userId]) } as unknown as UserRoomsRepository;
-  const onlineUsers = { areOnline: async (userIds: string[]) => userIds.map((userId) => online.includes(userId)) } as unknown as OnlineUsers;
-  const push = { notifyOffline: async (userId: string, { messageId }: { messageId: string }) => void pushed.push({ userId, messageId }) } as unknown as PushService;
+  const userRooms = fake<UserRoomsRepository>({ grantsOf: async (userIds: string[]) => userIds.map((userId) => grants[userId]) });
+  const onlineUsers = fake<OnlineUsers>({ areOnline: async (userIds: string[]) => userIds.map((userId) => online.includes(userId)) });
+  const push = fake<PushService>({ notifyOffline: async (userId: string, { messageId }: { messageId: string }) => void pushed.push({ userId, messageId }) });
   return { delivery: new OfflineDelivery(userRooms, onlineUsers, broadcaster.asBroadcaster(), push, new AccessPolicy()), broadcaster, pushed };
 }
 

@@ -7,6 +7,7 @@ import { PushJob, pushJobId, PushQueue } from './push-queue';
 import { assertAllowedEndpoint, PushSubscription } from './push-subscription';
 import type { PushRepository } from './push.repository';
 import { PushService } from './push.service';
+import { fake } from '../testing/fakes';
 
 const VAPID = { publicKey: 'B'.repeat(87), privateKey: 'p'.repeat(43), subject: 'mailto:ops@example.com' };
 
@@ -38,11 +39,11 @@ class FakePushRepository {
 function serviceWith(push: Partial<AppConfig['push']> = {}) {
   const repository = new FakePushRepository();
   const queued: PushJob[] = [];
-  const queue = { enqueue: async (jobs: PushJob[]) => void queued.push(...jobs) } as unknown as PushQueue;
+  const queue = fake<PushQueue>({ enqueue: async (jobs: PushJob[]) => void queued.push(...jobs) });
   const published: unknown[] = [];
-  const webhooks = { publish: (type: string, data: unknown) => published.push({ type, data }) } as unknown as WebhookPublisher;
+  const webhooks = fake<WebhookPublisher>({ publish: async (type: string, data: unknown) => void published.push({ type, data }) });
   const config = { push: { allowedHosts: DEFAULT_PUSH_ALLOWED_HOSTS, maxSubscriptionsPerUser: 3, vapid: VAPID, ...push } } as AppConfig;
-  return { service: new PushService(repository as unknown as PushRepository, queue, webhooks, config), repository, queued, published };
+  return { service: new PushService(fake<PushRepository>(repository), queue, webhooks, config), repository, queued, published };
 }
 
 const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
@@ -124,8 +125,8 @@ describe('PushService', () => {
     const { service, repository, queued } = serviceWith({ allowedHosts: ['fcm.googleapis.com', 'push.example.net'] });
     await service.subscribe('olivia', subscription('https://fcm.googleapis.com/fcm/send/a'));
     await service.subscribe('olivia', subscription('https://push.example.net/b'));
-    const narrowed = new PushService(repository as unknown as PushRepository, { enqueue: async (jobs: PushJob[]) => void queued.push(...jobs) } as unknown as PushQueue,
-      { publish: () => undefined } as unknown as WebhookPublisher, { push: { allowedHosts: ['fcm.googleapis.com'], maxSubscriptionsPerUser: 3, vapid: VAPID } } as AppConfig);
+    const narrowed = new PushService(fake<PushRepository>(repository), fake<PushQueue>({ enqueue: async (jobs: PushJob[]) => void queued.push(...jobs) }),
+      fake<WebhookPublisher>({ publish: async () => undefined }), { push: { allowedHosts: ['fcm.googleapis.com'], maxSubscriptionsPerUser: 3, vapid: VAPID } } as AppConfig);
 
     await narrowed.notifyOffline('olivia', { type: 'message', room: 'r', messageId: '1-0', from: 'bob', preview: 'hi' });
     expect(queued.map((job) => job.subscription.endpoint)).toEqual(['https://fcm.googleapis.com/fcm/send/a']);

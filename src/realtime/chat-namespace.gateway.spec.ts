@@ -6,9 +6,10 @@ import { io as connectClient } from 'socket.io-client';
 import { ChatNamespaceGateway, clientEventListener } from './chat-namespace.gateway';
 import { RedisIoAdapter } from './redis-io.adapter';
 import type { ChatSocket } from './chat-socket';
+import { fake, userOf } from '../testing/fakes';
 
 /** What the listener reads of a socket: its id, its user, its transport. */
-const socket = { id: 'c1', data: { user: { id: 'alice' } }, conn: {} } as unknown as ChatSocket;
+const socket = fake<ChatSocket>({ id: 'c1', data: { user: userOf('alice'), nodeId: 'test-node', transport: 'socket.io' }, conn: fake<ChatSocket['conn']>({}) }, 'ChatSocket');
 const INTERNAL = { ok: false, error: { code: 'internal', message: 'internal error' } };
 
 /** Lets the listener's promise chain settle. */

@@ -8,7 +8,7 @@ import { ContractError } from '../common/contract-error';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
-import { FakeConnection, userOf } from '../testing/fakes';
+import { fake, FakeConnection, userOf } from '../testing/fakes';
 import type { RateLimitReporter } from '../throttling/rate-limit.reporter';
 import type { BudgetGrant, RedisThrottlerStorage } from '../throttling/redis-throttler.storage';
 import { SocketEventBudget } from '../throttling/socket-event-budget';
@@ -64,8 +64,8 @@ function handlersOfOtherEvents(): Type {
 
 async function routerWith(limit: number, grants: BudgetGrant[] = [], handlers: Type[] = [EchoHandlers, handlersOfOtherEvents()]) {
   const calls: unknown[][] = [];
-  const storage = { grant: (...args: unknown[]) => (calls.push(args), Promise.resolve(grants.shift() ?? { granted: 0, msToExpire: 5000 })) } as unknown as RedisThrottlerStorage;
-  const reporter = { refused: jest.fn() } as unknown as RateLimitReporter;
+  const storage = fake<RedisThrottlerStorage>({ grant: (...args: unknown[]) => (calls.push(args), Promise.resolve(grants.shift() ?? { granted: 0, msToExpire: 5000 })) });
+  const reporter = fake<RateLimitReporter>({ refused: jest.fn() });
   const budget = new SocketEventBudget(storage, reporter, { throttle: { ws: { limit, ttlMs: 10_000 } } } as AppConfig);
   const module = await Test.createTestingModule({
     imports: [DiscoveryModule],

@@ -7,6 +7,7 @@ import type { SubscriberWatch } from '../redis/subscriber-watch';
 import type { ChatNamespace } from './chat-namespace';
 import { RoomFeed } from './room-feed';
 import type { RoomFeedSource } from './room-feed-source';
+import { fake } from '../testing/fakes';
 
 /** The in-memory adapter's rooms and the events the feed listens to. */
 class FakeAdapter extends EventEmitter {
@@ -56,13 +57,13 @@ function feedWith(readAfter: RoomFeedSource['readAfter'] = async () => ({ messag
   const feed = new RoomFeed(
     namespace as unknown as ChatNamespace,
     subscriber as unknown as RedisConnectionClient,
-    { onLost: (listener: () => void) => (watch.lost = listener), onRecovered: (listener: () => void) => (watch.recovered = listener), confirm } as unknown as SubscriberWatch,
+    fake<SubscriberWatch>({ onLost: (listener) => void (watch.lost = listener), onRecovered: (listener) => void (watch.recovered = listener), confirm }),
     { get: () => source } as unknown as ModuleRef,
     { catchupMax: 3, redisAdmissionTimeoutMs: 1000, redis: { mode: 'standalone' } } as AppConfig,
   );
   feed.onModuleInit();
   const publish = (id: string, exceptConnection?: string) => subscriber.emit('smessage', 'live:general', JSON.stringify({ message: message(id), exceptConnection }));
-  const connection = (id: string) => ({ id, join: (room: string) => adapter.join(room, id) }) as unknown as Connection;
+  const connection = (id: string) => fake<Connection>({ id, join: (room: string) => adapter.join(room, id) });
   return { feed, delivered, closed, publish, connection, newest, source, watch, subscriber };
 }
 

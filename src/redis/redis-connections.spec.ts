@@ -2,8 +2,11 @@ import type { Cluster, Redis } from 'ioredis';
 import { loadConfig, RedisConnection } from '../config/app-config';
 import type { MetricsService } from '../metrics/metrics.service';
 import { createRedisConnection, RedisConnectionClient } from './redis-connections';
+import { fake } from '../testing/fakes';
 
-const metrics = { redisErrors: { labels: () => ({ inc: () => undefined }) } } as unknown as MetricsService;
+const metrics = fake<MetricsService>({
+  redisErrors: fake<MetricsService['redisErrors']>({ labels: () => fake<ReturnType<MetricsService['redisErrors']['labels']>>({ inc: () => undefined }) }),
+});
 const tls = { ca: 'the CA', cert: 'the certificate', key: 'the key' };
 
 describe('createRedisConnection: TLS and the ACL user reach every kind of connection', () => {

@@ -91,7 +91,8 @@ describe('search tokenizer', () => {
       expect(disagreements(allStrings(CLASS_REPRESENTATIVES, 4))).toEqual([]);
     });
 
-    it('on 200,000 random strings weighted toward the characters that join words', () => {
+    // 50,000 rather than more: the segmenter costs about 20 µs a string, and this file was the unit tier's slowest
+    it('on 50,000 random strings weighted toward the characters that join words', () => {
       const weighted = [...'aaabZZx779__..\'\'::,,;;   \n\t-@/"!?#'];
       let seed = 0x2545f491;
       /** xorshift32: the same strings on every run, so a failure can be replayed. */
@@ -114,7 +115,7 @@ describe('search tokenizer', () => {
           yield text;
         }
       }
-      expect(disagreements(randomStrings(200_000))).toEqual([]);
+      expect(disagreements(randomStrings(50_000))).toEqual([]);
     });
 
     it('leaves text beyond ASCII to the segmenter', () => {

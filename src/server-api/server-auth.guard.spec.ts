@@ -4,7 +4,7 @@ import { ApiKeyVerifier } from '../auth/api-key-verifier';
 import type { HttpAuthGuard } from '../auth/http-auth.guard';
 import type { AuthenticatedRequest } from '../common/authenticated-request';
 import { SERVER_API_SCOPES, type AppConfig, type ServerApiScope } from '../config/app-config';
-import { userOf } from '../testing/fakes';
+import { fake, userOf } from '../testing/fakes';
 import { RequiresScope, ServerAuthGuard } from './server-auth.guard';
 
 const KEY = 'a'.repeat(16) + 'b'.repeat(16);
@@ -12,8 +12,8 @@ const PUBLISH_ONLY_KEY = 'p'.repeat(40);
 
 function guardWithTokenRoles(roles: string[]) {
   const tokens = { authenticate: jest.fn(async (request: AuthenticatedRequest) => void (request.user = { ...userOf('svc'), roles })) };
-  const config = { serverApiKeys: [{ key: KEY, scopes: [...SERVER_API_SCOPES] }, { key: 'c'.repeat(40), scopes: [...SERVER_API_SCOPES] }, { key: PUBLISH_ONLY_KEY, scopes: ['publish'] }] } as unknown as AppConfig;
-  return { guard: new ServerAuthGuard(tokens as unknown as HttpAuthGuard, new ApiKeyVerifier(config), new Reflector()), tokens };
+  const config = fake<AppConfig>({ serverApiKeys: [{ key: KEY, scopes: [...SERVER_API_SCOPES] }, { key: 'c'.repeat(40), scopes: [...SERVER_API_SCOPES] }, { key: PUBLISH_ONLY_KEY, scopes: ['publish'] }] });
+  return { guard: new ServerAuthGuard(fake<HttpAuthGuard>(tokens), new ApiKeyVerifier(config), new Reflector()), tokens };
 }
 
 /** A route handler marked with the scope it needs, as the controller's methods are. */
@@ -24,8 +24,8 @@ function handlerNeeding(scope: ServerApiScope | null) {
 }
 
 function requestWith(headers: Record<string, string>, scope: ServerApiScope | null = 'publish') {
-  const request = { headers } as unknown as AuthenticatedRequest;
-  const context = { switchToHttp: () => ({ getRequest: () => request }), getHandler: () => handlerNeeding(scope) } as unknown as ExecutionContext;
+  const request = fake<AuthenticatedRequest>({ headers });
+  const context = fake<ExecutionContext>({ switchToHttp: () => fake<ReturnType<ExecutionContext['switchToHttp']>>({ getRequest: <T>() => request as T }), getHandler: () => handlerNeeding(scope) });
   return { request, context };
 }
 

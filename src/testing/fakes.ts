@@ -8,6 +8,29 @@ import type { Audience, ConnectionDirectory, Farewell, RemoteConnection } from '
 import type { NodeOrder, NodeOrders } from '../realtime/node-orders';
 import type { MembershipListener } from '../realtime/chat-namespace';
 
+/**
+ * Properties that jest, Node and promise resolution probe on any value they are handed (is it a thenable, an
+ * asymmetric matcher, a React element, a DOM node?): a fake answers them with `undefined`, like a plain object.
+ */
+const PROBED_BY_TOOLS = new Set(['then', 'asymmetricMatch', '$$typeof', 'nodeType', 'toJSON', '_isMockFunction', '@@__IMMUTABLE_ITERABLE__@@', '@@__IMMUTABLE_RECORD__@@']);
+
+/**
+ * A stand-in for an instance of `T` (a class or an interface) with only the members a test gives it, typed
+ * against `T`: a member whose signature drifts from the real one fails the type check. Using a member the test
+ * did not give throws an error that names it, instead of an `undefined is not a function` deep inside the code
+ * under test. Members are read from `members` itself, so a test may change them later (`fake.grant = ...`).
+ * Meant for collaborators (services, repositories, sockets); plain data whose optional members may be absent,
+ * such as a slice of the config, is a plain object.
+ */
+export function fake<T extends object>(members: Partial<T> = {}, name = 'fake'): T {
+  return new Proxy(members, {
+    get(target, property, receiver) {
+      if (property in target || typeof property === 'symbol' || PROBED_BY_TOOLS.has(property)) return Reflect.get(target, property, receiver);
+      throw new Error(`${name}.${property} is used by the code under test but the test's fake does not provide it`);
+    },
+  }) as T;
+}
+
 export function userOf(id: string, fields: Partial<AuthUser> = {}): AuthUser {
   return { id, name: id[0].toUpperCase() + id.slice(1), roles: [], tokenId: `token-of-${id}`, expiresAtSec: Math.floor(Date.now() / 1000) + 3600, ...fields };
 }
@@ -63,15 +86,15 @@ export class FakeBroadcaster {
   private readonly membershipListeners: MembershipListener[] = [];
 
   asBroadcaster(): Broadcaster {
-    return this as unknown as Broadcaster;
+    return fake<Broadcaster>(this, 'FakeBroadcaster');
   }
 
   asConnections(): ConnectionDirectory {
-    return this as unknown as ConnectionDirectory;
+    return fake<ConnectionDirectory>(this, 'FakeBroadcaster');
   }
 
   asOrders(): NodeOrders {
-    return this as unknown as NodeOrders;
+    return fake<NodeOrders>(this, 'FakeBroadcaster');
   }
 
   connect(id: string, user: AuthUser, rooms: string[] = []): FakeConnection {
@@ -157,7 +180,7 @@ export class FakeAppEvents {
   readonly emitted: { event: AppEventName; payload: unknown }[] = [];
 
   asAppEvents(): AppEvents {
-    return this as unknown as AppEvents;
+    return fake<AppEvents>(this, 'FakeAppEvents');
   }
 
   async emit<E extends AppEventName>(event: E, payload: AppEventMap[E]): Promise<void> {

@@ -2,12 +2,13 @@ import type { AppConfig } from '../config/app-config';
 import { RateLimitReporter } from './rate-limit.reporter';
 import { BudgetGrant, RedisThrottlerStorage } from './redis-throttler.storage';
 import { SocketEventBudget } from './socket-event-budget';
+import { fake } from '../testing/fakes';
 
 function budgetWith(limit: number, grants: BudgetGrant[]) {
   const calls: unknown[][] = [];
-  const storage = { grant: (...args: unknown[]) => (calls.push(args), Promise.resolve(grants.shift() ?? { granted: 0, msToExpire: 5000 })) } as unknown as RedisThrottlerStorage;
+  const storage = fake<RedisThrottlerStorage>({ grant: (...args: unknown[]) => (calls.push(args), Promise.resolve(grants.shift() ?? { granted: 0, msToExpire: 5000 })) });
   const config = { throttle: { ws: { limit, ttlMs: 10_000 } } } as AppConfig;
-  const reporter = { refused: jest.fn() } as unknown as RateLimitReporter;
+  const reporter = fake<RateLimitReporter>({ refused: jest.fn() });
   return { budget: new SocketEventBudget(storage, reporter, config), calls, reporter };
 }
 
@@ -58,9 +59,9 @@ describe('SocketEventBudget', () => {
 /** A storage whose grants are answered one at a time by the test, as Redis answers them later. */
 function budgetWithPendingGrants(limit: number) {
   const pending: ((grant: BudgetGrant) => void)[] = [];
-  const storage = { grant: () => new Promise<BudgetGrant>((resolve) => pending.push(resolve)) } as unknown as RedisThrottlerStorage;
+  const storage = fake<RedisThrottlerStorage>({ grant: () => new Promise<BudgetGrant>((resolve) => pending.push(resolve)) });
   const config = { throttle: { ws: { limit, ttlMs: 10_000 } } } as AppConfig;
-  const budget = new SocketEventBudget(storage, { refused: jest.fn() } as unknown as RateLimitReporter, config);
+  const budget = new SocketEventBudget(storage, fake<RateLimitReporter>({ refused: jest.fn() }), config);
   const handled: number[] = [];
   /** What the router does with an event: spend, await only a promise, then hand the event on. */
   const dispatch = async (event: number) => {

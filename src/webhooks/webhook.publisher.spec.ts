@@ -4,11 +4,12 @@ import { Webhook } from 'standardwebhooks';
 import { signWebhookBody, WebhookSigner } from './webhook-event';
 import { WebhookPublisher } from './webhook.publisher';
 import type { WebhookStreamRepository } from './webhook-stream.repository';
+import { fake } from '../testing/fakes';
 
 function publisherWith(webhooks: Partial<AppConfig['webhooks']>, append: (event: unknown) => Promise<unknown> = async () => 'ok') {
   const appended: any[] = [];
-  const stream = { append: (event: unknown) => (appended.push(event), append(event)) } as unknown as WebhookStreamRepository;
-  const config = { webhooks: { urls: [], ...webhooks } } as unknown as AppConfig;
+  const stream = fake<WebhookStreamRepository>({ append: (event: unknown) => (appended.push(event), append(event)) });
+  const config = { webhooks: { urls: [], ...webhooks } } as AppConfig;
   return { publisher: new WebhookPublisher(stream, config), appended };
 }
 
