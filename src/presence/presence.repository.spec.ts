@@ -1,14 +1,15 @@
 import { PresenceRepository } from './presence.repository';
 
-/** A Redis client whose member-list script calls are answered by hand, in the order they were made. */
+/** A Redis client whose script calls (the member list's, the only one made here) are answered by hand, in the order they were made. */
 function scriptedRedis() {
   const calls: { keys: string[]; answer: (flat: (string | null)[]) => void; fail: (error: Error) => void }[] = [];
-  const client = {
-    defineCommand: () => undefined,
-    presenceListMembers: (...keys: string[]) =>
-      new Promise((answer, fail) => {
-        calls.push({ keys, answer, fail });
-      }),
+  const client: Record<string, unknown> = {
+    defineCommand: (name: string) => {
+      client[name] = (...keys: string[]) =>
+        new Promise((answer, fail) => {
+          calls.push({ keys, answer, fail });
+        });
+    },
   };
   return { client, calls };
 }
