@@ -10,9 +10,12 @@ const { join } = require('node:path');
 
 const session = new inspector.Session();
 session.connect();
-setTimeout(() => {
-  session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-}, Number(process.env.ALLOC_PROFILE_DELAY_MS ?? 8000)).unref();
+setTimeout(
+  () => {
+    session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  },
+  Number(process.env.ALLOC_PROFILE_DELAY_MS ?? 8000),
+).unref();
 
 const writeAndExit = () => {
   session.post('HeapProfiler.stopSampling', (error, result) => {

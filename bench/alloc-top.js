@@ -11,7 +11,11 @@ const { parseArgs } = require('./lib/harness');
 const args = parseArgs();
 const top = args.number('top', 30);
 const profile = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const short = (url) => url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'npm:').replace(/^\/.*\/dist\//, 'dist/');
+const short = (url) =>
+  url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, 'npm:')
+    .replace(/^\/.*\/dist\//, 'dist/');
 const bytesByNode = new Map();
 for (const sample of profile.samples) bytesByNode.set(sample.nodeId, (bytesByNode.get(sample.nodeId) ?? 0) + sample.size);
 
@@ -33,7 +37,8 @@ walk(profile.head, new Set());
 
 const print = (title, entries) => {
   console.log(`\n${title}`);
-  for (const [name, bytes] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${name}`);
+  for (const [name, bytes] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${name}`);
 };
 console.log(`${(total / 1e6).toFixed(1)} MB sampled`);
 print('allocated bytes by function', selfByFunction);

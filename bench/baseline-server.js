@@ -34,7 +34,9 @@ chat.use((socket, next) => {
 chat.on('connection', (socket) => {
   socket.on('room:join', async ({ room, since }, ack) => {
     socket.join(room);
-    const entries = since ? await commands.xrange(`bench:${room}`, `(${since}`, '+', 'COUNT', 1000) : (await commands.xrevrange(`bench:${room}`, '+', '-', 'COUNT', 50)).reverse();
+    const entries = since
+      ? await commands.xrange(`bench:${room}`, `(${since}`, '+', 'COUNT', 1000)
+      : (await commands.xrevrange(`bench:${room}`, '+', '-', 'COUNT', 50)).reverse();
     const messages = entries.map(([id, [, userId, , content]]) => ({ id, room, userId, content }));
     ack({ ok: true, data: { room, messages } });
   });

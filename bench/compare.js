@@ -21,7 +21,16 @@ const sides = args.list('sides', 'baseline,product');
 const nodeArgs = args.get('node-args', '').split(' ').filter(Boolean);
 // The budget stays on (its cost is part of the product) but high enough that the load is never refused.
 const productEnv = { THROTTLE_WS_LIMIT: '1000000', ...args.productEnv };
-const load = ['--clients', args.get('clients', '20'), '--messages', args.get('messages', '500'), '--in-flight', args.get('in-flight', '10'), '--listeners', args.get('listeners', '0')];
+const load = [
+  '--clients',
+  args.get('clients', '20'),
+  '--messages',
+  args.get('messages', '500'),
+  '--in-flight',
+  args.get('in-flight', '10'),
+  '--listeners',
+  args.get('listeners', '0'),
+];
 
 async function measure(side) {
   const redis = await h.startRedis();
@@ -30,9 +39,15 @@ async function measure(side) {
     server = await h.startNode(side, { redisUrl: redis.url, productEnv, nodeArgs });
     const cpuBefore = h.cpuMs(server.pid);
     const parser = side === 'product' && productEnv.SOCKET_PARSER === 'msgpack' ? ['--parser', 'msgpack'] : [];
-    const output = execFileSync(process.execPath, [join(__dirname, 'send-throughput.js'), '--url', server.url, '--secret', h.SECRET, ...load, ...parser], { encoding: 'utf8' });
+    const output = execFileSync(process.execPath, [join(__dirname, 'send-throughput.js'), '--url', server.url, '--secret', h.SECRET, ...load, ...parser], {
+      encoding: 'utf8',
+    });
     const result = JSON.parse(output.trim().split('\n').pop());
-    return { ...result, serverCpuUsPerAck: Math.round(((h.cpuMs(server.pid) - cpuBefore) * 1000) / result.acks), rssMb: Math.round(h.rssKb(server.pid) / 1024) };
+    return {
+      ...result,
+      serverCpuUsPerAck: Math.round(((h.cpuMs(server.pid) - cpuBefore) * 1000) / result.acks),
+      rssMb: Math.round(h.rssKb(server.pid) / 1024),
+    };
   } finally {
     if (server) await server.stop();
     await redis.stop();

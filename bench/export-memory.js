@@ -142,7 +142,14 @@ function printTable({ before, after, samples, totalBytes, seconds, verdict }) {
   rows.push(['before (after GC)', '1', mb(before), mb(before), mb(before)]);
   for (let quarter = 0; quarter < 4; quarter++) {
     const inQuarter = samples.filter((s) => s.bytes > (quarter * totalBytes) / 4 && s.bytes <= ((quarter + 1) * totalBytes) / 4).map((s) => s.rssKb);
-    if (inQuarter.length > 0) rows.push([`during, ${quarter * 25}-${(quarter + 1) * 25} % of bytes`, String(inQuarter.length), mb(Math.min(...inQuarter)), mb(h.median(inQuarter)), mb(Math.max(...inQuarter))]);
+    if (inQuarter.length > 0)
+      rows.push([
+        `during, ${quarter * 25}-${(quarter + 1) * 25} % of bytes`,
+        String(inQuarter.length),
+        mb(Math.min(...inQuarter)),
+        mb(h.median(inQuarter)),
+        mb(Math.max(...inQuarter)),
+      ]);
   }
   const during = samples.map((s) => s.rssKb);
   rows.push(['during, all', String(during.length), mb(Math.min(...during)), mb(h.median(during)), mb(Math.max(...during))]);
@@ -171,5 +178,12 @@ function heapReports(output) {
 function printHeaps(heaps, exportStarted) {
   const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
   console.log('V8 heap after a full GC (before, every --heap-probe-ms during the export, after):');
-  console.log(heaps.map((report) => `${report.at < exportStarted ? 'before' : `${((report.at - exportStarted) / 1000).toFixed(0)} s`}: ${mb(report.heapUsed)} MB heap, ${mb(report.external)} MB external`).join('; '));
+  console.log(
+    heaps
+      .map(
+        (report) =>
+          `${report.at < exportStarted ? 'before' : `${((report.at - exportStarted) / 1000).toFixed(0)} s`}: ${mb(report.heapUsed)} MB heap, ${mb(report.external)} MB external`,
+      )
+      .join('; '),
+  );
 }

@@ -139,13 +139,32 @@ async function measure(side, rate) {
   }
 }
 
-const MEDIAN_FIELDS = ['sendsPerSecond', 'deliveries', 'lost', 'deliveryP50Ms', 'deliveryP95Ms', 'deliveryP99Ms', 'ackP50Ms', 'ackP99Ms', 'nodeCpuUsPerDelivery', 'redisCpuUsPerDelivery', 'nodeCpuPercent'];
+const MEDIAN_FIELDS = [
+  'sendsPerSecond',
+  'deliveries',
+  'lost',
+  'deliveryP50Ms',
+  'deliveryP95Ms',
+  'deliveryP99Ms',
+  'ackP50Ms',
+  'ackP99Ms',
+  'nodeCpuUsPerDelivery',
+  'redisCpuUsPerDelivery',
+  'nodeCpuPercent',
+];
 
 function summarize(runs) {
   const summary = h.medianOfFields(runs, MEDIAN_FIELDS);
   summary.rssMbPerNode = h.median(runs.flatMap((run) => run.rssMbPerNode));
   summary.lostTotal = runs.reduce((sum, run) => sum + run.lost, 0);
-  summary.refusedOrFailed = runs.reduce((sum, run) => sum + Object.entries(run.outcomes).filter(([k]) => k !== 'ok').reduce((s, [, v]) => s + v, 0), 0);
+  summary.refusedOrFailed = runs.reduce(
+    (sum, run) =>
+      sum +
+      Object.entries(run.outcomes)
+        .filter(([k]) => k !== 'ok')
+        .reduce((s, [, v]) => s + v, 0),
+    0,
+  );
   return summary;
 }
 
@@ -154,7 +173,19 @@ async function main() {
   for (const rate of rates) {
     const runs = await h.runAlternating(sides, rounds, (side) => measure(side, rate));
     const medians = Object.fromEntries(sides.map((side) => [side, summarize(runs[side])]));
-    const result = { scenario: 'fanout', at: new Date().toISOString(), clients: clientCount, roomSize, rate, durationSec, rounds, size, productEnv: args.productEnv, medians, runs };
+    const result = {
+      scenario: 'fanout',
+      at: new Date().toISOString(),
+      clients: clientCount,
+      roomSize,
+      rate,
+      durationSec,
+      rounds,
+      size,
+      productEnv: args.productEnv,
+      medians,
+      runs,
+    };
     writeFileSync(join(outDir, `fanout-${clientCount}c-${rate}r.json`), `${JSON.stringify(result, null, 2)}\n`);
     for (const side of sides) {
       const m = medians[side];

@@ -20,7 +20,12 @@ const STRING_TYPES = new Set(['string', 'concatenated string', 'sliced string'])
 
 function groupsOf(file) {
   const snapshot = JSON.parse(readFileSync(file, 'utf8'));
-  const { node_fields: fields, node_types: [types], edge_fields: edgeFields, edge_types: [edgeTypes] } = snapshot.snapshot.meta;
+  const {
+    node_fields: fields,
+    node_types: [types],
+    edge_fields: edgeFields,
+    edge_types: [edgeTypes],
+  } = snapshot.snapshot.meta;
   const width = fields.length;
   const at = Object.fromEntries(fields.map((name, i) => [name, i]));
   const edgeAt = Object.fromEntries(edgeFields.map((name, i) => [name, i]));
@@ -72,7 +77,9 @@ if (basePath) {
   }
 }
 const net = total - baseTotal;
-console.log(`${(total / 1024 / 1024).toFixed(1)} MB shallow in the heap${basePath ? `, ${(net / 1024 / 1024).toFixed(1)} MB more than the base` : ''}; per unit (--per ${per}): ${(net / per / 1024).toFixed(1)} KB`);
+console.log(
+  `${(total / 1024 / 1024).toFixed(1)} MB shallow in the heap${basePath ? `, ${(net / 1024 / 1024).toFixed(1)} MB more than the base` : ''}; per unit (--per ${per}): ${(net / per / 1024).toFixed(1)} KB`,
+);
 for (const [key, { size, count }] of [...groups].sort((a, b) => b[1].size - a[1].size).slice(0, top)) {
   console.log(`${(size / per).toFixed(0).padStart(8)} B/unit ${(count / per).toFixed(1).padStart(7)} objects/unit  ${key}`);
 }

@@ -58,7 +58,9 @@ function runWorker() {
           if (!ack.ok) throw Object.assign(new Error('join refused'), { code: ack.error.code });
         }),
       );
-      for (const outcome of settled) if (outcome.status === 'rejected') errors[outcome.reason.code ?? outcome.reason.message] = (errors[outcome.reason.code ?? outcome.reason.message] ?? 0) + 1;
+      for (const outcome of settled)
+        if (outcome.status === 'rejected')
+          errors[outcome.reason.code ?? outcome.reason.message] = (errors[outcome.reason.code ?? outcome.reason.message] ?? 0) + 1;
     }
     const open = sockets.filter(({ socket }) => socket.connected).length;
     process.send({ type: 'opened', open, errors, seconds: (Date.now() - started) / 1000 });
@@ -91,7 +93,14 @@ function armProbe(sockets) {
 async function sendProbes(sockets, roomSize) {
   const senders = sockets.filter(({ index }) => index % roomSize === 0);
   const sentAt = Date.now();
-  const acks = await Promise.all(senders.map(({ socket, room }) => socket.timeout(60_000).emitWithAck('message:send', { room, content: PROBE }).catch((error) => ({ ok: false, error: { code: error.message } }))));
+  const acks = await Promise.all(
+    senders.map(({ socket, room }) =>
+      socket
+        .timeout(60_000)
+        .emitWithAck('message:send', { room, content: PROBE })
+        .catch((error) => ({ ok: false, error: { code: error.message } })),
+    ),
+  );
   process.send({ type: 'sent', sentAt: senders.length ? sentAt : undefined, failed: acks.filter((ack) => !ack.ok).length });
 }
 
@@ -159,7 +168,14 @@ async function measure(side, total) {
   try {
     const nodeArgs = [...heapSnapshotArgs, ...args.get('node-args', '').split(' ').filter(Boolean)];
     for (let n = 0; n < nodeCount; n++) {
-      nodes.push(await h.startNode(side, { redisUrl: redis.url, productEnv: { HANDSHAKE_LIMIT_PER_IP: String(Math.min(1_000_000, Math.max(3000, total))), NODE_ID: `bench-${n}`, ...args.productEnv }, gcOnSignal: true, nodeArgs }));
+      nodes.push(
+        await h.startNode(side, {
+          redisUrl: redis.url,
+          productEnv: { HANDSHAKE_LIMIT_PER_IP: String(Math.min(1_000_000, Math.max(3000, total))), NODE_ID: `bench-${n}`, ...args.productEnv },
+          gcOnSignal: true,
+          nodeArgs,
+        }),
+      );
     }
     const rssBeforeKb = await rssAfterGc(nodes);
     if (heapSnapshotDir) for (const node of nodes) await writeHeapSnapshot(node);
@@ -174,7 +190,19 @@ async function measure(side, total) {
     const reports = await Promise.all(
       workers.map((worker, w) => {
         const first = w * perProcess;
-        return ask(worker, { command: 'open', urls: nodes.map((node) => node.url), first, count: Math.min(perProcess, total - first), roomSize, localAddress: `127.0.0.${w + 1}`, batch: args.number('batch', 200) }, 'opened');
+        return ask(
+          worker,
+          {
+            command: 'open',
+            urls: nodes.map((node) => node.url),
+            first,
+            count: Math.min(perProcess, total - first),
+            roomSize,
+            localAddress: `127.0.0.${w + 1}`,
+            batch: args.number('batch', 200),
+          },
+          'opened',
+        );
       }),
     );
     const seconds = (Date.now() - started) / 1000;
@@ -216,12 +244,23 @@ async function main() {
   const nodeCount = args.number('nodes', 1);
   const outDir = args.get('out', join(__dirname, 'results'));
   mkdirSync(outDir, { recursive: true });
-  const fields = ['open', 'handshakesAndJoinsPerSecond', 'nodeCpuMsPerConnection', 'rssMbBefore', 'rssMbAfter', 'kbPerConnection', ...(args.has('broadcast') ? ['broadcastToAllMs', 'broadcastMissing'] : [])];
+  const fields = [
+    'open',
+    'handshakesAndJoinsPerSecond',
+    'nodeCpuMsPerConnection',
+    'rssMbBefore',
+    'rssMbAfter',
+    'kbPerConnection',
+    ...(args.has('broadcast') ? ['broadcastToAllMs', 'broadcastMissing'] : []),
+  ];
   for (const total of counts) {
     const runs = await h.runAlternating(sides, rounds, (side) => measure(side, total));
     const medians = h.mediansOf(runs, fields);
     const name = nodeCount > 1 ? `memory-${total}-${nodeCount}-nodes` : `memory-${total}`;
-    writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify({ scenario: 'memory', at: new Date().toISOString(), connections: total, nodes: nodeCount, roomSize: args.number('room-size', 25), rounds, productEnv: args.productEnv, medians, runs }, null, 2)}\n`);
+    writeFileSync(
+      join(outDir, `${name}.json`),
+      `${JSON.stringify({ scenario: 'memory', at: new Date().toISOString(), connections: total, nodes: nodeCount, roomSize: args.number('room-size', 25), rounds, productEnv: args.productEnv, medians, runs }, null, 2)}\n`,
+    );
     for (const side of sides) {
       const m = medians[side];
       console.log(

@@ -49,7 +49,9 @@ async function main() {
   const refusals = {};
   try {
     for (let offset = 0; offset < offered; offset += batch) {
-      const outcomes = await Promise.allSettled(Array.from({ length: Math.min(batch, offered - offset) }, (_, i) => connect(url, `full-${offset + i}`, { timeout: 10_000 })));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: Math.min(batch, offered - offset) }, (_, i) => connect(url, `full-${offset + i}`, { timeout: 10_000 })),
+      );
       for (const outcome of outcomes) {
         if (outcome.status === 'fulfilled') sockets.push(outcome.value);
         else {
@@ -58,7 +60,9 @@ async function main() {
         }
       }
     }
-    const metrics = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) }).then((response) => response.text()).catch(() => '');
+    const metrics = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })
+      .then((response) => response.text())
+      .catch(() => '');
     const gauge = (name) => /^\S+ (\d+)$/m.exec(metrics.split('\n').find((line) => line.startsWith(`${name} `)) ?? '')?.[1];
     const report = {
       fds,

@@ -53,7 +53,9 @@ function panel(offsetX, title, yLabel, series, { log = false } = {}) {
     parts.push(`<text x="${offsetX + PANEL.left - 6}" y="${y(value) + 4}" text-anchor="end">${Number(value.toPrecision(3))}</text>`);
   }
   for (const rate of rates) parts.push(`<text x="${x(rate)}" y="${PANEL.top + PANEL.height + 18}" text-anchor="middle">${rate}</text>`);
-  parts.push(`<text x="${offsetX + PANEL.left + PANEL.width / 2}" y="${PANEL.top + PANEL.height + 38}" text-anchor="middle">sends per second (${clients} clients, rooms of ${results[0].roomSize}, two nodes)</text>`);
+  parts.push(
+    `<text x="${offsetX + PANEL.left + PANEL.width / 2}" y="${PANEL.top + PANEL.height + 38}" text-anchor="middle">sends per second (${clients} clients, rooms of ${results[0].roomSize}, two nodes)</text>`,
+  );
   parts.push(`<text transform="translate(${offsetX + 16},${PANEL.top + PANEL.height / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>`);
   parts.push(`<rect x="${offsetX + PANEL.left}" y="${PANEL.top}" width="${PANEL.width}" height="${PANEL.height}" fill="none" stroke="#888"/>`);
   series.forEach((s, i) => {
@@ -61,7 +63,9 @@ function panel(offsetX, title, yLabel, series, { log = false } = {}) {
     parts.push(`<polyline points="${points}" fill="none" stroke="${s.color}" stroke-width="2" ${s.dash ? `stroke-dasharray="${s.dash}"` : ''}/>`);
     for (const [px, py] of s.points) parts.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="3" fill="${s.color}"/>`);
     const legendY = PANEL.top + 14 + i * 16;
-    parts.push(`<line x1="${offsetX + PANEL.left + 10}" x2="${offsetX + PANEL.left + 40}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${s.color}" stroke-width="2" ${s.dash ? `stroke-dasharray="${s.dash}"` : ''}/>`);
+    parts.push(
+      `<line x1="${offsetX + PANEL.left + 10}" x2="${offsetX + PANEL.left + 40}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${s.color}" stroke-width="2" ${s.dash ? `stroke-dasharray="${s.dash}"` : ''}/>`,
+    );
     parts.push(`<text x="${offsetX + PANEL.left + 46}" y="${legendY}">${escape(s.label)}</text>`);
   });
   return parts.join('\n');
@@ -69,9 +73,19 @@ function panel(offsetX, title, yLabel, series, { log = false } = {}) {
 
 const sides = Object.keys(results[0].medians);
 const latencySeries = sides.flatMap((side) =>
-  PERCENTILES.map(([field, label, dash]) => ({ label: `${side} ${label}`, color: COLORS[side] ?? '#555', dash, points: results.map((r) => [r.rate, r.medians[side][field]]) })),
+  PERCENTILES.map(([field, label, dash]) => ({
+    label: `${side} ${label}`,
+    color: COLORS[side] ?? '#555',
+    dash,
+    points: results.map((r) => [r.rate, r.medians[side][field]]),
+  })),
 );
-const cpuSeries = sides.map((side) => ({ label: side, color: COLORS[side] ?? '#555', dash: '', points: results.map((r) => [r.rate, r.medians[side].nodeCpuUsPerDelivery]) }));
+const cpuSeries = sides.map((side) => ({
+  label: side,
+  color: COLORS[side] ?? '#555',
+  dash: '',
+  points: results.map((r) => [r.rate, r.medians[side].nodeCpuUsPerDelivery]),
+}));
 const width = 2 * (PANEL.left + PANEL.width + 40);
 const height = PANEL.top + PANEL.height + 70;
 const svg = [
@@ -79,7 +93,12 @@ const svg = [
   `<rect width="100%" height="100%" fill="white"/>`,
   panel(0, 'Delivery latency at receivers (median of rounds)', 'milliseconds (log scale)', latencySeries, { log: true }),
   panel(PANEL.left + PANEL.width + 40, 'Node CPU per delivery (both nodes)', 'microseconds', cpuSeries),
-  `<text x="10" y="${height - 8}" fill="#666">${escape(`bench/fanout.js, ${results.map((r) => r.at.slice(0, 10)).filter((d, i, all) => all.indexOf(d) === i).join(', ')}; load generator, nodes and redis on one shared 2-core machine`)}</text>`,
+  `<text x="10" y="${height - 8}" fill="#666">${escape(
+    `bench/fanout.js, ${results
+      .map((r) => r.at.slice(0, 10))
+      .filter((d, i, all) => all.indexOf(d) === i)
+      .join(', ')}; load generator, nodes and redis on one shared 2-core machine`,
+  )}</text>`,
   '</svg>',
 ].join('\n');
 writeFileSync(out, `${svg}\n`);

@@ -27,10 +27,18 @@ const isStartupOrIdle = (id) => {
 profile.samples.forEach((id, i) => isStartupOrIdle(id) || selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i] ?? 0)));
 const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
-const short = (url) => url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'npm:').replace(/^\/.*\/dist\//, 'dist/') || '(native)';
+const short = (url) =>
+  url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, 'npm:')
+    .replace(/^\/.*\/dist\//, 'dist/') || '(native)';
 const packageOf = (url) => {
   const path = short(url);
-  if (path.startsWith('npm:')) return path.split('/').slice(0, path.startsWith('npm:@') ? 2 : 1).join('/');
+  if (path.startsWith('npm:'))
+    return path
+      .split('/')
+      .slice(0, path.startsWith('npm:@') ? 2 : 1)
+      .join('/');
   return path;
 };
 const selfByFunction = new Map();

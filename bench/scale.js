@@ -103,7 +103,8 @@ async function main() {
   const workers = [];
   try {
     const productEnv = { SERVER_API_KEYS: API_KEY, HANDSHAKE_LIMIT_PER_IP: String(Math.max(3000, total)), ...args.productEnv };
-    for (let n = 0; n < nodeCount; n++) nodes.push(await h.startNode('product', { redisUrl: redis.url, productEnv: { NODE_ID: `scale-${n}`, ...productEnv }, gcOnSignal: true }));
+    for (let n = 0; n < nodeCount; n++)
+      nodes.push(await h.startNode('product', { redisUrl: redis.url, productEnv: { NODE_ID: `scale-${n}`, ...productEnv }, gcOnSignal: true }));
     const rssBeforeKb = await Promise.all(nodes.map(rssAfterGc));
     const cpuBeforeMs = nodes.map((node) => h.cpuMs(node.pid));
     const redisCpuBeforeMs = h.cpuMs(redis.pid);
@@ -176,7 +177,9 @@ async function main() {
       `${open} of ${total} open over ${nodeCount} nodes (rooms of ${roomSize}) in ${result.seconds} s: ${result.connectsAndJoinsPerSecond} connects+joins/s, ` +
         `node CPU ${result.nodeCpuMsPerConnection} ms and Redis CPU ${result.redisCpuMsPerConnection} ms per connection, RSS per connection ${kbPerConnection.join(' / ')} KB, errors ${JSON.stringify(errors)}`,
     );
-    console.log(`broadcast to ${result.broadcast.rooms} rooms: answered in ${answeredMs} ms, received by ${latencies.length} of ${open}, p50 ${result.broadcast.p50Ms} ms, p99 ${result.broadcast.p99Ms} ms, last ${result.broadcast.maxMs} ms`);
+    console.log(
+      `broadcast to ${result.broadcast.rooms} rooms: answered in ${answeredMs} ms, received by ${latencies.length} of ${open}, p50 ${result.broadcast.p50Ms} ms, p99 ${result.broadcast.p99Ms} ms, last ${result.broadcast.maxMs} ms`,
+    );
   } finally {
     for (const worker of workers) if (worker.connected) worker.send({ command: 'close' });
     await Promise.all(workers.map((worker) => h.stop(worker)));

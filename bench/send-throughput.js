@@ -30,7 +30,7 @@ function options() {
     // `msgpack` for a node started with SOCKET_PARSER=msgpack
     parser: value('parser', 'json'),
   };
-  if (!parsed.secret) throw new Error('pass --secret (the node\'s JWT_SECRET) or set JWT_SECRET');
+  if (!parsed.secret) throw new Error("pass --secret (the node's JWT_SECRET) or set JWT_SECRET");
   const host = new URL(parsed.url).hostname;
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`loopback only, not ${host}`);
   return parsed;
@@ -38,7 +38,13 @@ function options() {
 
 function connectClient(url, secret, index, parser) {
   const token = sign({ sub: `bench-${process.pid}-${index}`, exp: Math.floor(Date.now() / 1000) + 3600 }, secret, { algorithm: 'HS256' });
-  const socket = io(`${url}/chat`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, ...(parser === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {}) });
+  const socket = io(`${url}/chat`, {
+    auth: { token },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    ...(parser === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {}),
+  });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => reject(new Error(`connect_error: ${error.message}`)));

@@ -101,7 +101,10 @@ async function main() {
   const outDir = args.get('out', join(__dirname, 'results'));
   mkdirSync(outDir, { recursive: true });
   const runs = await h.runAlternating(sides, rounds, measure);
-  writeFileSync(join(outDir, `storm-${clientCount}.json`), `${JSON.stringify({ scenario: 'storm', at: new Date().toISOString(), clients: clientCount, roomSize, missed, perAddress, rounds, productEnv: args.productEnv, runs }, null, 2)}\n`);
+  writeFileSync(
+    join(outDir, `storm-${clientCount}.json`),
+    `${JSON.stringify({ scenario: 'storm', at: new Date().toISOString(), clients: clientCount, roomSize, missed, perAddress, rounds, productEnv: args.productEnv, runs }, null, 2)}\n`,
+  );
   for (const side of sides) {
     const r = runs[side];
     console.log(

@@ -96,13 +96,17 @@ function failuresOf(results) {
     const path = relative(ROOT, file.name);
     const failedTests = file.assertionResults.filter((test) => test.status === 'failed');
     for (const test of failedTests) failures.push({ key: `${path} › ${test.fullName}`, message: test.failureMessages.join('\n') });
-    if (file.status === 'failed' && failedTests.length === 0) failures.push({ key: `${path} › (outside any test)`, message: file.message || 'the file failed' });
+    if (file.status === 'failed' && failedTests.length === 0)
+      failures.push({ key: `${path} › (outside any test)`, message: file.message || 'the file failed' });
   }
   return failures;
 }
 
 function firstLine(message) {
-  const line = message.split('\n').map((text) => text.trim()).find((text) => text && !text.startsWith('at '));
+  const line = message
+    .split('\n')
+    .map((text) => text.trim())
+    .find((text) => text && !text.startsWith('at '));
   return (line ?? '').replace(/\u001b\[[0-9;]*m/g, '').slice(0, 160);
 }
 
@@ -110,7 +114,9 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const logDir = mkdtempSync(join(tmpdir(), 'chat-soak-'));
   const stopHogs = startHogs(options.busyCores);
-  console.log(`soak: ${options.runs} runs of jest ${[...options.jestArgs, '--selectProjects', options.project].join(' ')} beside ${options.busyCores} busy cores; logs in ${logDir}`);
+  console.log(
+    `soak: ${options.runs} runs of jest ${[...options.jestArgs, '--selectProjects', options.project].join(' ')} beside ${options.busyCores} busy cores; logs in ${logDir}`,
+  );
 
   const byTest = new Map();
   const runs = [];

@@ -55,7 +55,8 @@ function startProcess(command, argv, env, readyPattern) {
   });
 }
 
-const stop = (child) => new Promise((resolve) => (!child || child.exitCode !== null || child.signalCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGKILL'))));
+const stop = (child) =>
+  new Promise((resolve) => (!child || child.exitCode !== null || child.signalCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGKILL'))));
 
 /** User + system CPU time of a process, in ms. */
 function cpuMs(pid) {
@@ -70,7 +71,12 @@ function rssKb(pid) {
 async function startRedis() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
-  const child = await startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxclients', '1000'], {}, /Ready to accept/);
+  const child = await startProcess(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxclients', '1000'],
+    {},
+    /Ready to accept/,
+  );
   return {
     url: `redis://127.0.0.1:${port}`,
     pid: child.pid,
@@ -90,8 +96,18 @@ async function startNode(side, { redisUrl, productEnv = {}, nodeArgs = [], gcOnS
   const preload = gcOnSignal ? ['--expose-gc', '--require', join(__dirname, 'gc-on-signal.js')] : [];
   const child =
     side === 'product'
-      ? await startProcess(process.execPath, [...nodeArgs, ...preload, join(ROOT, 'dist', 'main.js')], { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), REDIS_URL: redisUrl, JWT_SECRET: SECRET, ...productEnv }, /Listening on/)
-      : await startProcess(process.execPath, [...nodeArgs, ...preload, join(ROOT, 'bench', 'baseline-server.js')], { PORT: String(port), REDIS_URL: redisUrl, JWT_SECRET: SECRET }, /listening/);
+      ? await startProcess(
+          process.execPath,
+          [...nodeArgs, ...preload, join(ROOT, 'dist', 'main.js')],
+          { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), REDIS_URL: redisUrl, JWT_SECRET: SECRET, ...productEnv },
+          /Listening on/,
+        )
+      : await startProcess(
+          process.execPath,
+          [...nodeArgs, ...preload, join(ROOT, 'bench', 'baseline-server.js')],
+          { PORT: String(port), REDIS_URL: redisUrl, JWT_SECRET: SECRET },
+          /listening/,
+        );
   // profiles are written on a clean exit only
   return { side, port, url: `http://127.0.0.1:${port}`, pid: child.pid, child, stop: () => (nodeArgs.length ? stopGracefully(child) : stop(child)) };
 }
@@ -117,7 +133,14 @@ function tokenFor(userId) {
 function connect(url, userId, { localAddress, timeout = 30_000 } = {}) {
   const host = new URL(url).hostname;
   if (!['127.0.0.1', 'localhost'].includes(host)) throw new Error(`loopback only, not ${host}`);
-  const socket = io(`${url}/chat`, { auth: { token: tokenFor(userId) }, transports: ['websocket'], reconnection: false, forceNew: true, timeout, localAddress });
+  const socket = io(`${url}/chat`, {
+    auth: { token: tokenFor(userId) },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    timeout,
+    localAddress,
+  });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => {
@@ -155,4 +178,25 @@ const medianOfFields = (list, fields) => Object.fromEntries(fields.map((field) =
 /** Per side, the median over its runs of each field. */
 const mediansOf = (runs, fields) => Object.fromEntries(Object.entries(runs).map(([side, list]) => [side, medianOfFields(list, fields)]));
 
-module.exports = { runAlternating, medianOfFields, mediansOf, ROOT, SECRET, parseArgs, freePort, startProcess, stop, cpuMs, rssKb, startRedis, startNode, tokenFor, connect, sleep, median, percentile, round2, sidesOfRound };
+module.exports = {
+  runAlternating,
+  medianOfFields,
+  mediansOf,
+  ROOT,
+  SECRET,
+  parseArgs,
+  freePort,
+  startProcess,
+  stop,
+  cpuMs,
+  rssKb,
+  startRedis,
+  startNode,
+  tokenFor,
+  connect,
+  sleep,
+  median,
+  percentile,
+  round2,
+  sidesOfRound,
+};

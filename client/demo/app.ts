@@ -181,7 +181,11 @@ function listen(): void {
     if (typist === userId) return;
     const state = roomState(room);
     clearTimeout(state.typing.get(typist));
-    if (isTyping) state.typing.set(typist, setTimeout(() => (state.typing.delete(typist), renderTyping()), 8000));
+    if (isTyping)
+      state.typing.set(
+        typist,
+        setTimeout(() => (state.typing.delete(typist), renderTyping()), 8000),
+      );
     else state.typing.delete(typist);
     renderTyping();
   });
@@ -191,7 +195,9 @@ function listen(): void {
     else presence.delete(who);
     if (room === currentRoom) renderPresence();
   });
-  client.on('moderation', (notice) => showError(new Error(`moderation: ${notice.action}${notice.room ? ` in ${notice.room}` : ''}${notice.reason ? ` (${notice.reason})` : ''}`)));
+  client.on('moderation', (notice) =>
+    showError(new Error(`moderation: ${notice.action}${notice.room ? ` in ${notice.room}` : ''}${notice.reason ? ` (${notice.reason})` : ''}`)),
+  );
   client.on('disconnect', () => showStatus('Connection lost: reconnecting…'));
   client.on('connect', ({ isReconnect }) => isReconnect && showStatus('Reconnected: catching up'));
   client.on('rejoin', ({ room, error }) => {
@@ -248,7 +254,10 @@ function renderRoomList(): void {
       const item = element('li');
       const open = button(label, () => selectRoom(room));
       if (room === currentRoom) open.setAttribute('aria-current', 'true');
-      item.append(open, button('Leave', () => attempt(() => leave(room)), `Leave ${room}`));
+      item.append(
+        open,
+        button('Leave', () => attempt(() => leave(room)), `Leave ${room}`),
+      );
       return item;
     }),
   );
@@ -423,7 +432,9 @@ function mustHave(why: string): never {
 
 async function showAudit(): Promise<void> {
   const { entries } = await adminApi.audit({ limit: 50 });
-  ui.adminAudit.replaceChildren(...entries.map((entry) => element('li', `${new Date(entry.at).toLocaleString()} ${entry.actor} ${entry.action} ${targetOf(entry)}`)));
+  ui.adminAudit.replaceChildren(
+    ...entries.map((entry) => element('li', `${new Date(entry.at).toLocaleString()} ${entry.actor} ${entry.action} ${targetOf(entry)}`)),
+  );
 }
 
 /** `room general, user bob`: the audit target is an object of the ids involved. */

@@ -184,5 +184,12 @@ function parseJson(text: string): unknown {
 function errorOf(method: string, path: string, response: Response, body: unknown): AdminApiError {
   const { error, message, code } = (typeof body === 'object' && body !== null ? body : {}) as { error?: unknown; message?: unknown; code?: unknown };
   const messages = Array.isArray(message) ? message.map(String) : typeof message === 'string' ? [message] : typeof body === 'string' ? [body] : [];
-  return new AdminApiError(method, path, response.status, typeof error === 'string' ? error : response.statusText, messages, typeof code === 'string' ? code : undefined);
+  return new AdminApiError(
+    method,
+    path,
+    response.status,
+    typeof error === 'string' ? error : response.statusText,
+    messages,
+    typeof code === 'string' ? code : undefined,
+  );
 }

@@ -1,14 +1,5 @@
 import type { ChatConnection, ConnectionListener } from './connection';
-import type {
-  Ack,
-  ClientEventName,
-  ClientPayload,
-  ClientResult,
-  JoinRoomResult,
-  SendMessagePayload,
-  ServerEventMap,
-  StoredMessage,
-} from './contract';
+import type { Ack, ClientEventName, ClientPayload, ClientResult, JoinRoomResult, SendMessagePayload, ServerEventMap, StoredMessage } from './contract';
 import { ClientClosedError, ContractError, isRetryable, RequestTimeoutError } from './errors';
 import { newClientMsgId } from './message-ids';
 import { RoomCursors, type Hold } from './room-cursors';

@@ -8,4 +8,14 @@ export { isAfter, newClientMsgId } from './message-ids';
 export { CHAT_NAMESPACE, ClientEvent, ROOM_NAME_PATTERN, ServerEvent } from './contract';
 export type * from './contract';
 export { AdminApi, AdminApiError } from './admin-api';
-export type { AdminApiOptions, AdminPresenceEntry, AdminRoomsPage, AdminRoomSummary, AuditEntry, AuditPage, AuditQuery, AuditVerification, HistoryQuery } from './admin-api';
+export type {
+  AdminApiOptions,
+  AdminPresenceEntry,
+  AdminRoomsPage,
+  AdminRoomSummary,
+  AuditEntry,
+  AuditPage,
+  AuditQuery,
+  AuditVerification,
+  HistoryQuery,
+} from './admin-api';

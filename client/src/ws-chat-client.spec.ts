@@ -82,7 +82,13 @@ async function openedSocket<S extends FakeWebSocket>(index: number): Promise<S> 
 
 const ROOM = 'general';
 const message = (id: string): StoredMessage => ({ id, room: ROOM, userId: 'bob', content: `m ${id}`, createdAt: 0 });
-const options = (WebSocket: typeof FakeWebSocket = FakeWebSocket) => ({ urls: ['http://a', 'https://b/prefix/'], token: 't k', WebSocket, retryDelayMs: 1, maxRetryDelayMs: 1 });
+const options = (WebSocket: typeof FakeWebSocket = FakeWebSocket) => ({
+  urls: ['http://a', 'https://b/prefix/'],
+  token: 't k',
+  WebSocket,
+  retryDelayMs: 1,
+  maxRetryDelayMs: 1,
+});
 
 /** A connected client joined to ROOM at message 1-0; `handedOver` lists what its handlers got. */
 async function joinedClient() {

@@ -191,7 +191,8 @@ class PlainWebSocketConnection implements ChatConnection {
       if (this.isSettled) return;
       this.isSettled = true;
       clearTimeout(this.openTimer);
-      if (response.statusCode === 401 || response.statusCode === 403) this.listener.refused(contractCodeOf(body) ?? (response.statusCode === 403 ? 'banned' : undefined));
+      if (response.statusCode === 401 || response.statusCode === 403)
+        this.listener.refused(contractCodeOf(body) ?? (response.statusCode === 403 ? 'banned' : undefined));
       else this.listener.failed();
       this.abandon();
     };

@@ -38,7 +38,11 @@ export class AttachmentRepository {
   async create(room: string, record: AttachmentRecord, ttlSec: number): Promise<void> {
     const key = attachmentKeys.metadata(room, record.id);
     const { id: _id, ...fields } = record;
-    await this.redis.multi().hset(key, { ...fields, size: String(fields.size), createdAt: String(fields.createdAt) }).expire(key, ttlSec).exec();
+    await this.redis
+      .multi()
+      .hset(key, { ...fields, size: String(fields.size), createdAt: String(fields.createdAt) })
+      .expire(key, ttlSec)
+      .exec();
   }
 
   /**
@@ -75,7 +79,11 @@ export class AttachmentRepository {
    */
   async attach(room: string, owner: string, ids: string[], roomLifetimeMs: number, checkAt: number): Promise<string | undefined> {
     const [failed] = await Promise.all([
-      attachmentScripts.attach.run(this.redis, [roomKeys.messages(room), ...ids.map((id) => attachmentKeys.metadata(room, id))], [owner, roomLifetimeMs, LIFETIME_REFRESH_SLACK_MS]),
+      attachmentScripts.attach.run(
+        this.redis,
+        [roomKeys.messages(room), ...ids.map((id) => attachmentKeys.metadata(room, id))],
+        [owner, roomLifetimeMs, LIFETIME_REFRESH_SLACK_MS],
+      ),
       this.redis.zadd(attachmentKeys.claimed, ...ids.flatMap((id) => [checkAt, claimedMember({ id, room })])),
     ]);
     return failed === undefined ? undefined : ids[failed];

@@ -31,18 +31,21 @@ class MemoryAttachments {
   unclaimed?: string;
 
   repository(): AttachmentRepository {
-    return fake<AttachmentRepository>({
-      chargeDailyQuota: async (...args) => (this.calls.push(['chargeDailyQuota', ...args]), this.chargeAccepted),
-      create: async (room, record, ttlSec) => void (this.calls.push(['create', room, record, ttlSec]), this.records.set(`${room} ${record.id}`, record)),
-      find: async (room, ids) => ids.map((id) => this.records.get(`${room} ${id}`)),
-      attach: async (...args) => (this.calls.push(['attach', ...args]), this.unclaimed),
-      keepForHold: async (...args) => void this.calls.push(['keepForHold', ...args]),
-      remove: async (...args) => void this.calls.push(['remove', ...args]),
-      dueClaimed: async (_now, limit) => (this.dueReads++, this.claimed.splice(0, limit)),
-      renewClaimed: async ({ id }) => this.lifetimes.get(id) ?? { metadataTtlMs: -2, streamTtlMs: -2 },
-      checkClaimedAgainAt: async (attachment, at) => void this.calls.push(['checkClaimedAgainAt', attachment.id, at]),
-      forgetClaimed: async (attachment) => void this.calls.push(['forgetClaimed', attachment.id]),
-    }, 'AttachmentRepository');
+    return fake<AttachmentRepository>(
+      {
+        chargeDailyQuota: async (...args) => (this.calls.push(['chargeDailyQuota', ...args]), this.chargeAccepted),
+        create: async (room, record, ttlSec) => void (this.calls.push(['create', room, record, ttlSec]), this.records.set(`${room} ${record.id}`, record)),
+        find: async (room, ids) => ids.map((id) => this.records.get(`${room} ${id}`)),
+        attach: async (...args) => (this.calls.push(['attach', ...args]), this.unclaimed),
+        keepForHold: async (...args) => void this.calls.push(['keepForHold', ...args]),
+        remove: async (...args) => void this.calls.push(['remove', ...args]),
+        dueClaimed: async (_now, limit) => (this.dueReads++, this.claimed.splice(0, limit)),
+        renewClaimed: async ({ id }) => this.lifetimes.get(id) ?? { metadataTtlMs: -2, streamTtlMs: -2 },
+        checkClaimedAgainAt: async (attachment, at) => void this.calls.push(['checkClaimedAgainAt', attachment.id, at]),
+        forgetClaimed: async (attachment) => void this.calls.push(['forgetClaimed', attachment.id]),
+      },
+      'AttachmentRepository',
+    );
   }
 }
 
@@ -54,7 +57,8 @@ function memoryStorage() {
   const answer = <T>(value: T): Promise<T> => (state.failing ? Promise.reject(new Error('connect ECONNREFUSED')) : Promise.resolve(value));
   const storage: AttachmentStorage = {
     kind: 's3',
-    uploadLink: (object: StoredObject, expiresAt: number) => answer({ url: `https://files.example/up/${object.id}?until=${expiresAt}`, headers: { 'Content-Type': object.contentType } }),
+    uploadLink: (object: StoredObject, expiresAt: number) =>
+      answer({ url: `https://files.example/up/${object.id}?until=${expiresAt}`, headers: { 'Content-Type': object.contentType } }),
     downloadLink: (object: StoredObject, expiresAt: number) => answer(`https://files.example/down/${object.id}?until=${expiresAt}`),
     isUploaded: (object: StoredObject) => answer(uploaded.has(object.id)),
     keep: (object: StoredObject) => (calls.push(['keep', object.id]), answer(undefined)),
@@ -76,7 +80,10 @@ function record(id: string, fields: Partial<AttachmentRecord> = {}): AttachmentR
 }
 
 async function contractError(attempt: Promise<unknown>): Promise<ContractError> {
-  const error = await attempt.then(() => undefined, (caught: unknown) => caught);
+  const error = await attempt.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(ContractError);
   return error as ContractError;
 }
@@ -229,7 +236,10 @@ describe('AttachmentService', () => {
       await service.remove('general', ['a1', 'a2']);
       await service.keepForHold('general', ['a3']);
       expect(files.calls).toEqual([['remove', ['a1', 'a2']]]);
-      expect(memory.calls).toEqual([['remove', 'general', ['a1', 'a2']], ['keepForHold', 'general', ['a3']]]);
+      expect(memory.calls).toEqual([
+        ['remove', 'general', ['a1', 'a2']],
+        ['keepForHold', 'general', ['a3']],
+      ]);
     });
 
     it('keeps the metadata when the files could not be removed, and answers unavailable', async () => {
@@ -243,7 +253,13 @@ describe('AttachmentService', () => {
   describe('sweepExpiredRooms', () => {
     it("removes the file and the entry once both the metadata and the room's messages are gone, and checks the others again later", async () => {
       const { service, memory, files } = setUp();
-      memory.claimed = [{ id: 'gone', room: 'r' }, { id: 'renewed', room: 'r' }, { id: 'soon', room: 'r' }, { id: 'held', room: 'r' }, { id: 'orphan', room: 'r' }];
+      memory.claimed = [
+        { id: 'gone', room: 'r' },
+        { id: 'renewed', room: 'r' },
+        { id: 'soon', room: 'r' },
+        { id: 'held', room: 'r' },
+        { id: 'orphan', room: 'r' },
+      ];
       memory.lifetimes.set('renewed', { metadataTtlMs: 10 * HOUR_MS, streamTtlMs: 10 * HOUR_MS });
       memory.lifetimes.set('soon', { metadataTtlMs: HOUR_MS, streamTtlMs: HOUR_MS });
       memory.lifetimes.set('held', { metadataTtlMs: -1, streamTtlMs: -2 });
@@ -286,7 +302,10 @@ describe('AttachmentService', () => {
       await jest.advanceTimersByTimeAsync(HOUR_MS - 1);
       expect(memory.calls).toHaveLength(1);
       await jest.advanceTimersByTimeAsync(1);
-      expect(memory.calls).toEqual([['forgetClaimed', 'first'], ['forgetClaimed', 'second']]);
+      expect(memory.calls).toEqual([
+        ['forgetClaimed', 'first'],
+        ['forgetClaimed', 'second'],
+      ]);
 
       service.onModuleDestroy();
       memory.claimed = [{ id: 'third', room: 'r' }];

@@ -177,9 +177,7 @@ export class AttachmentService implements OnModuleInit, OnModuleDestroy {
   /** Fresh download links for attachments as a message stores them, for every time messages are served. */
   urlsFor(attachments: MessageAttachment[]): Promise<ServedAttachment[]> {
     const expiresAt = Date.now() + this.settings.downloadUrlTtlSec * 1000;
-    return this.guard(
-      Promise.all(attachments.map(async (attachment) => ({ ...attachment, url: await this.storage.downloadLink(attachment, expiresAt) }))),
-    );
+    return this.guard(Promise.all(attachments.map(async (attachment) => ({ ...attachment, url: await this.storage.downloadLink(attachment, expiresAt) }))));
   }
 
   /** A message deleted under a legal hold keeps its attachments: their metadata no longer expires with the room. */

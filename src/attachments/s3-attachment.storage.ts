@@ -64,9 +64,7 @@ export class S3AttachmentStorage implements AttachmentStorage {
   }
 
   async keep(object: StoredObject): Promise<void> {
-    await this.client.send(
-      new PutObjectTaggingCommand({ Bucket: this.config.bucket, Key: keyOf(object.id), Tagging: { TagSet: [ATTACHED_TAG] } }),
-    );
+    await this.client.send(new PutObjectTaggingCommand({ Bucket: this.config.bucket, Key: keyOf(object.id), Tagging: { TagSet: [ATTACHED_TAG] } }));
   }
 
   async remove(ids: string[]): Promise<void> {

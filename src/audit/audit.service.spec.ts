@@ -48,7 +48,10 @@ describe('AuditService', () => {
     await service.record({ actor: 'root', action: 'rooms.list', target: {} });
     await service.record({ actor: 'root', action: 'user.ban', target: { userId: 'mallory' }, details: { reason: 'spam' } });
     expect(published).toEqual([
-      { type: 'moderation.action', data: { id: '1001-0', at: 1001, actor: 'root', action: 'user.ban', target: { userId: 'mallory' }, details: { reason: 'spam' } } },
+      {
+        type: 'moderation.action',
+        data: { id: '1001-0', at: 1001, actor: 'root', action: 'user.ban', target: { userId: 'mallory' }, details: { reason: 'spam' } },
+      },
     ]);
   });
 

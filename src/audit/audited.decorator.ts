@@ -10,5 +10,4 @@ export interface AuditedRoute {
 }
 
 /** Names the action a route performs; `AuditInterceptor` records it once the route succeeded. */
-export const Audited = (action: AuditActionName, { recordsInput = true } = {}) =>
-  SetMetadata<string, AuditedRoute>(AUDITED_KEY, { action, recordsInput });
+export const Audited = (action: AuditActionName, { recordsInput = true } = {}) => SetMetadata<string, AuditedRoute>(AUDITED_KEY, { action, recordsInput });

@@ -36,10 +36,7 @@ export class AccessRepository {
   }
 
   async userAccess(userId: string): Promise<UserAccessState> {
-    const [ban, revokedAt] = await Promise.all([
-      this.admission.get(accessKeys.userBan(userId)),
-      this.admission.get(accessKeys.userTokensRevokedAt(userId)),
-    ]);
+    const [ban, revokedAt] = await Promise.all([this.admission.get(accessKeys.userBan(userId)), this.admission.get(accessKeys.userTokensRevokedAt(userId))]);
     const state: UserAccessState = {};
     if (ban) {
       const parsed = JSON.parse(ban) as { until: number | typeof FOREVER; reason?: string };

@@ -7,7 +7,6 @@ import { AuthenticationError } from '../common/handshake-error';
 import { bearerToken } from '../common/bearer-token';
 import { TokenVerifier } from './token-verifier.service';
 
-
 const ROLES_KEY = 'roles';
 /** The roles a route needs, all of them; checked after the token by `HttpAuthGuard`. */
 export const Roles = (...roles: string[]) => SetMetadata(ROLES_KEY, roles);

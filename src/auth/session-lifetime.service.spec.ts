@@ -23,13 +23,19 @@ function setUp() {
   const ended: { id: string; reason: string }[] = [];
   const addressed: { id: string; tokenId: string; previousTokenId?: string }[] = [];
   const verifications = new Map<string, Promise<AuthUser>>();
-  const verifier = fake<TokenVerifier>({
-    verify: (token: string) => verifications.get(token) ?? Promise.reject(new AuthenticationError('token_invalid', 'token invalid')),
-  }, 'TokenVerifier');
+  const verifier = fake<TokenVerifier>(
+    {
+      verify: (token: string) => verifications.get(token) ?? Promise.reject(new AuthenticationError('token_invalid', 'token invalid')),
+    },
+    'TokenVerifier',
+  );
   const sessions = fake<SessionService>({ end: (connection, reason) => void ended.push({ id: connection.id, reason }) }, 'SessionService');
-  const directory = fake<ConnectionDirectory>({
-    address: async (connection, previousTokenId) => void addressed.push({ id: connection.id, tokenId: connection.user.tokenId, previousTokenId }),
-  }, 'ConnectionDirectory');
+  const directory = fake<ConnectionDirectory>(
+    {
+      address: async (connection, previousTokenId) => void addressed.push({ id: connection.id, tokenId: connection.user.tokenId, previousTokenId }),
+    },
+    'ConnectionDirectory',
+  );
   const lifetime = new SessionLifetime(verifier, sessions, directory, new AccessPolicy());
   /** A connection whose token expires `inSec` seconds after the start. */
   const connect = (id: string, inSec: number, fields: Partial<AuthUser> = {}, rooms: string[] = []) => {
@@ -48,7 +54,7 @@ describe('SessionLifetime', () => {
   beforeEach(() => jest.useFakeTimers({ now: START_MS }));
   afterEach(() => jest.useRealTimers());
 
-  it("ends a session when its token expires, not a millisecond before", () => {
+  it('ends a session when its token expires, not a millisecond before', () => {
     const { connect, ended } = setUp();
     connect('c1', 60);
     jest.advanceTimersByTime(59_999);

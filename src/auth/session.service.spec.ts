@@ -14,12 +14,17 @@ describe('SessionService', () => {
     broadcaster = new FakeBroadcaster();
     events = new FakeAppEvents();
     const module = await Test.createTestingModule({
-      providers: [SessionService, { provide: ConnectionDirectory, useValue: broadcaster }, { provide: NodeOrders, useValue: broadcaster }, { provide: AppEvents, useValue: events }],
+      providers: [
+        SessionService,
+        { provide: ConnectionDirectory, useValue: broadcaster },
+        { provide: NodeOrders, useValue: broadcaster },
+        { provide: AppEvents, useValue: events },
+      ],
     }).compile();
     sessions = module.get(SessionService);
   });
 
-  it("ends every local connection of the user with its reason, orders the other nodes, and emits session.ending first", async () => {
+  it('ends every local connection of the user with its reason, orders the other nodes, and emits session.ending first', async () => {
     broadcaster.connect('c-1', userOf('alice'));
     broadcaster.connect('c-2', userOf('alice'));
     broadcaster.connect('c-3', userOf('bob'));
@@ -29,10 +34,12 @@ describe('SessionService', () => {
       { id: 'c-1', farewell: { event: 'session', payload: { reason: 'revoked' } } },
       { id: 'c-2', farewell: { event: 'session', payload: { reason: 'revoked' } } },
     ]);
-    expect(broadcaster.orders).toEqual([{ type: 'session:end', audience: { userId: 'alice' }, cause: 'revoked', farewell: { event: 'session', payload: { reason: 'revoked' } } }]);
+    expect(broadcaster.orders).toEqual([
+      { type: 'session:end', audience: { userId: 'alice' }, cause: 'revoked', farewell: { event: 'session', payload: { reason: 'revoked' } } },
+    ]);
   });
 
-  it("ends only the connections opened with one token on logout", async () => {
+  it('ends only the connections opened with one token on logout', async () => {
     broadcaster.connect('c-1', userOf('alice', { tokenId: 'old' }));
     broadcaster.connect('c-2', userOf('alice', { tokenId: 'new' }));
     await sessions.endTokenSessions('old', 'logout');

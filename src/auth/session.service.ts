@@ -24,9 +24,7 @@ export class SessionService implements OnModuleInit {
 
   /** Answers the other nodes' orders once the namespace exists (the gateway attaches it before any module init ends). */
   onModuleInit(): void {
-    this.orders.whenAttached(() =>
-      this.orders.onOrder('session:end', ({ audience, cause, farewell }) => this.endLocalSessions(audience, cause, farewell)),
-    );
+    this.orders.whenAttached(() => this.orders.onOrder('session:end', ({ audience, cause, farewell }) => this.endLocalSessions(audience, cause, farewell)));
   }
 
   endUserSessions(userId: string, reason: SessionEndReason): Promise<void> {

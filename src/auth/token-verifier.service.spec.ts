@@ -17,17 +17,22 @@ const PUBLIC_KEY_PEM = publicKey.export({ type: 'spki', format: 'pem' }).toStrin
 function token(claims: Record<string, unknown> = {}, options: SignOptions & { secret?: string } = {}): string {
   const { secret = SECRET, ...signOptions } = options;
   // a claim given as undefined is left out
-  const payload = Object.fromEntries(Object.entries({ sub: 'alice', jti: 'token-1', iat: NOW_SEC - 10, exp: NOW_SEC + 3600, ...claims }).filter(([, value]) => value !== undefined));
+  const payload = Object.fromEntries(
+    Object.entries({ sub: 'alice', jti: 'token-1', iat: NOW_SEC - 10, exp: NOW_SEC + 3600, ...claims }).filter(([, value]) => value !== undefined),
+  );
   return sign(payload, secret, { algorithm: 'HS256', ...signOptions });
 }
 
 /** What the access repository holds: revoked token ids and each user's access state. */
 function setUp(jwt: JwtConfig = { secret: SECRET }, state: { revokedTokens?: string[]; users?: Record<string, UserAccessState> } = {}) {
   const reads: string[] = [];
-  const access = fake<AccessRepository>({
-    isTokenRevoked: async (tokenId: string) => (reads.push(`token ${tokenId}`), (state.revokedTokens ?? []).includes(tokenId)),
-    userAccess: async (userId: string) => (reads.push(`user ${userId}`), state.users?.[userId] ?? {}),
-  }, 'AccessRepository');
+  const access = fake<AccessRepository>(
+    {
+      isTokenRevoked: async (tokenId: string) => (reads.push(`token ${tokenId}`), (state.revokedTokens ?? []).includes(tokenId)),
+      userAccess: async (userId: string) => (reads.push(`user ${userId}`), state.users?.[userId] ?? {}),
+    },
+    'AccessRepository',
+  );
   return { verifier: new TokenVerifier(new JwtService(), access, fake<AppConfig>({ jwt }, 'AppConfig')), reads };
 }
 
@@ -49,7 +54,15 @@ describe('TokenVerifier', () => {
   it('turns a valid token into the user it names, with its claims', async () => {
     const { verifier } = setUp();
     const user = await verifier.verify(token({ name: 'Alice', roles: ['admin', 7], rooms: ['general'] }));
-    expect(user).toEqual<AuthUser>({ id: 'alice', name: 'Alice', roles: ['admin'], rooms: ['general'], tokenId: 'token-1', issuedAtSec: NOW_SEC - 10, expiresAtSec: NOW_SEC + 3600 });
+    expect(user).toEqual<AuthUser>({
+      id: 'alice',
+      name: 'Alice',
+      roles: ['admin'],
+      rooms: ['general'],
+      tokenId: 'token-1',
+      issuedAtSec: NOW_SEC - 10,
+      expiresAtSec: NOW_SEC + 3600,
+    });
   });
 
   it('names a token without jti by its digest, the same on every verification and different per token', () => {
@@ -68,10 +81,13 @@ describe('TokenVerifier', () => {
 
   it.each([
     ['signed with another secret', () => token({}, { secret: 'another-secret-that-is-long-enough-for-hs256' })],
-    ['with its payload changed after signing', () => {
-      const [header, , signature] = token().split('.');
-      return [header, Buffer.from(JSON.stringify({ sub: 'mallory', exp: NOW_SEC + 3600 })).toString('base64url'), signature].join('.');
-    }],
+    [
+      'with its payload changed after signing',
+      () => {
+        const [header, , signature] = token().split('.');
+        return [header, Buffer.from(JSON.stringify({ sub: 'mallory', exp: NOW_SEC + 3600 })).toString('base64url'), signature].join('.');
+      },
+    ],
     ['unsigned (alg none)', () => sign({ sub: 'alice', exp: NOW_SEC + 3600 }, '', { algorithm: 'none' })],
     ['in RS/ES256 when no public key is configured', () => sign({ sub: 'alice', exp: NOW_SEC + 3600 }, privateKey, { algorithm: 'ES256' })],
     ['without exp', () => sign({ sub: 'alice' }, SECRET, { algorithm: 'HS256' })],

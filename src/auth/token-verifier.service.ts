@@ -8,7 +8,6 @@ import { AuthUser } from '../common/auth-user';
 import { USER_ID_PATTERN } from '../common/validation-patterns';
 import { AuthenticationError } from '../common/handshake-error';
 
-
 interface Claims {
   sub?: unknown;
   exp?: unknown;

@@ -36,7 +36,14 @@ class FakeStores {
 function setUp(assertAdmitted: () => Promise<void> = async () => undefined) {
   const broadcaster = new FakeBroadcaster();
   const stores = new FakeStores();
-  const service = new CallService(broadcaster.asBroadcaster(), broadcaster.asConnections(), fake<TokenVerifier>({ assertAdmitted }), stores.userRooms(), stores.calls(), new AccessPolicy());
+  const service = new CallService(
+    broadcaster.asBroadcaster(),
+    broadcaster.asConnections(),
+    fake<TokenVerifier>({ assertAdmitted }),
+    stores.userRooms(),
+    stores.calls(),
+    new AccessPolicy(),
+  );
   const caller = broadcaster.connect('c-alice', userOf('alice'));
   // alice and bob share a room and both connected once
   stores.rooms.set('alice', ['general']);
@@ -53,7 +60,11 @@ describe('CallService.signal', () => {
     const offer = { type: 'offer', sdp: 'v=0' };
     expect(await service.signal(caller, { to: 'bob', callId: 'k', type: 'invite', data: {} })).toEqual({ delivered: 2 });
     expect(await service.signal(caller, { to: 'bob', callId: 'k', type: 'offer', data: offer })).toEqual({ delivered: 2 });
-    expect(broadcaster.sent[1]).toEqual({ to: ['c-bob-1', 'c-bob-2'], event: 'call:signal', payload: { from: 'alice', callId: 'k', type: 'offer', data: offer } });
+    expect(broadcaster.sent[1]).toEqual({
+      to: ['c-bob-1', 'c-bob-2'],
+      event: 'call:signal',
+      payload: { from: 'alice', callId: 'k', type: 'offer', data: offer },
+    });
   });
 
   it('answers 0 and emits nothing for a related user without connections', async () => {
@@ -75,7 +86,10 @@ describe('CallService.signal', () => {
       throw new AuthenticationError('banned', 'banned', 'alice');
     });
     broadcaster.connect('c-bob', userOf('bob'));
-    await expect(service.signal(caller, { to: 'bob', callId: 'k', type: 'invite', data: {} })).rejects.toMatchObject({ code: 'forbidden', details: { reason: 'banned' } });
+    await expect(service.signal(caller, { to: 'bob', callId: 'k', type: 'invite', data: {} })).rejects.toMatchObject({
+      code: 'forbidden',
+      details: { reason: 'banned' },
+    });
     expect(broadcaster.sent).toEqual([]);
   });
 
@@ -93,7 +107,7 @@ describe('CallService.signal', () => {
     expect(broadcaster.sent).toEqual([]);
   });
 
-  it('counts only rooms the caller\'s own token may read, and a DM room of the two whatever the grants', async () => {
+  it("counts only rooms the caller's own token may read, and a DM room of the two whatever the grants", async () => {
     const { broadcaster, service, stores } = setUp();
     broadcaster.connect('c-bob', userOf('bob'));
     // a token restricted to sales-* no longer reads "general", joined with an earlier token
@@ -109,12 +123,19 @@ describe('CallService.signal', () => {
     broadcaster.connect('c-bob-1', userOf('bob'));
     const bob = broadcaster.connect('c-bob-2', userOf('bob'));
     const mallory = broadcaster.connect('c-mallory', userOf('mallory'));
-    await expect(service.signal(caller, { to: 'bob', callId: 'k', type: 'offer', data: {} })).rejects.toMatchObject({ code: 'forbidden', message: 'not a party to this call' });
+    await expect(service.signal(caller, { to: 'bob', callId: 'k', type: 'offer', data: {} })).rejects.toMatchObject({
+      code: 'forbidden',
+      message: 'not a party to this call',
+    });
     await service.signal(caller, { to: 'bob', callId: 'k', type: 'invite', data: {} });
     expect(await service.signal(bob, { to: 'alice', callId: 'k', type: 'answer', data: {} })).toEqual({ delivered: 1 });
     // the answering device tells the callee's other devices to stop ringing
     expect(await service.signal(bob, { to: 'bob', callId: 'k', type: 'hangup', data: {} })).toEqual({ delivered: 2 });
-    for (const [from, to] of [[mallory, 'bob'], [mallory, 'alice'], [caller, 'mallory']] as const) {
+    for (const [from, to] of [
+      [mallory, 'bob'],
+      [mallory, 'alice'],
+      [caller, 'mallory'],
+    ] as const) {
       await expect(service.signal(from, { to, callId: 'k', type: 'ice', data: {} })).rejects.toMatchObject({ code: 'forbidden' });
     }
     // nor can an invite of another pair take the call id over, related as they are

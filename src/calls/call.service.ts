@@ -51,7 +51,9 @@ export class CallService {
   async signal(connection: Connection, { to, callId, type, data }: CallSignalDto): Promise<{ delivered: number }> {
     const size = Buffer.byteLength(JSON.stringify(data));
     if (size > CALL_SIGNAL_DATA_MAX_BYTES) {
-      throw new ContractError('payload_too_large', `data is ${size} bytes of JSON, the limit is ${CALL_SIGNAL_DATA_MAX_BYTES}`, { limit: CALL_SIGNAL_DATA_MAX_BYTES });
+      throw new ContractError('payload_too_large', `data is ${size} bytes of JSON, the limit is ${CALL_SIGNAL_DATA_MAX_BYTES}`, {
+        limit: CALL_SIGNAL_DATA_MAX_BYTES,
+      });
     }
     const from = connection.user.id;
     const related = type === 'invite' ? this.assertMayInvite(connection.user, to, callId) : this.assertParties(callId, from, to);

@@ -18,7 +18,15 @@ import { ChatRoomFeedSource } from './room-feed.source';
 
 @Module({
   imports: [RoomsModule, PresenceModule, ReceiptsModule, EventsModule, AttachmentsModule, SearchModule, MetricsModule, HoldsModule],
-  providers: [ChatGateway, MembershipService, ChatService, MessageRemovalService, MessageQueryService, MessageQueryGateway, { provide: ROOM_FEED_SOURCE, useClass: ChatRoomFeedSource }],
+  providers: [
+    ChatGateway,
+    MembershipService,
+    ChatService,
+    MessageRemovalService,
+    MessageQueryService,
+    MessageQueryGateway,
+    { provide: ROOM_FEED_SOURCE, useClass: ChatRoomFeedSource },
+  ],
   exports: [ChatService, MessageRemovalService, MessageQueryService],
 })
 export class ChatModule {}

@@ -48,8 +48,14 @@ function serviceAppending(result: AppendResult) {
   const userRooms = fakeUserRooms();
   const { events, emitted } = fakeEvents();
   const service = new ChatService(
-    fake<RoomStore>({ appendIfNew }), broadcaster.asBroadcaster(), new AccessPolicy(),
-    fake<UserRoomsRepository>(userRooms), events, config, ...richContent(), new MetricsService(),
+    fake<RoomStore>({ appendIfNew }),
+    broadcaster.asBroadcaster(),
+    new AccessPolicy(),
+    fake<UserRoomsRepository>(userRooms),
+    events,
+    config,
+    ...richContent(),
+    new MetricsService(),
   );
   return { service, appendIfNew, broadcaster, userRooms, emitted };
 }
@@ -69,7 +75,11 @@ describe('ChatService.send', () => {
     const connection = connectionIn(['general']);
     expect(await service.send(connection, { room: 'general', content: 'hi', clientMsgId: 'c1' })).toBe(stored);
     expect(appendIfNew).toHaveBeenCalledWith(
-      'general', { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined, attachments: [] }, 100, 60, { exceptConnection: 'c-1', attachments: [] },
+      'general',
+      { userId: 'alice', name: 'Alice', content: 'hi', clientMsgId: 'c1', replyTo: undefined, attachments: [] },
+      100,
+      60,
+      { exceptConnection: 'c-1', attachments: [] },
     );
     expect(broadcaster.sent).toEqual([]);
   });
@@ -123,8 +133,16 @@ describe('ChatService.send', () => {
     const appendIfNew = jest.fn().mockResolvedValue({ status: 'stored', message: stored, trimmed: { ids: ['0-1'], withReactions: [], attachments: [] } });
     const [attachments, search, presenter] = richContent();
     const service = new ChatService(
-      fake<RoomStore>({ appendIfNew }), new FakeBroadcaster().asBroadcaster(), new AccessPolicy(),
-      fake<UserRoomsRepository>(fakeUserRooms()), fakeEvents().events, config, attachments, search, presenter, new MetricsService(),
+      fake<RoomStore>({ appendIfNew }),
+      new FakeBroadcaster().asBroadcaster(),
+      new AccessPolicy(),
+      fake<UserRoomsRepository>(fakeUserRooms()),
+      fakeEvents().events,
+      config,
+      attachments,
+      search,
+      presenter,
+      new MetricsService(),
     );
     expect(await service.send(connectionIn(['general']), { room: 'general', content: 'hi' })).toBe(stored);
     expect(search.index).toHaveBeenCalledWith('general', stored);
@@ -151,7 +169,10 @@ describe('ChatService: mentions and DMs on the send path', () => {
     const { service, appendIfNew, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
     await service.send(connectionIn(['general']), { room: 'general', content: 'hi @bob' });
     expect(appendIfNew.mock.calls[0][1].mentions).toEqual(['bob']);
-    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: undefined } }, { event: 'message.created', payload: message }]);
+    expect(emitted).toEqual([
+      { event: 'message.addressed', payload: { message, dmPeer: undefined } },
+      { event: 'message.created', payload: message },
+    ]);
   });
 
   it('announces nothing for a retry that stored nothing', async () => {
@@ -167,16 +188,28 @@ describe('ChatService: mentions and DMs on the send path', () => {
     expect(broadcaster.sent).toEqual([
       { to: ['~user:alice', '~user:bob'], event: 'message', payload: message, options: { exceptConnection: 'c-1', exceptRoom: 'dm:alice:bob' } },
     ]);
-    expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
-    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }, { event: 'message.created', payload: message }]);
+    expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([
+      ['alice', 'dm:alice:bob'],
+      ['bob', 'dm:alice:bob'],
+    ]);
+    expect(emitted).toEqual([
+      { event: 'message.addressed', payload: { message, dmPeer: 'bob' } },
+      { event: 'message.created', payload: message },
+    ]);
   });
 
   it('gives a message:send into a DM room the side effects of dm:send: both users hold the room, the peer is addressed', async () => {
     const message = { ...stored, room: 'dm:alice:bob' };
     const { service, userRooms, emitted } = serviceAppending({ status: 'stored', message, trimmed: NOTHING_TRIMMED });
     await service.send(connectionIn(['dm:alice:bob']), { room: 'dm:alice:bob', content: 'psst' });
-    expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([['alice', 'dm:alice:bob'], ['bob', 'dm:alice:bob']]);
-    expect(emitted).toEqual([{ event: 'message.addressed', payload: { message, dmPeer: 'bob' } }, { event: 'message.created', payload: message }]);
+    expect(userRooms.hold.mock.calls.map(([userId, room]) => [userId, room])).toEqual([
+      ['alice', 'dm:alice:bob'],
+      ['bob', 'dm:alice:bob'],
+    ]);
+    expect(emitted).toEqual([
+      { event: 'message.addressed', payload: { message, dmPeer: 'bob' } },
+      { event: 'message.created', payload: message },
+    ]);
   });
 
   it('gives a server-published message in a DM room, authored by one of its users, the same side effects', async () => {
@@ -187,8 +220,13 @@ describe('ChatService: mentions and DMs on the send path', () => {
     expect(emitted[0]).toEqual({ event: 'message.addressed', payload: { message, dmPeer: 'alice' } });
   });
 
-  it('refuses any other author in a DM room (the server API\'s system author included) with forbidden, storing nothing', async () => {
-    for (const [author, room] of [['system', 'dm:alice:bob'], ['carol', 'dm:alice:bob'], ['alice', 'dm:alice'], ['alice', 'dm:bob:alice']]) {
+  it("refuses any other author in a DM room (the server API's system author included) with forbidden, storing nothing", async () => {
+    for (const [author, room] of [
+      ['system', 'dm:alice:bob'],
+      ['carol', 'dm:alice:bob'],
+      ['alice', 'dm:alice'],
+      ['alice', 'dm:bob:alice'],
+    ]) {
       const { service, appendIfNew, userRooms, emitted } = serviceAppending({ status: 'stored', message: stored, trimmed: NOTHING_TRIMMED });
       const error = await errorOf(service.publish({ id: author, isBanned: false }, room, { content: 'hi', attachments: [{ id: 'a1' }] as never }));
       expect(error).toMatchObject({ code: 'forbidden' });

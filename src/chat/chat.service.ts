@@ -69,11 +69,15 @@ export class ChatService {
   /** Stored in the pair's DM room; reaches every connection of both users, whether they joined it or not. */
   async sendDirect(connection: Connection, { to, content, clientMsgId }: DirectMessageDto): Promise<StoredMessage> {
     const from = connection.user.id;
-    for (const [userId, whose] of [[from, 'your user id'], [to, 'to']]) {
+    for (const [userId, whose] of [
+      [from, 'your user id'],
+      [to, 'to'],
+    ]) {
       if (userId.includes(':')) throw invalidDmPeer(`${whose} holds ":", which a DM room name cannot carry unambiguously`);
     }
     const room = dmRoomOf(from, to);
-    if (!ROOM_NAME_PATTERN.test(room)) throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
+    if (!ROOM_NAME_PATTERN.test(room))
+      throw invalidDmPeer(`${room} is not a valid room name: user ids must be of A-Z a-z 0-9 _ . - and fit in 128 characters together`);
     return this.publish(connection.user, room, { content, clientMsgId }, connection);
   }
 
@@ -127,7 +131,13 @@ export class ChatService {
         const message: StoredMessage = attachments.length > 0 ? { ...result.message, attachments } : (result.message as StoredMessage);
         // the room's members hear it from the room's feed, published by the append script
         const pair = dmMembersOf(room);
-        if (pair) this.broadcaster.toRooms(pair.map((userId) => this.broadcaster.userAddress(userId)), ServerEvent.Message, message, { exceptConnection: origin?.id, exceptRoom: room });
+        if (pair)
+          this.broadcaster.toRooms(
+            pair.map((userId) => this.broadcaster.userAddress(userId)),
+            ServerEvent.Message,
+            message,
+            { exceptConnection: origin?.id, exceptRoom: room },
+          );
         this.searchIndex.index(room, message);
         this.forgetTrimmed(room, result.trimmed);
         this.noteAuthored(author.id, room);

@@ -24,16 +24,23 @@ function fakeUserRooms(held: string[] = []) {
 function serviceWith(messages: Partial<RoomStore>, presence: Partial<PresenceService>, receipts: Partial<ReceiptService>, userRooms = fakeUserRooms()) {
   const presenter = new MessagePresenter(fake<AttachmentService>({ urlsFor: jest.fn() }));
   return new MembershipService(
-    messages as RoomStore, new FakeBroadcaster().asBroadcaster(), presence as PresenceService, receipts as ReceiptService,
-    fake<UserRoomsRepository>(userRooms), presenter, new AccessPolicy(), config,
+    messages as RoomStore,
+    new FakeBroadcaster().asBroadcaster(),
+    presence as PresenceService,
+    receipts as ReceiptService,
+    fake<UserRoomsRepository>(userRooms),
+    presenter,
+    new AccessPolicy(),
+    config,
   );
 }
 
-const joinable = () => [
-  { latest: jest.fn().mockResolvedValue([]), registerRoom: jest.fn().mockResolvedValue(undefined) },
-  { membersAfterJoin: jest.fn().mockResolvedValue([]), whenWritten: jest.fn().mockResolvedValue(undefined) },
-  { readState: jest.fn().mockResolvedValue({ lastReadId: null, unreadCount: 0 }) },
-] as const;
+const joinable = () =>
+  [
+    { latest: jest.fn().mockResolvedValue([]), registerRoom: jest.fn().mockResolvedValue(undefined) },
+    { membersAfterJoin: jest.fn().mockResolvedValue([]), whenWritten: jest.fn().mockResolvedValue(undefined) },
+    { readState: jest.fn().mockResolvedValue({ lastReadId: null, unreadCount: 0 }) },
+  ] as const;
 
 const connectionIn = (rooms: string[]) => new FakeConnection('c-1', userOf('alice'), rooms);
 

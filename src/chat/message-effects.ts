@@ -14,6 +14,9 @@ export function audienceOf(room: string, broadcaster: Broadcaster): string[] {
 export function removeAttachments(attachments: AttachmentService, logger: Logger, room: string, removed: StoredAttachment[]): void {
   if (removed.length === 0) return;
   attachments
-    .remove(room, removed.map((attachment) => attachment.id))
+    .remove(
+      room,
+      removed.map((attachment) => attachment.id),
+    )
     .catch((error: Error) => logger.warn(`attachments of removed messages in ${room} not removed: ${error.message}`));
 }

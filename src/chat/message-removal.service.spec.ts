@@ -12,8 +12,13 @@ function serviceDeleting(result: DeleteResult) {
   const remove = jest.fn().mockResolvedValue(result);
   const holds = fake<LegalHolds>({ current: async () => new HoldSet([]) });
   const service = new MessageRemovalService(
-    fake<RoomStore>({ delete: remove }), broadcaster.asBroadcaster(), new AccessPolicy(), fake<AttachmentService>({ remove: jest.fn() }),
-    fake<SearchIndexWriter>({ unindex: jest.fn() }), holds, new FakeAppEvents().asAppEvents(),
+    fake<RoomStore>({ delete: remove }),
+    broadcaster.asBroadcaster(),
+    new AccessPolicy(),
+    fake<AttachmentService>({ remove: jest.fn() }),
+    fake<SearchIndexWriter>({ unindex: jest.fn() }),
+    holds,
+    new FakeAppEvents().asAppEvents(),
   );
   return { service, broadcaster, remove };
 }
@@ -26,7 +31,12 @@ describe('MessageRemovalService', () => {
     const connection = new FakeConnection('c-1', userOf('alice'), ['dm:alice:bob']);
     await service.deleteFromConnection(connection, { room: 'dm:alice:bob', messageId: '1-0' });
     expect(broadcaster.sent).toEqual([
-      { to: ['dm:alice:bob', '~user:alice', '~user:bob'], event: 'message:deleted', payload: { room: 'dm:alice:bob', messageId: '1-0', by: 'alice' }, options: { exceptConnection: 'c-1' } },
+      {
+        to: ['dm:alice:bob', '~user:alice', '~user:bob'],
+        event: 'message:deleted',
+        payload: { room: 'dm:alice:bob', messageId: '1-0', by: 'alice' },
+        options: { exceptConnection: 'c-1' },
+      },
     ]);
   });
 

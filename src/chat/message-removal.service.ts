@@ -65,7 +65,11 @@ export class MessageRemovalService {
     const deletion = { room, messageId, by };
     this.broadcaster.toRooms(audienceOf(room, this.broadcaster), ServerEvent.MessageDeleted, deletion, { exceptConnection: origin?.id });
     this.searchIndex.unindex(room, [messageId]);
-    if (result.isArchived) await this.attachments.keepForHold(room, result.attachments.map((attachment) => attachment.id));
+    if (result.isArchived)
+      await this.attachments.keepForHold(
+        room,
+        result.attachments.map((attachment) => attachment.id),
+      );
     else removeAttachments(this.attachments, this.logger, room, result.attachments);
     void this.events.emit('message.deleted', deletion);
   }

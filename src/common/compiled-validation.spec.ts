@@ -42,9 +42,38 @@ function accepts(dto: DtoClass, payload: Record<string, unknown>): boolean {
 }
 
 const VALUES: unknown[] = [
-  undefined, null, true, 0, 1, -1, 1.5, 1e12, Number.NaN, '', ' ', 'a', 'general', 'Bad room!', 'x'.repeat(129), 'y'.repeat(5000),
-  '1700000000000-0', '1700000000000-0x', '👍', 'start', 'stop', 'https://push.example/endpoint', 'ab_-9', '@alice hi', [], ['a'],
-  ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'], [1], [null], {}, { a: 1 }, { p256dh: 'k', auth: 'a' },
+  undefined,
+  null,
+  true,
+  0,
+  1,
+  -1,
+  1.5,
+  1e12,
+  Number.NaN,
+  '',
+  ' ',
+  'a',
+  'general',
+  'Bad room!',
+  'x'.repeat(129),
+  'y'.repeat(5000),
+  '1700000000000-0',
+  '1700000000000-0x',
+  '👍',
+  'start',
+  'stop',
+  'https://push.example/endpoint',
+  'ab_-9',
+  '@alice hi',
+  [],
+  ['a'],
+  ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'],
+  [1],
+  [null],
+  {},
+  { a: 1 },
+  { p256dh: 'k', auth: 'a' },
 ];
 
 /** Deterministic, so that a failure names a payload that fails again. */
@@ -93,7 +122,12 @@ describe('compileAcceptor', () => {
 
   it.each([
     ['SendMessageDto', 'room and content', SendMessageDto, { room: 'general', content: 'hello' }],
-    ['SendMessageDto', 'every optional field, empty content', SendMessageDto, { room: 'general', content: '', clientMsgId: 'c-1', replyTo: '1700000000000-0', attachments: ['ab_-9'] }],
+    [
+      'SendMessageDto',
+      'every optional field, empty content',
+      SendMessageDto,
+      { room: 'general', content: '', clientMsgId: 'c-1', replyTo: '1700000000000-0', attachments: ['ab_-9'] },
+    ],
     ['JoinRoomDto', 'since', JoinRoomDto, { room: 'general', since: '1700000000000-0' }],
     ['DirectMessageDto', 'to and content', DirectMessageDto, { to: 'bob', content: 'hi' }],
   ] as [string, string, DtoClass, Record<string, unknown>][])('accepts a valid %s payload (%s), as class-validator does', (_name, _case, dto, payload) => {

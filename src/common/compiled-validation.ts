@@ -52,9 +52,17 @@ export function compileAcceptor(target: new () => object): Acceptor | undefined 
   };
 }
 
-function compileProperty(storage: MetadataStorage, targetName: string, property: string, metadatas: RuleMetadata[]): ((dto: Record<string, unknown>) => boolean) | undefined {
-  const conditions = metadatas.filter((metadata) => metadata.type === ValidationTypes.CONDITIONAL_VALIDATION).map((metadata) => metadata.constraints[0] as (object: object, value: unknown) => boolean);
-  const rules: { validate: ConstraintMetadata['instance']['validate']; validateIf?: RuleMetadata['validateIf']; each: boolean; args: ValidationArguments }[] = [];
+function compileProperty(
+  storage: MetadataStorage,
+  targetName: string,
+  property: string,
+  metadatas: RuleMetadata[],
+): ((dto: Record<string, unknown>) => boolean) | undefined {
+  const conditions = metadatas
+    .filter((metadata) => metadata.type === ValidationTypes.CONDITIONAL_VALIDATION)
+    .map((metadata) => metadata.constraints[0] as (object: object, value: unknown) => boolean);
+  const rules: { validate: ConstraintMetadata['instance']['validate']; validateIf?: RuleMetadata['validateIf']; each: boolean; args: ValidationArguments }[] =
+    [];
   for (const metadata of metadatas.filter((candidate) => candidate.type === ValidationTypes.CUSTOM_VALIDATION)) {
     for (const constraint of storage.getTargetValidatorConstraints(metadata.constraintCls)) {
       if (constraint.async) return undefined;

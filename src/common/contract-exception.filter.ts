@@ -14,7 +14,10 @@ export class ContractExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() === 'ws') {
-      const ack = host.getArgs().slice(2).find((arg): arg is (body: unknown) => void => typeof arg === 'function');
+      const ack = host
+        .getArgs()
+        .slice(2)
+        .find((arg): arg is (body: unknown) => void => typeof arg === 'function');
       ack?.({ ok: false, error: this.toErrorBody(exception) });
       return;
     }
@@ -43,7 +46,9 @@ export class ContractExceptionFilter implements ExceptionFilter {
     }
     const body = this.toErrorBody(exception);
     const status = HTTP_STATUS_BY_CODE[body.code];
-    response.status(status).json({ statusCode: status, error: httpErrorName(status), message: body.message, code: body.code, ...(body.details ? { details: body.details } : {}) });
+    response
+      .status(status)
+      .json({ statusCode: status, error: httpErrorName(status), message: body.message, code: body.code, ...(body.details ? { details: body.details } : {}) });
   }
 }
 
@@ -58,5 +63,9 @@ export function errorBodyOf(exception: unknown, logger: Logger): ErrorBody {
 function httpErrorName(status: number): string {
   const name = HttpStatus[status];
   if (!name) return 'Error';
-  return name.toLowerCase().split('_').map((word) => word[0].toUpperCase() + word.slice(1)).join(' ');
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join(' ');
 }

@@ -122,9 +122,15 @@ export type ReactionCounts = Record<string, number>;
 export type CallSignalType = 'invite' | 'offer' | 'answer' | 'ice' | 'hangup' | 'reject';
 
 /* Client → server payloads and ack data, as the contract's table lists them. */
-export interface RoomRef { room: string }
-export interface MessageRef extends RoomRef { messageId: string }
-export interface JoinRoomPayload extends RoomRef { since?: string }
+export interface RoomRef {
+  room: string;
+}
+export interface MessageRef extends RoomRef {
+  messageId: string;
+}
+export interface JoinRoomPayload extends RoomRef {
+  since?: string;
+}
 export interface JoinRoomResult {
   room: string;
   messages: StoredMessage[];
@@ -133,22 +139,75 @@ export interface JoinRoomResult {
   unreadCount: number;
   complete?: boolean;
 }
-export interface SendMessagePayload extends RoomRef { content: string; clientMsgId?: string; replyTo?: string; attachments?: string[] }
-export interface EditMessagePayload extends MessageRef { content: string }
-export interface HistoryPayload extends RoomRef { before?: string; after?: string; limit?: number }
-export interface TypingPayload extends RoomRef { isTyping: boolean }
-export interface ReactionPayload extends MessageRef { emoji: string }
-export interface ReactionResult { messageId: string; reactions: ReactionCounts }
-export interface DirectMessagePayload { to: string; content: string; clientMsgId?: string }
-export interface RefreshPayload { token: string }
-export interface InboxRoom { room: string; unreadCount: number; lastMessage: StoredMessage | null; lastReadId: string | null }
-export interface PushSubscriptionPayload { subscription: { endpoint: string; keys: { p256dh: string; auth: string } } }
-export interface RepliesPayload extends MessageRef { after?: string; limit?: number }
-export interface SearchPayload { query: string; room?: string; limit?: number }
-export interface AttachmentCreatePayload extends RoomRef { filename: string; contentType: string; size: number }
-export interface AttachmentCreateResult { attachmentId: string; uploadUrl: string; method: 'PUT'; headers: Record<string, string>; expiresAt: number }
+export interface SendMessagePayload extends RoomRef {
+  content: string;
+  clientMsgId?: string;
+  replyTo?: string;
+  attachments?: string[];
+}
+export interface EditMessagePayload extends MessageRef {
+  content: string;
+}
+export interface HistoryPayload extends RoomRef {
+  before?: string;
+  after?: string;
+  limit?: number;
+}
+export interface TypingPayload extends RoomRef {
+  isTyping: boolean;
+}
+export interface ReactionPayload extends MessageRef {
+  emoji: string;
+}
+export interface ReactionResult {
+  messageId: string;
+  reactions: ReactionCounts;
+}
+export interface DirectMessagePayload {
+  to: string;
+  content: string;
+  clientMsgId?: string;
+}
+export interface RefreshPayload {
+  token: string;
+}
+export interface InboxRoom {
+  room: string;
+  unreadCount: number;
+  lastMessage: StoredMessage | null;
+  lastReadId: string | null;
+}
+export interface PushSubscriptionPayload {
+  subscription: { endpoint: string; keys: { p256dh: string; auth: string } };
+}
+export interface RepliesPayload extends MessageRef {
+  after?: string;
+  limit?: number;
+}
+export interface SearchPayload {
+  query: string;
+  room?: string;
+  limit?: number;
+}
+export interface AttachmentCreatePayload extends RoomRef {
+  filename: string;
+  contentType: string;
+  size: number;
+}
+export interface AttachmentCreateResult {
+  attachmentId: string;
+  uploadUrl: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+  expiresAt: number;
+}
 /** `data`: an SDP description, an ICE candidate or anything the two clients agree on; always an object. */
-export interface CallSignalPayload { to: string; callId: string; type: CallSignalType; data: Record<string, unknown> }
+export interface CallSignalPayload {
+  to: string;
+  callId: string;
+  type: CallSignalType;
+  data: Record<string, unknown>;
+}
 export type Empty = Record<string, never>;
 
 /** Each client event's payload and the `data` of its successful ack. */

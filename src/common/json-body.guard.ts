@@ -12,7 +12,8 @@ export class JsonBodyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     // an empty body is no body: clients send `Content-Length: 0` with a bare POST, whatever their content type
     const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !request.is('application/json')) throw new UnsupportedMediaTypeException('the body must be JSON: send it with Content-Type: application/json');
+    if (hasBody && !request.is('application/json'))
+      throw new UnsupportedMediaTypeException('the body must be JSON: send it with Content-Type: application/json');
     return true;
   }
 }

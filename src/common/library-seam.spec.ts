@@ -5,7 +5,14 @@ describe('verifyLibrarySeams', () => {
     const checked: string[] = [];
     const seams = [
       { library: 'ws', internal: 'first', verify: () => void checked.push('first') },
-      { library: 'ws', internal: 'second', verify: () => { checked.push('second'); throw new Error('gone'); } },
+      {
+        library: 'ws',
+        internal: 'second',
+        verify: () => {
+          checked.push('second');
+          throw new Error('gone');
+        },
+      },
       { library: 'no-such-library', internal: 'third', verify: () => Promise.reject(new Error('moved')) },
     ];
 

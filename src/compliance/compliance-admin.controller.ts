@@ -1,6 +1,15 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+} from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
 import type { AuthUser } from '../common/auth-user';
@@ -18,7 +27,11 @@ export class ComplianceAdminController {
   @Put('rooms/:room/retention')
   @HttpCode(200)
   @Audited(AuditAction.RetentionSet)
-  @ApiOperation({ summary: 'Keep the room\'s messages at most this long', description: 'Older messages are removed with their reactions, thread links, attachments (files too) and search entries within `RETENTION_SWEEP_MS` of passing the age; messages under a legal hold stay.' })
+  @ApiOperation({
+    summary: "Keep the room's messages at most this long",
+    description:
+      'Older messages are removed with their reactions, thread links, attachments (files too) and search entries within `RETENTION_SWEEP_MS` of passing the age; messages under a legal hold stay.',
+  })
   @ApiOkResponse({ type: RetentionPolicyDto })
   setRetention(@Param() { room }: RoomDto, @Body() { maxAgeSeconds }: RetentionDto): Promise<RetentionPolicyDto> {
     return this.compliance.setRetention(room, maxAgeSeconds);
@@ -27,7 +40,7 @@ export class ComplianceAdminController {
   @Delete('rooms/:room/retention')
   @HttpCode(204)
   @Audited(AuditAction.RetentionRemove)
-  @ApiOperation({ summary: 'Remove the room\'s retention policy; `RETENTION_DEFAULT_SECONDS` applies again, if set' })
+  @ApiOperation({ summary: "Remove the room's retention policy; `RETENTION_DEFAULT_SECONDS` applies again, if set" })
   @ApiNoContentResponse({ description: 'Removed' })
   @ApiNotFoundResponse({ description: 'The room has no policy of its own', type: HttpErrorDto })
   async removeRetention(@Param() { room }: RoomDto): Promise<void> {
@@ -37,7 +50,10 @@ export class ComplianceAdminController {
   @Post('holds')
   @HttpCode(201)
   @Audited(AuditAction.HoldPlace)
-  @ApiOperation({ summary: 'Place a legal hold on a room or on a user', description: 'While it stands, no retention, deletion or erasure removes what it covers: a deleted held message is hidden from users but kept for export.' })
+  @ApiOperation({
+    summary: 'Place a legal hold on a room or on a user',
+    description: 'While it stands, no retention, deletion or erasure removes what it covers: a deleted held message is hidden from users but kept for export.',
+  })
   @ApiCreatedResponse({ type: HoldDto })
   placeHold(@Body() { room, userId, reason }: NewHoldDto, @CurrentAdmin() admin: AuthUser): Promise<HoldDto> {
     return this.compliance.placeHold({ room, userId, reason }, admin.id);
@@ -65,7 +81,8 @@ export class ComplianceAdminController {
   @Audited(AuditAction.UserDataExport)
   @ApiOperation({
     summary: 'Export everything stored about a user as NDJSON',
-    description: '`{ type, ... }` lines: `message` for each message the user wrote (held deletions included), `attachment`, `reaction`, `receipt`, `room` for each room held, `pushSubscription` (endpoint only); then the manifest `{ "type": "manifest", userId, count, sha256 }`.',
+    description:
+      '`{ type, ... }` lines: `message` for each message the user wrote (held deletions included), `attachment`, `reaction`, `receipt`, `room` for each room held, `pushSubscription` (endpoint only); then the manifest `{ "type": "manifest", userId, count, sha256 }`.',
   })
   @ApiProduces('application/x-ndjson')
   @ApiOkResponse({ description: 'The export' })
@@ -78,7 +95,8 @@ export class ComplianceAdminController {
   @Audited(AuditAction.UserErase)
   @ApiOperation({
     summary: 'Erase a user',
-    description: 'Within `RETENTION_SWEEP_MS`: each message the user wrote becomes a tombstone (`content: ""`, `deleted`, `erased`, its id and thread links kept); reactions, read markers, rooms held, push subscriptions, attachments (files too) and search entries of the user go. Messages in a room under a legal hold wait for the hold to go.',
+    description:
+      'Within `RETENTION_SWEEP_MS`: each message the user wrote becomes a tombstone (`content: ""`, `deleted`, `erased`, its id and thread links kept); reactions, read markers, rooms held, push subscriptions, attachments (files too) and search entries of the user go. Messages in a room under a legal hold wait for the hold to go.',
   })
   @ApiAcceptedResponse({ type: UserParamsDto })
   @ApiConflictResponse({ description: 'A legal hold covers the user (`code: "held"`)', type: HttpErrorDto })
@@ -90,7 +108,8 @@ export class ComplianceAdminController {
   @Audited(AuditAction.RoomExport)
   @ApiOperation({
     summary: 'Export a room as NDJSON, oldest first',
-    description: 'One `Message` per line (with `reactions` and `attachments`; messages deleted under a hold with `deleted`, `deletedAt`, `deletedBy`), then `{ "type": "manifest", room, from, to, count, sha256 }`, `sha256` being the hex SHA-256 of every line before it, newlines included. Streamed a page at a time.',
+    description:
+      'One `Message` per line (with `reactions` and `attachments`; messages deleted under a hold with `deleted`, `deletedAt`, `deletedBy`), then `{ "type": "manifest", room, from, to, count, sha256 }`, `sha256` being the hex SHA-256 of every line before it, newlines included. Streamed a page at a time.',
   })
   @ApiProduces('application/x-ndjson')
   @ApiOkResponse({ description: 'The export' })

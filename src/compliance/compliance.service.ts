@@ -88,7 +88,11 @@ export class ComplianceService {
    */
   async *exportUser(userId: string): AsyncGenerator<string> {
     const lines = new DigestedLines();
-    const [touched, held, endpoints] = await Promise.all([this.userRooms.roomsTouchedBy(userId), this.userRooms.roomsOf(userId), this.push.endpointsOf(userId)]);
+    const [touched, held, endpoints] = await Promise.all([
+      this.userRooms.roomsTouchedBy(userId),
+      this.userRooms.roomsOf(userId),
+      this.push.endpointsOf(userId),
+    ]);
     for (const room of touched.sort()) {
       for await (const message of this.messagesBy(room, userId)) {
         yield lines.line({ type: 'message', ...message });
@@ -156,8 +160,14 @@ class KeptOutsideTheStream {
     const due = this.ids.slice(this.next, end);
     this.next = end;
     const [held, tombstones] = await Promise.all([
-      this.rooms.heldDeletions(this.room, due.filter((entry) => !entry.isTombstone).map((entry) => entry.id)),
-      this.rooms.tombstones(this.room, due.filter((entry) => entry.isTombstone).map((entry) => entry.id)),
+      this.rooms.heldDeletions(
+        this.room,
+        due.filter((entry) => !entry.isTombstone).map((entry) => entry.id),
+      ),
+      this.rooms.tombstones(
+        this.room,
+        due.filter((entry) => entry.isTombstone).map((entry) => entry.id),
+      ),
     ]);
     return mergeById(held, tombstones);
   }

@@ -11,6 +11,11 @@ describe('DigestedLines', () => {
   });
 
   it('an export with no line digests nothing', () => {
-    expect(JSON.parse(new DigestedLines().manifest({ userId: 'ivan' }))).toEqual({ type: 'manifest', userId: 'ivan', count: 0, sha256: createHash('sha256').update('').digest('hex') });
+    expect(JSON.parse(new DigestedLines().manifest({ userId: 'ivan' }))).toEqual({
+      type: 'manifest',
+      userId: 'ivan',
+      count: 0,
+      sha256: createHash('sha256').update('').digest('hex'),
+    });
   });
 });

@@ -33,7 +33,12 @@ function fakeRooms(streams: Record<string, RoomMessage[]>) {
         .filter((message) => to.id === '+' || (to.exclusive ? ms(message.id) < ms(to.id) : ms(message.id) <= ms(to.id)))
         .slice(0, count);
     }),
-    rooms: jest.fn(async (after: string | undefined, limit: number) => Object.keys(streams).sort().filter((room) => after === undefined || room > after).slice(0, limit)),
+    rooms: jest.fn(async (after: string | undefined, limit: number) =>
+      Object.keys(streams)
+        .sort()
+        .filter((room) => after === undefined || room > after)
+        .slice(0, limit),
+    ),
     tombstoneIds: jest.fn(async () => []),
     forgetTombstones: jest.fn(async () => undefined),
     heldDeletionIds: jest.fn(async () => []),
@@ -44,7 +49,11 @@ function fakeRooms(streams: Record<string, RoomMessage[]>) {
 }
 
 const message = (room: string, ageDays: number, userId = 'alice', seq = 0): RoomMessage => ({
-  id: `${NOW - ageDays * DAY_MS}-${seq}`, room, userId, content: 'x', createdAt: NOW - ageDays * DAY_MS,
+  id: `${NOW - ageDays * DAY_MS}-${seq}`,
+  room,
+  userId,
+  content: 'x',
+  createdAt: NOW - ageDays * DAY_MS,
 });
 
 function sweeperWith(options: {
@@ -77,21 +86,31 @@ function sweeperWith(options: {
   const erasures = { step: jest.fn(async () => undefined) };
   const config = { nodeId: 'node-1', retention: { sweepMs: 1000, sweepBatch: options.batch ?? 1000, defaultSeconds: options.defaultSeconds } } as AppConfig;
   const sweeper = new RetentionSweeper(
-    fake<ComplianceRepository>(repository), fake<LegalHolds>(holds), fake<RoomStore>(rooms), fake<MessageRemovalService>(chat),
-    {} as AttachmentService, fake<UserErasure>(erasures), fake<UserRoomsRepository>({ roomsTouchedBy: async () => [] }), config,
+    fake<ComplianceRepository>(repository),
+    fake<LegalHolds>(holds),
+    fake<RoomStore>(rooms),
+    fake<MessageRemovalService>(chat),
+    {} as AttachmentService,
+    fake<UserErasure>(erasures),
+    fake<UserRoomsRepository>({ roomsTouchedBy: async () => [] }),
+    config,
   );
   return { sweeper, expired, rooms, repository, cursor: () => cursor };
 }
 
 describe('RetentionSweeper.tick', () => {
   it('does nothing on a node that does not hold the lease', async () => {
-    const { sweeper, expired, rooms } = sweeperWith({ streams: { general: [message('general', 10)] }, policies: { general: DAY_MS / 1000 }, isLeaseHolder: false });
+    const { sweeper, expired, rooms } = sweeperWith({
+      streams: { general: [message('general', 10)] },
+      policies: { general: DAY_MS / 1000 },
+      isLeaseHolder: false,
+    });
     expect(await sweeper.tick(NOW)).toBe(false);
     expect(expired).toEqual([]);
     expect(rooms.range).not.toHaveBeenCalled();
   });
 
-  it('removes only the messages older than the room\'s age', async () => {
+  it("removes only the messages older than the room's age", async () => {
     const old = message('general', 10);
     const fresh = message('general', 0.5);
     const { sweeper, expired } = sweeperWith({ streams: { general: [old, fresh] }, policies: { general: DAY_MS / 1000 } });
@@ -110,7 +129,7 @@ describe('RetentionSweeper.tick', () => {
     expect(expired).toHaveLength(25);
   });
 
-  it('keeps what a hold covers: a held room whole, a held user\'s messages anywhere', async () => {
+  it("keeps what a hold covers: a held room whole, a held user's messages anywhere", async () => {
     const holds: LegalHold[] = [
       { id: 'h1', room: 'legal', reason: 'r', createdAt: 0, createdBy: 'dpo' },
       { id: 'h2', userId: 'bob', reason: 'r', createdAt: 0, createdBy: 'dpo' },

@@ -103,7 +103,10 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
   /** Removes the room's messages created before `cutoffMs`, but those a hold covers, and the tombstones of that age. */
   private async sweepRoom(room: string, cutoffMs: number, holds: HoldSet, budget: Budget): Promise<void> {
     if (holds.isRoomHeld(room)) return;
-    await this.rooms.forgetTombstones(room, (await this.rooms.tombstoneIds(room)).filter((id) => timeOfStreamId(id) < cutoffMs));
+    await this.rooms.forgetTombstones(
+      room,
+      (await this.rooms.tombstoneIds(room)).filter((id) => timeOfStreamId(id) < cutoffMs),
+    );
     let start = '-';
     while (!budget.isSpent) {
       const wanted = Math.min(SWEEP_PAGE_SIZE, budget.remaining);
@@ -147,8 +150,15 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
       const ids = (await this.rooms.heldDeletionIds(room)).slice(0, budget.remaining);
       budget.spend(ids.length);
       const released = (await this.rooms.heldDeletions(room, ids)).filter((message) => !holds.coversMessage(room, message.userId));
-      const attachments = await this.rooms.purgeHeldDeletions(room, released.map((message) => message.id));
-      if (attachments.length > 0) await this.attachments.remove(room, attachments.map((attachment) => attachment.id));
+      const attachments = await this.rooms.purgeHeldDeletions(
+        room,
+        released.map((message) => message.id),
+      );
+      if (attachments.length > 0)
+        await this.attachments.remove(
+          room,
+          attachments.map((attachment) => attachment.id),
+        );
       if (released.length === ids.length && (await this.rooms.heldDeletionIds(room)).length === 0) await this.holds.forgetHeldDeletions(room);
     }
   }

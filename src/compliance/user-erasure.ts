@@ -68,7 +68,11 @@ export class UserErasure {
       const ids = page.filter((message) => message.userId === userId).map((message) => message.id);
       const { erased, attachments } = await this.rooms.erase(room, userId, ids);
       this.searchIndex.unindex(room, erased);
-      if (attachments.length > 0) await this.attachments.remove(room, attachments.map((attachment) => attachment.id));
+      if (attachments.length > 0)
+        await this.attachments.remove(
+          room,
+          attachments.map((attachment) => attachment.id),
+        );
       if (page.length < wanted) break;
       const last = page[page.length - 1].id;
       if (budget.isSpent) return this.repository.saveErasureCursor(userId, room, last);
@@ -87,4 +91,3 @@ export class UserErasure {
     this.logger.log(`erasure of user ${userId} finished`);
   }
 }
-

@@ -22,7 +22,7 @@ describe('loadConfig', () => {
     expect(config.nodeId).toMatch(/-\d+$/);
   });
 
-  it('bounds each connection\'s unsent output at 4 MiB by default, and refuses a bound below two of the largest messages', () => {
+  it("bounds each connection's unsent output at 4 MiB by default, and refuses a bound below two of the largest messages", () => {
     expect(loadConfig({}, developmentSecret)).toMatchObject({ sendBufferMaxBytes: 4 * 1024 * 1024, drainSpreadMs: 5000 });
     expect(loadConfig({ SEND_BUFFER_MAX_BYTES: '1048576', MESSAGE_MAX_LENGTH: '100000' }, developmentSecret).sendBufferMaxBytes).toBe(1_048_576);
     expect(() => loadConfig({ MESSAGE_MAX_LENGTH: '600000' }, developmentSecret)).toThrow(/SEND_BUFFER_MAX_BYTES must be at least 4800000/);
@@ -33,7 +33,10 @@ describe('loadConfig', () => {
   it('reads server API keys and refuses a short one, naming the variable', () => {
     const key = 'k'.repeat(32);
     const all = ['publish', 'notify', 'presence', 'disconnect'];
-    expect(loadConfig({ SERVER_API_KEYS: `${key}, m${key}` }, developmentSecret).serverApiKeys).toEqual([{ key, scopes: all }, { key: `m${key}`, scopes: all }]);
+    expect(loadConfig({ SERVER_API_KEYS: `${key}, m${key}` }, developmentSecret).serverApiKeys).toEqual([
+      { key, scopes: all },
+      { key: `m${key}`, scopes: all },
+    ]);
     expect(loadConfig({}, developmentSecret).serverApiKeys).toEqual([]);
     expect(() => loadConfig({ SERVER_API_KEYS: `${key},short` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 2 has a key of 5 characters/);
   });
@@ -44,11 +47,17 @@ describe('loadConfig', () => {
       { key, scopes: ['publish', 'presence'] },
       { key: `m${key}`, scopes: ['disconnect'] },
     ]);
-    expect(() => loadConfig({ SERVER_API_KEYS: `publish+admin@${key}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 1 names the scope "admin"; scopes are publish, notify, presence, disconnect/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `publish+admin@${key}` }, developmentSecret)).toThrow(
+      /SERVER_API_KEYS.*entry 1 names the scope "admin"; scopes are publish, notify, presence, disconnect/,
+    );
     expect(() => loadConfig({ SERVER_API_KEYS: `@${key}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 1 names the scope ""/);
     expect(() => loadConfig({ SERVER_API_KEYS: `x7Q!@${key}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 1 names an unknown scope/);
-    expect(() => loadConfig({ SERVER_API_KEYS: `${key},notify@${'k'.repeat(31)}` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entry 2 has a key of 31 characters/);
-    expect(() => loadConfig({ SERVER_API_KEYS: `${key},notify@${key}x` }, developmentSecret)).toThrow(/SERVER_API_KEYS.*entries 1 and 2 begin with the same 6 characters/);
+    expect(() => loadConfig({ SERVER_API_KEYS: `${key},notify@${'k'.repeat(31)}` }, developmentSecret)).toThrow(
+      /SERVER_API_KEYS.*entry 2 has a key of 31 characters/,
+    );
+    expect(() => loadConfig({ SERVER_API_KEYS: `${key},notify@${key}x` }, developmentSecret)).toThrow(
+      /SERVER_API_KEYS.*entries 1 and 2 begin with the same 6 characters/,
+    );
   });
 
   it('refuses a WEBHOOK_SECRET under 32 characters, and plain http webhook URLs in production unless WEBHOOK_ALLOW_HTTP=true', () => {
@@ -58,10 +67,14 @@ describe('loadConfig', () => {
       'Invalid configuration: WEBHOOK_SECRET has 31 characters; it needs at least 32',
     );
     expect(() => loadConfig({ WEBHOOK_SECRET: 'short' }, developmentSecret)).toThrow(/WEBHOOK_SECRET/);
-    expect(loadConfig({ WEBHOOK_URLS: 'http://127.0.0.1:8080/in', WEBHOOK_SECRET: secret }, developmentSecret).webhooks.urls).toEqual(['http://127.0.0.1:8080/in']);
+    expect(loadConfig({ WEBHOOK_URLS: 'http://127.0.0.1:8080/in', WEBHOOK_SECRET: secret }, developmentSecret).webhooks.urls).toEqual([
+      'http://127.0.0.1:8080/in',
+    ]);
 
     const plain = { ...production, WEBHOOK_URLS: 'https://a.example.com/in,http://b.example.com/in?key=k', WEBHOOK_SECRET: secret };
-    expect(() => loadConfig(plain)).toThrow('Invalid configuration: WEBHOOK_URLS has "http://b.example.com": plain http is refused in production; use https, or set WEBHOOK_ALLOW_HTTP=true');
+    expect(() => loadConfig(plain)).toThrow(
+      'Invalid configuration: WEBHOOK_URLS has "http://b.example.com": plain http is refused in production; use https, or set WEBHOOK_ALLOW_HTTP=true',
+    );
     expect(loadConfig({ ...plain, WEBHOOK_ALLOW_HTTP: 'true' }).webhooks.urls).toHaveLength(2);
     expect(() => loadConfig({ ...plain, WEBHOOK_ALLOW_HTTP: 'yes' })).toThrow(/WEBHOOK_ALLOW_HTTP must be true or false/);
     expect(loadConfig({ ...production, WEBHOOK_URLS: 'https://a.example.com/in', WEBHOOK_SECRET: secret }).webhooks).toMatchObject({ backlogMax: 1_000_000 });
@@ -73,14 +86,19 @@ describe('loadConfig', () => {
     expect(loadConfig({ REDIS_URL: 'redis://cache:6379' }, developmentSecret).redis).toEqual({ mode: 'standalone', url: 'redis://cache:6379' });
     expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000, b:7001' }, developmentSecret).redis).toEqual({
       mode: 'cluster',
-      nodes: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }],
+      nodes: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 7001 },
+      ],
     });
     expect(loadConfig({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'main' }, developmentSecret).redis).toEqual({
       mode: 'sentinel',
       sentinels: [{ host: 's1', port: 26379 }],
       masterName: 'main',
     });
-    expect(() => loadConfig({ REDIS_URL: 'redis://a', REDIS_CLUSTER_NODES: 'a:1' }, developmentSecret)).toThrow(/REDIS_CLUSTER_NODES cannot be combined with REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://a', REDIS_CLUSTER_NODES: 'a:1' }, developmentSecret)).toThrow(
+      /REDIS_CLUSTER_NODES cannot be combined with REDIS_URL/,
+    );
   });
 
   it('closes CORS, listens on every interface and requires a key and a Redis in production', () => {
@@ -138,10 +156,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ LOG_LEVEL: 'silent' }, developmentSecret).logLevel).toBe('silent');
     expect(() => loadConfig({ LOG_LEVEL: 'verbose' }, developmentSecret)).toThrow('Invalid configuration: LOG_LEVEL');
     const hash = '$2b$10$' + 'a'.repeat(53);
-    expect(loadConfig({ ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'ops', ADMIN_UI_PASSWORD_HASH: hash }, developmentSecret).adminUi).toEqual({ username: 'ops', passwordHash: hash, corsOrigins: [] });
+    expect(loadConfig({ ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'ops', ADMIN_UI_PASSWORD_HASH: hash }, developmentSecret).adminUi).toEqual({
+      username: 'ops',
+      passwordHash: hash,
+      corsOrigins: [],
+    });
     expect(() => loadConfig({ ADMIN_UI: 'true', ADMIN_UI_PASSWORD_HASH: hash }, developmentSecret)).toThrow('Invalid configuration: ADMIN_UI_USERNAME');
     expect(() => loadConfig({ ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'ops' }, developmentSecret)).toThrow('Invalid configuration: ADMIN_UI_PASSWORD_HASH');
-    expect(() => loadConfig({ ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'ops', ADMIN_UI_PASSWORD_HASH: 'secret' }, developmentSecret)).toThrow('Invalid configuration: ADMIN_UI_PASSWORD_HASH');
+    expect(() => loadConfig({ ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'ops', ADMIN_UI_PASSWORD_HASH: 'secret' }, developmentSecret)).toThrow(
+      'Invalid configuration: ADMIN_UI_PASSWORD_HASH',
+    );
     expect(() => loadConfig({ ADMIN_UI: 'yes' }, developmentSecret)).toThrow('Invalid configuration: ADMIN_UI');
   });
 
@@ -160,7 +184,10 @@ describe('loadConfig', () => {
   });
 
   it('treats 0 as "disabled" for throttles', () => {
-    expect(loadConfig({ THROTTLE_WS_LIMIT: '0', THROTTLE_HTTP_LIMIT: '0' }, developmentSecret).throttle).toMatchObject({ ws: { limit: 0 }, http: { limit: 0 } });
+    expect(loadConfig({ THROTTLE_WS_LIMIT: '0', THROTTLE_HTTP_LIMIT: '0' }, developmentSecret).throttle).toMatchObject({
+      ws: { limit: 0 },
+      http: { limit: 0 },
+    });
   });
 
   it('reads attachments: local storage by default, S3 with all five variables, never half of them', () => {
@@ -170,7 +197,12 @@ describe('loadConfig', () => {
 
     const s3 = { S3_ENDPOINT: 'https://s3.example.com', S3_BUCKET: 'b', S3_REGION: 'eu-west-1', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' };
     expect(loadConfig(s3, developmentSecret).attachments.s3).toEqual({
-      endpoint: 'https://s3.example.com', bucket: 'b', region: 'eu-west-1', accessKeyId: 'k', secretAccessKey: 's', forcePathStyle: true,
+      endpoint: 'https://s3.example.com',
+      bucket: 'b',
+      region: 'eu-west-1',
+      accessKeyId: 'k',
+      secretAccessKey: 's',
+      forcePathStyle: true,
     });
     expect(() => loadConfig({ ...s3, S3_REGION: '' }, developmentSecret)).toThrow(/S3_REGION is required/);
   });
@@ -191,7 +223,10 @@ describe('loadConfig', () => {
 
   it('reads the wire format and the admission timeout, refusing anything else by name', () => {
     expect(loadConfig({}, developmentSecret)).toMatchObject({ socketParser: 'json', redisCommandTimeoutMs: 2000, redisAdmissionTimeoutMs: 30_000 });
-    expect(loadConfig({ SOCKET_PARSER: 'msgpack', REDIS_ADMISSION_TIMEOUT_MS: '60000' }, developmentSecret)).toMatchObject({ socketParser: 'msgpack', redisAdmissionTimeoutMs: 60_000 });
+    expect(loadConfig({ SOCKET_PARSER: 'msgpack', REDIS_ADMISSION_TIMEOUT_MS: '60000' }, developmentSecret)).toMatchObject({
+      socketParser: 'msgpack',
+      redisAdmissionTimeoutMs: 60_000,
+    });
     expect(() => loadConfig({ SOCKET_PARSER: 'cbor' }, developmentSecret)).toThrow(/SOCKET_PARSER/);
     expect(() => loadConfig({ REDIS_ADMISSION_TIMEOUT_MS: '10' }, developmentSecret)).toThrow(/REDIS_ADMISSION_TIMEOUT_MS/);
   });
@@ -202,7 +237,11 @@ describe('loadConfig: TLS and credentials for Redis', () => {
   beforeAll(() => (certificates = makeCertificates()));
   afterAll(() => certificates.remove());
   const load = (env: Record<string, string>) => loadConfig(env, developmentSecret).redis;
-  const files = () => ({ REDIS_TLS_CA_FILE: certificates.caFile, REDIS_TLS_CERT_FILE: certificates.clientCertFile, REDIS_TLS_KEY_FILE: certificates.clientKeyFile });
+  const files = () => ({
+    REDIS_TLS_CA_FILE: certificates.caFile,
+    REDIS_TLS_CERT_FILE: certificates.clientCertFile,
+    REDIS_TLS_KEY_FILE: certificates.clientKeyFile,
+  });
 
   it('reads the CA and the client certificate into every mode that uses TLS', () => {
     const pem = (file: string) => expect.stringContaining(readFileSync(file, 'utf8'));
@@ -224,20 +263,30 @@ describe('loadConfig: TLS and credentials for Redis', () => {
       /REDIS_TLS_CA_FILE is set but the Redis connection does not use TLS: REDIS_URL must start with rediss:\/\//,
     );
     expect(() => load({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_TLS_CA_FILE: certificates.caFile })).toThrow(/REDIS_TLS_CA_FILE .* set REDIS_TLS=true/);
-    expect(() => load({ REDIS_TLS_CERT_FILE: certificates.clientCertFile, REDIS_TLS_KEY_FILE: certificates.clientKeyFile })).toThrow(/REDIS_TLS_CERT_FILE is set but/);
-    expect(() => load({ REDIS_URL: 'redis://cache:6379', REDIS_TLS: 'true' })).toThrow(/REDIS_TLS is for REDIS_CLUSTER_NODES and REDIS_SENTINELS; with REDIS_URL, write rediss:\/\//);
+    expect(() => load({ REDIS_TLS_CERT_FILE: certificates.clientCertFile, REDIS_TLS_KEY_FILE: certificates.clientKeyFile })).toThrow(
+      /REDIS_TLS_CERT_FILE is set but/,
+    );
+    expect(() => load({ REDIS_URL: 'redis://cache:6379', REDIS_TLS: 'true' })).toThrow(
+      /REDIS_TLS is for REDIS_CLUSTER_NODES and REDIS_SENTINELS; with REDIS_URL, write rediss:\/\//,
+    );
   });
 
   it('refuses unreadable, malformed or mismatched PEM files, naming the variable', () => {
     const rediss = { REDIS_URL: 'rediss://cache:6380' };
     const junk = join(certificates.dir, 'junk.pem');
     writeFileSync(junk, 'not a certificate');
-    expect(() => load({ ...rediss, REDIS_TLS_CA_FILE: join(certificates.dir, 'none.crt') })).toThrow(/REDIS_TLS_CA_FILE cannot be read \(.*none\.crt\): ENOENT/);
+    expect(() => load({ ...rediss, REDIS_TLS_CA_FILE: join(certificates.dir, 'none.crt') })).toThrow(
+      /REDIS_TLS_CA_FILE cannot be read \(.*none\.crt\): ENOENT/,
+    );
     expect(() => load({ ...rediss, REDIS_TLS_CA_FILE: junk })).toThrow(/REDIS_TLS_CA_FILE must hold PEM certificates/);
     expect(() => load({ ...rediss, REDIS_TLS_CERT_FILE: certificates.clientCertFile })).toThrow(/REDIS_TLS_KEY_FILE is required with the other/);
     expect(() => load({ ...rediss, REDIS_TLS_KEY_FILE: certificates.clientKeyFile })).toThrow(/REDIS_TLS_CERT_FILE is required with the other/);
-    expect(() => load({ ...rediss, REDIS_TLS_CERT_FILE: junk, REDIS_TLS_KEY_FILE: certificates.clientKeyFile })).toThrow(/REDIS_TLS_CERT_FILE must hold PEM certificates/);
-    expect(() => load({ ...rediss, REDIS_TLS_CERT_FILE: certificates.clientCertFile, REDIS_TLS_KEY_FILE: junk })).toThrow(/REDIS_TLS_KEY_FILE must hold an unencrypted PEM private key/);
+    expect(() => load({ ...rediss, REDIS_TLS_CERT_FILE: junk, REDIS_TLS_KEY_FILE: certificates.clientKeyFile })).toThrow(
+      /REDIS_TLS_CERT_FILE must hold PEM certificates/,
+    );
+    expect(() => load({ ...rediss, REDIS_TLS_CERT_FILE: certificates.clientCertFile, REDIS_TLS_KEY_FILE: junk })).toThrow(
+      /REDIS_TLS_KEY_FILE must hold an unencrypted PEM private key/,
+    );
     expect(() => load({ ...rediss, REDIS_TLS_CERT_FILE: certificates.clientCertFile, REDIS_TLS_KEY_FILE: certificates.serverKeyFile })).toThrow(
       /REDIS_TLS_KEY_FILE does not hold the private key of the certificate in REDIS_TLS_CERT_FILE/,
     );
@@ -248,7 +297,9 @@ describe('loadConfig: TLS and credentials for Redis', () => {
     expect(load({ REDIS_URL: 'redis://cache:6379', ...user })).toEqual({ mode: 'standalone', url: 'redis://cache:6379', username: 'chat', password: 'secret' });
     expect(load({ REDIS_CLUSTER_NODES: 'a:7000', ...user })).toMatchObject({ mode: 'cluster', username: 'chat', password: 'secret' });
     expect(load({ REDIS_SENTINELS: 's:26379', REDIS_PASSWORD: 'secret' })).toMatchObject({ mode: 'sentinel', password: 'secret' });
-    expect(() => load({ REDIS_URL: 'redis://chat:secret@cache:6379', REDIS_PASSWORD: 'other' })).toThrow(/REDIS_PASSWORD cannot be combined with credentials in REDIS_URL/);
+    expect(() => load({ REDIS_URL: 'redis://chat:secret@cache:6379', REDIS_PASSWORD: 'other' })).toThrow(
+      /REDIS_PASSWORD cannot be combined with credentials in REDIS_URL/,
+    );
     expect(() => load({ REDIS_URL: 'redis://cache:6379', REDIS_USERNAME: 'chat' })).toThrow(/REDIS_PASSWORD is required when REDIS_USERNAME is set/);
     expect(() => load(user)).toThrow(/REDIS_USERNAME needs REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS/);
   });

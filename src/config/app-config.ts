@@ -220,7 +220,11 @@ type Env = Record<string, string | undefined>;
  * `developmentSecret` is only consulted in development when no JWT key is configured; `descriptorLimit` (the
  * process's open-files limit) only when MAX_CONNECTIONS_PER_NODE is not set.
  */
-export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => string, descriptorLimit: () => number | undefined = readDescriptorLimit): AppConfig {
+export function loadConfig(
+  env: Env,
+  developmentSecret?: (dataDir: string) => string,
+  descriptorLimit: () => number | undefined = readDescriptorLimit,
+): AppConfig {
   const read = new EnvReader(env);
   const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development');
   const dataDir = resolve(read.string('DATA_DIR') ?? '.data');
@@ -279,7 +283,10 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
     dedupWindowSec: read.int('DEDUP_WINDOW_SEC', 3600, 1, 86_400),
     roomIdleTtlDays: read.int('ROOM_IDLE_TTL_DAYS', 90, 1, 3650),
     maxConnectionsPerUser: read.int('MAX_CONNECTIONS_PER_USER', 20, 0, 100_000),
-    maxConnectionsPerNode: read.string('MAX_CONNECTIONS_PER_NODE') === undefined ? defaultMaxConnectionsPerNode(descriptorLimit()) : read.int('MAX_CONNECTIONS_PER_NODE', 0, 0, 10_000_000),
+    maxConnectionsPerNode:
+      read.string('MAX_CONNECTIONS_PER_NODE') === undefined
+        ? defaultMaxConnectionsPerNode(descriptorLimit())
+        : read.int('MAX_CONNECTIONS_PER_NODE', 0, 0, 10_000_000),
     maxRoomsPerUser: read.int('MAX_ROOMS_PER_USER', 500, 1, 100_000),
     handshakeLimitPerIp: {
       limit: read.int('HANDSHAKE_LIMIT_PER_IP', 3000, 0, 1_000_000),
@@ -317,7 +324,11 @@ export function loadConfig(env: Env, developmentSecret?: (dataDir: string) => st
 function readSendBufferMax(read: EnvReader): number {
   const bytes = read.int('SEND_BUFFER_MAX_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024);
   const twoLargestMessages = 2 * 4 * read.int('MESSAGE_MAX_LENGTH', 4000, 1, 1_000_000);
-  if (bytes < twoLargestMessages) throw new ConfigError('SEND_BUFFER_MAX_BYTES', `must be at least ${twoLargestMessages} (two messages of MESSAGE_MAX_LENGTH characters, 4 bytes each), got ${bytes}`);
+  if (bytes < twoLargestMessages)
+    throw new ConfigError(
+      'SEND_BUFFER_MAX_BYTES',
+      `must be at least ${twoLargestMessages} (two messages of MESSAGE_MAX_LENGTH characters, 4 bytes each), got ${bytes}`,
+    );
   return bytes;
 }
 
@@ -331,7 +342,8 @@ function readAdminUi(read: EnvReader): AdminUiConfig | undefined {
   if (!/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(passwordHash)) throw new ConfigError('ADMIN_UI_PASSWORD_HASH', 'must be a bcrypt hash ($2b$12$...)');
   const corsOrigins = read.list('ADMIN_UI_CORS_ORIGINS') ?? [];
   for (const origin of corsOrigins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError('ADMIN_UI_CORS_ORIGINS', `has "${origin}": each entry must be an origin like https://admin.socket.io`);
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      throw new ConfigError('ADMIN_UI_CORS_ORIGINS', `has "${origin}": each entry must be an origin like https://admin.socket.io`);
   }
   return { username, passwordHash, corsOrigins };
 }
@@ -373,7 +385,10 @@ function readServerApiKeys(read: EnvReader): ServerApiKey[] {
   keys.forEach(({ key }, index) => {
     const first = keys.findIndex((other) => other.key.slice(0, SERVER_API_KEY_PREFIX_LENGTH) === key.slice(0, SERVER_API_KEY_PREFIX_LENGTH));
     if (first < index) {
-      throw new ConfigError('SERVER_API_KEYS', `entries ${first + 1} and ${index + 1} begin with the same ${SERVER_API_KEY_PREFIX_LENGTH} characters; they name a key in the audit trail and its rate limit, so each key needs its own`);
+      throw new ConfigError(
+        'SERVER_API_KEYS',
+        `entries ${first + 1} and ${index + 1} begin with the same ${SERVER_API_KEY_PREFIX_LENGTH} characters; they name a key in the audit trail and its rate limit, so each key needs its own`,
+      );
     }
   });
   return keys;
@@ -389,7 +404,8 @@ function parseServerApiKey(entry: string, position: number): ServerApiKey {
     const named = /^[a-z]{0,16}$/.test(unknown) ? `the scope "${unknown}"` : 'an unknown scope';
     throw new ConfigError('SERVER_API_KEYS', `entry ${position} names ${named}; scopes are ${SERVER_API_SCOPES.join(', ')}, joined with + before @<key>`);
   }
-  if (key.length < SERVER_API_KEY_MIN_LENGTH) throw new ConfigError('SERVER_API_KEYS', `entry ${position} has a key of ${key.length} characters; each key needs at least ${SERVER_API_KEY_MIN_LENGTH}`);
+  if (key.length < SERVER_API_KEY_MIN_LENGTH)
+    throw new ConfigError('SERVER_API_KEYS', `entry ${position} has a key of ${key.length} characters; each key needs at least ${SERVER_API_KEY_MIN_LENGTH}`);
   return { key, scopes: [...new Set(scopes as ServerApiScope[])] };
 }
 
@@ -444,8 +460,10 @@ function readPush(read: EnvReader): PushConfig {
   if (given !== 0 && given !== 3) {
     throw new ConfigError(vapidNames[[publicKey, privateKey, subject].findIndex((value) => !value)], 'is required: set all three VAPID variables or none');
   }
-  if (publicKey && !/^[A-Za-z0-9_-]{87}$/.test(publicKey)) throw new ConfigError('VAPID_PUBLIC_KEY', 'must be a base64url P-256 public key (npm run vapid-keys)');
-  if (privateKey && !/^[A-Za-z0-9_-]{43}$/.test(privateKey)) throw new ConfigError('VAPID_PRIVATE_KEY', 'must be a base64url P-256 private key (npm run vapid-keys)');
+  if (publicKey && !/^[A-Za-z0-9_-]{87}$/.test(publicKey))
+    throw new ConfigError('VAPID_PUBLIC_KEY', 'must be a base64url P-256 public key (npm run vapid-keys)');
+  if (privateKey && !/^[A-Za-z0-9_-]{43}$/.test(privateKey))
+    throw new ConfigError('VAPID_PRIVATE_KEY', 'must be a base64url P-256 private key (npm run vapid-keys)');
   if (subject && !/^(mailto:|https:\/\/)\S+$/.test(subject)) throw new ConfigError('VAPID_SUBJECT', 'must be a mailto: or https: URL');
   return {
     allowedHosts,
@@ -502,7 +520,10 @@ function readTrustProxy(read: EnvReader): TrustProxy {
   const raw = read.string('TRUST_PROXY') ?? 'loopback';
   if (raw === 'true' || raw === 'false') return raw === 'true';
   if (/^\d+$/.test(raw)) return Number(raw);
-  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   try {
     compileTrust(entries);
   } catch (error) {
@@ -527,7 +548,11 @@ function readRedisConnection(read: EnvReader, nodeEnv: Environment): RedisConnec
   const isTls = url ? url.startsWith('rediss://') : isTlsFlagged;
   if (tlsFiles && !isTls) {
     // a CA that is given but unused would leave the connection in clear text while looking protected
-    const connection = url ? 'REDIS_URL must start with rediss://' : chosen.length > 0 ? 'set REDIS_TLS=true' : 'set REDIS_URL (rediss://), REDIS_CLUSTER_NODES or REDIS_SENTINELS';
+    const connection = url
+      ? 'REDIS_URL must start with rediss://'
+      : chosen.length > 0
+        ? 'set REDIS_TLS=true'
+        : 'set REDIS_URL (rediss://), REDIS_CLUSTER_NODES or REDIS_SENTINELS';
     throw new ConfigError(tlsFiles.variable, `is set but the Redis connection does not use TLS: ${connection}`);
   }
   const tls = isTls ? (tlsFiles?.tls ?? {}) : undefined;
@@ -536,7 +561,10 @@ function readRedisConnection(read: EnvReader, nodeEnv: Environment): RedisConnec
   if (clusterNodes) return { mode: 'cluster', nodes: clusterNodes, tls, ...credentials };
   if (sentinels) return { mode: 'sentinel', sentinels, masterName: read.string('REDIS_SENTINEL_NAME') ?? 'mymaster', tls, ...credentials };
   if (credentials.username || credentials.password) {
-    throw new ConfigError(credentials.username ? 'REDIS_USERNAME' : 'REDIS_PASSWORD', 'needs REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (the embedded redis-server has its own password)');
+    throw new ConfigError(
+      credentials.username ? 'REDIS_USERNAME' : 'REDIS_PASSWORD',
+      'needs REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (the embedded redis-server has its own password)',
+    );
   }
   // a private redis-server per node splits a production cluster into islands that never see each other's messages
   if (nodeEnv === 'production' && !isEmbeddedAllowedInProduction) {
@@ -637,7 +665,10 @@ class EnvReader {
   list(name: string): string[] | undefined {
     const raw = this.string(name);
     if (raw === undefined) return undefined;
-    return raw.split(',').map((item) => item.trim()).filter(Boolean);
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
   }
 
   hostPorts(name: string): { host: string; port: number }[] | undefined {

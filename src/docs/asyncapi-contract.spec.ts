@@ -64,7 +64,18 @@ const SERVER_EVENTS_OF_CONTRACT: Record<string, string> = {
   'call:signal': 'from callId type data',
 };
 
-const GATEWAYS = [ChatGateway, MessageQueryGateway, TypingGateway, ReactionGateway, ReceiptGateway, PresenceGateway, SessionGateway, OfflineGateway, AttachmentGateway, CallGateway];
+const GATEWAYS = [
+  ChatGateway,
+  MessageQueryGateway,
+  TypingGateway,
+  ReactionGateway,
+  ReceiptGateway,
+  PresenceGateway,
+  SessionGateway,
+  OfflineGateway,
+  AttachmentGateway,
+  CallGateway,
+];
 
 /** Each handler's payload DTO, read as the router reads it: the second parameter's declared type. */
 function payloadDtos(): Map<string, Function> {
@@ -96,13 +107,17 @@ function differences(document: Document, schema: JsonSchema, fields: string, at:
   const properties = (object.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((object.required ?? []) as string[]);
   const found: string[] = [];
-  const listed = fields.split(' ').filter(Boolean).map((field) => /^(\w+)(\?)?(?::(\w+)(\[\])?)?$/.exec(field)!);
+  const listed = fields
+    .split(' ')
+    .filter(Boolean)
+    .map((field) => /^(\w+)(\?)?(?::(\w+)(\[\])?)?$/.exec(field)!);
   for (const [, name, optional, shape, isArray] of listed) {
     if (!properties[name]) {
       found.push(`${at}: no field ${name}`);
       continue;
     }
-    if (required.has(name) === Boolean(optional)) found.push(`${at}: ${name} is ${optional ? 'required' : 'optional'}, the contract says ${optional ? 'optional' : 'required'}`);
+    if (required.has(name) === Boolean(optional))
+      found.push(`${at}: ${name} is ${optional ? 'required' : 'optional'}, the contract says ${optional ? 'optional' : 'required'}`);
     if (shape) {
       const property = resolve(document, properties[name]);
       found.push(...differences(document, isArray ? (property.items as JsonSchema) : property, SHAPES[shape], `${at}.${name}`, isClosed));
@@ -128,12 +143,12 @@ describe('the AsyncAPI document, generated from the DTOs', () => {
   const messages = document.channels.chat.messages;
   const ackData = (event: string) => ((messages[`client.${keyOf(event)}.ack`].payload.oneOf as JsonSchema[])[0].properties as Record<string, JsonSchema>).data;
 
-  it('lists the events of the contract\'s tables, no more', () => {
+  it("lists the events of the contract's tables, no more", () => {
     expect(Object.values(ClientEvent).sort()).toEqual(Object.keys(CLIENT_EVENTS_OF_CONTRACT).sort());
     expect(Object.values(ServerEvent).sort()).toEqual(Object.keys(SERVER_EVENTS_OF_CONTRACT).sort());
   });
 
-  it('describes every client event\'s payload and ack data with the contract\'s fields and their optionality', () => {
+  it("describes every client event's payload and ack data with the contract's fields and their optionality", () => {
     const found = Object.entries(CLIENT_EVENTS_OF_CONTRACT).flatMap(([event, [payload, ack]]) => [
       ...differences(document, messages[`client.${keyOf(event)}`].payload, payload, `${event} payload`, true),
       ...differences(document, ackData(event), ack, `${event} ack`),
@@ -141,15 +156,20 @@ describe('the AsyncAPI document, generated from the DTOs', () => {
     expect(found).toEqual([]);
   });
 
-  it('describes every server event\'s payload with the contract\'s fields and their optionality', () => {
-    const found = Object.entries(SERVER_EVENTS_OF_CONTRACT).flatMap(([event, payload]) => differences(document, messages[`server.${keyOf(event)}`].payload, payload, event));
+  it("describes every server event's payload with the contract's fields and their optionality", () => {
+    const found = Object.entries(SERVER_EVENTS_OF_CONTRACT).flatMap(([event, payload]) =>
+      differences(document, messages[`server.${keyOf(event)}`].payload, payload, event),
+    );
     expect(found).toEqual([]);
   });
 
   it('describes a socket Message and a REST one with one schema, of one class', () => {
     expect(ackData(ClientEvent.MessageSend)).toEqual({ $ref: '#/components/schemas/Message' });
     expect(messages['server.message'].payload).toEqual({ $ref: '#/components/schemas/Message' });
-    expect(document.components.schemas.Message.properties).toMatchObject({ createdAt: { type: 'integer' }, attachments: { type: 'array', items: { $ref: '#/components/schemas/MessageAttachment' } } });
+    expect(document.components.schemas.Message.properties).toMatchObject({
+      createdAt: { type: 'integer' },
+      attachments: { type: 'array', items: { $ref: '#/components/schemas/MessageAttachment' } },
+    });
   });
 
   it('says null where the server sends null, and leaves absent what it leaves out', () => {

@@ -34,7 +34,9 @@ import {
  */
 type Documented<Contract> = { [E in keyof Contract]: { summary: string; dto: Type<unknown> } };
 type ConformingDtos<Contract, Docs extends Documented<Contract>> = {
-  [E in keyof Contract]: { dto: Conforms<InstanceType<Docs[E]['dto']>, Contract[E]> extends true ? unknown : `a DTO whose fields are those of the contract's ${E & string}` };
+  [E in keyof Contract]: {
+    dto: Conforms<InstanceType<Docs[E]['dto']>, Contract[E]> extends true ? unknown : `a DTO whose fields are those of the contract's ${E & string}`;
+  };
 };
 const documented =
   <Contract>() =>
@@ -45,9 +47,12 @@ export const CLIENT_EVENTS = documented<{ [E in ClientEventName]: ClientResult<E
   'room:join': { summary: 'Join a room; with `since`, the ack carries the messages after it (catch-up), else the latest 50', dto: JoinRoomResultDto },
   'room:leave': { summary: 'Leave a room', dto: RoomDto },
   'message:send': { summary: 'Send a message; a retry with the same clientMsgId is stored once', dto: MessageDto },
-  'message:edit': { summary: 'Edit a message (author only); its mentions become those of the new content, and users it newly names get mention', dto: MessageDto },
+  'message:edit': {
+    summary: 'Edit a message (author only); its mentions become those of the new content, and users it newly names get mention',
+    dto: MessageDto,
+  },
   'message:delete': { summary: 'Delete a message (author or admin)', dto: MessageRefDto },
-  'message:history': { summary: 'A page of a room\'s history, oldest first', dto: MessagesPageDto },
+  'message:history': { summary: "A page of a room's history, oldest first", dto: MessagesPageDto },
   typing: { summary: 'Say that the user is (not) typing; expires by itself', dto: EmptyDto },
   'reaction:add': { summary: 'Add a reaction', dto: ReactionResultDto },
   'reaction:remove': { summary: 'Remove a reaction', dto: ReactionResultDto },
@@ -55,12 +60,15 @@ export const CLIENT_EVENTS = documented<{ [E in ClientEventName]: ClientResult<E
   'dm:send': { summary: 'Send a direct message; its room is dm:<lower id>:<higher id>', dto: MessageDto },
   'presence:list': { summary: 'Who is in a room', dto: PresenceDto },
   'auth:refresh': { summary: 'Go on under a newer token of the same user', dto: RefreshResultDto },
-  'inbox:list': { summary: 'The user\'s rooms with unread counts, newest message first', dto: InboxDto },
+  'inbox:list': { summary: "The user's rooms with unread counts, newest message first", dto: InboxDto },
   'push:subscribe': { summary: 'Register a Web Push subscription', dto: EmptyDto },
   'push:unsubscribe': { summary: 'Remove a Web Push subscription', dto: EmptyDto },
   'message:replies': { summary: 'The replies of a thread, oldest first', dto: MessagesPageDto },
   'message:search': { summary: 'Search the rooms the user may read, best matches first', dto: SearchResultDto },
-  'attachment:create': { summary: 'Reserve an upload; PUT the bytes to uploadUrl, then send the attachmentId with message:send', dto: AttachmentCreateResultDto },
+  'attachment:create': {
+    summary: 'Reserve an upload; PUT the bytes to uploadUrl, then send the attachmentId with message:send',
+    dto: AttachmentCreateResultDto,
+  },
   'call:signal': { summary: 'Relay a WebRTC signaling message to every connection of a user', dto: CallDeliveryDto },
 });
 
@@ -84,7 +92,10 @@ export const ENVELOPE_SCHEMAS: Record<string, JsonSchema> = {
   ErrorBody: {
     type: 'object',
     properties: {
-      code: { type: 'string', enum: ['validation_failed', 'not_joined', 'not_found', 'forbidden', 'muted', 'rate_limited', 'payload_too_large', 'unavailable', 'internal'] },
+      code: {
+        type: 'string',
+        enum: ['validation_failed', 'not_joined', 'not_found', 'forbidden', 'muted', 'rate_limited', 'payload_too_large', 'unavailable', 'internal'],
+      },
       message: { type: 'string' },
       details: { type: 'object', description: '`retryAfterMs` with rate_limited, `limit` with a room limit, the fields with validation_failed' },
     },

@@ -48,7 +48,12 @@ export function buildAsyncApiDocument(payloadDtos: ReadonlyMap<string, Function>
   for (const event of serverEvents) {
     const key = `server.${keyOf(event)}`;
     chatMessages[key] = { name: event, title: event, summary: SERVER_EVENTS[event].summary, payload: modelSchema(SERVER_EVENTS[event].dto, schemas) };
-    operations[`send.${keyOf(event)}`] = { action: 'send', channel: channelRef('chat'), summary: SERVER_EVENTS[event].summary, messages: [messageRef('chat', key)] };
+    operations[`send.${keyOf(event)}`] = {
+      action: 'send',
+      channel: channelRef('chat'),
+      summary: SERVER_EVENTS[event].summary,
+      messages: [messageRef('chat', key)],
+    };
   }
 
   operations['receive.ws.request'] = {
@@ -58,7 +63,12 @@ export function buildAsyncApiDocument(payloadDtos: ReadonlyMap<string, Function>
     messages: [messageRef('ws', 'request')],
     reply: { channel: channelRef('ws'), messages: [messageRef('ws', 'response')] },
   };
-  operations['send.ws.push'] = { action: 'send', channel: channelRef('ws'), summary: 'A server event over the plain WebSocket', messages: [messageRef('ws', 'push')] };
+  operations['send.ws.push'] = {
+    action: 'send',
+    channel: channelRef('ws'),
+    summary: 'A server event over the plain WebSocket',
+    messages: [messageRef('ws', 'push')],
+  };
 
   return {
     asyncapi: '3.0.0',
@@ -72,7 +82,13 @@ export function buildAsyncApiDocument(payloadDtos: ReadonlyMap<string, Function>
     },
     defaultContentType: 'application/json',
     servers: {
-      socketio: { host: 'localhost:3000', protocol: 'ws', pathname: '/socket.io', description: 'Socket.IO v4 (WebSocket, HTTP long-polling fallback); JSON packets, or msgpack (socket.io-msgpack-parser) on a server started with SOCKET_PARSER=msgpack' },
+      socketio: {
+        host: 'localhost:3000',
+        protocol: 'ws',
+        pathname: '/socket.io',
+        description:
+          'Socket.IO v4 (WebSocket, HTTP long-polling fallback); JSON packets, or msgpack (socket.io-msgpack-parser) on a server started with SOCKET_PARSER=msgpack',
+      },
       websocket: { host: 'localhost:3000', protocol: 'ws', pathname: '/ws', description: 'Plain WebSocket; token in `?token=` or `Authorization: Bearer`' },
     },
     channels: {
@@ -101,7 +117,7 @@ function wsRequestSchema(events: ClientEventName[]): JsonSchema {
     properties: {
       id: WS_ID,
       event: { enum: events },
-      data: { description: 'the payload of `event`, as in the chat channel\'s client.* messages' },
+      data: { description: "the payload of `event`, as in the chat channel's client.* messages" },
     },
     required: ['id', 'event', 'data'],
   };
@@ -109,7 +125,11 @@ function wsRequestSchema(events: ClientEventName[]): JsonSchema {
 
 const WS_RESPONSE_SCHEMA: JsonSchema = {
   oneOf: [
-    { type: 'object', properties: { id: WS_ID, ok: { const: true }, data: { description: 'the ack data of the request\'s event' } }, required: ['id', 'ok', 'data'] },
+    {
+      type: 'object',
+      properties: { id: WS_ID, ok: { const: true }, data: { description: "the ack data of the request's event" } },
+      required: ['id', 'ok', 'data'],
+    },
     { type: 'object', properties: { id: WS_ID, ok: { const: false }, error: { $ref: '#/components/schemas/ErrorBody' } }, required: ['id', 'ok', 'error'] },
   ],
 };
@@ -117,7 +137,7 @@ const WS_RESPONSE_SCHEMA: JsonSchema = {
 function wsPushSchema(): JsonSchema {
   return {
     type: 'object',
-    properties: { event: { enum: Object.values(ServerEvent) }, data: { description: 'the payload of `event`, as in the chat channel\'s server.* messages' } },
+    properties: { event: { enum: Object.values(ServerEvent) }, data: { description: "the payload of `event`, as in the chat channel's server.* messages" } },
     required: ['event', 'data'],
   };
 }

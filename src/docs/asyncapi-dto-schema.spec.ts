@@ -82,7 +82,7 @@ describe('dtoSchema', () => {
     });
   });
 
-  it('takes what a rule cannot say from the property\'s @ApiProperty, the rules prevailing', () => {
+  it("takes what a rule cannot say from the property's @ApiProperty, the rules prevailing", () => {
     expect(dtoSchema(DocumentedDto)).toEqual({
       type: 'object',
       properties: {
@@ -95,7 +95,15 @@ describe('dtoSchema', () => {
   });
 
   it('includes inherited rules', () => {
-    expect(Object.keys((dtoSchema(Child).properties as object) ?? {}).sort()).toEqual(['action', 'attachments', 'content', 'extra', 'isTyping', 'limit', 'room']);
+    expect(Object.keys((dtoSchema(Child).properties as object) ?? {}).sort()).toEqual([
+      'action',
+      'attachments',
+      'content',
+      'extra',
+      'isTyping',
+      'limit',
+      'room',
+    ]);
   });
 });
 

@@ -17,8 +17,14 @@ export function dtoSchema(dto: Function, components: Record<string, JsonSchema> 
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const [property, rules] of rulesByProperty) {
-    const items = rules.filter((rule) => rule.each).map(ruleSchema).reduce(mergeBounds, {});
-    const schema = rules.filter((rule) => !rule.each).map(ruleSchema).reduce(mergeBounds, {});
+    const items = rules
+      .filter((rule) => rule.each)
+      .map(ruleSchema)
+      .reduce(mergeBounds, {});
+    const schema = rules
+      .filter((rule) => !rule.each)
+      .map(ruleSchema)
+      .reduce(mergeBounds, {});
     // `each: true` rules check an array's items, not the array
     const validated = Object.keys(items).length > 0 ? { ...schema, type: 'array', items } : schema;
     const documented: ApiPropertyMetadata | undefined = Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, dto.prototype, property);
@@ -140,7 +146,8 @@ function typeSchema(type: unknown, components: Record<string, JsonSchema>): Json
   if (type === Boolean) return { type: 'boolean' };
   if (type === Array) return { type: 'array' };
   if (typeof type === 'string') return { type };
-  if (typeof type === 'function' && type !== Object && Reflect.hasMetadata(DECORATORS.API_MODEL_PROPERTIES_ARRAY, type.prototype)) return modelSchema(type, components);
+  if (typeof type === 'function' && type !== Object && Reflect.hasMetadata(DECORATORS.API_MODEL_PROPERTIES_ARRAY, type.prototype))
+    return modelSchema(type, components);
   // `unknown`, a Record or a union: any value unless the decorator says more
   return {};
 }

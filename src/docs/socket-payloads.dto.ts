@@ -22,7 +22,7 @@ import { MessageDto, PresenceUserDto } from '../moderation/dto/moderation-respon
 
 const room = { description: 'Room name', pattern: ROOM_NAME_PATTERN.source, example: 'general' };
 const messageId = { description: 'A message id (a Redis stream id, `<ms>-<seq>`)', pattern: MESSAGE_ID_PATTERN.source, example: '1700000000000-0' };
-const userId = { description: 'The `sub` of the user\'s token', example: 'alice' };
+const userId = { description: "The `sub` of the user's token", example: 'alice' };
 const reactions = { description: 'Reaction counts by emoji', type: 'object', additionalProperties: { type: 'integer' }, example: { '👍': 3 } } as const;
 const epochMs = { type: 'integer', description: 'Epoch milliseconds', example: 1_700_000_000_000 } as const;
 
@@ -77,7 +77,7 @@ export class InboxRoomDto implements InboxRoom {
 }
 
 export class InboxDto {
-  @ApiProperty({ type: [InboxRoomDto], description: 'The user\'s rooms, those with the newest message first' })
+  @ApiProperty({ type: [InboxRoomDto], description: "The user's rooms, those with the newest message first" })
   rooms: InboxRoomDto[];
 }
 
@@ -140,7 +140,7 @@ export class PresenceEventDto {
   @ApiProperty(userId)
   userId: string;
 
-  @ApiPropertyOptional({ description: 'The token\'s name claim; absent without one', example: 'Alice' })
+  @ApiPropertyOptional({ description: "The token's name claim; absent without one", example: 'Alice' })
   name?: string;
 
   @ApiProperty({ enum: ['joined', 'left'], description: 'First connection of the user in, last connection out' })
@@ -217,7 +217,7 @@ export class MentionDto {
 }
 
 export class CallSignalEventDto {
-  @ApiProperty({ description: 'The caller\'s user id' })
+  @ApiProperty({ description: "The caller's user id" })
   from: string;
 
   @ApiProperty()

@@ -21,7 +21,15 @@ describe('HandshakePipeline.opened', () => {
       },
     });
     const lifetime = fake<SessionLifetime>({ watch: () => undefined });
-    const pipeline = new HandshakePipeline({} as HandshakeLimits, verifier, {} as ModerationRepository, {} as UserRoomsRepository, lifetime, broadcaster.asConnections(), {} as AppEvents);
+    const pipeline = new HandshakePipeline(
+      {} as HandshakeLimits,
+      verifier,
+      {} as ModerationRepository,
+      {} as UserRoomsRepository,
+      lifetime,
+      broadcaster.asConnections(),
+      {} as AppEvents,
+    );
     pipeline.opened(new FakeConnection('c-1', userOf('alice')));
     await recheck;
     // the rejection is handled a few microtasks after the re-check was asked
@@ -30,11 +38,15 @@ describe('HandshakePipeline.opened', () => {
   }
 
   it('tells a connection whose token was logged out meanwhile `logout`, as the logout itself would have', async () => {
-    expect(await closedAfter(new AuthenticationError('token_revoked', 'token was revoked', 'alice', 'logout'))).toEqual([{ event: 'session', payload: { reason: 'logout' } }]);
+    expect(await closedAfter(new AuthenticationError('token_revoked', 'token was revoked', 'alice', 'logout'))).toEqual([
+      { event: 'session', payload: { reason: 'logout' } },
+    ]);
   });
 
   it("tells one whose user's tokens an admin revoked `revoked`, and a banned one `banned`", async () => {
-    expect(await closedAfter(new AuthenticationError('token_revoked', "the user's tokens were revoked", 'alice', 'revoked'))).toEqual([{ event: 'session', payload: { reason: 'revoked' } }]);
+    expect(await closedAfter(new AuthenticationError('token_revoked', "the user's tokens were revoked", 'alice', 'revoked'))).toEqual([
+      { event: 'session', payload: { reason: 'revoked' } },
+    ]);
     expect(await closedAfter(new AuthenticationError('banned', 'banned', 'alice'))).toEqual([{ event: 'moderation', payload: { action: 'banned' } }]);
   });
 

@@ -48,15 +48,16 @@ export class HandshakePipeline implements ConnectionPipeline {
         throw new AuthenticationError('token_missing', 'no token: pass auth.token or Authorization: Bearer');
       }
       const user = await this.verifier.verify(token, addressChecked);
-      await Promise.all([
-        this.limits.leaseConnection(user.id, connectionId),
-        this.moderation.rememberUser(user.id),
-        this.userRooms.rememberGrants(user),
-      ]);
+      await Promise.all([this.limits.leaseConnection(user.id, connectionId), this.moderation.rememberUser(user.id), this.userRooms.rememberGrants(user)]);
       return user;
     } catch (error) {
       if (error instanceof AuthenticationError) {
-        await this.events.emit('handshake.refused', { code: error.code, message: error.message, userId: error.userId, address: this.limits.addressKeyOf(request) });
+        await this.events.emit('handshake.refused', {
+          code: error.code,
+          message: error.message,
+          userId: error.userId,
+          address: this.limits.addressKeyOf(request),
+        });
       }
       throw error;
     }

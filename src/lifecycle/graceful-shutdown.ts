@@ -42,7 +42,10 @@ export function installGracefulShutdown(app: INestApplication, config: AppConfig
     const settled = await waitForInFlightEvents(app.get(MetricsService), config.shutdownTimeoutMs / 2);
     if (!settled) logger.warn(`${app.get(MetricsService).eventsInFlight} events still in flight; closing anyway`);
     const spreadMs = drainSpreadMs(config, Date.now() - startedAt);
-    if (spreadMs < config.drainSpreadMs) logger.warn(`closing connections over ${spreadMs} ms, not DRAIN_SPREAD_MS (${config.drainSpreadMs}): the rest of SHUTDOWN_TIMEOUT_MS is for closing Redis`);
+    if (spreadMs < config.drainSpreadMs)
+      logger.warn(
+        `closing connections over ${spreadMs} ms, not DRAIN_SPREAD_MS (${config.drainSpreadMs}): the rest of SHUTDOWN_TIMEOUT_MS is for closing Redis`,
+      );
     const ended = await app.get(ConnectionDirectory).dropAllLocal({ event: ServerEvent.Session, payload: { reason: 'shutdown' } }, spreadMs);
     logger.log(`told ${ended} connections to reconnect elsewhere, over ${spreadMs} ms`);
     await app.close();

@@ -81,7 +81,10 @@ describe('AppLogger', () => {
 
   it('redacts tokens and authorization headers wherever a logged object carries them', () => {
     const { logger, lines } = loggerAt('info');
-    logger.log({ msg: 'handshake', auth: { token: 'secret-1' }, headers: { authorization: 'Bearer secret-2', 'x-api-key': 'secret-4' }, token: 'secret-3' }, 'Handshake');
+    logger.log(
+      { msg: 'handshake', auth: { token: 'secret-1' }, headers: { authorization: 'Bearer secret-2', 'x-api-key': 'secret-4' }, token: 'secret-3' },
+      'Handshake',
+    );
     expect(JSON.stringify(lines)).not.toMatch(/secret-/);
     expect(lines[0]).toMatchObject({ auth: { token: '[redacted]' }, headers: { authorization: '[redacted]', 'x-api-key': '[redacted]' }, token: '[redacted]' });
   });

@@ -29,10 +29,13 @@ export function httpLogging(logger: Pino): RequestHandler[] {
       return id;
     },
     // health probes come every few seconds; a 5xx other than 500 is Redis being away, said once by its client
-    customLogLevel: (request, response, error) =>
-      error || response.statusCode === 500 ? 'error' : request.url?.startsWith('/health') ? 'debug' : 'info',
+    customLogLevel: (request, response, error) => (error || response.statusCode === 500 ? 'error' : request.url?.startsWith('/health') ? 'debug' : 'info'),
     serializers: {
-      req: (request: { method: string; url: string; remoteAddress?: string }) => ({ method: request.method, url: redactUrl(request.url), remoteAddress: request.remoteAddress }),
+      req: (request: { method: string; url: string; remoteAddress?: string }) => ({
+        method: request.method,
+        url: redactUrl(request.url),
+        remoteAddress: request.remoteAddress,
+      }),
       res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
     },
   });

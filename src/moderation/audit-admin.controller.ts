@@ -15,8 +15,9 @@ export class AuditController {
   @Get('audit/verify')
   @Audited(AuditAction.AuditVerify)
   @ApiOperation({
-    summary: 'Check the audit trail\'s hash chain',
-    description: 'Every entry carries `hash`, the SHA-256 of the previous entry\'s hash and its own fields; walks the trail oldest first (each share of it, docs/COMPLIANCE.md). `ok: false` with `brokenAt`, the id of the first entry whose link does not hold, when an entry was changed or removed in Redis. The chain starts at the oldest entry kept.',
+    summary: "Check the audit trail's hash chain",
+    description:
+      "Every entry carries `hash`, the SHA-256 of the previous entry's hash and its own fields; walks the trail oldest first (each share of it, docs/COMPLIANCE.md). `ok: false` with `brokenAt`, the id of the first entry whose link does not hold, when an entry was changed or removed in Redis. The chain starts at the oldest entry kept.",
   })
   @ApiOkResponse({ type: AuditVerificationDto })
   verify(): Promise<AuditVerificationDto> {

@@ -87,7 +87,10 @@ describe('ModerationService', () => {
 
   it('bans by ending every session with a ban notice, and revokes by ending them as revoked', async () => {
     await moderation.ban('bob', 3600, 'abuse');
-    expect(sessions.endUserSessionsWith).toHaveBeenCalledWith('bob', 'banned', { event: 'moderation', payload: { action: 'banned', reason: 'abuse', until: 1_700_000_000_000 } });
+    expect(sessions.endUserSessionsWith).toHaveBeenCalledWith('bob', 'banned', {
+      event: 'moderation',
+      payload: { action: 'banned', reason: 'abuse', until: 1_700_000_000_000 },
+    });
     await moderation.revokeTokens('bob');
     expect(access.revokeUserTokens).toHaveBeenCalledWith('bob', expect.any(Number));
     expect(sessions.endUserSessions).toHaveBeenCalledWith('bob', 'revoked');

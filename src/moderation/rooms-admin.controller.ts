@@ -23,9 +23,13 @@ export class RoomsAdminController {
   @Audited(AuditAction.RoomsList)
   @ApiOperation({
     summary: 'Rooms by name, a page at a time, with their online users and last message time',
-    description: 'The body stays an array. When more rooms may follow, the `X-Next-Cursor` header holds the cursor of the next page: pass it as `cursor`. A page may hold fewer than `limit` rooms: rooms with no message left and nobody online are forgotten as they are met.',
+    description:
+      'The body stays an array. When more rooms may follow, the `X-Next-Cursor` header holds the cursor of the next page: pass it as `cursor`. A page may hold fewer than `limit` rooms: rooms with no message left and nobody online are forgotten as they are met.',
   })
-  @ApiOkResponse({ type: [RoomSummaryDto], headers: { 'X-Next-Cursor': { description: 'Cursor of the next page; absent on the last page', schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    type: [RoomSummaryDto],
+    headers: { 'X-Next-Cursor': { description: 'Cursor of the next page; absent on the last page', schema: { type: 'string' } } },
+  })
   async rooms(@Query() { cursor, limit }: RoomsPageQueryDto, @Res({ passthrough: true }) response: Response): Promise<RoomSummary[]> {
     const page = await this.moderation.listRooms(cursor, limit ?? ROOMS_PAGE_DEFAULT);
     if (page.nextCursor !== undefined) response.setHeader('X-Next-Cursor', page.nextCursor);
@@ -43,7 +47,7 @@ export class RoomsAdminController {
 
   @Get('rooms/:room/messages')
   @Audited(AuditAction.RoomMessagesRead)
-  @ApiOperation({ summary: 'A page of the room\'s history, oldest first: the latest, or between `after` and `before`' })
+  @ApiOperation({ summary: "A page of the room's history, oldest first: the latest, or between `after` and `before`" })
   @ApiOkResponse({ type: MessagesPageDto })
   @ApiNotFoundResponse({ description: 'No such room', type: HttpErrorDto })
   messages(@Param() { room }: RoomDto, @Query() page: HistoryPageDto, @CurrentAdmin() admin: AuthUser): Promise<MessagesPageDto> {
@@ -63,7 +67,7 @@ export class RoomsAdminController {
   @Post('rooms/:room/kick')
   @HttpCode(204)
   @Audited(AuditAction.UserKick)
-  @ApiOperation({ summary: 'Remove the user\'s connections from the room on every node; they hear `moderation: kicked` and may rejoin' })
+  @ApiOperation({ summary: "Remove the user's connections from the room on every node; they hear `moderation: kicked` and may rejoin" })
   @ApiNoContentResponse({ description: 'Kicked (also when the user was not in the room)' })
   @ApiNotFoundResponse({ description: 'No such room or user', type: HttpErrorDto })
   async kick(@Param() { room }: RoomDto, @Body() { userId, reason }: KickDto, @CurrentAdmin() admin: AuthUser): Promise<void> {

@@ -31,6 +31,6 @@ export class WebhooksAdminController {
   async replay(@Param() { id }: DeadLetterParamsDto): Promise<void> {
     const outcome = await this.deliveries.replay(id);
     if (outcome === 'not_found') throw notFound('failed delivery');
-    if (outcome === 'url_not_configured') throw new ConflictException('this delivery\'s URL is no longer in WEBHOOK_URLS: it is not sent there again');
+    if (outcome === 'url_not_configured') throw new ConflictException("this delivery's URL is no longer in WEBHOOK_URLS: it is not sent there again");
   }
 }

@@ -30,7 +30,11 @@ export class InboxRepository {
       const page = rooms.slice(start, start + INBOX_PAGE_SIZE);
       const lines = await Promise.all(
         page.map((room) =>
-          inboxScripts.inboxEntry.run(this.redis, [roomKeys.lastRead(room), roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room)], [userId, unreadCap]),
+          inboxScripts.inboxEntry.run(
+            this.redis,
+            [roomKeys.lastRead(room), roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room)],
+            [userId, unreadCap],
+          ),
         ),
       );
       lines.forEach(({ lastReadId, unreadCount, newest }, i) => {

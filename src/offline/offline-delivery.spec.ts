@@ -15,7 +15,14 @@ function deliveryWith(grants: Record<string, StoredGrants>, online: string[]) {
   return { delivery: new OfflineDelivery(userRooms, onlineUsers, broadcaster.asBroadcaster(), push, new AccessPolicy()), broadcaster, pushed };
 }
 
-const message = (room: string, mentions?: string[]): StoredMessage => ({ id: '5-0', room, userId: 'ann', content: 'hi', createdAt: 5, ...(mentions ? { mentions } : {}) });
+const message = (room: string, mentions?: string[]): StoredMessage => ({
+  id: '5-0',
+  room,
+  userId: 'ann',
+  content: 'hi',
+  createdAt: 5,
+  ...(mentions ? { mentions } : {}),
+});
 const anyRoom: StoredGrants = { roles: [] };
 
 describe('OfflineDelivery', () => {
@@ -27,7 +34,10 @@ describe('OfflineDelivery', () => {
     await delivery.deliver({ message: message('general', ['ann', 'bob', 'cid', 'eve', 'adm', 'ghost']) });
     expect(broadcaster.sent.map((sent) => sent.to)).toEqual([['~user:bob'], ['~user:cid'], ['~user:adm']]);
     expect(broadcaster.sent[0]).toMatchObject({ event: 'mention', payload: { room: 'general', message: { id: '5-0' } } });
-    expect(pushed).toEqual([{ userId: 'cid', messageId: '5-0' }, { userId: 'adm', messageId: '5-0' }]);
+    expect(pushed).toEqual([
+      { userId: 'cid', messageId: '5-0' },
+      { userId: 'adm', messageId: '5-0' },
+    ]);
   });
 
   it('pushes a DM to its offline peer, and mentions in a DM room reach its two users only', async () => {

@@ -47,7 +47,9 @@ export class OfflineDelivery {
 
   private notify(userId: string, message: StoredMessage): void {
     const notification = { type: 'message' as const, room: message.room, messageId: message.id, from: message.userId, preview: message.content };
-    this.push.notifyOffline(userId, notification).catch((error: Error) => this.logger.warn(`push for ${userId} of ${message.room}/${message.id} not queued: ${error.message}`));
+    this.push
+      .notifyOffline(userId, notification)
+      .catch((error: Error) => this.logger.warn(`push for ${userId} of ${message.room}/${message.id} not queued: ${error.message}`));
   }
 }
 

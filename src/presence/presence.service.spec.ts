@@ -85,9 +85,7 @@ describe('PresenceService', () => {
     await presence.whenWritten('general', 'alice');
     tab1.leave('general');
     await presence.whenWritten('general', 'alice');
-    expect(announcements()).toEqual([
-      { payload: { room: 'general', userId: 'alice', name: 'Alice', status: 'joined' }, options: { exceptUser: 'alice' } },
-    ]);
+    expect(announcements()).toEqual([{ payload: { room: 'general', userId: 'alice', name: 'Alice', status: 'joined' }, options: { exceptUser: 'alice' } }]);
     tab2.leave('general');
     await presence.whenWritten('general', 'alice');
     expect(announcements().map(({ payload }) => (payload as { status: string }).status)).toEqual(['joined', 'left']);

@@ -12,7 +12,11 @@ export class PushRepository {
 
   async save(userId: string, subscription: PushSubscription, maxPerUser: number): Promise<void> {
     const keys = pushKeys(userId);
-    await pushScripts.saveSubscription.run(this.redis, [keys.subscriptions, keys.order], [subscription.endpoint, JSON.stringify(subscription), Date.now(), maxPerUser]);
+    await pushScripts.saveSubscription.run(
+      this.redis,
+      [keys.subscriptions, keys.order],
+      [subscription.endpoint, JSON.stringify(subscription), Date.now(), maxPerUser],
+    );
   }
 
   async remove(userId: string, endpoint: string): Promise<void> {

@@ -28,7 +28,10 @@ class FakePushRepository {
   }
 
   async remove(userId: string, endpoint: string): Promise<void> {
-    this.byUser.set(userId, (this.byUser.get(userId) ?? []).filter((existing) => existing.endpoint !== endpoint));
+    this.byUser.set(
+      userId,
+      (this.byUser.get(userId) ?? []).filter((existing) => existing.endpoint !== endpoint),
+    );
   }
 
   async list(userId: string): Promise<PushSubscription[]> {
@@ -46,7 +49,11 @@ function serviceWith(push: Partial<AppConfig['push']> = {}) {
   return { service: new PushService(fake<PushRepository>(repository), queue, webhooks, config), repository, queued, published };
 }
 
-const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 
 describe('push endpoint rules', () => {
   it.each([
@@ -54,7 +61,7 @@ describe('push endpoint rules', () => {
     'https://updates.push.services.mozilla.com/wpush/v2/x',
     'https://db5p.notify.windows.com/w/?token=x',
     'https://web.push.apple.com/QGx',
-  ])('accepts the browsers\' push services by default: %s', (endpoint) => {
+  ])("accepts the browsers' push services by default: %s", (endpoint) => {
     expect(() => assertAllowedEndpoint(endpoint, DEFAULT_PUSH_ALLOWED_HOSTS)).not.toThrow();
   });
 
@@ -67,7 +74,9 @@ describe('push endpoint rules', () => {
     ['https://user:pw@fcm.googleapis.com/x', 'credentials'],
     ['not a url', 'must be a URL'],
   ])('refuses %s with validation_failed', (endpoint, reason) => {
-    expect(() => assertAllowedEndpoint(endpoint, DEFAULT_PUSH_ALLOWED_HOSTS)).toThrow(expect.objectContaining({ code: 'validation_failed', message: expect.stringContaining(reason) }));
+    expect(() => assertAllowedEndpoint(endpoint, DEFAULT_PUSH_ALLOWED_HOSTS)).toThrow(
+      expect.objectContaining({ code: 'validation_failed', message: expect.stringContaining(reason) }),
+    );
   });
 
   it('matches a configured host:port exactly', () => {
@@ -125,8 +134,12 @@ describe('PushService', () => {
     const { service, repository, queued } = serviceWith({ allowedHosts: ['fcm.googleapis.com', 'push.example.net'] });
     await service.subscribe('olivia', subscription('https://fcm.googleapis.com/fcm/send/a'));
     await service.subscribe('olivia', subscription('https://push.example.net/b'));
-    const narrowed = new PushService(fake<PushRepository>(repository), fake<PushQueue>({ enqueue: async (jobs: PushJob[]) => void queued.push(...jobs) }),
-      fake<WebhookPublisher>({ publish: async () => undefined }), { push: { allowedHosts: ['fcm.googleapis.com'], maxSubscriptionsPerUser: 3, vapid: VAPID } } as AppConfig);
+    const narrowed = new PushService(
+      fake<PushRepository>(repository),
+      fake<PushQueue>({ enqueue: async (jobs: PushJob[]) => void queued.push(...jobs) }),
+      fake<WebhookPublisher>({ publish: async () => undefined }),
+      { push: { allowedHosts: ['fcm.googleapis.com'], maxSubscriptionsPerUser: 3, vapid: VAPID } } as AppConfig,
+    );
 
     await narrowed.notifyOffline('olivia', { type: 'message', room: 'r', messageId: '1-0', from: 'bob', preview: 'hi' });
     expect(queued.map((job) => job.subscription.endpoint)).toEqual(['https://fcm.googleapis.com/fcm/send/a']);

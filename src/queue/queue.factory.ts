@@ -110,10 +110,7 @@ export class QueueFactory implements OnApplicationShutdown {
 
 async function closeWithin(worker: Worker, drainMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const drained = await Promise.race([
-    worker.close().then(() => true),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), drainMs))),
-  ]);
+  const drained = await Promise.race([worker.close().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), drainMs)))]);
   clearTimeout(timer);
   if (!drained) await worker.close(true);
 }

@@ -3,10 +3,7 @@ import { defineScripts, script } from '../redis/scripts';
 
 export type ReactionAction = 'add' | 'remove';
 export type ReactionCounts = Record<string, number>;
-export type ReactResult =
-  | { status: 'changed' | 'unchanged'; reactions: ReactionCounts }
-  | { status: 'not_found' }
-  | { status: 'too_many_emoji' };
+export type ReactResult = { status: 'changed' | 'unchanged'; reactions: ReactionCounts } | { status: 'not_found' } | { status: 'too_many_emoji' };
 
 type ReactReply = [1 | 0, string] | [-1] | [-2];
 

@@ -35,7 +35,12 @@ describe('ReactionService', () => {
   beforeEach(async () => {
     broadcaster = new FakeBroadcaster();
     const module = await Test.createTestingModule({
-      providers: [ReactionService, AccessPolicy, { provide: ReactionRepository, useValue: inMemoryReactions() }, { provide: Broadcaster, useValue: broadcaster }],
+      providers: [
+        ReactionService,
+        AccessPolicy,
+        { provide: ReactionRepository, useValue: inMemoryReactions() },
+        { provide: Broadcaster, useValue: broadcaster },
+      ],
     }).compile();
     reactions = module.get(ReactionService);
   });
@@ -46,7 +51,12 @@ describe('ReactionService', () => {
   it('broadcasts a change to the room except the reacting connection, and answers the counts', async () => {
     await expect(reactions.react(alice, ref('👍'), 'add')).resolves.toEqual({ messageId: '1-0', reactions: { '👍': 1 } });
     expect(broadcaster.sent).toEqual([
-      { to: ['general'], event: 'reaction', payload: { room: 'general', messageId: '1-0', emoji: '👍', userId: 'alice', action: 'add', reactions: { '👍': 1 } }, options: { exceptConnection: 'c-1' } },
+      {
+        to: ['general'],
+        event: 'reaction',
+        payload: { room: 'general', messageId: '1-0', emoji: '👍', userId: 'alice', action: 'add', reactions: { '👍': 1 } },
+        options: { exceptConnection: 'c-1' },
+      },
     ]);
   });
 
@@ -59,7 +69,10 @@ describe('ReactionService', () => {
 
   it('refuses a new emoji past the limit with validation_failed, and a room not joined with not_joined', async () => {
     for (let i = 0; i < MAX_DISTINCT_EMOJI_PER_MESSAGE; i++) await reactions.react(alice, ref(`e${i}`), 'add');
-    await expect(reactions.react(alice, ref('one-more'), 'add')).rejects.toMatchObject({ code: 'validation_failed', details: { limit: MAX_DISTINCT_EMOJI_PER_MESSAGE } });
+    await expect(reactions.react(alice, ref('one-more'), 'add')).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { limit: MAX_DISTINCT_EMOJI_PER_MESSAGE },
+    });
     await expect(reactions.react(new FakeConnection('c-2', userOf('bob')), ref('👍'), 'add')).rejects.toMatchObject({ code: 'not_joined' });
     await expect(reactions.react(alice, { ...ref('👍'), messageId: '2-0' }, 'add')).rejects.toMatchObject({ code: 'not_found' });
   });

@@ -23,7 +23,11 @@ export class ReactionService {
    * One reaction per user per emoji per message. The room hears `reaction` when something changed (the
    * reacting connection excepted, like `message`); a repeated add or a remove of nothing only answers the counts.
    */
-  async react(connection: Connection, { room, messageId, emoji }: ReactionDto, action: ReactionAction): Promise<{ messageId: string; reactions: ReactionCounts }> {
+  async react(
+    connection: Connection,
+    { room, messageId, emoji }: ReactionDto,
+    action: ReactionAction,
+  ): Promise<{ messageId: string; reactions: ReactionCounts }> {
     this.access.requireAccess(connection, 'room.write', room);
     const userId = connection.user.id;
     const result = await this.reactions.react(room, messageId, action, emoji, userId, MAX_DISTINCT_EMOJI_PER_MESSAGE);
@@ -35,7 +39,12 @@ export class ReactionService {
       });
     }
     if (result.status === 'changed') {
-      this.broadcaster.toRooms(room, ServerEvent.Reaction, { room, messageId, emoji, userId, action, reactions: result.reactions }, { exceptConnection: connection.id });
+      this.broadcaster.toRooms(
+        room,
+        ServerEvent.Reaction,
+        { room, messageId, emoji, userId, action, reactions: result.reactions },
+        { exceptConnection: connection.id },
+      );
     }
     return { messageId, reactions: result.reactions };
   }

@@ -40,7 +40,8 @@ describe('AdminUiGate', () => {
 
   it('locks an address out without a check after 5 failures in 15 minutes, the right password included, and only that address', async () => {
     const { attempt, pending, advance } = gateWithPendingChecks();
-    for (let i = 0; i < ADMIN_UI_FAILURES_ALLOWED; i++) expect(await attempt('10.0.0.1', `guess-${i}`)).toEqual({ isAccepted: false, reason: 'invalid_credentials' });
+    for (let i = 0; i < ADMIN_UI_FAILURES_ALLOWED; i++)
+      expect(await attempt('10.0.0.1', `guess-${i}`)).toEqual({ isAccepted: false, reason: 'invalid_credentials' });
     advance(60_000);
     expect(await attempt('10.0.0.1', 'right')).toEqual({ isAccepted: false, reason: 'locked_out', retryAfterMs: ADMIN_UI_LOCKOUT_WINDOW_MS - 60_000 });
     expect(pending).toHaveLength(0);

@@ -8,7 +8,8 @@ const BUSY_RETRY_AFTER_MS = 1000;
 /** Past this many remembered addresses, those whose window ended are forgotten. */
 const REMEMBERED_ADDRESSES_SWEEP_AT = 10_000;
 
-export type AdminUiVerdict = { isAccepted: true } | { isAccepted: false; reason: 'invalid_credentials' } | { isAccepted: false; reason: 'locked_out' | 'busy'; retryAfterMs: number };
+export type AdminUiVerdict =
+  { isAccepted: true } | { isAccepted: false; reason: 'invalid_credentials' } | { isAccepted: false; reason: 'locked_out' | 'busy'; retryAfterMs: number };
 
 interface Failures {
   count: number;
@@ -41,7 +42,8 @@ export class AdminUiGate {
     const now = this.now();
     const failures = this.failures.get(address);
     if (failures && failures.windowEndsAt <= now) this.failures.delete(address);
-    else if (failures && failures.count >= ADMIN_UI_FAILURES_ALLOWED) return { isAccepted: false, reason: 'locked_out', retryAfterMs: failures.windowEndsAt - now };
+    else if (failures && failures.count >= ADMIN_UI_FAILURES_ALLOWED)
+      return { isAccepted: false, reason: 'locked_out', retryAfterMs: failures.windowEndsAt - now };
     if (this.isChecking) return { isAccepted: false, reason: 'busy', retryAfterMs: BUSY_RETRY_AFTER_MS };
     this.isChecking = true;
     let isAccepted: boolean;

@@ -96,12 +96,21 @@ class Node {
  */
 async function afterEverythingSent(clients: Client[], node: Node): Promise<[string, unknown][][]> {
   const counts = clients.map(({ heard }) => heard.length + 1);
-  node.broadcaster.toConnections(clients.map(({ socket }) => socket.id!), 'notification', notice('marker'));
+  node.broadcaster.toConnections(
+    clients.map(({ socket }) => socket.id!),
+    'notification',
+    notice('marker'),
+  );
   await Promise.all(clients.map((client, index) => client.hearing(counts[index])));
   return clients.map(({ heard }) => heard.slice(0, -1));
 }
 
-const END_ALICE: NodeOrder = { type: 'session:end', audience: { userId: 'alice' }, cause: 'banned', farewell: { event: 'session', payload: { reason: 'revoked' } } };
+const END_ALICE: NodeOrder = {
+  type: 'session:end',
+  audience: { userId: 'alice' },
+  cause: 'banned',
+  farewell: { event: 'session', payload: { reason: 'revoked' } },
+};
 
 /** What the adapter does with an order from another node: the namespace's listeners of it run, an acknowledgement last. */
 function receiveOrder(node: Node, order: NodeOrder, acknowledge: () => void): void {
@@ -130,7 +139,9 @@ describe('Broadcaster, ConnectionDirectory and NodeOrders over one Socket.IO ser
     broadcaster.toRooms('general', 'notification', notice('not the team'), { exceptRoom: 'team' });
     broadcaster.toRooms(['random', 'team'], 'notification', notice('two rooms'));
 
-    const texts = (await afterEverythingSent([alice, aliceToo, bob, carol, outsider], node)).map((heard) => heard.map(([, payload]) => (payload as { type: string }).type));
+    const texts = (await afterEverythingSent([alice, aliceToo, bob, carol, outsider], node)).map((heard) =>
+      heard.map(([, payload]) => (payload as { type: string }).type),
+    );
     expect(texts).toEqual([
       ['everyone', 'not the team'],
       ['everyone', 'not the sender', 'not the team'],
@@ -140,7 +151,7 @@ describe('Broadcaster, ConnectionDirectory and NodeOrders over one Socket.IO ser
     ]);
   });
 
-  it("reaches every connection of a user, whatever their rooms, and single connections by id", async () => {
+  it('reaches every connection of a user, whatever their rooms, and single connections by id', async () => {
     const alice = await node.connect('alice', 'a1', ['general']);
     const aliceToo = await node.connect('alice', 'a2');
     const bob = await node.connect('bob', 'b1', ['general']);
@@ -180,7 +191,13 @@ describe('Broadcaster, ConnectionDirectory and NodeOrders over one Socket.IO ser
     const alice = await node.connect('alice', 'a1', ['general', 'random']);
     const bob = await node.connect('bob', 'b1', ['general']);
     const [found] = await node.directory.connectionsOf('alice');
-    expect(found).toEqual({ id: alice.socket.id, rooms: new Set([alice.socket.id, 'general', 'random', '~user:alice', '~token:a1']), nodeId: 'node-a', connectedAt: alice.server.handshake.issued, transport: 'socket.io' });
+    expect(found).toEqual({
+      id: alice.socket.id,
+      rooms: new Set([alice.socket.id, 'general', 'random', '~user:alice', '~token:a1']),
+      nodeId: 'node-a',
+      connectedAt: alice.server.handshake.issued,
+      transport: 'socket.io',
+    });
 
     await node.broadcaster.removeUserFromRoom('alice', 'general');
     expect([...alice.server.rooms]).not.toContain('general');
@@ -224,10 +241,18 @@ describe('Broadcaster, ConnectionDirectory and NodeOrders over one Socket.IO ser
       // 40 ms allow two slices of 20 ms: two connections now, two after 20 ms
       await Promise.all(clients.slice(0, 2).map(disconnected));
       // the others keep receiving until their turn, and hear the farewell only then
-      expect(clients.slice(2).map(({ socket, heard }) => [socket.connected, heard])).toEqual([[true, []], [true, []]]);
+      expect(clients.slice(2).map(({ socket, heard }) => [socket.connected, heard])).toEqual([
+        [true, []],
+        [true, []],
+      ]);
       await jest.advanceTimersByTimeAsync(20);
       await expect(dropped).resolves.toBe(4);
-      await Promise.all(clients.slice(2).filter(({ socket }) => socket.connected).map(disconnected));
+      await Promise.all(
+        clients
+          .slice(2)
+          .filter(({ socket }) => socket.connected)
+          .map(disconnected),
+      );
       expect(clients.map(({ heard }) => heard)).toEqual(clients.map(() => [['session', { reason: 'revoked' }]]));
     } finally {
       jest.useRealTimers();
@@ -261,7 +286,10 @@ describe('Broadcaster, ConnectionDirectory and NodeOrders over one Socket.IO ser
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     try {
       let outcome: unknown = 'pending';
-      void hanging.orders.orderEveryNode(END_ALICE).then(() => (outcome = 'resolved'), (error: unknown) => (outcome = error));
+      void hanging.orders.orderEveryNode(END_ALICE).then(
+        () => (outcome = 'resolved'),
+        (error: unknown) => (outcome = error),
+      );
       await jest.advanceTimersByTimeAsync(3999);
       expect(outcome).toBe('pending');
       await jest.advanceTimersByTimeAsync(1);

@@ -9,7 +9,10 @@ import type { ChatSocket } from './chat-socket';
 import { fake, userOf } from '../testing/fakes';
 
 /** What the listener reads of a socket: its id, its user, its transport. */
-const socket = fake<ChatSocket>({ id: 'c1', data: { user: userOf('alice'), nodeId: 'test-node', transport: 'socket.io' }, conn: fake<ChatSocket['conn']>({}) }, 'ChatSocket');
+const socket = fake<ChatSocket>(
+  { id: 'c1', data: { user: userOf('alice'), nodeId: 'test-node', transport: 'socket.io' }, conn: fake<ChatSocket['conn']>({}) },
+  'ChatSocket',
+);
 const INTERNAL = { ok: false, error: { code: 'internal', message: 'internal error' } };
 
 /** Lets the listener's promise chain settle. */
@@ -76,7 +79,15 @@ describe('per-socket listeners', () => {
   async function serve() {
     const dispatched: { connectionId: string; event: string; payload: unknown }[] = [];
     const closed: string[] = [];
-    const router = { events: EVENTS, dispatch: jest.fn(async (connection: { id: string }, event: string, payload: unknown) => (dispatched.push({ connectionId: connection.id, event, payload }), { ok: true as const, data: { event } })) };
+    const router = {
+      events: EVENTS,
+      dispatch: jest.fn(
+        async (connection: { id: string }, event: string, payload: unknown) => (
+          dispatched.push({ connectionId: connection.id, event, payload }),
+          { ok: true as const, data: { event } }
+        ),
+      ),
+    };
     const pipeline = { opened: jest.fn(), closed: jest.fn((connection: { id: string }) => closed.push(connection.id)) };
     const metrics = { connectionsOver: {} };
     const gateway = new ChatNamespaceGateway(null as never, pipeline as never, metrics as never, router as never, null as never, {} as never);

@@ -64,7 +64,9 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection 
 
   private readonly slowConsumerClosed: SlowConsumerListener = ({ transport, remoteAddress }) => {
     this.metrics.slowConsumersClosed.labels(transport).inc();
-    this.logger.warn(`closed a ${transport} connection from ${remoteAddress}: its unsent output passed SEND_BUFFER_MAX_BYTES (${this.config.sendBufferMaxBytes})`);
+    this.logger.warn(
+      `closed a ${transport} connection from ${remoteAddress}: its unsent output passed SEND_BUFFER_MAX_BYTES (${this.config.sendBufferMaxBytes})`,
+    );
   };
 
   /**
@@ -125,7 +127,11 @@ export class ChatNamespaceGateway implements OnGatewayInit, OnGatewayConnection 
     const capacity = this.capacity as NodeCapacity;
     // before the pipeline: a full node spends nothing on a client it cannot hold, Redis included
     if (!capacity.tryReserve()) {
-      next(Object.assign(new Error('unavailable'), { data: { code: 'unavailable', reason: NODE_FULL_REASON, message: 'this node holds all the connections it may; try again shortly' } }));
+      next(
+        Object.assign(new Error('unavailable'), {
+          data: { code: 'unavailable', reason: NODE_FULL_REASON, message: 'this node holds all the connections it may; try again shortly' },
+        }),
+      );
       // the refusal is written first (next tick); a client that kept the connection open would hold a descriptor
       // until Socket.IO's connect timeout (45 s), which is what this limit keeps for others. /ws answers 503 and closes.
       if (!(socket.conn instanceof PlainWebSocketConnection)) setImmediate(() => socket.conn.close());

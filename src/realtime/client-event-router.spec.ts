@@ -64,12 +64,20 @@ function handlersOfOtherEvents(): Type {
 
 async function routerWith(limit: number, grants: BudgetGrant[] = [], handlers: Type[] = [EchoHandlers, handlersOfOtherEvents()]) {
   const calls: unknown[][] = [];
-  const storage = fake<RedisThrottlerStorage>({ grant: (...args: unknown[]) => (calls.push(args), Promise.resolve(grants.shift() ?? { granted: 0, msToExpire: 5000 })) });
+  const storage = fake<RedisThrottlerStorage>({
+    grant: (...args: unknown[]) => (calls.push(args), Promise.resolve(grants.shift() ?? { granted: 0, msToExpire: 5000 })),
+  });
   const reporter = fake<RateLimitReporter>({ refused: jest.fn() });
   const budget = new SocketEventBudget(storage, reporter, { throttle: { ws: { limit, ttlMs: 10_000 } } } as AppConfig);
   const module = await Test.createTestingModule({
     imports: [DiscoveryModule],
-    providers: [ClientEventRouter, ...handlers, MetricsService, { provide: EVENT_BUDGET, useValue: budget }, { provide: APP_CONFIG, useValue: { logLevel: 'info' } }],
+    providers: [
+      ClientEventRouter,
+      ...handlers,
+      MetricsService,
+      { provide: EVENT_BUDGET, useValue: budget },
+      { provide: APP_CONFIG, useValue: { logLevel: 'info' } },
+    ],
   }).compile();
   await module.init();
   const router = module.get(ClientEventRouter);
@@ -88,7 +96,7 @@ describe('ClientEventRouter', () => {
     await expect(routerWith(0, [], [EchoHandlers, handlersOfOtherEvents()])).resolves.toBeDefined();
   });
 
-  it('validates the payload against the handler\'s DTO, runs it and wraps its answer in the envelope', async () => {
+  it("validates the payload against the handler's DTO, runs it and wraps its answer in the envelope", async () => {
     const { router, metrics } = await routerWith(0);
     expect(router.events.sort()).toEqual(Object.values(ClientEvent).sort());
     await expect(router.dispatch(alice, 'room:leave', { room: 'hi' })).resolves.toEqual({ ok: true, data: { room: 'hi@alice' } });

@@ -49,7 +49,13 @@ export class ConnectionDirectory {
    */
   async connectionsOf(userId: string): Promise<RemoteConnection[]> {
     const sockets = await this.namespace.server.in(userChannel(userId)).fetchSockets();
-    return sockets.map((socket) => ({ id: socket.id, rooms: socket.rooms, nodeId: socket.data.nodeId, connectedAt: socket.handshake.issued, transport: socket.data.transport }));
+    return sockets.map((socket) => ({
+      id: socket.id,
+      rooms: socket.rooms,
+      nodeId: socket.data.nodeId,
+      connectedAt: socket.handshake.issued,
+      transport: socket.data.transport,
+    }));
   }
 
   /** This node's connections of a user or a token. */
@@ -58,7 +64,10 @@ export class ConnectionDirectory {
     const channel = 'userId' in audience ? userChannel(audience.userId) : tokenChannel(audience.tokenId);
     const ids = server.adapter.rooms.get(channel);
     if (!ids) return [];
-    return [...ids].map((id) => server.sockets.get(id) as ChatSocket | undefined).filter((socket) => socket !== undefined).map(connectionOf);
+    return [...ids]
+      .map((id) => server.sockets.get(id) as ChatSocket | undefined)
+      .filter((socket) => socket !== undefined)
+      .map(connectionOf);
   }
 
   /** Every connection this node holds. */

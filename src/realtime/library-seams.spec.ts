@@ -89,12 +89,19 @@ describe('Socket.IO library seams', () => {
         });
       },
     ],
-    ['socket.io-adapter', 'Adapter#_encode and Adapter#apply', () => replaceFor((fromRedisAdapter('socket.io-adapter') as typeof import('socket.io-adapter')).Adapter.prototype, '_encode', undefined)],
+    [
+      'socket.io-adapter',
+      'Adapter#_encode and Adapter#apply',
+      () => replaceFor((fromRedisAdapter('socket.io-adapter') as typeof import('socket.io-adapter')).Adapter.prototype, '_encode', undefined),
+    ],
     [
       '@socket.io/redis-adapter',
       'ShardedRedisAdapter#subClient and #dynamicChannel',
       () => {
-        const adapter = createShardedAdapter({} as never, Object.assign(new EventEmitter(), { ssubscribe: () => Promise.resolve() }) as never)({ name: '/x', server: { encoder: {} } } as Namespace);
+        const adapter = createShardedAdapter(
+          {} as never,
+          Object.assign(new EventEmitter(), { ssubscribe: () => Promise.resolve() }) as never,
+        )({ name: '/x', server: { encoder: {} } } as Namespace);
         return replaceFor(Object.getPrototypeOf(adapter) as object, 'dynamicChannel', undefined);
       },
     ],
@@ -144,7 +151,13 @@ describe('Socket.IO library seams', () => {
     const failure = await failureOfCheck();
 
     const resolvedFrom =
-      library === 'socket.io-adapter' ? '@socket.io/redis-adapter' : library === 'ws' ? 'engine.io' : library === 'socket.io' || library === '@socket.io/redis-adapter' ? undefined : 'socket.io';
+      library === 'socket.io-adapter'
+        ? '@socket.io/redis-adapter'
+        : library === 'ws'
+          ? 'engine.io'
+          : library === 'socket.io' || library === '@socket.io/redis-adapter'
+            ? undefined
+            : 'socket.io';
     const version = installedVersion(library, resolvedFrom);
     expect(version).toMatch(/^\d+\.\d+\.\d+/);
     expect(failure?.failures).toEqual(expect.arrayContaining([expect.stringContaining(`${library} ${version}: ${internal}`)]));

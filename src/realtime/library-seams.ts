@@ -268,7 +268,7 @@ export function socketIoSeams(): LibrarySeam[] {
     },
     {
       library: 'socket.io',
-      internal: "Client#nsps (closes a transport refused by the default namespace that joined no other)",
+      internal: 'Client#nsps (closes a transport refused by the default namespace that joined no other)',
       async verify() {
         const { namespacesJoined } = await rehearsed();
         expectInternal(namespacesJoined === 1, `a client connected to one namespace counts ${namespacesJoined}`);
@@ -286,7 +286,10 @@ export function socketIoSeams(): LibrarySeam[] {
         }
         const encoder = new parser.Encoder();
         const samples = [
-          { packet: { type: PacketType.Event, nsp: '/chat', data: ['message', { content: 'a "quoted", [text]' }] }, read: { type: 2, ackId: undefined, json: '["message",{"content":"a \\"quoted\\", [text]"}]' } },
+          {
+            packet: { type: PacketType.Event, nsp: '/chat', data: ['message', { content: 'a "quoted", [text]' }] },
+            read: { type: 2, ackId: undefined, json: '["message",{"content":"a \\"quoted\\", [text]"}]' },
+          },
           { packet: { type: PacketType.Ack, nsp: '/chat', id: 12, data: [{ ok: true }] }, read: { type: 3, ackId: 12, json: '[{"ok":true}]' } },
           { packet: { type: PacketType.Event, nsp: '/', data: ['session'] }, read: { type: 2, ackId: undefined, json: '["session"]' } },
         ];
@@ -330,14 +333,19 @@ export function socketIoSeams(): LibrarySeam[] {
       internal: "ShardedRedisAdapter#subClient and #dynamicChannel (a join awaits its room's SSUBSCRIBE)",
       async verify() {
         const subscriber = new FakeSubscriber();
-        const adapter = createShardedAdapter({} as never, subscriber as never, { channelPrefix: 'chat-io', subscriptionMode: 'dynamic' })(fakeNamespace() as Namespace);
+        const adapter = createShardedAdapter({} as never, subscriber as never, { channelPrefix: 'chat-io', subscriptionMode: 'dynamic' })(
+          fakeNamespace() as Namespace,
+        );
         const subscribe = shardedRoomSubscription(adapter);
         expectInternal(subscribe, 'the sharded adapter has no subClient or dynamicChannel');
         subscriber.subscribed.length = 0;
         await adapter.addAll('socket-1', new Set(['seam-room']));
         await subscribe('seam-room');
         const [theirs, ours] = subscriber.subscribed;
-        expectInternal(theirs !== undefined && theirs === ours, `a room new on this node subscribed ${JSON.stringify(theirs)}, a join confirms ${JSON.stringify(ours)}`);
+        expectInternal(
+          theirs !== undefined && theirs === ours,
+          `a room new on this node subscribed ${JSON.stringify(theirs)}, a join confirms ${JSON.stringify(ours)}`,
+        );
       },
     },
     {
@@ -367,7 +375,9 @@ export function socketIoSeams(): LibrarySeam[] {
       internal: 'WebSocket#_socket (the TCP socket corked while engine.io hands over queued packets)',
       verify() {
         const fromEngine = createRequire(fromSocketIo.resolve('engine.io'));
-        const { WebSocket } = fromEngine('ws') as { WebSocket: new (address: null, protocols: undefined, options: object) => { setSocket(socket: NetSocket, head: Buffer, options: object): void } };
+        const { WebSocket } = fromEngine('ws') as {
+          WebSocket: new (address: null, protocols: undefined, options: object) => { setSocket(socket: NetSocket, head: Buffer, options: object): void };
+        };
         const ws = new WebSocket(null, undefined, { autoPong: true });
         const tcp = new NetSocket();
         try {

@@ -21,7 +21,12 @@ function namespaceWithOrders() {
   return { namespace: { server } as unknown as ChatNamespace, sent, deliver };
 }
 
-const END_ALICE: NodeOrder = { type: 'session:end', audience: { userId: 'alice' }, cause: 'banned', farewell: { event: 'session', payload: { reason: 'revoked' } } };
+const END_ALICE: NodeOrder = {
+  type: 'session:end',
+  audience: { userId: 'alice' },
+  cause: 'banned',
+  farewell: { event: 'session', payload: { reason: 'revoked' } },
+};
 
 describe('NodeOrders between nodes', () => {
   it('sends an order as one typed message and hands the receiving handler exactly its variant', async () => {

@@ -77,7 +77,10 @@ export class NodeOrders {
       timer = setTimeout(() => reject(new ContractError('unavailable', 'not every node confirmed the order; repeat it')), ORDER_ACK_TIMEOUT_MS);
     });
     try {
-      await Promise.race([(this.namespace.server.serverSideEmitWithAck as (name: string, order: NodeOrder) => Promise<unknown>)(NODE_ORDER_EVENT, order), deadline]);
+      await Promise.race([
+        (this.namespace.server.serverSideEmitWithAck as (name: string, order: NodeOrder) => Promise<unknown>)(NODE_ORDER_EVENT, order),
+        deadline,
+      ]);
     } finally {
       clearTimeout(timer);
     }

@@ -35,7 +35,10 @@ const settled = async () => {
 };
 const message = (id: string) => ({ id, room: 'general', userId: 'u', content: id, createdAt: 1 });
 
-function feedWith(readAfter: RoomFeedSource['readAfter'] = async () => ({ messages: [], trimmed: false }), confirm: () => Promise<void> = async () => undefined) {
+function feedWith(
+  readAfter: RoomFeedSource['readAfter'] = async () => ({ messages: [], trimmed: false }),
+  confirm: () => Promise<void> = async () => undefined,
+) {
   const adapter = new FakeAdapter();
   const delivered: { room: string; except: string[]; id: string }[] = [];
   const closed: string[] = [];
@@ -62,7 +65,8 @@ function feedWith(readAfter: RoomFeedSource['readAfter'] = async () => ({ messag
     { catchupMax: 3, redisAdmissionTimeoutMs: 1000, redis: { mode: 'standalone' } } as AppConfig,
   );
   feed.onModuleInit();
-  const publish = (id: string, exceptConnection?: string) => subscriber.emit('smessage', 'live:general', JSON.stringify({ message: message(id), exceptConnection }));
+  const publish = (id: string, exceptConnection?: string) =>
+    subscriber.emit('smessage', 'live:general', JSON.stringify({ message: message(id), exceptConnection }));
   const connection = (id: string) => fake<Connection>({ id, join: (room: string) => adapter.join(room, id) });
   return { feed, delivered, closed, publish, connection, newest, source, watch, subscriber };
 }
@@ -127,7 +131,10 @@ describe('RoomFeed', () => {
   });
 
   it('closes the connections of a room that missed more than CATCHUP_MAX, and delivers nothing of the gap', async () => {
-    const { feed, delivered, closed, connection, newest, watch } = feedWith(async () => ({ messages: ['2-0', '3-0', '4-0', '5-0'].map(message), trimmed: false }));
+    const { feed, delivered, closed, connection, newest, watch } = feedWith(async () => ({
+      messages: ['2-0', '3-0', '4-0', '5-0'].map(message),
+      trimmed: false,
+    }));
     newest.resolve('1-0');
     await feed.join(connection('c1'), 'general');
     await feed.join(connection('c2'), 'general');

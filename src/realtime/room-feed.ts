@@ -80,7 +80,9 @@ export class RoomFeed implements OnModuleInit {
     this.source = this.modules.get<RoomFeedSource>(ROOM_FEED_SOURCE, { strict: false });
     this.subscriber.on('smessage', (channel: string, payload: string) => this.onPublished(channel, payload));
     if (this.config.redis.mode !== 'cluster') {
-      void Promise.resolve(this.subscriber.ssubscribe(ANCHOR_CHANNEL)).catch((error: Error) => this.logger.warn(`${ANCHOR_CHANNEL} not subscribed: ${error.message}`));
+      void Promise.resolve(this.subscriber.ssubscribe(ANCHOR_CHANNEL)).catch((error: Error) =>
+        this.logger.warn(`${ANCHOR_CHANNEL} not subscribed: ${error.message}`),
+      );
     }
     this.subscriberWatch.onLost(() => this.onSubscriptionLost());
     this.subscriberWatch.onRecovered(() => this.onSubscriptionRecovered());
@@ -145,7 +147,9 @@ export class RoomFeed implements OnModuleInit {
     if (!room) return;
     this.rooms.delete(name);
     this.byChannel.delete(room.channel);
-    void Promise.resolve(this.subscriber.sunsubscribe(room.channel)).catch((error: Error) => this.logger.warn(`${room.channel} not unsubscribed: ${error.message}`));
+    void Promise.resolve(this.subscriber.sunsubscribe(room.channel)).catch((error: Error) =>
+      this.logger.warn(`${room.channel} not unsubscribed: ${error.message}`),
+    );
   }
 
   /**
@@ -309,7 +313,10 @@ export class RoomFeed implements OnModuleInit {
     if (!(cursor instanceof Promise)) return cursor;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ContractError('unavailable', 'the room is not followed yet; join again shortly')), this.config.redisAdmissionTimeoutMs);
+      timer = setTimeout(
+        () => reject(new ContractError('unavailable', 'the room is not followed yet; join again shortly')),
+        this.config.redisAdmissionTimeoutMs,
+      );
     });
     try {
       return await Promise.race([cursor, deadline]);

@@ -32,10 +32,15 @@ describe('ReceiptService', () => {
 
   const alice = () => new FakeConnection('c-1', userOf('alice'), ['general']);
 
-  it('announces a marker that moves to the room and to the user\'s other connections, not to this one', async () => {
+  it("announces a marker that moves to the room and to the user's other connections, not to this one", async () => {
     await receipts.markRead(alice(), 'general', '2-0');
     expect(broadcaster.sent).toEqual([
-      { to: ['general', '~user:alice'], event: 'receipt', payload: { room: 'general', userId: 'alice', messageId: '2-0' }, options: { exceptConnection: 'c-1' } },
+      {
+        to: ['general', '~user:alice'],
+        event: 'receipt',
+        payload: { room: 'general', userId: 'alice', messageId: '2-0' },
+        options: { exceptConnection: 'c-1' },
+      },
     ]);
   });
 

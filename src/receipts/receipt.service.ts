@@ -28,7 +28,12 @@ export class ReceiptService {
     const result = await this.receipts.markRead(room, userId, messageId);
     if (result === 'not_found') throw notFound(`message ${messageId}`);
     if (result === 'moved') {
-      this.broadcaster.toRooms([room, this.broadcaster.userAddress(userId)], ServerEvent.Receipt, { room, userId, messageId }, { exceptConnection: connection.id });
+      this.broadcaster.toRooms(
+        [room, this.broadcaster.userAddress(userId)],
+        ServerEvent.Receipt,
+        { room, userId, messageId },
+        { exceptConnection: connection.id },
+      );
     }
     return {};
   }

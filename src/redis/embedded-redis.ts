@@ -106,7 +106,9 @@ export class EmbeddedRedis {
   private isOurServer(pid: number): boolean {
     try {
       const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      return title.startsWith('redis-server ') && title.includes(`unixsocket:${this.socketPath}`) && readlinkSync(`/proc/${pid}/cwd`) === realpathSync(this.dir);
+      return (
+        title.startsWith('redis-server ') && title.includes(`unixsocket:${this.socketPath}`) && readlinkSync(`/proc/${pid}/cwd`) === realpathSync(this.dir)
+      );
     } catch {
       return false; // gone already, or not ours to inspect
     }
@@ -130,11 +132,7 @@ export class EmbeddedRedis {
       child.stderr!.on('data', onData);
       child.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(
-          error.code === 'ENOENT'
-            ? new Error(`redis-server not found. Install it (Debian: apt-get install -y redis-server) or set REDIS_URL.`)
-            : error,
-        );
+        reject(error.code === 'ENOENT' ? new Error(`redis-server not found. Install it (Debian: apt-get install -y redis-server) or set REDIS_URL.`) : error);
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);

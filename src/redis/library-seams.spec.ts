@@ -27,7 +27,7 @@ describe('ioredis library seams', () => {
     expect(await failureOfCheck()).toBeUndefined();
   });
 
-  it("fails the start-up check, naming ioredis and its version, when a cluster client keeps no sharded subscriber group", async () => {
+  it('fails the start-up check, naming ioredis and its version, when a cluster client keeps no sharded subscriber group', async () => {
     replaceFor(Cluster.prototype, 'createShardedSubscriberGroup', function (this: { subscriberGroupEmitter: unknown }) {
       this.subscriberGroupEmitter = undefined;
     });
@@ -40,12 +40,14 @@ describe('ioredis library seams', () => {
     ]);
   });
 
-  it("fails the start-up check when a sharded subscriber no longer offers its connection", async () => {
+  it('fails the start-up check when a sharded subscriber no longer offers its connection', async () => {
     const { default: ShardedSubscriber } = require('ioredis/built/cluster/ShardedSubscriber') as { default: { prototype: object } };
     replaceFor(ShardedSubscriber.prototype, 'getInstance', undefined);
 
     const failure = await failureOfCheck();
 
-    expect(failure?.message).toContain(`ioredis ${installedVersion('ioredis')}: ShardedSubscriber#subscriberStatus and #getInstance: ShardedSubscriber#getInstance is not a function`);
+    expect(failure?.message).toContain(
+      `ioredis ${installedVersion('ioredis')}: ShardedSubscriber#subscriberStatus and #getInstance: ShardedSubscriber#getInstance is not a function`,
+    );
   });
 });

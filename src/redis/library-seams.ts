@@ -91,7 +91,10 @@ export function ioredisSeams(): LibrarySeam[] {
         const { default: ShardedSubscriber } = require('ioredis/built/cluster/ShardedSubscriber') as { default: { prototype: object } };
         const status = Object.getOwnPropertyDescriptor(ShardedSubscriber.prototype, 'subscriberStatus');
         expectInternal(typeof status?.get === 'function', 'ShardedSubscriber has no subscriberStatus getter');
-        expectInternal(typeof (ShardedSubscriber.prototype as { getInstance?: unknown }).getInstance === 'function', 'ShardedSubscriber#getInstance is not a function');
+        expectInternal(
+          typeof (ShardedSubscriber.prototype as { getInstance?: unknown }).getInstance === 'function',
+          'ShardedSubscriber#getInstance is not a function',
+        );
       },
     },
     {

@@ -76,7 +76,8 @@ const REFUSED_CERTIFICATE = new Set([
   'CERT_SIGNATURE_FAILURE',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
-const CERTIFICATE_HINT = " (Redis's TLS certificate was refused: REDIS_TLS_CA_FILE must hold the CA that signed it, and the certificate must name the host connected to)";
+const CERTIFICATE_HINT =
+  " (Redis's TLS certificate was refused: REDIS_TLS_CA_FILE must hold the CA that signed it, and the certificate must name the host connected to)";
 
 /** Every error counts; a repeated one is logged once, until the connection is ready again. */
 function reportConnectionState(client: RedisConnectionClient, role: RedisRole, metrics: MetricsService): void {

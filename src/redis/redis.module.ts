@@ -69,8 +69,6 @@ export class RedisModule implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(
-      [this.commands, this.admission, this.publisher, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())),
-    );
+    await Promise.all([this.commands, this.admission, this.publisher, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())));
   }
 }

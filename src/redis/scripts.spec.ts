@@ -37,7 +37,10 @@ describe('the Lua script files', () => {
   it.each(files.map((file) => [relative(SRC, file), file]))('%s opens with a header naming every KEYS[i] and ARGV[i] it reads and its reply', (_name, file) => {
     const lines = readFileSync(file, 'utf8').split('\n');
     if (lines[0].startsWith('-- Library')) return;
-    const header = lines.slice(0, lines.findIndex((line) => !line.startsWith('--')));
+    const header = lines.slice(
+      0,
+      lines.findIndex((line) => !line.startsWith('--')),
+    );
     const body = lines.slice(header.length).join('\n');
     expect(header.some((line) => line.startsWith('-- Reply: '))).toBe(true);
     for (const table of ['KEYS', 'ARGV'] as const) {
@@ -59,12 +62,16 @@ describe('defineScripts', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('puts the constants, then the libraries, before the file', () => {
-    const { probe } = defineScripts(dir, { probe: script<[key: string], [], string>({ file: 'body.lua', constants: { FIELD: "it's", LIMIT: 3 }, uses: ['local function f() end\n'] }) });
+    const { probe } = defineScripts(dir, {
+      probe: script<[key: string], [], string>({ file: 'body.lua', constants: { FIELD: "it's", LIMIT: 3 }, uses: ['local function f() end\n'] }),
+    });
     expect(probe.lua).toBe("local FIELD = 'it\\'s'\nlocal LIMIT = 3\nlocal function f() end\n-- KEYS[1] a key\n-- Reply: FIELD\nreturn FIELD\n");
   });
 
   it('refuses a constant Lua could not read back as written', () => {
-    expect(() => defineScripts(dir, { probe: script<[key: string], [], string>({ file: 'body.lua', constants: { FIELD: 'naïve' } }) })).toThrow('FIELD must be printable ASCII');
+    expect(() => defineScripts(dir, { probe: script<[key: string], [], string>({ file: 'body.lua', constants: { FIELD: 'naïve' } }) })).toThrow(
+      'FIELD must be printable ASCII',
+    );
   });
 
   it('refuses a file without its header, and keys other than the header declares', async () => {

@@ -39,7 +39,9 @@ export class SubscriberWatch {
   async confirm(): Promise<void> {
     const problems = this.problems();
     if (problems.length > 0) throw new Error(problems.join('; '));
-    await Promise.all([this.subscriber, ...(shardSubscriptionsOf(this.subscriber) ?? []).map((shard) => shard.connection!)].map((connection) => connection.ping()));
+    await Promise.all(
+      [this.subscriber, ...(shardSubscriptionsOf(this.subscriber) ?? []).map((shard) => shard.connection!)].map((connection) => connection.ping()),
+    );
   }
 
   /**
@@ -59,7 +61,8 @@ export class SubscriberWatch {
   private reconsider(): void {
     const problems = this.problems();
     if (problems.length > 0) {
-      if (this.hasReceived && !this.mayHaveMissedBroadcasts && hasShardSubscribers(this.subscriber)) this.logger.warn(`broadcasts may be missed: ${problems.join('; ')}`);
+      if (this.hasReceived && !this.mayHaveMissedBroadcasts && hasShardSubscribers(this.subscriber))
+        this.logger.warn(`broadcasts may be missed: ${problems.join('; ')}`);
       if (this.hasReceived && !this.mayHaveMissedBroadcasts) {
         this.mayHaveMissedBroadcasts = true;
         this.lostListeners.forEach((listener) => listener());

@@ -14,8 +14,16 @@ const READERS: [string, Grantee, string[]][] = [
   ['a token without a rooms claim', grantee('ann'), ['general', 'general-2', 'team', 'team-red', 'secret', 'dm:ann:bob']],
   ['a token whose claim lists names and prefix* patterns', grantee('ann', { rooms: ['general', 'team-*'] }), ['general', 'team-red', 'dm:ann:bob']],
   ['a token with an empty rooms claim (still its DM rooms)', grantee('bob', { rooms: [] }), ['dm:ann:bob', 'dm:bob:carol']],
-  ['an admin, whatever the claim, but no DM room of others', grantee('root', { roles: ['admin'], rooms: [] }), ['general', 'general-2', 'team', 'team-red', 'secret']],
-  ['an admin who is one of a DM pair', grantee('carol', { roles: ['admin'], rooms: ['x'] }), ['general', 'general-2', 'team', 'team-red', 'secret', 'dm:bob:carol']],
+  [
+    'an admin, whatever the claim, but no DM room of others',
+    grantee('root', { roles: ['admin'], rooms: [] }),
+    ['general', 'general-2', 'team', 'team-red', 'secret'],
+  ],
+  [
+    'an admin who is one of a DM pair',
+    grantee('carol', { roles: ['admin'], rooms: ['x'] }),
+    ['general', 'general-2', 'team', 'team-red', 'secret', 'dm:bob:carol'],
+  ],
   ['the grants kept for a service token', grantee('crm', { roles: ['service'], rooms: ['team-*'] }), ['team-red']],
   ['a user id that cannot have a DM room', grantee('a:b', { rooms: [] }), []],
 ];
@@ -55,9 +63,15 @@ describe('AccessPolicy', () => {
   });
 
   it('refuses reading with forbidden, naming the room', () => {
-    expect(refusalOf(grantee('ann', { rooms: ['team-*'] }), 'room.read', 'secret')?.toBody()).toEqual({ code: 'forbidden', message: 'no access to room secret' });
+    expect(refusalOf(grantee('ann', { rooms: ['team-*'] }), 'room.read', 'secret')?.toBody()).toEqual({
+      code: 'forbidden',
+      message: 'no access to room secret',
+    });
     expect(refusalOf(grantee('root', { roles: ['admin'] }), 'room.join', 'dm:ann:bob')?.code).toBe('forbidden');
-    expect(refusalOf(grantee('ann'), 'room.moderate', 'general')?.toBody()).toEqual({ code: 'forbidden', message: 'moderating room general needs the admin role' });
+    expect(refusalOf(grantee('ann'), 'room.moderate', 'general')?.toBody()).toEqual({
+      code: 'forbidden',
+      message: 'moderating room general needs the admin role',
+    });
   });
 
   describe('room.write', () => {
@@ -69,14 +83,22 @@ describe('AccessPolicy', () => {
     });
 
     it('refuses with not_joined and the room in details', () => {
-      expect(refusalOf(joined, 'room.write', 'secret')?.toBody()).toEqual({ code: 'not_joined', message: 'join room secret first', details: { room: 'secret' } });
+      expect(refusalOf(joined, 'room.write', 'secret')?.toBody()).toEqual({
+        code: 'not_joined',
+        message: 'join room secret first',
+        details: { room: 'secret' },
+      });
     });
   });
 
   describe('message.author', () => {
     const named = (id: string, isBanned = false): NamedAuthor => ({ id, isBanned });
     const AUTHORS: [string, Author, string[]][] = [
-      ["a connection's user (admitted by its handshake)", userOf('ann', { rooms: ['team-*'] }), ['general', 'general-2', 'team', 'team-red', 'secret', 'dm:ann:bob']],
+      [
+        "a connection's user (admitted by its handshake)",
+        userOf('ann', { rooms: ['team-*'] }),
+        ['general', 'general-2', 'team', 'team-red', 'secret', 'dm:ann:bob'],
+      ],
       ['a user a service names', named('bob'), ['general', 'general-2', 'team', 'team-red', 'secret', 'dm:ann:bob', 'dm:bob:carol']],
       ["the server API's default author", named('system'), ['general', 'general-2', 'team', 'team-red', 'secret']],
       ['an admin a service names', named('root'), ['general', 'general-2', 'team', 'team-red', 'secret']],
@@ -88,7 +110,10 @@ describe('AccessPolicy', () => {
     });
 
     it('answers a banned author with the ban first, a third user in a DM room with the pair rule', () => {
-      expect(refusalOf(named('bob', true), 'message.author', 'dm:bob:carol')?.toBody()).toEqual({ code: 'forbidden', message: 'bob is banned and may not author messages' });
+      expect(refusalOf(named('bob', true), 'message.author', 'dm:bob:carol')?.toBody()).toEqual({
+        code: 'forbidden',
+        message: 'bob is banned and may not author messages',
+      });
       expect(refusalOf(named('system'), 'message.author', 'dm:ann:bob')?.toBody()).toEqual({
         code: 'forbidden',
         message: 'only the two users of a DM room may write in it, and system is not one of dm:ann:bob',

@@ -8,7 +8,10 @@ describe('the live feed payload', () => {
   it('carries the stored message as history serves it, and the connection that has it already', () => {
     const draft = { userId: 'alice', name: 'Alice "A"', content: 'line one\nline two \u2028 {"}', clientMsgId: 'c-1', replyTo: '5-0', mentions: ['bob'] };
     const payload = publish(liveFeedParts('general', draft, '~c:abc', []), '1733000000123-7');
-    expect(decodeLiveMessage(payload)).toEqual({ message: JSON.parse(JSON.stringify(messageFromDraft('general', '1733000000123-7', draft))), exceptConnection: '~c:abc' });
+    expect(decodeLiveMessage(payload)).toEqual({
+      message: JSON.parse(JSON.stringify(messageFromDraft('general', '1733000000123-7', draft))),
+      exceptConnection: '~c:abc',
+    });
     expect(decodeLiveMessage(payload).message.createdAt).toBe(1733000000123);
   });
 

@@ -11,7 +11,12 @@ import { MessageDraft, messageFromDraft } from './message.codec';
  */
 
 /** The payload's two parts the script completes; `attachments`: as served (with download links), if any. */
-export function liveFeedParts(room: string, draft: MessageDraft, exceptConnection: string | undefined, attachments: MessageAttachment[]): [head: string, body: string] {
+export function liveFeedParts(
+  room: string,
+  draft: MessageDraft,
+  exceptConnection: string | undefined,
+  attachments: MessageAttachment[],
+): [head: string, body: string] {
   const { id: _id, createdAt: _createdAt, ...fields } = messageFromDraft(room, '', draft);
   const json = JSON.stringify(attachments.length > 0 ? { ...fields, attachments } : fields);
   return [`${exceptConnection ?? ''}\n{"id":"`, `",${json.slice(1, -1)},"createdAt":`];

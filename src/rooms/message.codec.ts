@@ -45,13 +45,27 @@ export function decodeMessage(room: string, id: string, fields: string[]): RoomM
   for (let i = 0; i < fields.length; i += 2) {
     const value = fields[i + 1];
     switch (fields[i]) {
-      case FIELD.userId: message.userId = value; break;
-      case FIELD.name: message.name = value; break;
-      case FIELD.content: message.content = value; break;
-      case FIELD.clientMsgId: message.clientMsgId = value; break;
-      case FIELD.replyTo: message.replyTo = value; break;
-      case FIELD.mentions: message.mentions = decodeMentions(value); break;
-      case FIELD.attachments: message.attachments = JSON.parse(value) as StoredAttachment[]; break;
+      case FIELD.userId:
+        message.userId = value;
+        break;
+      case FIELD.name:
+        message.name = value;
+        break;
+      case FIELD.content:
+        message.content = value;
+        break;
+      case FIELD.clientMsgId:
+        message.clientMsgId = value;
+        break;
+      case FIELD.replyTo:
+        message.replyTo = value;
+        break;
+      case FIELD.mentions:
+        message.mentions = decodeMentions(value);
+        break;
+      case FIELD.attachments:
+        message.attachments = JSON.parse(value) as StoredAttachment[];
+        break;
     }
   }
   return message;

@@ -7,7 +7,17 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ROOM_INDEX_KEY, roomKeys } from './keys';
 import { liveFeedParts } from './live-feed';
-import { decodeMessage, encodeMentions, encodeMessage, MessageDraft, messageFromDraft, RoomMessage, StoredAttachment, withOverlays, withThread } from './message.codec';
+import {
+  decodeMessage,
+  encodeMentions,
+  encodeMessage,
+  MessageDraft,
+  messageFromDraft,
+  RoomMessage,
+  StoredAttachment,
+  withOverlays,
+  withThread,
+} from './message.codec';
 import { DeleteResult, ReadReply, roomScripts, TrimmedMessages } from './room.scripts';
 
 export type { DeleteResult, TrimmedMessages };
@@ -21,7 +31,9 @@ export type AppendResult =
 export type EditResult =
   /** `previousMentions`: whom the message named before this edit, so that only newly named users hear of it. */
   | { status: 'edited'; message: RoomMessage; previousMentions: string[] }
-  | { status: 'not_found' } | { status: 'not_author' } | { status: 'muted'; mutedForMs: number | null };
+  | { status: 'not_found' }
+  | { status: 'not_author' }
+  | { status: 'muted'; mutedForMs: number | null };
 
 /** The legal holds a deletion must honour: the room's own, and the users whose messages are held wherever they are. */
 export interface DeletionHolds {
@@ -215,7 +227,13 @@ export class RoomStore {
     if (ids.length === 0) return { erased: [], attachments: [] };
     return roomScripts.erase.run(
       this.redis,
-      [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.tombstones(room), ...ids.map((id) => roomKeys.reactionsByUser(room, id))],
+      [
+        roomKeys.messages(room),
+        roomKeys.edits(room),
+        roomKeys.reactionCounts(room),
+        roomKeys.tombstones(room),
+        ...ids.map((id) => roomKeys.reactionsByUser(room, id)),
+      ],
       [userId, Date.now(), ...ids],
     );
   }
@@ -292,7 +310,14 @@ export class RoomStore {
   delete(room: string, id: string, deleterId: string, mayDeleteAny: boolean, holds: DeletionHolds): Promise<DeleteResult> {
     return roomScripts.delete.run(
       this.redis,
-      [roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.heldDeletions(room), roomKeys.reactionsByUser(room, id), roomKeys.thread(room, id)],
+      [
+        roomKeys.messages(room),
+        roomKeys.edits(room),
+        roomKeys.reactionCounts(room),
+        roomKeys.heldDeletions(room),
+        roomKeys.reactionsByUser(room, id),
+        roomKeys.thread(room, id),
+      ],
       [id, deleterId, mayDeleteAny ? '1' : '0', roomKeys.threadPrefix(room), holds.isRoomHeld ? '1' : '0', holds.heldUsers.join(' '), Date.now()],
     );
   }

@@ -53,7 +53,13 @@ function decodeAppend(reply: AppendReply): AppendOutcome {
 }
 
 /** A page of entries with, aligned, each one's latest edit, reaction counts, reply count and newest reply (null: none). */
-export type ReadReply = [entries: StreamEntry[], edits: (string | null)[], reactions: (string | null)[], replyCounts: number[], lastReplyIds: (string | null)[]];
+export type ReadReply = [
+  entries: StreamEntry[],
+  edits: (string | null)[],
+  reactions: (string | null)[],
+  replyCounts: number[],
+  lastReplyIds: (string | null)[],
+];
 
 type EditReply = [1, string[], string | null, number, string | null, string | null] | [-1] | [-2] | [-3, number];
 export type EditOutcome =
@@ -97,10 +103,25 @@ function decodeDelete(reply: [1, string | null, 0 | 1] | [-1] | [-2]): DeleteRes
 export const roomScripts = defineScripts(SCRIPTS_DIR, {
   append: script<
     [stream: string, dedup: string, mute: string, edits: string, reactionCounts: string, thread: string, lastRead: string, tombstones: string],
-    [maxLength: number, dedupWindowSec: number, replyTo: string, threadPrefix: string, lifetimeMs: number, liveChannel: string, liveHead: string, liveBody: string, ...fields: string[]],
+    [
+      maxLength: number,
+      dedupWindowSec: number,
+      replyTo: string,
+      threadPrefix: string,
+      lifetimeMs: number,
+      liveChannel: string,
+      liveHead: string,
+      liveBody: string,
+      ...fields: string[],
+    ],
     AppendReply,
     AppendOutcome
-  >({ file: 'append-message.lua', constants: { ...ROOM_FIELD_CONSTANTS, LIFETIME_REFRESH_SLACK_MS }, uses: [ROOM_FIELDS_LUA, THREADS_LUA], decode: decodeAppend }),
+  >({
+    file: 'append-message.lua',
+    constants: { ...ROOM_FIELD_CONSTANTS, LIFETIME_REFRESH_SLACK_MS },
+    uses: [ROOM_FIELDS_LUA, THREADS_LUA],
+    decode: decodeAppend,
+  }),
 
   read: script<
     [stream: string, edits: string, reactionCounts: string],

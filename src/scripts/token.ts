@@ -39,7 +39,8 @@ function main(): void {
 function sign(claims: Record<string, unknown>, key: string, alg: 'HS256' | 'RS256'): string {
   const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
   const input = `${encode({ alg, typ: 'JWT' })}.${encode(claims)}`;
-  const signature = alg === 'HS256' ? createHmac('sha256', key).update(input).digest('base64url') : createSign('RSA-SHA256').update(input).sign(key, 'base64url');
+  const signature =
+    alg === 'HS256' ? createHmac('sha256', key).update(input).digest('base64url') : createSign('RSA-SHA256').update(input).sign(key, 'base64url');
   return `${input}.${signature}`;
 }
 

@@ -51,7 +51,9 @@ export class SearchIndexRepository {
    */
   async search(rooms: string[], words: string[], limit: number, walk: number): Promise<RoomMatches> {
     const perRoom = await Promise.all(
-      rooms.map((room) => searchScripts.search.run(this.redis, [searchKeys.documents(room), ...words.map((word) => searchKeys.postings(room, word))], [limit, walk])),
+      rooms.map((room) =>
+        searchScripts.search.run(this.redis, [searchKeys.documents(room), ...words.map((word) => searchKeys.postings(room, word))], [limit, walk]),
+      ),
     );
     const matches: RoomMatch[] = [];
     perRoom.forEach(({ flat }, index) => {

@@ -13,15 +13,22 @@ function setUp(flushMs = 0) {
   const failed: { room: string; changes: { operation: IndexOperation; messageId: string }[]; error: string }[] = [];
   /** Rooms whose script call fails, as when Redis is unreachable. */
   const failingRooms = new Set<string>();
-  const repository = fake<SearchIndexRepository>({
-    apply: async (room, changes) => {
-      calls.push({ room, changes: changes.map(({ terms, ...change }) => ({ ...change, ...(terms ? { terms: Object.fromEntries(terms) } : {}) })) });
-      if (failingRooms.has(room)) throw new Error('Connection is closed.');
+  const repository = fake<SearchIndexRepository>(
+    {
+      apply: async (room, changes) => {
+        calls.push({ room, changes: changes.map(({ terms, ...change }) => ({ ...change, ...(terms ? { terms: Object.fromEntries(terms) } : {}) })) });
+        if (failingRooms.has(room)) throw new Error('Connection is closed.');
+      },
     },
-  }, 'SearchIndexRepository');
-  const failures = fake<SearchIndexFailures>({
-    record: (room, changes, error) => void failed.push({ room, changes: changes.map(({ operation, messageId }) => ({ operation, messageId })), error: error.message }),
-  }, 'SearchIndexFailures');
+    'SearchIndexRepository',
+  );
+  const failures = fake<SearchIndexFailures>(
+    {
+      record: (room, changes, error) =>
+        void failed.push({ room, changes: changes.map(({ operation, messageId }) => ({ operation, messageId })), error: error.message }),
+    },
+    'SearchIndexFailures',
+  );
   const writer = new SearchIndexWriter(repository, failures, { searchIndexFlushMs: flushMs });
   return { writer, calls, failed, failingRooms };
 }
@@ -30,7 +37,7 @@ describe('SearchIndexWriter', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('writes nothing on the caller\'s turn, then one call per room with its changes in order and their words counted', async () => {
+  it("writes nothing on the caller's turn, then one call per room with its changes in order and their words counted", async () => {
     const { writer, calls } = setUp();
     writer.index('general', { id: '1-0', content: 'Deploy deploy now' });
     writer.index('random', { id: '2-0', content: 'hello' });
@@ -75,10 +82,15 @@ describe('SearchIndexWriter', () => {
 
   it(`splits a room's changes into calls of at most ${MAX_CHANGES_PER_CALL}, in order`, async () => {
     const { writer, calls } = setUp();
-    writer.unindex('general', Array.from({ length: 2 * MAX_CHANGES_PER_CALL + 1 }, (_, i) => `${i}-0`));
+    writer.unindex(
+      'general',
+      Array.from({ length: 2 * MAX_CHANGES_PER_CALL + 1 }, (_, i) => `${i}-0`),
+    );
     await writer.flush();
     expect(calls.map(({ changes }) => changes.length)).toEqual([MAX_CHANGES_PER_CALL, MAX_CHANGES_PER_CALL, 1]);
-    expect(calls.flatMap(({ changes }) => changes.map(({ messageId }) => messageId))).toEqual(Array.from({ length: 2 * MAX_CHANGES_PER_CALL + 1 }, (_, i) => `${i}-0`));
+    expect(calls.flatMap(({ changes }) => changes.map(({ messageId }) => messageId))).toEqual(
+      Array.from({ length: 2 * MAX_CHANGES_PER_CALL + 1 }, (_, i) => `${i}-0`),
+    );
   });
 
   it('records a failed call with each change it carried, throws nothing, and writes the other rooms', async () => {
@@ -91,7 +103,16 @@ describe('SearchIndexWriter', () => {
     await expect(writer.flush()).resolves.toBeUndefined();
 
     expect(calls.map(({ room }) => room)).toEqual(['general', 'random']);
-    expect(failed).toEqual([{ room: 'general', changes: [{ operation: 'index', messageId: '1-0' }, { operation: 'unindex', messageId: '0-5' }], error: 'Connection is closed.' }]);
+    expect(failed).toEqual([
+      {
+        room: 'general',
+        changes: [
+          { operation: 'index', messageId: '1-0' },
+          { operation: 'unindex', messageId: '0-5' },
+        ],
+        error: 'Connection is closed.',
+      },
+    ]);
   });
 
   it('writes what is queued when the application shuts down, without waiting for the timer', async () => {

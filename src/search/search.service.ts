@@ -43,7 +43,13 @@ export class SearchService {
     if (words.length === 0 || distinctRooms.length === 0) return { hits: [], isPartial: false };
     const walk = Math.max(1, Math.floor(SEARCH_LOOKUPS_PER_SEARCH / (distinctRooms.length * Math.max(1, words.length - 1))));
     const { matches, isCut } = await this.repository.search(distinctRooms, words, limit, walk);
-    return { hits: matches.sort(byRank).slice(0, limit).map(({ room, messageId }) => ({ room, messageId })), isPartial: isCut };
+    return {
+      hits: matches
+        .sort(byRank)
+        .slice(0, limit)
+        .map(({ room, messageId }) => ({ room, messageId })),
+      isPartial: isCut,
+    };
   }
 }
 

@@ -26,7 +26,12 @@ describe('search tokenizer', () => {
   });
 
   it('counts repeated words once per occurrence, case-insensitively', () => {
-    expect(termFrequencies('Deploy deploy DEPLOY now')).toEqual(new Map([['deploy', 3], ['now', 1]]));
+    expect(termFrequencies('Deploy deploy DEPLOY now')).toEqual(
+      new Map([
+        ['deploy', 3],
+        ['now', 1],
+      ]),
+    );
   });
 
   it('cuts words at MAX_WORD_LENGTH characters', () => {
@@ -70,13 +75,75 @@ describe('search tokenizer', () => {
 
     it('on hand-picked cases', () => {
       const cases = [
-        "don't", 'e.g', 'e.g.', 'foo.bar', 'a:b', '3.14', '1,000', '1,000.50', '1;2', "1'2", 'a_b', '__a', '9_', '_', '__',
-        ' _ ', ' __ ', '___', '_._', 'a.', '.a', 'a..b', "a.'b", 'a:1', '1:2', 'a.1', '1.a', '1,a', 'a,b', 'a;b', "a'b'c",
-        'a1.2', 'a1.b', '1a.b', '_.a', 'a._', '1_.2', 'a:b:c', 'x::y', "'quoted'", '"double"', '@alice', '#ops', 'C++', 'C#',
-        '.NET', "node.js's", "rock'n'roll", '10:30', '$1,299.00', '--flag=value', 'snake_case_name', 'CamelCase', 'v2.0.1',
-        'https://example.com/a_b/c.d?e=f&g=1,2#h', 'foo@example.com', 'a\r\nb', 'a\tb', 'a\u0000b', '\u007f', '', ' ',
-        'a'.repeat(MAX_WORD_LENGTH + 6), `${'B'.repeat(MAX_WORD_LENGTH)}Z`, 'a.'.repeat(40), `${'1,'.repeat(40)}1`,
-        '_'.repeat(100), `${'x'.repeat(MAX_WORD_LENGTH - 1)}:y`, `${'9'.repeat(MAX_WORD_LENGTH)}.5`,
+        "don't",
+        'e.g',
+        'e.g.',
+        'foo.bar',
+        'a:b',
+        '3.14',
+        '1,000',
+        '1,000.50',
+        '1;2',
+        "1'2",
+        'a_b',
+        '__a',
+        '9_',
+        '_',
+        '__',
+        ' _ ',
+        ' __ ',
+        '___',
+        '_._',
+        'a.',
+        '.a',
+        'a..b',
+        "a.'b",
+        'a:1',
+        '1:2',
+        'a.1',
+        '1.a',
+        '1,a',
+        'a,b',
+        'a;b',
+        "a'b'c",
+        'a1.2',
+        'a1.b',
+        '1a.b',
+        '_.a',
+        'a._',
+        '1_.2',
+        'a:b:c',
+        'x::y',
+        "'quoted'",
+        '"double"',
+        '@alice',
+        '#ops',
+        'C++',
+        'C#',
+        '.NET',
+        "node.js's",
+        "rock'n'roll",
+        '10:30',
+        '$1,299.00',
+        '--flag=value',
+        'snake_case_name',
+        'CamelCase',
+        'v2.0.1',
+        'https://example.com/a_b/c.d?e=f&g=1,2#h',
+        'foo@example.com',
+        'a\r\nb',
+        'a\tb',
+        'a\u0000b',
+        '\u007f',
+        '',
+        ' ',
+        'a'.repeat(MAX_WORD_LENGTH + 6),
+        `${'B'.repeat(MAX_WORD_LENGTH)}Z`,
+        'a.'.repeat(40),
+        `${'1,'.repeat(40)}1`,
+        '_'.repeat(100),
+        `${'x'.repeat(MAX_WORD_LENGTH - 1)}:y`,
+        `${'9'.repeat(MAX_WORD_LENGTH)}.5`,
       ];
       expect(disagreements(cases)).toEqual([]);
     });
@@ -93,7 +160,7 @@ describe('search tokenizer', () => {
 
     // 50,000 rather than more: the segmenter costs about 20 µs a string, and this file was the unit tier's slowest
     it('on 50,000 random strings weighted toward the characters that join words', () => {
-      const weighted = [...'aaabZZx779__..\'\'::,,;;   \n\t-@/"!?#'];
+      const weighted = [..."aaabZZx779__..''::,,;;   \n\t-@/\"!?#"];
       let seed = 0x2545f491;
       /** xorshift32: the same strings on every run, so a failure can be replayed. */
       const random = (below: number): number => {

@@ -1,5 +1,13 @@
 import { Body, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+} from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit-actions';
 import { Audited } from '../audit/audited.decorator';
 import { Message } from '../common/contract';
@@ -20,7 +28,10 @@ export class ServerApiController {
   @Post('rooms/:room/messages')
   @RequiresScope('publish')
   @Audited(AuditAction.ServerMessagePublish)
-  @ApiOperation({ summary: 'Store a message in the room and deliver it as `message` on every node, under the rules of a client send; a retry with the same clientMsgId and userId answers the stored message' })
+  @ApiOperation({
+    summary:
+      'Store a message in the room and deliver it as `message` on every node, under the rules of a client send; a retry with the same clientMsgId and userId answers the stored message',
+  })
   @ApiCreatedResponse({ type: MessageDto })
   @ApiNotFoundResponse({ description: '`replyTo` names no message of the room', type: HttpErrorDto })
   @ApiPayloadTooLargeResponse({ description: 'content is longer than MESSAGE_MAX_LENGTH characters', type: HttpErrorDto })
@@ -61,7 +72,9 @@ export class ServerApiController {
   @RequiresScope('disconnect')
   @HttpCode(204)
   @Audited(AuditAction.ServerDisconnect)
-  @ApiOperation({ summary: 'Every connection of the user, on every node, hears `session { reason: "disconnected" }` and is closed; the user may connect again' })
+  @ApiOperation({
+    summary: 'Every connection of the user, on every node, hears `session { reason: "disconnected" }` and is closed; the user may connect again',
+  })
   @ApiNoContentResponse({ description: 'Closed everywhere' })
   async disconnect(@Param() { userId }: UserParamsDto, @Body() _body: DisconnectDto): Promise<void> {
     await this.server.disconnect(userId);

@@ -51,10 +51,17 @@ export class ServerApiService {
   async notify(userId: string, type: string, data: unknown): Promise<{ connections: number }> {
     const bytes = Buffer.byteLength(JSON.stringify(data));
     if (bytes > NOTIFICATION_DATA_MAX_BYTES) {
-      throw new ContractError('payload_too_large', `data is ${bytes} bytes as JSON, the limit is ${NOTIFICATION_DATA_MAX_BYTES}`, { limit: NOTIFICATION_DATA_MAX_BYTES });
+      throw new ContractError('payload_too_large', `data is ${bytes} bytes as JSON, the limit is ${NOTIFICATION_DATA_MAX_BYTES}`, {
+        limit: NOTIFICATION_DATA_MAX_BYTES,
+      });
     }
     const connections = await this.connections.connectionsOf(userId);
-    if (connections.length > 0) this.broadcaster.toConnections(connections.map(({ id }) => id), ServerEvent.Notification, { type, data, at: Date.now() });
+    if (connections.length > 0)
+      this.broadcaster.toConnections(
+        connections.map(({ id }) => id),
+        ServerEvent.Notification,
+        { type, data, at: Date.now() },
+      );
     return { connections: connections.length };
   }
 

@@ -12,7 +12,13 @@ const PUBLISH_ONLY_KEY = 'p'.repeat(40);
 
 function guardWithTokenRoles(roles: string[]) {
   const tokens = { authenticate: jest.fn(async (request: AuthenticatedRequest) => void (request.user = { ...userOf('svc'), roles })) };
-  const config = fake<AppConfig>({ serverApiKeys: [{ key: KEY, scopes: [...SERVER_API_SCOPES] }, { key: 'c'.repeat(40), scopes: [...SERVER_API_SCOPES] }, { key: PUBLISH_ONLY_KEY, scopes: ['publish'] }] });
+  const config = fake<AppConfig>({
+    serverApiKeys: [
+      { key: KEY, scopes: [...SERVER_API_SCOPES] },
+      { key: 'c'.repeat(40), scopes: [...SERVER_API_SCOPES] },
+      { key: PUBLISH_ONLY_KEY, scopes: ['publish'] },
+    ],
+  });
   return { guard: new ServerAuthGuard(fake<HttpAuthGuard>(tokens), new ApiKeyVerifier(config), new Reflector()), tokens };
 }
 
@@ -25,7 +31,10 @@ function handlerNeeding(scope: ServerApiScope | null) {
 
 function requestWith(headers: Record<string, string>, scope: ServerApiScope | null = 'publish') {
   const request = fake<AuthenticatedRequest>({ headers });
-  const context = fake<ExecutionContext>({ switchToHttp: () => fake<ReturnType<ExecutionContext['switchToHttp']>>({ getRequest: <T>() => request as T }), getHandler: () => handlerNeeding(scope) });
+  const context = fake<ExecutionContext>({
+    switchToHttp: () => fake<ReturnType<ExecutionContext['switchToHttp']>>({ getRequest: <T>() => request as T }),
+    getHandler: () => handlerNeeding(scope),
+  });
   return { request, context };
 }
 
@@ -49,7 +58,9 @@ describe('ServerAuthGuard', () => {
     const { guard } = guardWithTokenRoles([]);
     expect(await guard.canActivate(requestWith({ 'x-api-key': PUBLISH_ONLY_KEY }, 'publish').context)).toBe(true);
     for (const scope of ['notify', 'presence', 'disconnect'] as const) {
-      await expect(guard.canActivate(requestWith({ 'x-api-key': PUBLISH_ONLY_KEY }, scope).context)).rejects.toThrow(new ForbiddenException(`this API key's scopes (publish) do not include ${scope}`));
+      await expect(guard.canActivate(requestWith({ 'x-api-key': PUBLISH_ONLY_KEY }, scope).context)).rejects.toThrow(
+        new ForbiddenException(`this API key's scopes (publish) do not include ${scope}`),
+      );
       expect(await guard.canActivate(requestWith({ 'x-api-key': KEY }, scope).context)).toBe(true);
     }
   });
@@ -62,6 +73,8 @@ describe('ServerAuthGuard', () => {
     for (const roles of [['service'], ['admin'], ['user', 'admin']]) {
       expect(await guardWithTokenRoles(roles).guard.canActivate(requestWith({ authorization: 'Bearer t' }).context)).toBe(true);
     }
-    await expect(guardWithTokenRoles(['user']).guard.canActivate(requestWith({ authorization: 'Bearer t' }).context)).rejects.toBeInstanceOf(ForbiddenException);
+    await expect(guardWithTokenRoles(['user']).guard.canActivate(requestWith({ authorization: 'Bearer t' }).context)).rejects.toBeInstanceOf(
+      ForbiddenException,
+    );
   });
 });

@@ -33,7 +33,11 @@ export const ServerController = (tag: string) =>
     ApiBearerAuth(),
     ApiSecurity(API_KEY_SECURITY),
     ApiUnauthorizedResponse({ description: 'No credentials, an unknown API key, or an invalid, expired, revoked or banned token', type: HttpErrorDto }),
-    ApiForbiddenResponse({ description: "The token carries neither the service nor the admin role, the API key's scopes do not include the route's, or the message's author is banned", type: HttpErrorDto }),
+    ApiForbiddenResponse({
+      description:
+        "The token carries neither the service nor the admin role, the API key's scopes do not include the route's, or the message's author is banned",
+      type: HttpErrorDto,
+    }),
     ApiBadRequestResponse({ description: 'Invalid path parameter or body; one message per field', type: HttpErrorDto }),
     ApiUnsupportedMediaTypeResponse({ description: 'A body that is not sent as application/json; nothing was changed', type: HttpErrorDto }),
     ApiTooManyRequestsResponse({ description: 'Too many requests from this API key, token subject or address (THROTTLE_HTTP_LIMIT each)', type: HttpErrorDto }),

@@ -12,7 +12,16 @@ import type { MembershipListener } from '../realtime/chat-namespace';
  * Properties that jest, Node and promise resolution probe on any value they are handed (is it a thenable, an
  * asymmetric matcher, a React element, a DOM node?): a fake answers them with `undefined`, like a plain object.
  */
-const PROBED_BY_TOOLS = new Set(['then', 'asymmetricMatch', '$$typeof', 'nodeType', 'toJSON', '_isMockFunction', '@@__IMMUTABLE_ITERABLE__@@', '@@__IMMUTABLE_RECORD__@@']);
+const PROBED_BY_TOOLS = new Set([
+  'then',
+  'asymmetricMatch',
+  '$$typeof',
+  'nodeType',
+  'toJSON',
+  '_isMockFunction',
+  '@@__IMMUTABLE_ITERABLE__@@',
+  '@@__IMMUTABLE_RECORD__@@',
+]);
 
 /**
  * A stand-in for an instance of `T` (a class or an interface) with only the members a test gives it, typed
@@ -156,8 +165,8 @@ export class FakeBroadcaster {
   }
 
   localConnections(audience: Audience): Connection[] {
-    return this.connections.filter((connection) =>
-      connection.isConnected && ('userId' in audience ? connection.user.id === audience.userId : connection.user.tokenId === audience.tokenId),
+    return this.connections.filter(
+      (connection) => connection.isConnected && ('userId' in audience ? connection.user.id === audience.userId : connection.user.tokenId === audience.tokenId),
     );
   }
 

@@ -6,7 +6,9 @@ import { fake } from '../testing/fakes';
 
 function budgetWith(limit: number, grants: BudgetGrant[]) {
   const calls: unknown[][] = [];
-  const storage = fake<RedisThrottlerStorage>({ grant: (...args: unknown[]) => (calls.push(args), Promise.resolve(grants.shift() ?? { granted: 0, msToExpire: 5000 })) });
+  const storage = fake<RedisThrottlerStorage>({
+    grant: (...args: unknown[]) => (calls.push(args), Promise.resolve(grants.shift() ?? { granted: 0, msToExpire: 5000 })),
+  });
   const config = { throttle: { ws: { limit, ttlMs: 10_000 } } } as AppConfig;
   const reporter = fake<RateLimitReporter>({ refused: jest.fn() });
   return { budget: new SocketEventBudget(storage, reporter, config), calls, reporter };
@@ -37,7 +39,10 @@ describe('SocketEventBudget', () => {
   });
 
   it('keeps small limits exact: one event per request', async () => {
-    const { budget, calls } = budgetWith(5, [{ granted: 1, msToExpire: 2000 }, { granted: 0, msToExpire: 1500 }]);
+    const { budget, calls } = budgetWith(5, [
+      { granted: 1, msToExpire: 2000 },
+      { granted: 0, msToExpire: 1500 },
+    ]);
     await expect(budget.spend('alice')).resolves.toEqual({ allowed: true });
     await expect(budget.spend('alice')).resolves.toEqual({ allowed: false, retryAfterMs: expect.any(Number) });
     expect(calls.map((call) => call[3])).toEqual([1, 1]);
@@ -45,7 +50,10 @@ describe('SocketEventBudget', () => {
 
   it('refuses locally while the window is spent, and asks again once it has ended', async () => {
     jest.useFakeTimers({ now: 1_000_000 });
-    const { budget, calls } = budgetWith(300, [{ granted: 0, msToExpire: 4000 }, { granted: 15, msToExpire: 10_000 }]);
+    const { budget, calls } = budgetWith(300, [
+      { granted: 0, msToExpire: 4000 },
+      { granted: 15, msToExpire: 10_000 },
+    ]);
     await expect(budget.spend('alice')).resolves.toEqual({ allowed: false, retryAfterMs: 4000 });
     jest.setSystemTime(1_002_500);
     expect(budget.spend('alice')).toEqual({ allowed: false, retryAfterMs: 1500 });
@@ -123,6 +131,11 @@ describe('RedisThrottlerStorage.increment', () => {
   it('speaks the seconds @nestjs/throttler puts in Retry-After, rounded up', async () => {
     const storage = Object.create(RedisThrottlerStorage.prototype) as RedisThrottlerStorage;
     storage.hit = () => Promise.resolve({ totalHits: 4, msToExpire: 1200, isBlocked: true, msToBlockExpire: 59_001 });
-    await expect(storage.increment('http:ip:1.2.3.4', 60_000, 3, 60_000)).resolves.toEqual({ totalHits: 4, timeToExpire: 2, isBlocked: true, timeToBlockExpire: 60 });
+    await expect(storage.increment('http:ip:1.2.3.4', 60_000, 3, 60_000)).resolves.toEqual({
+      totalHits: 4,
+      timeToExpire: 2,
+      isBlocked: true,
+      timeToBlockExpire: 60,
+    });
   });
 });

@@ -28,10 +28,14 @@ export class WebhookBacklogWatch {
     if (config.webhooks.urls.length === 0) return;
     const backlog: Gauge = new Gauge({
       name: 'chat_webhook_backlog',
-      help: 'Webhook events published and not yet queued for delivery (the event stream\'s length), read from Redis at each scrape',
+      help: "Webhook events published and not yet queued for delivery (the event stream's length), read from Redis at each scrape",
       registers: [metrics.registry],
       // a scrape must not fail when Redis does not answer: the last value stays
-      collect: () => this.stream.backlog().then((length) => backlog.set(length), () => undefined),
+      collect: () =>
+        this.stream.backlog().then(
+          (length) => backlog.set(length),
+          () => undefined,
+        ),
     });
     new Gauge({
       name: 'chat_webhook_backlog_limit',

@@ -45,7 +45,11 @@ export class WebhookQueue {
   async enqueue(entryIds: string[], events: WebhookEvent[]): Promise<void> {
     const batchKey = digest(entryIds.join(','));
     await this.deliveries().addBulk(
-      this.config.webhooks.urls.map((url) => ({ name: 'deliver', data: { url, events }, opts: addedOnceWithin(`${digest(url)}-${batchKey}`, DEDUP_WINDOW_MS) })),
+      this.config.webhooks.urls.map((url) => ({
+        name: 'deliver',
+        data: { url, events },
+        opts: addedOnceWithin(`${digest(url)}-${batchKey}`, DEDUP_WINDOW_MS),
+      })),
     );
   }
 

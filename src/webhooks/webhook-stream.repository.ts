@@ -47,7 +47,16 @@ export class WebhookStreamRepository {
 
   async readNew(consumer: string, count: number, blockMs: number): Promise<StreamedEvent[]> {
     const reply = (await this.blockingReader().xreadgroup(
-      'GROUP', WEBHOOK_CONSUMER_GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', WEBHOOK_STREAM_KEY, '>',
+      'GROUP',
+      WEBHOOK_CONSUMER_GROUP,
+      consumer,
+      'COUNT',
+      count,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      WEBHOOK_STREAM_KEY,
+      '>',
     )) as [string, [string, string[]][]][] | null;
     return reply ? reply[0][1].map(decode) : [];
   }
@@ -55,7 +64,13 @@ export class WebhookStreamRepository {
   /** Entries another consumer read more than `idleMs` ago and never acknowledged: its node died meanwhile. */
   async claimAbandoned(consumer: string, idleMs: number, count: number): Promise<StreamedEvent[]> {
     const [, entries, deletedIds] = (await this.blockingReader().xautoclaim(
-      WEBHOOK_STREAM_KEY, WEBHOOK_CONSUMER_GROUP, consumer, idleMs, '0-0', 'COUNT', count,
+      WEBHOOK_STREAM_KEY,
+      WEBHOOK_CONSUMER_GROUP,
+      consumer,
+      idleMs,
+      '0-0',
+      'COUNT',
+      count,
     )) as [string, [string, string[] | null][], string[]?];
     return [...entries.map(decode), ...(deletedIds ?? []).map((entryId) => ({ entryId }))];
   }

@@ -23,36 +23,54 @@ function setUp(webhooks: Partial<WebhookConfig> = {}) {
   const news: StreamedEvent[][] = [];
   const abandoned: StreamedEvent[][] = [];
   const failures = { ensureGroup: [] as Error[], enqueue: [] as Error[], read: [] as Error[] };
-  const stream = fake<WebhookStreamRepository>({
-    ensureGroup: async () => {
-      log.push('ensureGroup');
-      const failure = failures.ensureGroup.shift();
-      if (failure) throw failure;
+  const stream = fake<WebhookStreamRepository>(
+    {
+      ensureGroup: async () => {
+        log.push('ensureGroup');
+        const failure = failures.ensureGroup.shift();
+        if (failure) throw failure;
+      },
+      readNew: async (consumer, count, blockMs) => {
+        log.push(`readNew ${consumer} ${count}`);
+        const failure = failures.read.shift();
+        if (failure) throw failure;
+        const batch = news.shift();
+        if (batch) return batch;
+        await new Promise((resolve) => setTimeout(resolve, blockMs));
+        return [];
+      },
+      claimAbandoned: async (consumer, idleMs, count) => (log.push(`claimAbandoned ${consumer} ${idleMs} ${count}`), abandoned.shift() ?? []),
+      acknowledge: async (entryIds) => void log.push(`acknowledge ${entryIds.join(',')}`),
     },
-    readNew: async (consumer, count, blockMs) => {
-      log.push(`readNew ${consumer} ${count}`);
-      const failure = failures.read.shift();
-      if (failure) throw failure;
-      const batch = news.shift();
-      if (batch) return batch;
-      await new Promise((resolve) => setTimeout(resolve, blockMs));
-      return [];
+    'WebhookStreamRepository',
+  );
+  const deliveries = fake<WebhookQueue>(
+    {
+      enqueue: async (entryIds, events) => {
+        const failure = failures.enqueue.shift();
+        if (failure) throw failure;
+        log.push(`enqueue ${entryIds.join(',')} [${events.map(({ id }) => id).join(',')}]`);
+      },
     },
-    claimAbandoned: async (consumer, idleMs, count) => (log.push(`claimAbandoned ${consumer} ${idleMs} ${count}`), abandoned.shift() ?? []),
-    acknowledge: async (entryIds) => void log.push(`acknowledge ${entryIds.join(',')}`),
-  }, 'WebhookStreamRepository');
-  const deliveries = fake<WebhookQueue>({
-    enqueue: async (entryIds, events) => {
-      const failure = failures.enqueue.shift();
-      if (failure) throw failure;
-      log.push(`enqueue ${entryIds.join(',')} [${events.map(({ id }) => id).join(',')}]`);
-    },
-  }, 'WebhookQueue');
+    'WebhookQueue',
+  );
   const backlog = fake<WebhookBacklogWatch>({ check: async () => void log.push('check') }, 'WebhookBacklogWatch');
-  const config = fake<AppConfig>({
-    nodeId: 'node-a',
-    webhooks: { urls: ['https://hooks.example/in'], batchSize: 100, maxAttempts: 3, retryBaseMs: 1000, timeoutMs: 5000, claimIdleMs: CLAIM_IDLE_MS, backlogMax: 1000, ...webhooks },
-  }, 'AppConfig');
+  const config = fake<AppConfig>(
+    {
+      nodeId: 'node-a',
+      webhooks: {
+        urls: ['https://hooks.example/in'],
+        batchSize: 100,
+        maxAttempts: 3,
+        retryBaseMs: 1000,
+        timeoutMs: 5000,
+        claimIdleMs: CLAIM_IDLE_MS,
+        backlogMax: 1000,
+        ...webhooks,
+      },
+    },
+    'AppConfig',
+  );
   const dispatcher = new WebhookDispatcher(stream, deliveries, backlog, config);
   /** What the dispatcher did apart from its routine: reads, checks and claims that found nothing. */
   const actions = () => log.filter((line) => !/^(readNew|check|claimAbandoned)/.test(line));

@@ -78,7 +78,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private async dispatch(batch: StreamedEvent[]): Promise<void> {
     if (batch.length === 0) return;
     const events = batch.map((entry) => entry.event).filter((event): event is WebhookEvent => event !== undefined);
-    if (events.length > 0) await this.deliveries.enqueue(batch.map((entry) => entry.entryId), events);
+    if (events.length > 0)
+      await this.deliveries.enqueue(
+        batch.map((entry) => entry.entryId),
+        events,
+      );
     await this.stream.acknowledge(batch.map((entry) => entry.entryId));
   }
 }

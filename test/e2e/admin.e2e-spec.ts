@@ -38,7 +38,10 @@ describe('admin moderation API across two nodes', () => {
     it.each(ADMIN_ROUTES)('%s %s: 401 without a valid token, 403 without the admin role', async (method, path, body) => {
       const missing = await http(nodeA(), method, path, { body });
       expect(missing).toMatchObject({ status: 401, body: { statusCode: 401, error: 'Unauthorized', message: expect.any(String) } });
-      const forged = await http(nodeA(), method, path, { body, token: makeToken({ sub: 'root', roles: ['admin'] }, { secret: 'another-secret-of-enough-length-0123456789' }) });
+      const forged = await http(nodeA(), method, path, {
+        body,
+        token: makeToken({ sub: 'root', roles: ['admin'] }, { secret: 'another-secret-of-enough-length-0123456789' }),
+      });
       expect(forged.status).toBe(401);
       const expired = await http(nodeA(), method, path, { body, token: makeToken({ sub: 'root', roles: ['admin'], exp: Math.floor(Date.now() / 1000) - 10 }) });
       expect(expired.status).toBe(401);
@@ -177,7 +180,7 @@ describe('admin moderation API across two nodes', () => {
       );
     });
 
-    it('pages a room\'s messages, oldest first', async () => {
+    it("pages a room's messages, oldest first", async () => {
       const room = uniqueRoom();
       const writer = await member(nodeB(), 'writer', [room]);
       const sent = [];
@@ -209,7 +212,7 @@ describe('admin moderation API across two nodes', () => {
       expect((await admin('DELETE', `/admin/rooms/${room}/messages/${doomed.id}`)).status).toBe(404);
     });
 
-    it('kicks: the user\'s sockets in the room hear why, stop receiving it on every node, and may rejoin', async () => {
+    it("kicks: the user's sockets in the room hear why, stop receiving it on every node, and may rejoin", async () => {
       const room = uniqueRoom('kick');
       const lobby = uniqueRoom('lobby');
       const alicePhone = await member(nodeB(), 'alice', [room, lobby]);
@@ -263,7 +266,10 @@ describe('admin moderation API across two nodes', () => {
         if (!refused.ok) expect(Math.abs(refused.error.details.until - muted.until)).toBeLessThan(5_000);
       }
       // an edit is a way to post too; a retry of what was stored before the mute is still answered as stored
-      expect(await request(aliceLaptop, 'message:edit', { room, messageId: beforeMute.id, content: 'sneaky' })).toMatchObject({ ok: false, error: { code: 'muted' } });
+      expect(await request(aliceLaptop, 'message:edit', { room, messageId: beforeMute.id, content: 'sneaky' })).toMatchObject({
+        ok: false,
+        error: { code: 'muted' },
+      });
       expect(await requestOk(alicePhone, 'message:send', { room, content: 'said in time', clientMsgId: 'in-time' })).toEqual(beforeMute);
       expect(await requestOk(bob, 'message:send', { room, content: 'bob may' })).toMatchObject({ content: 'bob may' });
       expect((await requestOk(bob, 'message:history', { room })).messages.map((m: { content: string }) => m.content)).toEqual(['said in time', 'bob may']);

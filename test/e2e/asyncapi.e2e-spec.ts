@@ -61,7 +61,12 @@ describe('GET /docs/asyncapi.json', () => {
     const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 0).map((diagnostic) => `${diagnostic.path.join('.')}: ${diagnostic.message}`);
     expect(errors).toEqual([]);
     expect(parsed).toBeDefined();
-    expect(parsed!.channels().all().map((channel) => channel.address())).toEqual(['/chat', '/ws']);
+    expect(
+      parsed!
+        .channels()
+        .all()
+        .map((channel) => channel.address()),
+    ).toEqual(['/chat', '/ws']);
   });
 
   it('names every client event (with its ack) and every server event of the contract', () => {
@@ -69,12 +74,24 @@ describe('GET /docs/asyncapi.json', () => {
       Object.entries(document.channels.chat.messages)
         .filter(([key]) => key.startsWith(direction))
         .map(([, message]) => message.name);
-    expect(names('client.').filter((name) => !name.endsWith(' ack')).sort()).toEqual(Object.values(ClientEvent).sort());
-    expect(names('client.').filter((name) => name.endsWith(' ack')).sort()).toEqual(Object.values(ClientEvent).map((event) => `${event} ack`).sort());
+    expect(
+      names('client.')
+        .filter((name) => !name.endsWith(' ack'))
+        .sort(),
+    ).toEqual(Object.values(ClientEvent).sort());
+    expect(
+      names('client.')
+        .filter((name) => name.endsWith(' ack'))
+        .sort(),
+    ).toEqual(
+      Object.values(ClientEvent)
+        .map((event) => `${event} ack`)
+        .sort(),
+    );
     expect(names('server.').sort()).toEqual(Object.values(ServerEvent).sort());
   });
 
-  it('describes each payload with a handler from that handler\'s DTO, every validated property included', () => {
+  it("describes each payload with a handler from that handler's DTO, every validated property included", () => {
     // typing and call:signal go both ways: client events are the client.* messages
     const clientMessage = (event: string) => document.channels.chat.messages[`client.${event.replace(/:/g, '.')}`];
     const properties = validatedProperties();

@@ -32,7 +32,7 @@ describe('the Lua SHA-256 of the append scripts', () => {
   });
 });
 
-describe('the audit trail\'s hash chain across two nodes', () => {
+describe("the audit trail's hash chain across two nodes", () => {
   const cluster = useCluster(2, { SERVER_API_KEYS: `publish@${'k'.repeat(40)}` });
   const verify = async (node = 0) => (await http(cluster.nodes[node].url, 'GET', '/admin/audit/verify', { token: adminToken() })).body;
   let redis: Redis;
@@ -46,7 +46,9 @@ describe('the audit trail\'s hash chain across two nodes', () => {
     for (let i = 0; i < 20; i += 1) {
       const node = cluster.nodes[i % 2].url;
       actions.push(http(node, 'POST', `/admin/users/user-${i}/ban`, { token: adminToken(), body: { reason: `reason ${i}` } }));
-      actions.push(http(node, 'POST', '/server/rooms/general/messages', { headers: { 'x-api-key': 'k'.repeat(40) }, body: { content: `from a service ${i}` } }));
+      actions.push(
+        http(node, 'POST', '/server/rooms/general/messages', { headers: { 'x-api-key': 'k'.repeat(40) }, body: { content: `from a service ${i}` } }),
+      );
       actions.push(connectError(node, { token: 'not-a-token' }));
     }
     await Promise.all(actions);
@@ -85,6 +87,12 @@ describe('the audit trail\'s hash chain across two nodes', () => {
     expect(await verify(1)).toMatchObject({ ok: false, brokenAt: nextInItsShare![0] });
 
     await rewrite(stored.slice(0, -1));
-    expect(await verify(1)).toMatchObject({ ok: false, brokenAt: stored.slice(0, -1).filter(([, entryFields]) => shareOf(entryFields) === shareOf(stored.at(-1)![1])).at(-1)![0] });
+    expect(await verify(1)).toMatchObject({
+      ok: false,
+      brokenAt: stored
+        .slice(0, -1)
+        .filter(([, entryFields]) => shareOf(entryFields) === shareOf(stored.at(-1)![1]))
+        .at(-1)![0],
+    });
   });
 });

@@ -37,7 +37,14 @@ describe('audit trail across two nodes', () => {
       ['GET', '/admin/rooms', undefined, 'rooms.list', {}, {}],
       ['GET', `/admin/rooms/${room}/presence`, undefined, 'room.presence.read', { room }, {}],
       ['GET', `/admin/rooms/${room}/messages?limit=5`, undefined, 'room.messages.read', { room }, { limit: '5' }],
-      ['POST', `/admin/rooms/${room}/mute`, { userId: 'audited-alice', durationSec: 60, reason: 'calm' }, 'user.mute', { room, userId: 'audited-alice' }, { durationSec: 60, reason: 'calm' }],
+      [
+        'POST',
+        `/admin/rooms/${room}/mute`,
+        { userId: 'audited-alice', durationSec: 60, reason: 'calm' },
+        'user.mute',
+        { room, userId: 'audited-alice' },
+        { durationSec: 60, reason: 'calm' },
+      ],
       ['DELETE', `/admin/rooms/${room}/mute/audited-alice`, undefined, 'user.unmute', { room, userId: 'audited-alice' }, {}],
       ['DELETE', `/admin/rooms/${room}/messages/${message.id}`, undefined, 'message.delete', { room, messageId: message.id }, {}],
       ['POST', `/admin/rooms/${room}/kick`, { userId: 'audited-alice', reason: 'bye' }, 'user.kick', { room, userId: 'audited-alice' }, { reason: 'bye' }],
@@ -55,7 +62,15 @@ describe('audit trail across two nodes', () => {
     expect(entries.map((entry) => entry.action)).toEqual(steps.map((step) => step[3]).reverse());
     for (const [i, entry] of [...entries].reverse().entries()) {
       const [, , , action, target, details] = steps[i];
-      expect(entry).toEqual({ id: expect.stringMatching(/^\d+-\d+$/), at: expect.any(Number), actor, action, target, details, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(entry).toEqual({
+        id: expect.stringMatching(/^\d+-\d+$/),
+        at: expect.any(Number),
+        actor,
+        action,
+        target,
+        details,
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
       expect(entry.at).toBeGreaterThanOrEqual(started - 1000);
     }
     const ats = entries.map((entry) => entry.at);
@@ -105,7 +120,11 @@ describe('audit trail across two nodes', () => {
     expect((await connectError(nodeB(), { token: makeToken({ sub: 'refused-bob' }) })).data.code).toBe('banned');
 
     const refusals = (await auditQuery('action=handshake.refused&limit=100')).entries;
-    expect(refusals.find((entry) => entry.details.code === 'token_invalid')).toMatchObject({ actor: 'anonymous', target: {}, details: { address: expect.any(String) } });
+    expect(refusals.find((entry) => entry.details.code === 'token_invalid')).toMatchObject({
+      actor: 'anonymous',
+      target: {},
+      details: { address: expect.any(String) },
+    });
     expect(refusals.find((entry) => entry.details.code === 'token_missing')).toMatchObject({ actor: 'anonymous' });
     expect(refusals[0]).toMatchObject({ actor: 'refused-bob', target: { userId: 'refused-bob' }, details: { code: 'banned', message: 'banned: abuse' } });
   });

@@ -23,7 +23,11 @@ describe('handshake authentication', () => {
   const refusals: [string, () => Record<string, unknown>, string][] = [
     ['no token at all', () => ({}), 'token_missing'],
     ['a token that is not a JWT', () => ({ token: 'not-a-jwt' }), 'token_invalid'],
-    ['a token signed with another secret', () => ({ token: makeToken({ sub: 'mallory' }, { secret: 'another-secret-another-secret-another' }) }), 'token_invalid'],
+    [
+      'a token signed with another secret',
+      () => ({ token: makeToken({ sub: 'mallory' }, { secret: 'another-secret-another-secret-another' }) }),
+      'token_invalid',
+    ],
     ['an unsigned token (alg none)', () => ({ token: sign({ sub: 'mallory', exp: now() + 60 }, '', { algorithm: 'none' }) }), 'token_invalid'],
     ['a token without sub', () => ({ token: sign({ exp: now() + 60 }, TEST_JWT_SECRET) }), 'token_invalid'],
     ['a token without exp', () => ({ token: sign({ sub: 'alice' }, TEST_JWT_SECRET) }), 'token_invalid'],
@@ -38,7 +42,7 @@ describe('handshake authentication', () => {
     expect(error.data).toEqual({ code, message: expect.any(String) });
   });
 
-  it('logs out over REST: the token\'s connection on the other node hears session logout and closes, and the token is refused from then on', async () => {
+  it("logs out over REST: the token's connection on the other node hears session logout and closes, and the token is refused from then on", async () => {
     const token = makeToken({ sub: 'alice' });
     const otherDevice = await connect(nodeB(), { token: makeToken({ sub: 'alice' }) });
     const onB = await connect(nodeB(), { token });
@@ -59,7 +63,7 @@ describe('handshake authentication', () => {
     expect(await requestOk(otherDevice, 'room:join', { room: uniqueRoom() })).toHaveProperty('room');
   });
 
-  it('logs out a token without a jti claim all the same, leaving the user\'s other tokens alone', async () => {
+  it("logs out a token without a jti claim all the same, leaving the user's other tokens alone", async () => {
     const withoutJti = makeToken({ sub: 'legacy', jti: null });
     const other = makeToken({ sub: 'legacy', jti: null, exp: Math.floor(Date.now() / 1000) + 7200 });
     const socket = await connect(nodeB(), { token: withoutJti });
@@ -92,7 +96,12 @@ describe('RS256 public keys and issuer/audience', () => {
   afterAll(() => node.stop('SIGKILL'));
 
   const signRs = (claims: object, options: object = {}) =>
-    sign({ sub: 'carol', exp: Math.floor(Date.now() / 1000) + 60, ...claims }, privateKey, { algorithm: 'RS256', issuer: 'https://idp.example', audience: 'chat', ...options });
+    sign({ sub: 'carol', exp: Math.floor(Date.now() / 1000) + 60, ...claims }, privateKey, {
+      algorithm: 'RS256',
+      issuer: 'https://idp.example',
+      audience: 'chat',
+      ...options,
+    });
 
   it('accepts an RS256 token with the configured issuer and audience', async () => {
     const socket = await connect(node.url, { token: signRs({}) });

@@ -8,7 +8,7 @@ describe('chat core across two nodes', () => {
   const nodeA = () => cluster.nodes[0].url;
   const nodeB = () => cluster.nodes[1].url;
 
-  it('delivers a message to a member on the other node and to the sender\'s other device, not to the sending socket', async () => {
+  it("delivers a message to a member on the other node and to the sender's other device, not to the sending socket", async () => {
     const room = uniqueRoom();
     const alice = await connect(nodeA(), { token: makeToken({ sub: 'alice', name: 'Alice' }) });
     const aliceTablet = await connect(nodeB(), { token: makeToken({ sub: 'alice', name: 'Alice' }) });
@@ -162,7 +162,7 @@ describe('chat core across two nodes', () => {
       ['message:history', { room, limit: '10' }],
       ['message:history', { room, limit: 1.5 }],
       ['message:history', { room, before: '1-0-0' }],
-      ['room:leave', { }],
+      ['room:leave', {}],
     ];
 
     it.each(cases)('%s %j', async (event, payload) => {
@@ -272,7 +272,7 @@ describe('a full room (HISTORY_MAX_PER_ROOM)', () => {
  * a slice holds 5 events, so 100 rapid sends cross some twenty slice boundaries; sent each in its own turn, they keep
  * arriving while earlier ones wait for a slice: every way an event could overtake one that waited.
  */
-describe('send order across the event budget\'s slice boundaries', () => {
+describe("send order across the event budget's slice boundaries", () => {
   const cluster = useCluster(2, { THROTTLE_WS_LIMIT: '110' });
 
   it('delivers 100 rapid sends from one client in order on the other node, for each of three senders', async () => {

@@ -126,7 +126,15 @@ describe('the @chat/client package', () => {
     // its declarations, through the exports map, in an ES module and in a CommonJS module of a consumer
     writeFileSync(join(workDir, 'consumer.mts'), CONSUMER);
     writeFileSync(join(workDir, 'consumer.cts'), CONSUMER);
-    const compilerOptions = { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [], strict: true, noEmit: true };
+    const compilerOptions = {
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      lib: ['es2022', 'dom'],
+      types: [],
+      strict: true,
+      noEmit: true,
+    };
     writeFileSync(join(workDir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.mts', 'consumer.cts'] }));
     run(process.execPath, [join(repositoryDir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', workDir], workDir);
   }, 180_000);

@@ -13,7 +13,14 @@ const PUSH_HOST = 'push.example.test';
 async function ndjson(baseUrl: string, path: string): Promise<{ status: number; lines: any[]; raw: string }> {
   const response = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${adminToken()}` } });
   const raw = await response.text();
-  return { status: response.status, raw, lines: raw.split('\n').filter(Boolean).map((line) => JSON.parse(line)) };
+  return {
+    status: response.status,
+    raw,
+    lines: raw
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line)),
+  };
 }
 
 /** Every key of the Redis and what it holds, as text, for a search through all of it. */
@@ -34,7 +41,7 @@ async function dumpAll(redis: Redis): Promise<{ key: string; ttlMs: number; text
   return dump;
 }
 
-describe('compliance: a user\'s data export and erasure', () => {
+describe("compliance: a user's data export and erasure", () => {
   const cluster = useCluster(2, { RETENTION_SWEEP_MS: '200', PUSH_ALLOWED_HOSTS: PUSH_HOST });
   const node = (i: number) => cluster.nodes[i].url;
   const admin = (method: string, path: string) => http(node(0), method, path, { token: adminToken() });
@@ -68,16 +75,31 @@ describe('compliance: a user\'s data export and erasure', () => {
     const ecdh = createECDH('prime256v1');
     ecdh.generateKeys();
     const endpoint = `https://${PUSH_HOST}/push/ivan-phone`;
-    await requestOk(ivan, 'push:subscribe', { subscription: { endpoint, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } } });
+    await requestOk(ivan, 'push:subscribe', {
+      subscription: { endpoint, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } },
+    });
 
     const exported = await ndjson(node(1), '/admin/users/ivan/data');
     expect(exported.status).toBe(200);
     const byType = (type: string) => exported.lines.filter((line) => line.type === type);
-    expect(byType('message').map((line) => line.id).sort()).toEqual([root.id, ivansReply.id, inLeft.id, dm.id].sort());
-    expect(byType('message').find((line) => line.id === root.id)).toMatchObject({ room: team, userId: 'ivan', content: 'ivanroot zebrafish plans', reactions: { '👀': 1 } });
+    expect(
+      byType('message')
+        .map((line) => line.id)
+        .sort(),
+    ).toEqual([root.id, ivansReply.id, inLeft.id, dm.id].sort());
+    expect(byType('message').find((line) => line.id === root.id)).toMatchObject({
+      room: team,
+      userId: 'ivan',
+      content: 'ivanroot zebrafish plans',
+      reactions: { '👀': 1 },
+    });
     expect(byType('reaction')).toEqual([{ type: 'reaction', room: team, messageId: judysReply.id, emoji: '🦓' }]);
     expect(byType('receipt')).toEqual([{ type: 'receipt', room: team, messageId: judysReply.id }]);
-    expect(byType('room').map((line) => line.room).sort()).toEqual([dm.room, team].sort());
+    expect(
+      byType('room')
+        .map((line) => line.room)
+        .sort(),
+    ).toEqual([dm.room, team].sort());
     expect(byType('pushSubscription')).toEqual([{ type: 'pushSubscription', endpoint }]);
     const manifest = exported.lines.at(-1);
     const body = exported.raw.slice(0, exported.raw.lastIndexOf('{"type":"manifest"'));

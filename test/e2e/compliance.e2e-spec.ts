@@ -19,7 +19,10 @@ interface ExportedLine {
 async function exportRoom(baseUrl: string, query: string): Promise<{ status: number; contentType: string | null; lines: ExportedLine[]; raw: string }> {
   const response = await fetch(`${baseUrl}/admin/export?${query}`, { headers: { authorization: `Bearer ${adminToken()}` } });
   const raw = await response.text();
-  const lines = raw.split('\n').filter(Boolean).map((line) => JSON.parse(line) as ExportedLine);
+  const lines = raw
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ExportedLine);
   return { status: response.status, contentType: response.headers.get('content-type'), lines, raw };
 }
 
@@ -76,7 +79,7 @@ describe('compliance: retention, legal holds and export across two nodes', () =>
   });
 
   describe('retention', () => {
-    it('removes a room\'s messages past its age with their reactions, thread links and search entries, and leaves other rooms alone', async () => {
+    it("removes a room's messages past its age with their reactions, thread links and search entries, and leaves other rooms alone", async () => {
       const kept = uniqueRoom('kept');
       const expiring = uniqueRoom('expiring');
       const alice = await member(0, 'alice', [kept, expiring]);
@@ -106,14 +109,17 @@ describe('compliance: retention, legal holds and export across two nodes', () =>
   });
 
   describe('legal holds', () => {
-    it('a room hold keeps every message from retention; a user hold keeps that user\'s messages only', async () => {
+    it("a room hold keeps every message from retention; a user hold keeps that user's messages only", async () => {
       const heldRoom = uniqueRoom('held-room');
       const mixed = uniqueRoom('mixed');
       const witness = uniqueRoom('witness');
       const carol = await member(1, 'carol', [heldRoom, mixed, witness]);
       const dave = await member(0, 'dave', [mixed]);
       const roomHold = await admin('POST', '/admin/holds', { room: heldRoom, reason: 'matter 1' });
-      expect(roomHold).toMatchObject({ status: 201, body: { id: expect.any(String), room: heldRoom, reason: 'matter 1', createdBy: 'records', createdAt: expect.any(Number) } });
+      expect(roomHold).toMatchObject({
+        status: 201,
+        body: { id: expect.any(String), room: heldRoom, reason: 'matter 1', createdBy: 'records', createdAt: expect.any(Number) },
+      });
       const userHold = await admin('POST', '/admin/holds', { userId: 'dave', reason: 'matter 2' });
       expect(userHold.status).toBe(201);
 
@@ -125,7 +131,7 @@ describe('compliance: retention, legal holds and export across two nodes', () =>
 
       // the sweep visits every room with a policy in one tick: once the witness room is empty, the others were swept too
       await untilTrue(async () => (await streamIds(witness)).length === 0, 'the witness room emptied');
-      await untilTrue(async () => !(await streamIds(mixed)).includes(carolsInMixed.id), 'carol\'s message removed');
+      await untilTrue(async () => !(await streamIds(mixed)).includes(carolsInMixed.id), "carol's message removed");
       expect(await streamIds(heldRoom)).toHaveLength(1);
       expect(await streamIds(mixed)).toEqual([davesInMixed.id]);
 
@@ -135,7 +141,7 @@ describe('compliance: retention, legal holds and export across two nodes', () =>
       expect((await admin('DELETE', `/admin/holds/${roomHold.body.id}`)).status).toBe(204);
       await untilTrue(async () => (await streamIds(heldRoom)).length === 0, 'the released room swept');
       expect((await admin('DELETE', `/admin/holds/${userHold.body.id}`)).status).toBe(204);
-      await untilTrue(async () => (await streamIds(mixed)).length === 0, 'dave\'s message swept once released');
+      await untilTrue(async () => (await streamIds(mixed)).length === 0, "dave's message swept once released");
     });
 
     it('a hold keeps its rooms from expiring with the idle room, and gives the expiry back once released', async () => {
@@ -174,7 +180,14 @@ describe('compliance: retention, legal holds and export across two nodes', () =>
       expect(history.messages.map((message: { id: string }) => message.id)).toEqual([stays.id]);
       const exported = await exportRoom(node(1), `room=${room}`);
       expect(exported.lines.slice(0, -1)).toEqual([
-        expect.objectContaining({ id: byAuthor.id, content: 'I regret this', deleted: true, deletedAt: expect.any(Number), deletedBy: 'erin', reactions: { '🔥': 1 } }),
+        expect.objectContaining({
+          id: byAuthor.id,
+          content: 'I regret this',
+          deleted: true,
+          deletedAt: expect.any(Number),
+          deletedBy: 'erin',
+          reactions: { '🔥': 1 },
+        }),
         expect.objectContaining({ id: byAdmin.id, content: 'an admin removes this', deleted: true, deletedBy: 'records' }),
         expect.objectContaining({ id: stays.id, content: 'this one stays' }),
       ]);
@@ -214,7 +227,8 @@ describe('compliance: retention, legal holds and export across two nodes', () =>
     it('every compliance call is in the audit trail', async () => {
       const trail = await admin('GET', '/admin/audit?limit=100');
       const actions = new Set(trail.body.entries.map((entry: { action: string }) => entry.action));
-      for (const action of ['room.retention.set', 'room.retention.remove', 'hold.place', 'holds.read', 'hold.release', 'room.export']) expect(actions).toContain(action);
+      for (const action of ['room.retention.set', 'room.retention.remove', 'hold.place', 'holds.read', 'hold.release', 'room.export'])
+        expect(actions).toContain(action);
     });
   });
 });

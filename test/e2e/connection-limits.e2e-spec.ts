@@ -78,7 +78,12 @@ describe('connection limits', () => {
       const outcomes = [];
       for (let i = 0; i < 10; i++) {
         const token = i % 2 === 0 ? makeToken({ sub: `visitor-${i}` }) : 'not-a-token';
-        outcomes.push(await connect(strict.url, { token, ...from('192.0.2.1') }).then((socket) => (socket.close(), 'connected'), (error: Error) => error.message));
+        outcomes.push(
+          await connect(strict.url, { token, ...from('192.0.2.1') }).then(
+            (socket) => (socket.close(), 'connected'),
+            (error: Error) => error.message,
+          ),
+        );
       }
       const refused = await connectError(strict.url, { token: makeToken({ sub: 'visitor-10' }), ...from('192.0.2.1') });
       const elsewhere = await connect(strict.url, { token: makeToken({ sub: 'visitor-11' }), ...from('192.0.2.2') });
@@ -112,11 +117,13 @@ describe('connection limits', () => {
       outcomes.push(...(await Promise.all(batch)));
     }
     expect(outcomes).toEqual(attempts.map((attempt) => attempt.expect));
-    await Promise.all(sockets.map((socket) => {
-      const gone = disconnection(socket);
-      socket.close();
-      return gone;
-    }));
+    await Promise.all(
+      sockets.map((socket) => {
+        const gone = disconnection(socket);
+        socket.close();
+        return gone;
+      }),
+    );
 
     expect((await rawHttp(`${nodeA()}/health/ready`)).status).toBe(200);
     const room = uniqueRoom();
@@ -176,7 +183,7 @@ describe('CORS and security headers', () => {
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('sends helmet\'s security headers on REST', async () => {
+  it("sends helmet's security headers on REST", async () => {
     const response = await rawHttp(`${node()}/health/live`);
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');

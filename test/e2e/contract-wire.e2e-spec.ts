@@ -50,7 +50,8 @@ describe('the wire and the AsyncAPI document', () => {
 
   const check = (validate: ValidateFunction | undefined, what: string, value: unknown) => {
     if (!validate) violations.push(`${what}: not in the document`);
-    else if (!validate(value)) violations.push(`${what} ${JSON.stringify(value)}: ${validate.errors!.map((error) => `${error.instancePath} ${error.message}`).join('; ')}`);
+    else if (!validate(value))
+      violations.push(`${what} ${JSON.stringify(value)}: ${validate.errors!.map((error) => `${error.instancePath} ${error.message}`).join('; ')}`);
   };
 
   /** A client whose every incoming server event is checked against the document. */
@@ -135,12 +136,18 @@ describe('the wire and the AsyncAPI document', () => {
 
     const notified = nextEvent(bob, 'notification');
     const service = makeToken({ sub: 'billing-service', roles: ['service'] });
-    expect((await http(cluster.nodes[0].url, 'POST', '/server/users/bob/notify', { token: service, body: { type: 'invoice.paid', data: { invoiceId: 'inv-42' } } })).status).toBe(202);
+    expect(
+      (await http(cluster.nodes[0].url, 'POST', '/server/users/bob/notify', { token: service, body: { type: 'invoice.paid', data: { invoiceId: 'inv-42' } } }))
+        .status,
+    ).toBe(202);
     await notified;
 
     const muted = nextEvent(bob, 'moderation');
     const admin = makeToken({ sub: 'root', roles: ['admin'] });
-    expect((await http(cluster.nodes[0].url, 'POST', `/admin/rooms/${room}/mute`, { token: admin, body: { userId: 'bob', durationSec: 60, reason: 'calm down' } })).status).toBe(204);
+    expect(
+      (await http(cluster.nodes[0].url, 'POST', `/admin/rooms/${room}/mute`, { token: admin, body: { userId: 'bob', durationSec: 60, reason: 'calm down' } }))
+        .status,
+    ).toBe(204);
     await muted;
 
     const bobLeft = nextEvent(alice, 'presence', (payload) => payload.userId === 'bob' && payload.status === 'left');

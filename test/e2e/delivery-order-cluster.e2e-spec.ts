@@ -47,7 +47,8 @@ describe('delivery order on Redis Cluster (3 masters, 2 nodes)', () => {
       expect(await operator.call('CLIENT', 'KILL', 'ID', await shardSubscriberOfB())).toBe(1);
       const all = sortedIds(await sending);
       await seen.until(() => members.every((member) => member.ids.length >= all.length || member.disconnects > 0), 30_000);
-      for (const member of members) expect({ member: member.name, disconnects: member.disconnects, ids: member.ids }).toEqual({ member: member.name, disconnects: 0, ids: all });
+      for (const member of members)
+        expect({ member: member.name, disconnects: member.disconnects, ids: member.ids }).toEqual({ member: member.name, disconnects: 0, ids: all });
     } finally {
       operator.disconnect();
     }

@@ -57,7 +57,7 @@ describe('delivery order: one order per room on every connection', () => {
       [nodeC, nodeB, nodeC, nodeB],
     ];
     const hopAt = [30, 90, 150];
-    const follow = async (route: typeof routes[number], i: number) => {
+    const follow = async (route: (typeof routes)[number], i: number) => {
       const received: string[] = [];
       const member = new Member(`follower-${i}`, room, seen);
       for (let hop = 0; hop < route.length; hop++) {
@@ -96,7 +96,7 @@ describe('delivery order: one order per room on every connection', () => {
     }
   }, 60_000);
 
-  it('CLIENT KILL of a node\'s subscriber while another node sends: no client disconnects, and every message arrives once, in order', async () => {
+  it("CLIENT KILL of a node's subscriber while another node sends: no client disconnects, and every message arrives once, in order", async () => {
     const room = uniqueRoom('subscriber-kill');
     const [nodeA, nodeB] = cluster.nodes;
     const members = [
@@ -112,7 +112,10 @@ describe('delivery order: one order per room on every connection', () => {
       const subscriberOfB = () =>
         untilTrue(async () => {
           const clients = (await operator.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
-          return clients.split('\n').find((entry) => / name=chat:node-2:subscriber /.test(entry))?.match(/^id=(\d+) /)?.[1];
+          return clients
+            .split('\n')
+            .find((entry) => / name=chat:node-2:subscriber /.test(entry))
+            ?.match(/^id=(\d+) /)?.[1];
         }, "node 2's subscriber connected");
       let acked = 0;
       const sending = sendMany(sender.socket, room, 'sender', 200, 4, () => {
@@ -126,7 +129,8 @@ describe('delivery order: one order per room on every connection', () => {
       const all = sortedIds(await sending);
       await seen.until(() => members.every((member) => member.ids.length >= all.length || member.disconnects > 0), 30_000);
 
-      for (const member of members) expect({ member: member.name, disconnects: member.disconnects, ids: member.ids }).toEqual({ member: member.name, disconnects: 0, ids: all });
+      for (const member of members)
+        expect({ member: member.name, disconnects: member.disconnects, ids: member.ids }).toEqual({ member: member.name, disconnects: 0, ids: all });
     } finally {
       operator.disconnect();
     }

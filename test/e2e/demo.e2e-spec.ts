@@ -46,7 +46,7 @@ async function joinRoom(page: Page, room: string): Promise<void> {
   const joined = page.getByRole('heading', { name: `Room ${room}` });
   const refused = page.getByRole('alert').filter({ hasText: /./ });
   await joined.or(refused).waitFor();
-  expect(await refused.count() ? await refused.textContent() : 'joined').toBe('joined');
+  expect((await refused.count()) ? await refused.textContent() : 'joined').toBe('joined');
 }
 
 /** The message whose text is exactly `text`, inside the messages list. */
@@ -125,7 +125,8 @@ describe('demo page in a real browser (Debian chromium)', () => {
     const signed = await http(nodes[0].url, 'POST', '/demo/token', { body: { name: 'Carol' }, headers: fromPage });
     expect(signed.status).toBe(201);
     expect((await http(nodes[1].url, 'GET', '/demo/settings.json')).body).toEqual({ signIn: 'name', vapidPublicKey: null });
-    for (const name of ['<script>', '   ', '']) expect((await http(nodes[0].url, 'POST', '/demo/token', { body: { name }, headers: fromPage })).status).toBe(400);
+    for (const name of ['<script>', '   ', ''])
+      expect((await http(nodes[0].url, 'POST', '/demo/token', { body: { name }, headers: fromPage })).status).toBe(400);
   });
 
   it('in production asks for a token instead, and has no token route', async () => {
@@ -162,11 +163,18 @@ describe('demo page in a real browser (Debian chromium)', () => {
     }
   });
 
-  it('registers its service worker on the page\'s own scope, subscribes with the node\'s VAPID key once notifications are allowed, and shows a push', async () => {
+  it("registers its service worker on the page's own scope, subscribes with the node's VAPID key once notifications are allowed, and shows a push", async () => {
     const vapid = generateVAPIDKeys();
     const pushNode = await startNode({
-      NODE_ID: 'demo-push', REDIS_URL: redis.url, NODE_ENV: 'development', JWT_SECRET: undefined, DATA_DIR: dataDir,
-      VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: 'mailto:ops@example.com', PUSH_ALLOWED_HOSTS: 'push.example.test',
+      NODE_ID: 'demo-push',
+      REDIS_URL: redis.url,
+      NODE_ENV: 'development',
+      JWT_SECRET: undefined,
+      DATA_DIR: dataDir,
+      VAPID_PUBLIC_KEY: vapid.publicKey,
+      VAPID_PRIVATE_KEY: vapid.privateKey,
+      VAPID_SUBJECT: 'mailto:ops@example.com',
+      PUSH_ALLOWED_HOSTS: 'push.example.test',
     });
     nodes.push(pushNode);
     const worker = await fetch(`${pushNode.url}/demo/sw.js`);

@@ -32,11 +32,23 @@ const EXPORTED_METRICS = [
   'nodejs_heap_size_used_bytes',
   'nodejs_eventloop_lag_p99_seconds',
 ];
-const OBSERVABILITY_METRICS = ['chat_messages_stored_total', 'chat_messages_delivered_total', 'chat_message_delivery_seconds', 'chat_redis_errors_total', 'chat_queue_depth', 'chat_queue_dead_letters'];
+const OBSERVABILITY_METRICS = [
+  'chat_messages_stored_total',
+  'chat_messages_delivered_total',
+  'chat_message_delivery_seconds',
+  'chat_redis_errors_total',
+  'chat_queue_depth',
+  'chat_queue_dead_letters',
+];
 
 const documentedVariables = new Set([...read('.env.example').matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
 
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [field: string]: any };
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: any;
+};
 
 describe('deployment files', () => {
   let redis: TestRedis;
@@ -134,10 +146,13 @@ describe('deployment files', () => {
     const container = pod.containers[0];
     const portNamed = (name: string | number) => container.ports.find((port: any) => port.name === name || port.containerPort === name)?.containerPort;
 
-    it('parses, and kustomization lists every manifest but the example Secret and the monitoring stack\'s rules', () => {
-      for (const manifest of manifests.values()) expect(manifest).toMatchObject({ apiVersion: expect.any(String), kind: expect.any(String), metadata: { name: expect.any(String) } });
+    it("parses, and kustomization lists every manifest but the example Secret and the monitoring stack's rules", () => {
+      for (const manifest of manifests.values())
+        expect(manifest).toMatchObject({ apiVersion: expect.any(String), kind: expect.any(String), metadata: { name: expect.any(String) } });
       const kustomization = parse(readFileSync(join(directory, 'kustomization.yaml'), 'utf8'));
-      expect([...kustomization.resources].sort()).toEqual(files.filter((file) => !['kustomization.yaml', 'secret.example.yaml', 'prometheus-adapter-rules.yaml'].includes(file)).sort());
+      expect([...kustomization.resources].sort()).toEqual(
+        files.filter((file) => !['kustomization.yaml', 'secret.example.yaml', 'prometheus-adapter-rules.yaml'].includes(file)).sort(),
+      );
     });
 
     it('probes liveness and readiness on routes a node answers, on the port it listens on', async () => {
@@ -172,7 +187,7 @@ describe('deployment files', () => {
       }
     });
 
-    it('selects the Deployment\'s pods from the Service, PodDisruptionBudget and HPA, and routes the Ingress to the Service', () => {
+    it("selects the Deployment's pods from the Service, PodDisruptionBudget and HPA, and routes the Ingress to the Service", () => {
       const labels = deployment.spec.template.metadata.labels;
       expect(labels).toMatchObject(deployment.spec.selector.matchLabels);
       const service = only('Service');
@@ -219,7 +234,14 @@ describe('deployment files', () => {
       for (const name of used) {
         expect([name, new RegExp(`^# TYPE ${name} `, 'm').test(metricsText)]).toEqual([name, true]);
       }
-      for (const name of [...OBSERVABILITY_METRICS, 'chat_connections', 'chat_socket_events_total', 'chat_socket_event_duration_seconds', 'process_resident_memory_bytes', 'process_cpu_seconds_total']) {
+      for (const name of [
+        ...OBSERVABILITY_METRICS,
+        'chat_connections',
+        'chat_socket_events_total',
+        'chat_socket_event_duration_seconds',
+        'process_resident_memory_bytes',
+        'process_cpu_seconds_total',
+      ]) {
         expect([name, used.has(name)]).toEqual([name, true]);
       }
     });
@@ -237,5 +259,8 @@ describe('deployment files', () => {
 
 /** A compose duration such as `15s` or `1m30s`, in seconds. */
 function seconds(duration: string): number {
-  return [...duration.matchAll(/(\d+)(h|m|s)/g)].reduce((total, [, value, unit]) => total + Number(value) * { h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's'], 0);
+  return [...duration.matchAll(/(\d+)(h|m|s)/g)].reduce(
+    (total, [, value, unit]) => total + Number(value) * { h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's'],
+    0,
+  );
 }

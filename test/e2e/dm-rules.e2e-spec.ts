@@ -45,7 +45,9 @@ describe('DM rules follow the room, whichever door', () => {
   }
 
   const offlineNotice = (userId: string, messageId: string) =>
-    webhooks.until(() => webhooks.accepted().find((event) => event.type === 'notification.offline' && event.data.userId === userId && event.data.messageId === messageId));
+    webhooks.until(() =>
+      webhooks.accepted().find((event) => event.type === 'notification.offline' && event.data.userId === userId && event.data.messageId === messageId),
+    );
 
   it("puts a message:send into a DM room into the offline peer's inbox and notifies the peer, as dm:send does", async () => {
     await knownThenOffline('dmr-bob');
@@ -53,9 +55,17 @@ describe('DM rules follow the room, whichever door', () => {
     await requestOk(alice, 'room:join', { room: 'dm:dmr-alice:dmr-bob' });
     const sent = await requestOk<{ id: string }>(alice, 'message:send', { room: 'dm:dmr-alice:dmr-bob', content: 'through the room door' });
 
-    expect((await offlineNotice('dmr-bob', sent.id)).data).toEqual({ userId: 'dmr-bob', room: 'dm:dmr-alice:dmr-bob', messageId: sent.id, from: 'dmr-alice', preview: 'through the room door' });
+    expect((await offlineNotice('dmr-bob', sent.id)).data).toEqual({
+      userId: 'dmr-bob',
+      room: 'dm:dmr-alice:dmr-bob',
+      messageId: sent.id,
+      from: 'dmr-alice',
+      preview: 'through the room door',
+    });
     const bob = await user(nodeB(), 'dmr-bob');
-    expect(await inbox(bob)).toEqual([expect.objectContaining({ room: 'dm:dmr-alice:dmr-bob', unreadCount: 1, lastMessage: expect.objectContaining({ id: sent.id }) })]);
+    expect(await inbox(bob)).toEqual([
+      expect.objectContaining({ room: 'dm:dmr-alice:dmr-bob', unreadCount: 1, lastMessage: expect.objectContaining({ id: sent.id }) }),
+    ]);
   });
 
   it("puts a /ws message:send into a DM room into the offline peer's inbox", async () => {
@@ -84,7 +94,9 @@ describe('DM rules follow the room, whichever door', () => {
     expect(broadcast).toMatchObject({ status: 403, body: { code: 'forbidden' } });
 
     const frank = await user(nodeB(), 'dmr-frank');
-    expect(await inbox(frank)).toEqual([expect.objectContaining({ room, unreadCount: 1, lastMessage: expect.objectContaining({ id: stored.body.id, userId: 'dmr-erin' }) })]);
+    expect(await inbox(frank)).toEqual([
+      expect.objectContaining({ room, unreadCount: 1, lastMessage: expect.objectContaining({ id: stored.body.id, userId: 'dmr-erin' }) }),
+    ]);
     expect((await wholeHistory<{ id: string }>(frank, room)).map((message) => message.id)).toEqual([stored.body.id]);
   });
 });

@@ -31,43 +31,49 @@ function departure(socket: Socket, since: () => number): Promise<Departure> {
 describe('drain spread', () => {
   const cluster = useCluster(0);
 
-  it(`closes ${CONNECTIONS} connections spread over DRAIN_SPREAD_MS (${DRAIN_SPREAD_MS} ms), each after its session notice, and exits 0 within SHUTDOWN_TIMEOUT_MS`, async () => {
-    const node = await startNode({
-      REDIS_URL: cluster.redis.url,
-      NODE_ID: 'draining',
-      DRAIN_SPREAD_MS: String(DRAIN_SPREAD_MS),
-      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-      THROTTLE_WS_LIMIT: '0',
-    });
-    const sockets: Socket[] = [];
-    for (let i = 0; i < CONNECTIONS; i += CONNECT_BATCH) {
-      sockets.push(...(await Promise.all(Array.from({ length: CONNECT_BATCH }, (_, j) => connect(node.url, { token: makeToken({ sub: `drained-${i + j}` }) })))));
-    }
-    let signalledAt = 0;
-    const since = () => Date.now() - signalledAt;
-    const departures = Promise.all(sockets.map((socket) => departure(socket, since)));
+  it(
+    `closes ${CONNECTIONS} connections spread over DRAIN_SPREAD_MS (${DRAIN_SPREAD_MS} ms), each after its session notice, and exits 0 within SHUTDOWN_TIMEOUT_MS`,
+    async () => {
+      const node = await startNode({
+        REDIS_URL: cluster.redis.url,
+        NODE_ID: 'draining',
+        DRAIN_SPREAD_MS: String(DRAIN_SPREAD_MS),
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+        THROTTLE_WS_LIMIT: '0',
+      });
+      const sockets: Socket[] = [];
+      for (let i = 0; i < CONNECTIONS; i += CONNECT_BATCH) {
+        sockets.push(
+          ...(await Promise.all(Array.from({ length: CONNECT_BATCH }, (_, j) => connect(node.url, { token: makeToken({ sub: `drained-${i + j}` }) })))),
+        );
+      }
+      let signalledAt = 0;
+      const since = () => Date.now() - signalledAt;
+      const departures = Promise.all(sockets.map((socket) => departure(socket, since)));
 
-    signalledAt = Date.now();
-    const exitCode = await node.stop('SIGTERM');
-    const exitedAfterMs = since();
-    const all = await departures;
+      signalledAt = Date.now();
+      const exitCode = await node.stop('SIGTERM');
+      const exitedAfterMs = since();
+      const all = await departures;
 
-    expect(exitCode).toBe(0);
-    expect(exitedAfterMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
-    for (const { notice, noticeAt, closedAt } of all) {
-      expect(notice).toEqual({ reason: 'shutdown' });
-      expect(noticeAt).toBeLessThanOrEqual(closedAt);
-    }
-    const closes = all.map((d) => d.closedAt).sort((a, b) => a - b);
-    const span = closes[closes.length - 1] - closes[0];
-    // a wave would close them all within a few milliseconds; a spread leaves no tenth of it with a crowd
-    const tenth = DRAIN_SPREAD_MS / 10;
-    const crowdedest = Math.max(...closes.map((start) => closes.filter((at) => at >= start && at < start + tenth).length));
-    console.log(
-      `drain: ${CONNECTIONS} connections closed from ${closes[0]} to ${closes[closes.length - 1]} ms after SIGTERM (span ${span} ms, ` +
-        `DRAIN_SPREAD_MS ${DRAIN_SPREAD_MS}); at most ${crowdedest} within any ${tenth} ms; exit 0 after ${exitedAfterMs} ms`,
-    );
-    expect(span).toBeGreaterThanOrEqual(DRAIN_SPREAD_MS / 2);
-    expect(crowdedest).toBeLessThanOrEqual(CONNECTIONS / 4);
-  }, timeoutForNodeStarts(1) + 60_000);
+      expect(exitCode).toBe(0);
+      expect(exitedAfterMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+      for (const { notice, noticeAt, closedAt } of all) {
+        expect(notice).toEqual({ reason: 'shutdown' });
+        expect(noticeAt).toBeLessThanOrEqual(closedAt);
+      }
+      const closes = all.map((d) => d.closedAt).sort((a, b) => a - b);
+      const span = closes[closes.length - 1] - closes[0];
+      // a wave would close them all within a few milliseconds; a spread leaves no tenth of it with a crowd
+      const tenth = DRAIN_SPREAD_MS / 10;
+      const crowdedest = Math.max(...closes.map((start) => closes.filter((at) => at >= start && at < start + tenth).length));
+      console.log(
+        `drain: ${CONNECTIONS} connections closed from ${closes[0]} to ${closes[closes.length - 1]} ms after SIGTERM (span ${span} ms, ` +
+          `DRAIN_SPREAD_MS ${DRAIN_SPREAD_MS}); at most ${crowdedest} within any ${tenth} ms; exit 0 after ${exitedAfterMs} ms`,
+      );
+      expect(span).toBeGreaterThanOrEqual(DRAIN_SPREAD_MS / 2);
+      expect(crowdedest).toBeLessThanOrEqual(CONNECTIONS / 4);
+    },
+    timeoutForNodeStarts(1) + 60_000,
+  );
 });

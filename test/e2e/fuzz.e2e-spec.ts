@@ -396,7 +396,10 @@ describe('hardened input', () => {
         body: expect.objectContaining({ statusCode: answer.status, error: expect.any(String), message: expect.anything() }),
       });
       const { message } = body as { message: unknown };
-      expect({ label, messageIsText: typeof message === 'string' || (Array.isArray(message) && message.every((line) => typeof line === 'string')) }).toEqual({ label, messageIsText: true });
+      expect({ label, messageIsText: typeof message === 'string' || (Array.isArray(message) && message.every((line) => typeof line === 'string')) }).toEqual({
+        label,
+        messageIsText: true,
+      });
     }
 
     const keysNow = async () => new Set(await redis.keys('*'));
@@ -414,18 +417,37 @@ describe('hardened input', () => {
     });
     afterAll(() => redis?.disconnect());
 
-    it.each(['messages', 'broadcast', 'notify', 'disconnect'] as const)('answers every malformed body of the %s route with 400, 413 or 415 and the error body', async (route) => {
-      const path = routes()[route];
-      for (const [label, body] of [...BODY_JUNK, ...ROUTE_JUNK[route]]) {
-        expectRefused(label, await call({ method: 'POST', path, body }), TOO_LARGE.has(label) ? [413] : [400]);
-      }
-      expectRefused('a body over the size limit', await call({ method: 'POST', path, body: JSON.stringify({ content: 'x'.repeat(200_000) }) }), [413]);
-      // a body that is not JSON is refused as such, even on a route whose fields are all optional (disconnect)
-      expectRefused('JSON sent as text/plain', await call({ method: 'POST', path, body: '{"content":"hi","type":"t","data":1,"rooms":["r"]}', contentType: 'text/plain' }), [415]);
-      expectRefused('a form', await call({ method: 'POST', path, body: 'content=hi&type=t&data=1&rooms=r', contentType: 'application/x-www-form-urlencoded' }), [415]);
-      expectRefused('a body without a content type', await rawRequest(node().url, [`POST ${path} HTTP/1.1`, `X-API-Key: ${API_KEY}`], '{"reason":"x"}'), [415]);
-      expectRefused('JSON with a charset no parser reads', await call({ method: 'POST', path, body: '{"content":"hi"}', contentType: 'application/json; charset=ebcdic' }), [400, 415]);
-    });
+    it.each(['messages', 'broadcast', 'notify', 'disconnect'] as const)(
+      'answers every malformed body of the %s route with 400, 413 or 415 and the error body',
+      async (route) => {
+        const path = routes()[route];
+        for (const [label, body] of [...BODY_JUNK, ...ROUTE_JUNK[route]]) {
+          expectRefused(label, await call({ method: 'POST', path, body }), TOO_LARGE.has(label) ? [413] : [400]);
+        }
+        expectRefused('a body over the size limit', await call({ method: 'POST', path, body: JSON.stringify({ content: 'x'.repeat(200_000) }) }), [413]);
+        // a body that is not JSON is refused as such, even on a route whose fields are all optional (disconnect)
+        expectRefused(
+          'JSON sent as text/plain',
+          await call({ method: 'POST', path, body: '{"content":"hi","type":"t","data":1,"rooms":["r"]}', contentType: 'text/plain' }),
+          [415],
+        );
+        expectRefused(
+          'a form',
+          await call({ method: 'POST', path, body: 'content=hi&type=t&data=1&rooms=r', contentType: 'application/x-www-form-urlencoded' }),
+          [415],
+        );
+        expectRefused(
+          'a body without a content type',
+          await rawRequest(node().url, [`POST ${path} HTTP/1.1`, `X-API-Key: ${API_KEY}`], '{"reason":"x"}'),
+          [415],
+        );
+        expectRefused(
+          'JSON with a charset no parser reads',
+          await call({ method: 'POST', path, body: '{"content":"hi"}', contentType: 'application/json; charset=ebcdic' }),
+          [400, 415],
+        );
+      },
+    );
 
     it('answers every invalid room or user id in the path with 400', async () => {
       for (const room of BAD_ROOMS) expectRefused(room, await call({ method: 'POST', path: `/server/rooms/${room}/messages`, body: '{"content":"hi"}' }));
@@ -461,10 +483,15 @@ describe('hardened input', () => {
       expect(target.connected).toBe(true);
       expect(Object.prototype).not.toHaveProperty('polluted');
 
-      const published = await http(node().url, 'POST', `/server/rooms/${ROOM}/messages`, { headers: { 'x-api-key': API_KEY }, body: { content: 'after the fuzz' } });
+      const published = await http(node().url, 'POST', `/server/rooms/${ROOM}/messages`, {
+        headers: { 'x-api-key': API_KEY },
+        body: { content: 'after the fuzz' },
+      });
       expect(published).toMatchObject({ status: 201, body: { room: ROOM, content: 'after the fuzz', userId: 'system' } });
       const notification = nextEvent(target, 'notification');
-      expect(await http(node().url, 'POST', routes().notify, { headers: { 'x-api-key': API_KEY }, body: { type: 'still.here', data: { ok: true } } })).toMatchObject({ status: 202, body: { connections: 1 } });
+      expect(
+        await http(node().url, 'POST', routes().notify, { headers: { 'x-api-key': API_KEY }, body: { type: 'still.here', data: { ok: true } } }),
+      ).toMatchObject({ status: 202, body: { connections: 1 } });
       expect(await notification).toMatchObject({ type: 'still.here', data: { ok: true } });
       expect(notified).toHaveLength(1);
       expect((await rawHttp(`${node().url}/health/live`)).status).toBe(200);

@@ -53,7 +53,10 @@ describe('hardening: bounded catch-up, default namespace, connection ids as room
     const owner = await connect(nodeA(), { token: makeToken({ sub: 'id-owner' }) });
     const intruder = await connect(nodeA(), { token: makeToken({ sub: 'id-intruder' }) });
 
-    expect(await request(owner, 'message:send', { room: owner.id, content: 'into my own socket room' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await request(owner, 'message:send', { room: owner.id, content: 'into my own socket room' })).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed' },
+    });
     expect(await request(intruder, 'room:join', { room: owner.id })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     expect(await request(owner, 'room:leave', { room: owner.id })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
   });

@@ -33,7 +33,7 @@ describe('hardening: search bounds, call relations, attachment quota', () => {
   const as = (url: string, sub: string, extra: object = {}) => connect(url, { token: makeToken({ sub, ...extra }) });
 
   describe('message:search', () => {
-    it('searches the user\'s 50 most recently active rooms and says partial: true when the user holds more', async () => {
+    it("searches the user's 50 most recently active rooms and says partial: true when the user holds more", async () => {
       const searcher = await as(nodeA(), 'search-holder');
       const rooms = Array.from({ length: SEARCH_MAX_ROOMS + 1 }, () => uniqueRoom('searched'));
       for (const room of rooms) await requestOk(searcher, 'room:join', { room });
@@ -46,7 +46,10 @@ describe('hardening: search bounds, call relations, attachment quota', () => {
       const later: string[] = [];
       for (const room of rooms.slice(1)) later.push((await requestOk<{ id: string }>(searcher, 'message:send', { room, content: `needle in ${room}` })).id);
 
-      const everywhere = await requestOk<{ messages: { id: string; room: string }[]; partial?: boolean }>(searcher, 'message:search', { query: 'needle', limit: 50 });
+      const everywhere = await requestOk<{ messages: { id: string; room: string }[]; partial?: boolean }>(searcher, 'message:search', {
+        query: 'needle',
+        limit: 50,
+      });
       expect(everywhere.partial).toBe(true);
       expect(everywhere.messages.map((message) => message.id).sort()).toEqual([...later].sort());
       expect(everywhere.messages.map((message) => message.room)).not.toContain(rooms[0]);
@@ -84,7 +87,7 @@ describe('hardening: search bounds, call relations, attachment quota', () => {
   });
 
   describe('call:signal', () => {
-    it('refuses an invite without a shared room or DM, with one answer whether the callee is online, offline, unknown or out of the caller\'s grants', async () => {
+    it("refuses an invite without a shared room or DM, with one answer whether the callee is online, offline, unknown or out of the caller's grants", async () => {
       const room = uniqueRoom('project');
       const alice = await as(nodeA(), 'call-alice');
       await requestOk(alice, 'room:join', { room });
@@ -95,7 +98,12 @@ describe('hardening: search bounds, call relations, attachment quota', () => {
       const aliceRestricted = await as(nodeA(), 'call-alice', { rooms: ['sales-*'] }); // a token that no longer reads the room
 
       const invite = (from: Socket, to: string) => request(from, 'call:signal', { to, callId: `invite-${to}-${Math.random()}`, type: 'invite', data: {} });
-      const refusals = [await invite(alice, 'call-carol'), await invite(alice, 'call-dave'), await invite(alice, 'call-nobody'), await invite(aliceRestricted, 'call-bob')];
+      const refusals = [
+        await invite(alice, 'call-carol'),
+        await invite(alice, 'call-dave'),
+        await invite(alice, 'call-nobody'),
+        await invite(aliceRestricted, 'call-bob'),
+      ];
       expect(refusals[0]).toEqual({ ok: false, error: { code: 'forbidden', message: 'no room or DM shared with this user' } });
       for (const refusal of refusals) expect(refusal).toEqual(refusals[0]);
 
@@ -129,7 +137,12 @@ describe('hardening: search bounds, call relations, attachment quota', () => {
       expect(await signal(bob, 'pair-alice', 'answer')).toEqual({ ok: true, data: { delivered: 1 } });
       expect(await signal(bob, 'pair-bob', 'hangup')).toEqual({ ok: true, data: { delivered: 1 } });
 
-      for (const [to, type] of [['pair-alice', 'ice'], ['pair-bob', 'hangup'], ['pair-alice', 'answer']]) expect(await signal(mallory, to, type)).toEqual(notAParty);
+      for (const [to, type] of [
+        ['pair-alice', 'ice'],
+        ['pair-bob', 'hangup'],
+        ['pair-alice', 'answer'],
+      ])
+        expect(await signal(mallory, to, type)).toEqual(notAParty);
       expect(await signal(alice, 'pair-mallory', 'ice')).toEqual(notAParty);
       // mallory is related to alice, but the call id is the pair's
       expect(await signal(mallory, 'pair-alice', 'invite')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
@@ -138,7 +151,8 @@ describe('hardening: search bounds, call relations, attachment quota', () => {
   });
 
   describe('attachment:create', () => {
-    const declare = (socket: Socket, room: string, size: number) => request(socket, 'attachment:create', { room, filename: 'a.txt', contentType: 'text/plain', size });
+    const declare = (socket: Socket, room: string, size: number) =>
+      request(socket, 'attachment:create', { room, filename: 'a.txt', contentType: 'text/plain', size });
 
     it('counts declared bytes per user per day across nodes and refuses past ATTACHMENT_QUOTA_BYTES with payload_too_large and details.quotaBytes', async () => {
       const room = uniqueRoom('files');

@@ -38,14 +38,16 @@ describe('hardening, round two: the server API, refused handshakes and the admin
     expect(answer.status).toBe(200);
     return answer.body.entries as AuditEntry[];
   };
-  const ban = async (userId: string) => expect((await http(url(), 'POST', `/admin/users/${userId}/ban`, { token: ADMIN_TOKEN, body: { durationSec: 600 } })).status).toBe(204);
+  const ban = async (userId: string) =>
+    expect((await http(url(), 'POST', `/admin/users/${userId}/ban`, { token: ADMIN_TOKEN, body: { durationSec: 600 } })).status).toBe(204);
 
   describe('the audit trail and server API volume', () => {
     it(`keeps a ban in a ${AUDIT_MAX_ENTRIES}-entry trail through any number of server API calls, and audits no presence read`, async () => {
       await ban('trail-victim');
       for (let i = 0; i < AUDIT_MAX_ENTRIES + 2; i++) expect((await withKey(FULL_KEY, 'GET', '/server/users/trail-victim/presence')).status).toBe(200);
       const room = uniqueRoom('volume');
-      for (let i = 0; i < 2 * AUDIT_MAX_ENTRIES + 5; i++) expect((await withKey(FULL_KEY, 'POST', `/server/rooms/${room}/messages`, { content: `n${i}` })).status).toBe(201);
+      for (let i = 0; i < 2 * AUDIT_MAX_ENTRIES + 5; i++)
+        expect((await withKey(FULL_KEY, 'POST', `/server/rooms/${room}/messages`, { content: `n${i}` })).status).toBe(201);
 
       const entries = await trail();
       expect(entries.find((entry) => entry.action === 'user.ban' && entry.target.userId === 'trail-victim')).toBeDefined();
@@ -67,7 +69,8 @@ describe('hardening, round two: the server API, refused handshakes and the admin
     });
     const statusesWith = async (key: string) => {
       const statuses: Record<string, number> = {};
-      for (const [name, [method, path, body]] of Object.entries(calls(uniqueRoom('scoped')))) statuses[name] = (await withKey(key, method as string, path as string, body)).status;
+      for (const [name, [method, path, body]] of Object.entries(calls(uniqueRoom('scoped'))))
+        statuses[name] = (await withKey(key, method as string, path as string, body)).status;
       return statuses;
     };
 
@@ -91,7 +94,10 @@ describe('hardening, round two: the server API, refused handshakes and the admin
       expect(viaKey.status).toBe(403);
       expect(viaKey.body).toMatchObject({ code: 'forbidden', message: 'banned-author is banned and may not author messages' });
       const serviceToken = makeToken({ sub: 'billing-service', roles: ['service'] });
-      const broadcast = await http(url(), 'POST', '/server/broadcast', { token: serviceToken, body: { rooms: [room], content: 'in their name', userId: 'banned-author' } });
+      const broadcast = await http(url(), 'POST', '/server/broadcast', {
+        token: serviceToken,
+        body: { rooms: [room], content: 'in their name', userId: 'banned-author' },
+      });
       expect(broadcast.status).toBe(403);
       expect(broadcast.body.code).toBe('forbidden');
       expect((await withKey(FULL_KEY, 'POST', `/server/rooms/${room}/messages`, { content: 'by someone else', userId: 'good-author' })).status).toBe(201);
@@ -110,7 +116,8 @@ describe('hardening, round two: the server API, refused handshakes and the admin
       await refusedFrom('2001:db8:bb:2::1');
 
       const refusals = (await trail('&action=handshake.refused')).filter((entry) => entry.details.code === 'token_invalid');
-      const countFrom = (address: string) => refusals.filter((entry) => entry.details.address === address).reduce((sum, entry) => sum + entry.details.count!, 0);
+      const countFrom = (address: string) =>
+        refusals.filter((entry) => entry.details.address === address).reduce((sum, entry) => sum + entry.details.count!, 0);
       expect(countFrom('2001:db8:aa:1::/64')).toBe(3);
       expect(countFrom('2001:db8:bb:2::/64')).toBe(1);
       expect(refusals.every((entry) => ['2001:db8:aa:1::/64', '2001:db8:bb:2::/64'].includes(entry.details.address!))).toBe(true);
@@ -120,7 +127,13 @@ describe('hardening, round two: the server API, refused handshakes and the admin
   describe('admin UI sign-in', () => {
     const signIn = (auth: Record<string, string>, forwardedFor: string) =>
       new Promise<{ outcome: string; session?: string; data?: any }>((resolve) => {
-        const socket = io(`${url()}/admin`, { auth, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { 'x-forwarded-for': forwardedFor } });
+        const socket = io(`${url()}/admin`, {
+          auth,
+          transports: ['websocket'],
+          reconnection: false,
+          forceNew: true,
+          extraHeaders: { 'x-forwarded-for': forwardedFor },
+        });
         let session: string | undefined;
         socket.on('session', (id: string) => (session = id));
         socket.once('connect', () => {

@@ -49,30 +49,38 @@ describe('surfaces for people, round two: the demo token, the AsyncAPI document,
     expect(await signInAs(`localhost:${port}`, `http://localhost:${port}`)).toBe(201);
   });
 
-  it('removes /docs/asyncapi.json with API_DOCS=false, and warns at start-up about a production /metrics without METRICS_TOKEN', async () => {
-    const [open, closed] = await Promise.all([
-      startNode({ NODE_ID: 'open-metrics', REDIS_URL: redis.url, NODE_ENV: 'production', API_DOCS: 'false' }),
-      startNode({ NODE_ID: 'closed-metrics', REDIS_URL: redis.url, NODE_ENV: 'production', METRICS_TOKEN: 'scraper-token-0123456789' }),
-    ]);
-    for (const path of ['/docs/asyncapi.json', '/docs', '/docs-json']) expect((await fetch(`${open.url}${path}`)).status).toBe(404);
-    expect((await fetch(`${closed.url}/docs/asyncapi.json`)).status).toBe(200);
+  it(
+    'removes /docs/asyncapi.json with API_DOCS=false, and warns at start-up about a production /metrics without METRICS_TOKEN',
+    async () => {
+      const [open, closed] = await Promise.all([
+        startNode({ NODE_ID: 'open-metrics', REDIS_URL: redis.url, NODE_ENV: 'production', API_DOCS: 'false' }),
+        startNode({ NODE_ID: 'closed-metrics', REDIS_URL: redis.url, NODE_ENV: 'production', METRICS_TOKEN: 'scraper-token-0123456789' }),
+      ]);
+      for (const path of ['/docs/asyncapi.json', '/docs', '/docs-json']) expect((await fetch(`${open.url}${path}`)).status).toBe(404);
+      expect((await fetch(`${closed.url}/docs/asyncapi.json`)).status).toBe(200);
 
-    // both printed their start-up lines before they answered readiness
-    const warnings = open.logEntries().filter((entry) => METRICS_WARNING.test(entry.msg));
-    expect(warnings).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringContaining('/metrics') })]);
-    expect(closed.logEntries().filter((entry) => METRICS_WARNING.test(entry.msg))).toEqual([]);
-    expect((await fetch(`${open.url}/metrics`)).status).toBe(200);
-  }, TWO_NODE_TIMEOUT_MS);
+      // both printed their start-up lines before they answered readiness
+      const warnings = open.logEntries().filter((entry) => METRICS_WARNING.test(entry.msg));
+      expect(warnings).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringContaining('/metrics') })]);
+      expect(closed.logEntries().filter((entry) => METRICS_WARNING.test(entry.msg))).toEqual([]);
+      expect((await fetch(`${open.url}/metrics`)).status).toBe(200);
+    },
+    TWO_NODE_TIMEOUT_MS,
+  );
 });
 
 /** A POST with a Host header of the caller's choosing; resolves with the status. */
 function postWithHost(baseUrl: string, path: string, hostHeader: string, origin: string, body: unknown): Promise<number> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const outgoing = request(`${baseUrl}${path}`, { method: 'POST', headers: { host: hostHeader, origin, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode!));
-    });
+    const outgoing = request(
+      `${baseUrl}${path}`,
+      { method: 'POST', headers: { host: hostHeader, origin, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode!));
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end(payload);
   });

@@ -94,7 +94,10 @@ function privateNetworkAddress(): { address: string; host: string } {
   const found = Object.values(networkInterfaces())
     .flat()
     .find((candidate) => candidate !== undefined && !candidate.internal && isPrivate(candidate.family, candidate.address));
-  if (!found) throw new Error('these tests need a private-network address on a network interface (IPv4 10/8, 172.16/12, 192.168/16 or IPv6 fc00::/7); this machine has none');
+  if (!found)
+    throw new Error(
+      'these tests need a private-network address on a network interface (IPv4 10/8, 172.16/12, 192.168/16 or IPv6 fc00::/7); this machine has none',
+    );
   return { address: found.address, host: found.family === 'IPv6' ? `[${found.address}]` : found.address };
 }
 
@@ -119,7 +122,12 @@ describe('whose X-Forwarded-For counts for per-address limits', () => {
     const outcomes: string[] = [];
     for (let i = 1; i <= HANDSHAKES_PER_ADDRESS + 1; i++) {
       const options = { token: makeToken({ sub: `${prefix}-${i}` }), extraHeaders: { 'x-forwarded-for': `${prefix}.${i}` } };
-      outcomes.push(await connect(url, options).then((socket) => (socket.close(), 'connected'), (error: Error) => error.message));
+      outcomes.push(
+        await connect(url, options).then(
+          (socket) => (socket.close(), 'connected'),
+          (error: Error) => error.message,
+        ),
+      );
     }
     return outcomes;
   };

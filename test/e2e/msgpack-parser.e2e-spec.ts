@@ -38,7 +38,10 @@ describe('SOCKET_PARSER=msgpack across two nodes: msgpack Socket.IO clients and 
   });
 
   it('gives refusals to a msgpack client as to any other: connect_error with the contract code, ack errors', async () => {
-    await expect(connect(nodeB(), { token: 'not-a-jwt', parser: msgpackParser })).rejects.toMatchObject({ message: 'unauthorized', data: { code: 'token_invalid' } });
+    await expect(connect(nodeB(), { token: 'not-a-jwt', parser: msgpackParser })).rejects.toMatchObject({
+      message: 'unauthorized',
+      data: { code: 'token_invalid' },
+    });
     const packed = await connect(nodeB(), { token: makeToken({ sub: 'refused' }), parser: msgpackParser });
     const ack = await packed.timeout(5000).emitWithAck('message:send', { room: 'never-joined', content: 'x' });
     expect(ack).toMatchObject({ ok: false, error: { code: 'not_joined' } });

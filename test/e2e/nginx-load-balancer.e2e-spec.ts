@@ -40,10 +40,15 @@ describe('behind nginx (docker/nginx.conf) with three nodes', () => {
   /** The node nginx routes `address` to, read from the access log of one plain request. */
   async function nodeFor(address: string): Promise<TestNode> {
     await new Promise<void>((resolve, reject) =>
-      httpRequest(`${nginx.url}/health/live`, { localAddress: address, agent: false }, (res) => res.resume().on('end', resolve)).on('error', reject).end(),
+      httpRequest(`${nginx.url}/health/live`, { localAddress: address, agent: false }, (res) => res.resume().on('end', resolve))
+        .on('error', reject)
+        .end(),
     );
     // nginx writes the log line just after the response, so it may trail the answer
-    const entry = await until(() => nginx.accessLog().find((line) => line.remoteAddress === address), (found) => found !== undefined);
+    const entry = await until(
+      () => nginx.accessLog().find((line) => line.remoteAddress === address),
+      (found) => found !== undefined,
+    );
     const node = nodes.find((candidate) => new URL(candidate.url).host === entry?.upstream);
     if (!node) throw new Error(`no node served ${address}: ${JSON.stringify(entry)}`);
     return node;
@@ -98,7 +103,10 @@ describe('behind nginx (docker/nginx.conf) with three nodes', () => {
     const socketIoRequests = (address: string) => nginx.accessLog().filter((line) => line.remoteAddress === address && line.request.includes('/socket.io/'));
     // nginx logs a WebSocket once it ends
     alice.close();
-    const upgrade = await until(() => socketIoRequests(websocketAddress), (lines) => lines.length > 0);
+    const upgrade = await until(
+      () => socketIoRequests(websocketAddress),
+      (lines) => lines.length > 0,
+    );
     expect(upgrade).toEqual([expect.objectContaining({ status: 101, upstream: new URL(websocketNode.url).host })]);
     // every request of the polling session (handshake, sends, long polls) reached the node that holds it
     const polls = socketIoRequests(pollingAddress);

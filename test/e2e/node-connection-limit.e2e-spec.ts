@@ -52,10 +52,15 @@ describe('MAX_CONNECTIONS_PER_NODE', () => {
     // at the limit, the node still answers its probes and the server API
     expect((await fetch(`${full()}/health/ready`)).status).toBe(200);
     expect((await fetch(`${full()}/health/live`)).status).toBe(200);
-    expect(await http(full(), 'GET', '/server/users/sio-0/presence', { headers: { 'x-api-key': API_KEY } })).toMatchObject({ status: 200, body: { online: true } });
+    expect(await http(full(), 'GET', '/server/users/sio-0/presence', { headers: { 'x-api-key': API_KEY } })).toMatchObject({
+      status: 200,
+      body: { online: true },
+    });
     const room = uniqueRoom('full');
     await requestOk(sockets[0], 'room:join', { room });
-    expect(await http(full(), 'POST', `/server/rooms/${room}/messages`, { headers: { 'x-api-key': API_KEY }, body: { content: 'still served' } })).toMatchObject({ status: 201 });
+    expect(
+      await http(full(), 'POST', `/server/rooms/${room}/messages`, { headers: { 'x-api-key': API_KEY }, body: { content: 'still served' } }),
+    ).toMatchObject({ status: 201 });
     // the rest of the cluster is not full
     expect((await connect(cluster.nodes[1].url, { token: makeToken({ sub: 'elsewhere' }) })).connected).toBe(true);
 

@@ -46,7 +46,9 @@ describe('observability', () => {
       expect(await request(socket, 'message:send', { room: uniqueRoom('not-joined'), content })).toMatchObject({ ok: false, error: { code: 'not_joined' } });
       expect(await request(socket, 'message:send', { room, content: 42 })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
 
-      const history = await fetch(`${nodeA().url}/admin/rooms/${room}/messages`, { headers: { Authorization: `Bearer ${adminToken}`, 'X-Request-Id': 'obs-history-1' } });
+      const history = await fetch(`${nodeA().url}/admin/rooms/${room}/messages`, {
+        headers: { Authorization: `Bearer ${adminToken}`, 'X-Request-Id': 'obs-history-1' },
+      });
       expect(history.status).toBe(200);
       expect(history.headers.get('x-request-id')).toBe('obs-history-1');
       expect(JSON.stringify(await history.json())).toContain(content);
@@ -74,25 +76,32 @@ describe('observability', () => {
 
       const ofConnection = recent.filter((entry) => entry.connectionId === socketId);
       const messages = ofConnection.map((entry) => entry.msg);
-      expect(messages).toEqual(expect.arrayContaining([
-        'connection opened over websocket',
-        'room:join: ok',
-        'message:send: ok',
-        'message:send: not_joined',
-        'message:send: validation_failed',
-        expect.stringMatching(/^connection closed: /),
-      ]));
+      expect(messages).toEqual(
+        expect.arrayContaining([
+          'connection opened over websocket',
+          'room:join: ok',
+          'message:send: ok',
+          'message:send: not_joined',
+          'message:send: validation_failed',
+          expect.stringMatching(/^connection closed: /),
+        ]),
+      );
       for (const entry of ofConnection) expect(entry.userId).toBe('logged-user');
       const ofPlainUser = recent.filter((entry) => entry.userId === 'logged-plain-user');
       expect(ofPlainUser.map((entry) => entry.msg)).toEqual(expect.arrayContaining(['connection opened over plain-websocket', 'room:join: ok']));
       expect(new Set(ofPlainUser.map((entry) => entry.connectionId))).toEqual(new Set([expect.any(String)]));
       // every event line names its connection
-      expect(recent.filter((entry) => entry.context === 'Events' && ![socketId, ofPlainUser[0].connectionId].includes(entry.connectionId as string))).toEqual([]);
+      expect(recent.filter((entry) => entry.context === 'Events' && ![socketId, ofPlainUser[0].connectionId].includes(entry.connectionId as string))).toEqual(
+        [],
+      );
 
       const httpLines = recent.filter((entry) => entry.req !== undefined);
       expect(httpLines.length).toBeGreaterThanOrEqual(3);
       for (const entry of httpLines) expect(entry.requestId).toEqual(expect.any(String));
-      expect(httpLines.find((entry) => entry.requestId === 'obs-history-1')).toMatchObject({ req: { method: 'GET', url: `/admin/rooms/${room}/messages` }, res: { statusCode: 200 } });
+      expect(httpLines.find((entry) => entry.requestId === 'obs-history-1')).toMatchObject({
+        req: { method: 'GET', url: `/admin/rooms/${room}/messages` },
+        res: { statusCode: 200 },
+      });
       expect(httpLines.find((entry) => entry.requestId === generatedId)).toBeDefined();
       expect(httpLines.find((entry) => entry.requestId === scrapeId)).toMatchObject({ req: { url: '/metrics?token=[redacted]' } });
 
@@ -118,7 +127,9 @@ describe('observability', () => {
       const [beforeA, beforeB] = await Promise.all([scrape(nodeA()), scrape(nodeB())]);
 
       const heardAll = [
-        ...listeners.flatMap((socket) => ['third', 'again'].map((last) => nextEvent(socket, 'message', (message: { content: string }) => message.content === last))),
+        ...listeners.flatMap((socket) =>
+          ['third', 'again'].map((last) => nextEvent(socket, 'message', (message: { content: string }) => message.content === last)),
+        ),
         plainListener.next('message', (message: { content: string }) => message.content === 'again'),
       ];
       const sendingFrom = Date.now();
@@ -152,7 +163,13 @@ describe('observability', () => {
 
     it('exports the queue depths, Redis errors by connection role, and connections by transport', async () => {
       const metrics = await scrape(nodeA());
-      for (const series of ['chat_queue_depth{queue="webhooks"}', 'chat_queue_depth{queue="push"}', 'chat_queue_dead_letters{queue="webhooks"}', 'chat_redis_errors_total{role="commands"}', 'chat_redis_errors_total{role="subscriber"}']) {
+      for (const series of [
+        'chat_queue_depth{queue="webhooks"}',
+        'chat_queue_depth{queue="push"}',
+        'chat_queue_dead_letters{queue="webhooks"}',
+        'chat_redis_errors_total{role="commands"}',
+        'chat_redis_errors_total{role="subscriber"}',
+      ]) {
         expect([series, new RegExp(`^${series.replace(/[{}]/g, '\\$&')} 0$`, 'm').test(metrics)]).toEqual([series, true]);
       }
       const websocketBefore = sample(metrics, 'chat_connections{transport="websocket"}');
@@ -177,7 +194,9 @@ describe('observability', () => {
       const metrics = await scrape(nodeA());
       const websocketBefore = sample(metrics, 'chat_connections{transport="websocket"}');
       const upgrading = await connect(nodeA().url, { token: makeToken({ sub: 'upgrading' }), transports: ['polling', 'websocket'] });
-      await new Promise<void>((resolve) => (upgrading.io.engine.transport.name === 'websocket' ? resolve() : upgrading.io.engine.once('upgrade', () => resolve())));
+      await new Promise<void>((resolve) =>
+        upgrading.io.engine.transport.name === 'websocket' ? resolve() : upgrading.io.engine.once('upgrade', () => resolve()),
+      );
       await untilSample(nodeA(), 'chat_connections{transport="websocket"}', websocketBefore + 1);
       expect(sample(await scrape(nodeA()), 'chat_connections{transport="polling"}')).toBe(sample(metrics, 'chat_connections{transport="polling"}'));
       upgrading.close();

@@ -21,7 +21,7 @@ describe('offline delivery: inbox and mentions', () => {
   const inbox = async (socket: Socket) => (await requestOk<{ rooms: InboxRoom[] }>(socket, 'inbox:list', {})).rooms;
   const say = (socket: Socket, room: string, content: string) => requestOk<{ id: string; mentions?: string[] }>(socket, 'message:send', { room, content });
 
-  it('keeps a user\'s rooms and unread counts across reconnects and nodes, after receipts and after leaving', async () => {
+  it("keeps a user's rooms and unread counts across reconnects and nodes, after receipts and after leaving", async () => {
     const [quiet, busy] = [uniqueRoom('quiet'), uniqueRoom('busy')];
     const olivia = await user(nodeA(), 'olivia');
     await requestOk(olivia, 'room:join', { room: quiet });
@@ -63,7 +63,9 @@ describe('offline delivery: inbox and mentions', () => {
     const latest = await requestOk<{ id: string; room: string }>(sam, 'dm:send', { to: 'nina', content: 'call me' });
 
     const ninaBack = await user(nodeA(), 'nina');
-    expect(await inbox(ninaBack)).toEqual([{ room: 'dm:nina:sam', unreadCount: 2, lastReadId: null, lastMessage: expect.objectContaining({ id: latest.id, content: 'call me' }) }]);
+    expect(await inbox(ninaBack)).toEqual([
+      { room: 'dm:nina:sam', unreadCount: 2, lastReadId: null, lastMessage: expect.objectContaining({ id: latest.id, content: 'call me' }) },
+    ]);
     expect(await inbox(sam)).toEqual([expect.objectContaining({ room: 'dm:nina:sam', unreadCount: 0 })]);
   });
 
@@ -120,10 +122,17 @@ describe('offline delivery: inbox and mentions', () => {
     await firstMention;
 
     const ivanMentioned = [nextEvent<Mention>(namedLater, 'mention'), nextEvent<Mention>(namedLaterElsewhere, 'mention')];
-    const edited = await requestOk<{ id: string; mentions?: string[] }>(author, 'message:edit', { room, messageId: sent.id, content: 'ping @hugo and @ivan, @jack' });
+    const edited = await requestOk<{ id: string; mentions?: string[] }>(author, 'message:edit', {
+      room,
+      messageId: sent.id,
+      content: 'ping @hugo and @ivan, @jack',
+    });
     expect(edited.mentions).toEqual(['hugo', 'ivan', 'jack']);
     for (const mention of await Promise.all(ivanMentioned)) {
-      expect(mention).toEqual({ room, message: expect.objectContaining({ id: sent.id, content: 'ping @hugo and @ivan, @jack', mentions: ['hugo', 'ivan', 'jack'] }) });
+      expect(mention).toEqual({
+        room,
+        message: expect.objectContaining({ id: sent.id, content: 'ping @hugo and @ivan, @jack', mentions: ['hugo', 'ivan', 'jack'] }),
+      });
     }
 
     const unnamed = await requestOk<{ mentions?: string[] }>(author, 'message:edit', { room, messageId: sent.id, content: 'never mind' });
@@ -140,41 +149,47 @@ describe('offline delivery: inbox and mentions', () => {
     expect(atOutsider).toEqual([]);
   });
 
-  it(`holds at most MAX_ROOMS_PER_USER rooms (${MAX_ROOMS}) and lists them all with bounded cost`, async () => {
-    const prefix = uniqueRoom('many');
-    const rooms = Array.from({ length: MAX_ROOMS }, (_, i) => `${prefix}-${i}`);
-    const holder = await user(nodeA(), 'hannah');
-    const writer = await user(nodeB(), 'will');
-    for (const room of rooms) {
-      await Promise.all([requestOk(holder, 'room:join', { room }), requestOk(writer, 'room:join', { room })]);
-      await say(writer, room, `news of ${room}`);
-    }
-    const refused = await request(holder, 'room:join', { room: `${prefix}-one-too-many` });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden', details: { limit: MAX_ROOMS } } });
-
-    const redis = new Redis(cluster.redis.url);
-    try {
-      const timings: number[] = [];
-      let listed: InboxRoom[] = [];
-      const commandsBefore = await commandsProcessed(redis);
-      for (let run = 0; run < 5; run++) {
-        const startedAt = performance.now();
-        listed = await inbox(holder);
-        timings.push(performance.now() - startedAt);
+  it(
+    `holds at most MAX_ROOMS_PER_USER rooms (${MAX_ROOMS}) and lists them all with bounded cost`,
+    async () => {
+      const prefix = uniqueRoom('many');
+      const rooms = Array.from({ length: MAX_ROOMS }, (_, i) => `${prefix}-${i}`);
+      const holder = await user(nodeA(), 'hannah');
+      const writer = await user(nodeB(), 'will');
+      for (const room of rooms) {
+        await Promise.all([requestOk(holder, 'room:join', { room }), requestOk(writer, 'room:join', { room })]);
+        await say(writer, room, `news of ${room}`);
       }
-      const commandsPerList = ((await commandsProcessed(redis)) - commandsBefore - 1) / 5;
-      expect(listed).toHaveLength(MAX_ROOMS);
-      expect(listed.every((entry) => entry.unreadCount === 1 && entry.lastMessage?.content === `news of ${entry.room}`)).toBe(true);
-      expect(listed[0].room).toBe(rooms[MAX_ROOMS - 1]);
-      // SMEMBERS, then per room one script of five reads (read marker, unread walk, newest, its edit and counts):
-      // a constant per room, whatever the history; presence heartbeats may add a few
-      expect(commandsPerList).toBeLessThanOrEqual(6 * MAX_ROOMS + 20);
-      timings.sort((a, b) => a - b);
-      process.stdout.write(`inbox:list of ${MAX_ROOMS} rooms: median ${timings[2].toFixed(1)} ms, max ${timings[4].toFixed(1)} ms, ${commandsPerList} Redis commands\n`);
-    } finally {
-      redis.disconnect();
-    }
-  }, LARGE_INBOX_TIMEOUT_MS);
+      const refused = await request(holder, 'room:join', { room: `${prefix}-one-too-many` });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden', details: { limit: MAX_ROOMS } } });
+
+      const redis = new Redis(cluster.redis.url);
+      try {
+        const timings: number[] = [];
+        let listed: InboxRoom[] = [];
+        const commandsBefore = await commandsProcessed(redis);
+        for (let run = 0; run < 5; run++) {
+          const startedAt = performance.now();
+          listed = await inbox(holder);
+          timings.push(performance.now() - startedAt);
+        }
+        const commandsPerList = ((await commandsProcessed(redis)) - commandsBefore - 1) / 5;
+        expect(listed).toHaveLength(MAX_ROOMS);
+        expect(listed.every((entry) => entry.unreadCount === 1 && entry.lastMessage?.content === `news of ${entry.room}`)).toBe(true);
+        expect(listed[0].room).toBe(rooms[MAX_ROOMS - 1]);
+        // SMEMBERS, then per room one script of five reads (read marker, unread walk, newest, its edit and counts):
+        // a constant per room, whatever the history; presence heartbeats may add a few
+        expect(commandsPerList).toBeLessThanOrEqual(6 * MAX_ROOMS + 20);
+        timings.sort((a, b) => a - b);
+        process.stdout.write(
+          `inbox:list of ${MAX_ROOMS} rooms: median ${timings[2].toFixed(1)} ms, max ${timings[4].toFixed(1)} ms, ${commandsPerList} Redis commands\n`,
+        );
+      } finally {
+        redis.disconnect();
+      }
+    },
+    LARGE_INBOX_TIMEOUT_MS,
+  );
 });
 
 /** Commands Redis processed so far (INFO itself counts one). */

@@ -28,23 +28,28 @@ describe('one answer to "is this user online"', () => {
   const scenario = useCluster(1, env);
   afterAll(() => webhooks.stop());
 
-  const presenceOf = async (userId: string) => (await http<UserPresence>(scenario.nodes[0].url, 'GET', `/server/users/${userId}/presence`, { headers: { 'x-api-key': API_KEY } })).body;
+  const presenceOf = async (userId: string) =>
+    (await http<UserPresence>(scenario.nodes[0].url, 'GET', `/server/users/${userId}/presence`, { headers: { 'x-api-key': API_KEY } })).body;
   const noticesFor = (userId: string) => webhooks.accepted().filter((event) => event.type === 'notification.offline' && event.data.userId === userId);
 
-  it('reports a user whose only node died online until the lease lapses, as offline delivery holds back pushes until then', async () => {
-    const doomed = await startNode({ REDIS_URL: scenario.redis.url, NODE_ID: 'doomed-node', ...env });
-    await connect(doomed.url, { token: makeToken({ sub: 'kim' }) });
-    expect(await presenceOf('kim')).toEqual({ userId: 'kim', online: true, connections: [expect.objectContaining({ nodeId: 'doomed-node' })] });
-    const lee = await connect(scenario.nodes[0].url, { token: makeToken({ sub: 'lee' }) });
+  it(
+    'reports a user whose only node died online until the lease lapses, as offline delivery holds back pushes until then',
+    async () => {
+      const doomed = await startNode({ REDIS_URL: scenario.redis.url, NODE_ID: 'doomed-node', ...env });
+      await connect(doomed.url, { token: makeToken({ sub: 'kim' }) });
+      expect(await presenceOf('kim')).toEqual({ userId: 'kim', online: true, connections: [expect.objectContaining({ nodeId: 'doomed-node' })] });
+      const lee = await connect(scenario.nodes[0].url, { token: makeToken({ sub: 'lee' }) });
 
-    await doomed.stop('SIGKILL');
-    // no live node holds a connection of kim's, but the lease still counts: the two answers agree on "online"
-    expect(await presenceOf('kim')).toEqual({ userId: 'kim', online: true, connections: [] });
-    await requestOk(lee, 'dm:send', { to: 'kim', content: 'while the lease lives' });
+      await doomed.stop('SIGKILL');
+      // no live node holds a connection of kim's, but the lease still counts: the two answers agree on "online"
+      expect(await presenceOf('kim')).toEqual({ userId: 'kim', online: true, connections: [] });
+      await requestOk(lee, 'dm:send', { to: 'kim', content: 'while the lease lives' });
 
-    await untilTrue(async () => !(await presenceOf('kim')).online, 'kim offline once the lease lapsed');
-    const pushed = await requestOk<{ id: string }>(lee, 'dm:send', { to: 'kim', content: 'after the lease lapsed' });
-    await webhooks.until(() => noticesFor('kim').some((event) => event.data.messageId === pushed.id));
-    expect(noticesFor('kim').map((event) => event.data.messageId)).toEqual([pushed.id]);
-  }, EXTRA_NODE_TIMEOUT_MS);
+      await untilTrue(async () => !(await presenceOf('kim')).online, 'kim offline once the lease lapsed');
+      const pushed = await requestOk<{ id: string }>(lee, 'dm:send', { to: 'kim', content: 'after the lease lapsed' });
+      await webhooks.until(() => noticesFor('kim').some((event) => event.data.messageId === pushed.id));
+      expect(noticesFor('kim').map((event) => event.data.messageId)).toEqual([pushed.id]);
+    },
+    EXTRA_NODE_TIMEOUT_MS,
+  );
 });

@@ -21,7 +21,15 @@ describe('PM2 ecosystem (ecosystem.config.js): several nodes on one host', () =>
   const pm2 = (...args: string[]) =>
     run(PM2, args, {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: pm2Home, PM2_HOME: pm2Home, REDIS_URL: redis.url, CHAT_PORTS: ports.join(','), JWT_SECRET: TEST_JWT_SECRET, HOST: '127.0.0.1' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: pm2Home,
+        PM2_HOME: pm2Home,
+        REDIS_URL: redis.url,
+        CHAT_PORTS: ports.join(','),
+        JWT_SECRET: TEST_JWT_SECRET,
+        HOST: '127.0.0.1',
+      },
     });
 
   /** What a PM2 app printed so far: PM2 writes its stdout and stderr to files named after it under PM2_HOME/logs. */
@@ -47,22 +55,25 @@ describe('PM2 ecosystem (ecosystem.config.js): several nodes on one host', () =>
     }
   }
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    pm2Home = mkdtempSync(join(tmpdir(), 'chat-test-pm2-'));
-    await onFreePort(
-      async (candidates) => {
-        ports = candidates;
-        await pm2('start', 'ecosystem.config.js');
-        await untilListening().catch(async (error: Error) => {
-          await pm2('delete', 'all').catch(() => undefined);
-          throw error;
-        });
-      },
-      async () => [await freePort(), await freePort()],
-    );
-    // every attempt starts PM2's daemon or two nodes at once
-  }, REDIS_START_TIMEOUT_MS + timeoutForNodeStarts(1 + PORT_ATTEMPTS));
+  beforeAll(
+    async () => {
+      redis = await startRedis();
+      pm2Home = mkdtempSync(join(tmpdir(), 'chat-test-pm2-'));
+      await onFreePort(
+        async (candidates) => {
+          ports = candidates;
+          await pm2('start', 'ecosystem.config.js');
+          await untilListening().catch(async (error: Error) => {
+            await pm2('delete', 'all').catch(() => undefined);
+            throw error;
+          });
+        },
+        async () => [await freePort(), await freePort()],
+      );
+      // every attempt starts PM2's daemon or two nodes at once
+    },
+    REDIS_START_TIMEOUT_MS + timeoutForNodeStarts(1 + PORT_ATTEMPTS),
+  );
   afterAll(async () => {
     if (pm2Home) await pm2('kill').catch(() => undefined);
     await redis?.stop();
@@ -72,8 +83,20 @@ describe('PM2 ecosystem (ecosystem.config.js): several nodes on one host', () =>
   it('runs one production node per port with its own NODE_ID on the shared Redis, and messages cross them', async () => {
     const urls = ports.map((port) => `http://127.0.0.1:${port}`);
     await Promise.all(urls.map((url) => untilStatus(`${url}/health/ready`, 200, startDeadlineMs())));
-    const processes = JSON.parse((await pm2('jlist')).stdout) as { name: string; pm2_env: { status: string; exec_mode: string; env: Record<string, string> } }[];
-    expect(processes.map(({ name, pm2_env }) => ({ name, status: pm2_env.status, mode: pm2_env.exec_mode, port: pm2_env.env.PORT, nodeId: pm2_env.env.NODE_ID, redis: pm2_env.env.REDIS_URL }))).toEqual(
+    const processes = JSON.parse((await pm2('jlist')).stdout) as {
+      name: string;
+      pm2_env: { status: string; exec_mode: string; env: Record<string, string> };
+    }[];
+    expect(
+      processes.map(({ name, pm2_env }) => ({
+        name,
+        status: pm2_env.status,
+        mode: pm2_env.exec_mode,
+        port: pm2_env.env.PORT,
+        nodeId: pm2_env.env.NODE_ID,
+        redis: pm2_env.env.REDIS_URL,
+      })),
+    ).toEqual(
       ports.map((port) => ({ name: `chat-${port}`, status: 'online', mode: 'fork_mode', port: String(port), nodeId: `chat-${port}`, redis: redis.url })),
     );
 

@@ -83,7 +83,7 @@ describe('a Python Socket.IO client against production nodes with a CORS allow-l
     expect(await python.exited).toBe(0);
   });
 
-  it('still refuses a foreign origin on both transports, and a look-alike of the node\'s own', async () => {
+  it("still refuses a foreign origin on both transports, and a look-alike of the node's own", async () => {
     const token = makeToken({ sub: 'js-user' });
     const port = new URL(nodeA()).port;
     for (const origin of ['https://evil.example', `http://127.0.0.1:${Number(port) + 1}`, `https://127.0.0.1:${port}`, `http://localhost:${port}`]) {
@@ -92,7 +92,9 @@ describe('a Python Socket.IO client against production nodes with a CORS allow-l
         // refused by the origin check before any handshake (allowRequest): Engine.IO answers a poll 403, which it
         // answers nothing else, and an upgrade 400, as it does any request it refuses; never a Socket.IO refusal
         expect(describeRefusal(refused)).toEqual(
-          transport === 'websocket' ? { message: 'websocket error', response: 'Unexpected server response: 400' } : { message: 'xhr poll error', response: 'status 403' },
+          transport === 'websocket'
+            ? { message: 'websocket error', response: 'Unexpected server response: 400' }
+            : { message: 'xhr poll error', response: 'status 403' },
         );
       }
     }

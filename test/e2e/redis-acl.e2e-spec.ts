@@ -78,138 +78,142 @@ describe('a Redis ACL user limited to what the product uses', () => {
     anonymous.disconnect();
   });
 
-  it(
-    'two nodes connected as that user serve every feature with every ack ok, and Redis refuses nothing',
-    async () => {
-      const [nodeA, nodeB] = nodes;
-      const room = uniqueRoom('acl');
-      const alice = await connect(nodeA.url, { token: makeToken({ sub: 'alice', name: 'Alice' }) });
-      const bob = await connect(nodeB.url, { token: makeToken({ sub: 'bob' }) });
+  it('two nodes connected as that user serve every feature with every ack ok, and Redis refuses nothing', async () => {
+    const [nodeA, nodeB] = nodes;
+    const room = uniqueRoom('acl');
+    const alice = await connect(nodeA.url, { token: makeToken({ sub: 'alice', name: 'Alice' }) });
+    const bob = await connect(nodeB.url, { token: makeToken({ sub: 'bob' }) });
 
-      // join, presence, typing
-      await requestOk(alice, 'room:join', { room });
-      const bobJoinSeen = nextEvent(alice, 'presence', (event: { userId: string }) => event.userId === 'bob');
-      await requestOk(bob, 'room:join', { room });
-      await bobJoinSeen;
-      expect((await requestOk(bob, 'presence:list', { room })).users.map((entry: { userId: string }) => entry.userId).sort()).toEqual(['alice', 'bob']);
-      const typingSeen = nextEvent(bob, 'typing', (event: { userId: string }) => event.userId === 'alice');
-      await requestOk(alice, 'typing', { room, isTyping: true });
-      await typingSeen;
+    // join, presence, typing
+    await requestOk(alice, 'room:join', { room });
+    const bobJoinSeen = nextEvent(alice, 'presence', (event: { userId: string }) => event.userId === 'bob');
+    await requestOk(bob, 'room:join', { room });
+    await bobJoinSeen;
+    expect((await requestOk(bob, 'presence:list', { room })).users.map((entry: { userId: string }) => entry.userId).sort()).toEqual(['alice', 'bob']);
+    const typingSeen = nextEvent(bob, 'typing', (event: { userId: string }) => event.userId === 'alice');
+    await requestOk(alice, 'typing', { room, isTyping: true });
+    await typingSeen;
 
-      // send across nodes (deduplicated by clientMsgId), edit, reactions, receipts, threads, history
-      const bobHears = nextEvent<{ id: string }>(bob, 'message', (message) => message.id !== undefined);
-      const first = await requestOk(alice, 'message:send', { room, content: 'a searchable greeting', clientMsgId: 'acl-1' });
-      expect((await bobHears).id).toBe(first.id);
-      expect((await requestOk(alice, 'message:send', { room, content: 'a searchable greeting', clientMsgId: 'acl-1' })).id).toBe(first.id);
-      await requestOk(alice, 'message:edit', { room, messageId: first.id, content: 'a searchable greeting, edited' });
-      const reactionSeen = nextEvent(alice, 'reaction', (event: { messageId: string }) => event.messageId === first.id);
-      await requestOk(bob, 'reaction:add', { room, messageId: first.id, emoji: '👍' });
-      await reactionSeen;
-      await requestOk(bob, 'reaction:remove', { room, messageId: first.id, emoji: '👍' });
-      await requestOk(bob, 'receipt:read', { room, messageId: first.id });
-      const reply = await requestOk(bob, 'message:send', { room, content: 'a reply', replyTo: first.id });
-      expect((await requestOk(alice, 'message:replies', { room, messageId: first.id })).messages.map((m: { id: string }) => m.id)).toEqual([reply.id]);
-      const history = await requestOk(bob, 'message:history', { room });
-      expect(history.messages.map((m: { id: string }) => m.id)).toEqual([first.id, reply.id]);
-      const doomed = await requestOk(alice, 'message:send', { room, content: 'to be deleted' });
-      await requestOk(alice, 'message:delete', { room, messageId: doomed.id });
+    // send across nodes (deduplicated by clientMsgId), edit, reactions, receipts, threads, history
+    const bobHears = nextEvent<{ id: string }>(bob, 'message', (message) => message.id !== undefined);
+    const first = await requestOk(alice, 'message:send', { room, content: 'a searchable greeting', clientMsgId: 'acl-1' });
+    expect((await bobHears).id).toBe(first.id);
+    expect((await requestOk(alice, 'message:send', { room, content: 'a searchable greeting', clientMsgId: 'acl-1' })).id).toBe(first.id);
+    await requestOk(alice, 'message:edit', { room, messageId: first.id, content: 'a searchable greeting, edited' });
+    const reactionSeen = nextEvent(alice, 'reaction', (event: { messageId: string }) => event.messageId === first.id);
+    await requestOk(bob, 'reaction:add', { room, messageId: first.id, emoji: '👍' });
+    await reactionSeen;
+    await requestOk(bob, 'reaction:remove', { room, messageId: first.id, emoji: '👍' });
+    await requestOk(bob, 'receipt:read', { room, messageId: first.id });
+    const reply = await requestOk(bob, 'message:send', { room, content: 'a reply', replyTo: first.id });
+    expect((await requestOk(alice, 'message:replies', { room, messageId: first.id })).messages.map((m: { id: string }) => m.id)).toEqual([reply.id]);
+    const history = await requestOk(bob, 'message:history', { room });
+    expect(history.messages.map((m: { id: string }) => m.id)).toEqual([first.id, reply.id]);
+    const doomed = await requestOk(alice, 'message:send', { room, content: 'to be deleted' });
+    await requestOk(alice, 'message:delete', { room, messageId: doomed.id });
 
-      // search (the index write went out on alice's node before this search, on the same connection)
-      const found = await requestOk(alice, 'message:search', { query: 'searchable', room });
-      expect(found.messages.map((m: { id: string }) => m.id)).toEqual([first.id]);
-      expect((await requestOk(alice, 'message:search', { query: 'searchable greeting' })).messages.map((m: { id: string }) => m.id)).toEqual([first.id]);
+    // search (the index write went out on alice's node before this search, on the same connection)
+    const found = await requestOk(alice, 'message:search', { query: 'searchable', room });
+    expect(found.messages.map((m: { id: string }) => m.id)).toEqual([first.id]);
+    expect((await requestOk(alice, 'message:search', { query: 'searchable greeting' })).messages.map((m: { id: string }) => m.id)).toEqual([first.id]);
 
-      // direct messages, the inbox, mentions, calls, token refresh
-      const dmHeard = nextEvent<{ content: string }>(bob, 'message', (message) => message.content === 'just for bob');
-      await requestOk(alice, 'dm:send', { to: 'bob', content: 'just for bob' });
-      await dmHeard;
-      expect((await requestOk(bob, 'inbox:list', {})).rooms.length).toBeGreaterThanOrEqual(2);
-      await requestOk(alice, 'message:send', { room, content: 'hello @bob' });
-      const ringing = nextEvent(bob, 'call:signal', (signal: { callId: string }) => signal.callId === 'call-1');
-      await requestOk(alice, 'call:signal', { to: 'bob', callId: 'call-1', type: 'invite', data: { sdp: 'offer' } });
-      await ringing;
-      await requestOk(alice, 'auth:refresh', { token: makeToken({ sub: 'alice', name: 'Alice' }) });
+    // direct messages, the inbox, mentions, calls, token refresh
+    const dmHeard = nextEvent<{ content: string }>(bob, 'message', (message) => message.content === 'just for bob');
+    await requestOk(alice, 'dm:send', { to: 'bob', content: 'just for bob' });
+    await dmHeard;
+    expect((await requestOk(bob, 'inbox:list', {})).rooms.length).toBeGreaterThanOrEqual(2);
+    await requestOk(alice, 'message:send', { room, content: 'hello @bob' });
+    const ringing = nextEvent(bob, 'call:signal', (signal: { callId: string }) => signal.callId === 'call-1');
+    await requestOk(alice, 'call:signal', { to: 'bob', callId: 'call-1', type: 'invite', data: { sdp: 'offer' } });
+    await ringing;
+    await requestOk(alice, 'auth:refresh', { token: makeToken({ sub: 'alice', name: 'Alice' }) });
 
-      // attachments (local storage): declared, uploaded, claimed by a send, downloaded
-      const ticket = await requestOk(alice, 'attachment:create', { room, filename: 'note.txt', contentType: 'text/plain', size: 5 });
-      expect((await fetch(nodeA.url + ticket.uploadUrl, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body: 'hello' })).status).toBeLessThan(300);
-      const withFile = await requestOk(alice, 'message:send', { room, content: 'a file', attachments: [ticket.attachmentId] });
-      expect((await fetch(nodeB.url + withFile.attachments[0].url)).status).toBe(200);
+    // attachments (local storage): declared, uploaded, claimed by a send, downloaded
+    const ticket = await requestOk(alice, 'attachment:create', { room, filename: 'note.txt', contentType: 'text/plain', size: 5 });
+    expect((await fetch(nodeA.url + ticket.uploadUrl, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body: 'hello' })).status).toBeLessThan(300);
+    const withFile = await requestOk(alice, 'message:send', { room, content: 'a file', attachments: [ticket.attachmentId] });
+    expect((await fetch(nodeB.url + withFile.attachments[0].url)).status).toBe(200);
 
-      // Web Push subscriptions (stored; no push service is configured)
-      const subscription = {
-        endpoint: `https://fcm.googleapis.com/fcm/send/${randomBytes(8).toString('hex')}`,
-        keys: { p256dh: createECDH('prime256v1').generateKeys('base64url'), auth: randomBytes(16).toString('base64url') },
-      };
-      await requestOk(bob, 'push:subscribe', { subscription });
-      await requestOk(bob, 'push:unsubscribe', { endpoint: subscription.endpoint });
+    // Web Push subscriptions (stored; no push service is configured)
+    const subscription = {
+      endpoint: `https://fcm.googleapis.com/fcm/send/${randomBytes(8).toString('hex')}`,
+      keys: { p256dh: createECDH('prime256v1').generateKeys('base64url'), auth: randomBytes(16).toString('base64url') },
+    };
+    await requestOk(bob, 'push:subscribe', { subscription });
+    await requestOk(bob, 'push:unsubscribe', { endpoint: subscription.endpoint });
 
-      // the server API
-      const serverSent = await http(nodeB.url, 'POST', `/server/rooms/${room}/messages`, { headers: { 'x-api-key': API_KEY }, body: { content: 'from a service' } });
-      expect(serverSent.status).toBe(201);
-      expect((await http(nodeA.url, 'GET', '/server/users/bob/presence', { headers: { 'x-api-key': API_KEY } })).body).toMatchObject({ online: true });
-      expect((await http(nodeA.url, 'POST', '/server/users/bob/notify', { headers: { 'x-api-key': API_KEY }, body: { type: 'ping', data: {} } })).status).toBeLessThan(300);
+    // the server API
+    const serverSent = await http(nodeB.url, 'POST', `/server/rooms/${room}/messages`, {
+      headers: { 'x-api-key': API_KEY },
+      body: { content: 'from a service' },
+    });
+    expect(serverSent.status).toBe(201);
+    expect((await http(nodeA.url, 'GET', '/server/users/bob/presence', { headers: { 'x-api-key': API_KEY } })).body).toMatchObject({ online: true });
+    expect(
+      (await http(nodeA.url, 'POST', '/server/users/bob/notify', { headers: { 'x-api-key': API_KEY }, body: { type: 'ping', data: {} } })).status,
+    ).toBeLessThan(300);
 
-      // the admin API: rooms, presence, messages, mute, kick, ban, revoke, audit, dead letters
-      expect((await http(nodeA.url, 'GET', '/admin/rooms', { token: ADMIN })).status).toBe(200);
-      expect((await http(nodeA.url, 'GET', `/admin/rooms/${room}/presence`, { token: ADMIN })).status).toBe(200);
-      expect((await http(nodeA.url, 'GET', `/admin/rooms/${room}/messages`, { token: ADMIN })).status).toBe(200);
-      expect((await http(nodeA.url, 'POST', `/admin/rooms/${room}/mute`, { token: ADMIN, body: { userId: 'bob', durationSec: 60 } })).status).toBeLessThan(300);
-      expect(await request(bob, 'message:send', { room, content: 'muted?' })).toMatchObject({ ok: false, error: { code: 'muted' } });
-      expect((await http(nodeA.url, 'DELETE', `/admin/rooms/${room}/mute/bob`, { token: ADMIN })).status).toBeLessThan(300);
-      const mallory = await connect(nodeB.url, { token: makeToken({ sub: 'mallory' }) });
-      await requestOk(mallory, 'room:join', { room });
-      const kicked = nextEvent(mallory, 'moderation', (notice: { action: string }) => notice.action === 'kicked');
-      expect((await http(nodeA.url, 'POST', `/admin/rooms/${room}/kick`, { token: ADMIN, body: { userId: 'mallory' } })).status).toBeLessThan(300);
-      await kicked;
-      const banned = nextEvent(mallory, 'moderation', (notice: { action: string }) => notice.action === 'banned');
-      expect((await http(nodeA.url, 'POST', '/admin/users/mallory/ban', { token: ADMIN, body: { reason: 'testing the ACL' } })).status).toBeLessThan(300);
-      await banned;
-      expect((await connectError(nodeA.url, { token: makeToken({ sub: 'mallory' }) })).data).toMatchObject({ code: 'banned' });
-      expect((await http(nodeB.url, 'DELETE', '/admin/users/mallory/ban', { token: ADMIN })).status).toBeLessThan(300);
-      expect((await http(nodeB.url, 'POST', '/admin/users/carol/revoke-tokens', { token: ADMIN })).status).toBeLessThan(300);
-      const audit = await http(nodeA.url, 'GET', '/admin/audit', { token: ADMIN });
-      expect(audit.status).toBe(200);
-      expect((await http(nodeA.url, 'GET', '/admin/webhooks/failed', { token: ADMIN })).status).toBe(200);
-      // a scrape reads the queues' depth from Redis
-      const metrics = await fetch(`${nodeA.url}/metrics`);
-      expect(await metrics.text()).toMatch(/chat_queue_depth\{queue="webhooks"\}/);
+    // the admin API: rooms, presence, messages, mute, kick, ban, revoke, audit, dead letters
+    expect((await http(nodeA.url, 'GET', '/admin/rooms', { token: ADMIN })).status).toBe(200);
+    expect((await http(nodeA.url, 'GET', `/admin/rooms/${room}/presence`, { token: ADMIN })).status).toBe(200);
+    expect((await http(nodeA.url, 'GET', `/admin/rooms/${room}/messages`, { token: ADMIN })).status).toBe(200);
+    expect((await http(nodeA.url, 'POST', `/admin/rooms/${room}/mute`, { token: ADMIN, body: { userId: 'bob', durationSec: 60 } })).status).toBeLessThan(300);
+    expect(await request(bob, 'message:send', { room, content: 'muted?' })).toMatchObject({ ok: false, error: { code: 'muted' } });
+    expect((await http(nodeA.url, 'DELETE', `/admin/rooms/${room}/mute/bob`, { token: ADMIN })).status).toBeLessThan(300);
+    const mallory = await connect(nodeB.url, { token: makeToken({ sub: 'mallory' }) });
+    await requestOk(mallory, 'room:join', { room });
+    const kicked = nextEvent(mallory, 'moderation', (notice: { action: string }) => notice.action === 'kicked');
+    expect((await http(nodeA.url, 'POST', `/admin/rooms/${room}/kick`, { token: ADMIN, body: { userId: 'mallory' } })).status).toBeLessThan(300);
+    await kicked;
+    const banned = nextEvent(mallory, 'moderation', (notice: { action: string }) => notice.action === 'banned');
+    expect((await http(nodeA.url, 'POST', '/admin/users/mallory/ban', { token: ADMIN, body: { reason: 'testing the ACL' } })).status).toBeLessThan(300);
+    await banned;
+    expect((await connectError(nodeA.url, { token: makeToken({ sub: 'mallory' }) })).data).toMatchObject({ code: 'banned' });
+    expect((await http(nodeB.url, 'DELETE', '/admin/users/mallory/ban', { token: ADMIN })).status).toBeLessThan(300);
+    expect((await http(nodeB.url, 'POST', '/admin/users/carol/revoke-tokens', { token: ADMIN })).status).toBeLessThan(300);
+    const audit = await http(nodeA.url, 'GET', '/admin/audit', { token: ADMIN });
+    expect(audit.status).toBe(200);
+    expect((await http(nodeA.url, 'GET', '/admin/webhooks/failed', { token: ADMIN })).status).toBe(200);
+    // a scrape reads the queues' depth from Redis
+    const metrics = await fetch(`${nodeA.url}/metrics`);
+    expect(await metrics.text()).toMatch(/chat_queue_depth\{queue="webhooks"\}/);
 
-      // compliance: legal holds, exports, retention and erasure carried out by the sweeper
-      const hold = await http(nodeA.url, 'POST', '/admin/holds', { token: ADMIN, body: { room, reason: 'testing the ACL' } });
-      expect(hold.status).toBe(201);
-      expect((await http(nodeB.url, 'GET', '/admin/holds', { token: ADMIN })).body.holds).toHaveLength(1);
-      expect((await http(nodeB.url, 'DELETE', `/admin/holds/${hold.body.id}`, { token: ADMIN })).status).toBeLessThan(300);
-      expect((await fetch(`${nodeA.url}/admin/export?room=${room}`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
-      expect((await fetch(`${nodeB.url}/admin/users/alice/data`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
-      const shortLived = uniqueRoom('acl-retention');
-      await requestOk(bob, 'room:join', { room: shortLived });
-      await requestOk(bob, 'message:send', { room: shortLived, content: 'soon gone' });
-      expect((await http(nodeA.url, 'PUT', `/admin/rooms/${shortLived}/retention`, { token: ADMIN, body: { maxAgeSeconds: 1 } })).status).toBe(200);
-      await untilTrue('the retention sweep removed the message', async () => (await requestOk(bob, 'message:history', { room: shortLived })).messages.length === 0);
-      expect((await http(nodeA.url, 'DELETE', `/admin/rooms/${shortLived}/retention`, { token: ADMIN })).status).toBeLessThan(300);
-      const dave = await connect(nodeA.url, { token: makeToken({ sub: 'dave' }) });
-      await requestOk(dave, 'room:join', { room });
-      await requestOk(dave, 'message:send', { room, content: 'dave was here' });
-      dave.close();
-      expect((await http(nodeB.url, 'DELETE', '/admin/users/dave/data', { token: ADMIN })).status).toBe(202);
-      await untilTrue('the erasure finished', async () => (await operator.exists('compliance:erasures')) === 0);
+    // compliance: legal holds, exports, retention and erasure carried out by the sweeper
+    const hold = await http(nodeA.url, 'POST', '/admin/holds', { token: ADMIN, body: { room, reason: 'testing the ACL' } });
+    expect(hold.status).toBe(201);
+    expect((await http(nodeB.url, 'GET', '/admin/holds', { token: ADMIN })).body.holds).toHaveLength(1);
+    expect((await http(nodeB.url, 'DELETE', `/admin/holds/${hold.body.id}`, { token: ADMIN })).status).toBeLessThan(300);
+    expect((await fetch(`${nodeA.url}/admin/export?room=${room}`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+    expect((await fetch(`${nodeB.url}/admin/users/alice/data`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+    const shortLived = uniqueRoom('acl-retention');
+    await requestOk(bob, 'room:join', { room: shortLived });
+    await requestOk(bob, 'message:send', { room: shortLived, content: 'soon gone' });
+    expect((await http(nodeA.url, 'PUT', `/admin/rooms/${shortLived}/retention`, { token: ADMIN, body: { maxAgeSeconds: 1 } })).status).toBe(200);
+    await untilTrue(
+      'the retention sweep removed the message',
+      async () => (await requestOk(bob, 'message:history', { room: shortLived })).messages.length === 0,
+    );
+    expect((await http(nodeA.url, 'DELETE', `/admin/rooms/${shortLived}/retention`, { token: ADMIN })).status).toBeLessThan(300);
+    const dave = await connect(nodeA.url, { token: makeToken({ sub: 'dave' }) });
+    await requestOk(dave, 'room:join', { room });
+    await requestOk(dave, 'message:send', { room, content: 'dave was here' });
+    dave.close();
+    expect((await http(nodeB.url, 'DELETE', '/admin/users/dave/data', { token: ADMIN })).status).toBe(202);
+    await untilTrue('the erasure finished', async () => (await operator.exists('compliance:erasures')) === 0);
 
-      // webhooks: the event stream, its consumer group and BullMQ's jobs
-      await receiver.until(() => receiver.accepted().some((event) => event.type === 'message.created' && event.data?.id === first.id));
-      await receiver.until(() => receiver.accepted().some((event) => event.type === 'moderation.action' && event.data?.target?.userId === 'mallory'));
+    // webhooks: the event stream, its consumer group and BullMQ's jobs
+    await receiver.until(() => receiver.accepted().some((event) => event.type === 'message.created' && event.data?.id === first.id));
+    await receiver.until(() => receiver.accepted().some((event) => event.type === 'moderation.action' && event.data?.target?.userId === 'mallory'));
 
-      // leaving and going away
-      await requestOk(bob, 'room:leave', { room });
-      alice.close();
+    // leaving and going away
+    await requestOk(bob, 'room:leave', { room });
+    alice.close();
 
-      const refusals = (await operator.call('ACL', 'LOG')) as unknown[][];
-      const refusedChat = refusals.map((entry) => Object.fromEntries(chunk(entry as string[]))).filter((entry) => entry.username === 'chat');
-      expect(refusedChat).toEqual([]);
-      for (const node of nodes) expect(node.logs()).not.toMatch(/NOPERM/);
-    },
-    120_000,
-  );
+    const refusals = (await operator.call('ACL', 'LOG')) as unknown[][];
+    const refusedChat = refusals.map((entry) => Object.fromEntries(chunk(entry as string[]))).filter((entry) => entry.username === 'chat');
+    expect(refusedChat).toEqual([]);
+    for (const node of nodes) expect(node.logs()).not.toMatch(/NOPERM/);
+  }, 120_000);
 
   it('that user is refused what the product never does: FLUSHALL, CONFIG, KEYS, other keys and channels', async () => {
     const chat = asChatUser(redis);

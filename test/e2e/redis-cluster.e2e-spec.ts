@@ -38,7 +38,7 @@ describe('on Redis Cluster (REDIS_CLUSTER_NODES, sharded pub/sub)', () => {
     expect(await request(alice, 'message:delete', { room: rooms[0], messageId: '1-1' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
-  it('ends a logged-out token\'s session on the other node', async () => {
+  it("ends a logged-out token's session on the other node", async () => {
     const token = makeToken({ sub: 'carol' });
     const socket = await connect(nodes[1].url, { token });
     const told = nextEvent(socket, 'session');

@@ -219,7 +219,6 @@ describe('Redis outage: SIGKILL in the middle of traffic, then a restart on the 
   });
 });
 
-
 function firstAnswerAfter(outcomes: SendOutcome[], since: number, matches: (outcome: SendOutcome) => boolean): number {
   return Math.min(...outcomes.filter((o) => o.sentAt >= since && matches(o)).map((o) => o.answeredAt));
 }

@@ -35,7 +35,8 @@ interface Message {
 
 const as = (node: TestNode, sub: string, extra: object = {}) => connect(node.url, { token: makeToken({ sub, ...extra }) });
 const send = (socket: Socket, room: string, content: string, extra: object = {}) => requestOk<Message>(socket, 'message:send', { room, content, ...extra });
-const searchIds = async (socket: Socket, payload: object) => (await requestOk<{ messages: Message[] }>(socket, 'message:search', payload)).messages.map((m) => m.id);
+const searchIds = async (socket: Socket, payload: object) =>
+  (await requestOk<{ messages: Message[] }>(socket, 'message:search', payload)).messages.map((m) => m.id);
 /** Index writes follow the send without the send waiting for them: a search from another node polls until they landed. */
 const untilSearchFinds = (socket: Socket, payload: object, expected: string[]) =>
   until(`search ${JSON.stringify(payload)} finds ${expected.join(', ')}`, async () => {
@@ -64,7 +65,12 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     redis = await startRedis();
     client = new Redis(redis.url);
     dataDir = mkdtempSync(join(tmpdir(), 'chat-test-rich-'));
-    [nodeA, nodeB] = await startCluster(2, { REDIS_URL: redis.url, DATA_DIR: dataDir, HISTORY_MAX_PER_ROOM: String(HISTORY_MAX), SEARCH_RATE_LIMIT: UNLIMITED_SEARCHES });
+    [nodeA, nodeB] = await startCluster(2, {
+      REDIS_URL: redis.url,
+      DATA_DIR: dataDir,
+      HISTORY_MAX_PER_ROOM: String(HISTORY_MAX),
+      SEARCH_RATE_LIMIT: UNLIMITED_SEARCHES,
+    });
   });
 
   afterAll(async () => {
@@ -100,7 +106,9 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     expect(history[0]).toMatchObject(counted);
     expect(history.slice(1).every((m) => m.replyCount === undefined)).toBe(true);
     expect((await requestOk<{ messages: Message[] }>(alice, 'room:join', { room, since: '0-1' })).messages[0]).toMatchObject(counted);
-    const admin = await http<{ messages: Message[] }>(nodeA.url, 'GET', `/admin/rooms/${room}/messages`, { token: makeToken({ sub: 'root', roles: ['admin'] }) });
+    const admin = await http<{ messages: Message[] }>(nodeA.url, 'GET', `/admin/rooms/${room}/messages`, {
+      token: makeToken({ sub: 'root', roles: ['admin'] }),
+    });
     expect(admin.body.messages[0]).toMatchObject(counted);
     await untilSearchFinds(bob, { query: 'kickoff', room }, [root.id]);
     expect((await requestOk<{ messages: Message[] }>(bob, 'message:search', { query: 'kickoff', room })).messages[0]).toMatchObject(counted);
@@ -108,7 +116,10 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     // a deleted reply leaves the thread; an edited root keeps its counts
     await requestOk(bob, 'message:delete', { room, messageId: second.id });
     expect((await replies({})).messages.map((m) => m.id)).toEqual([first.id, third.id]);
-    expect(await requestOk(alice, 'message:edit', { room, messageId: root.id, content: 'kickoff moved' })).toMatchObject({ replyCount: 2, lastReplyAt: third.createdAt });
+    expect(await requestOk(alice, 'message:edit', { room, messageId: root.id, content: 'kickoff moved' })).toMatchObject({
+      replyCount: 2,
+      lastReplyAt: third.createdAt,
+    });
 
     // the room holds root, first and third; filling it trims the root first: its thread goes with it
     for (let i = 0; i < HISTORY_MAX - 3; i += 1) await send(alice, room, `filler ${i}`);
@@ -136,7 +147,10 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     const upload = await fetch(nodeA.url + ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body: 'hello world' });
     expect(upload.status).toBe(200);
     // bob cannot claim alice's upload
-    expect(await request(bob, 'message:send', { room, content: 'mine', attachments: [ticket.attachmentId] })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await request(bob, 'message:send', { room, content: 'mine', attachments: [ticket.attachmentId] })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
 
     const heard = nextEvent<Message>(bob, 'message');
     const sent = await send(alice, room, '', { attachments: [ticket.attachmentId], clientMsgId: 'with-file' });
@@ -144,7 +158,10 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     expect(sent.attachments).toEqual([{ ...described, url: expect.any(String) }]);
     expect((await heard).attachments).toEqual(sent.attachments);
     // a retried send answers the stored message, with its attachment
-    expect(await send(alice, room, '', { attachments: [ticket.attachmentId], clientMsgId: 'with-file' })).toMatchObject({ id: sent.id, attachments: [described] });
+    expect(await send(alice, room, '', { attachments: [ticket.attachmentId], clientMsgId: 'with-file' })).toMatchObject({
+      id: sent.id,
+      attachments: [described],
+    });
 
     const [served] = (await requestOk<{ messages: Message[] }>(bob, 'message:history', { room })).messages;
     expect(served.attachments).toEqual([{ ...described, url: expect.any(String) }]);
@@ -152,7 +169,9 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     expect(await download.text()).toBe('hello world');
 
     await requestOk(alice, 'message:delete', { room, messageId: sent.id });
-    await until('the attachment is removed with its message', async () => ((await client.exists(`attachment:{${room}}:${ticket.attachmentId}`)) === 0 ? true : undefined));
+    await until('the attachment is removed with its message', async () =>
+      (await client.exists(`attachment:{${room}}:${ticket.attachmentId}`)) === 0 ? true : undefined,
+    );
     expect((await fetch(nodeB.url + served.attachments![0].url)).status).toBe(404);
 
     // a trimmed message takes its attachment with it
@@ -161,7 +180,9 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     const withFile = await send(alice, room, 'see file', { attachments: [kept.attachmentId] });
     expect(await client.exists(`attachment:{${room}}:${kept.attachmentId}`)).toBe(1);
     for (let i = 0; i < HISTORY_MAX; i += 1) await send(alice, room, `filler ${i}`);
-    await until('the trimmed message\'s attachment is removed', async () => ((await client.exists(`attachment:{${room}}:${kept.attachmentId}`)) === 0 ? true : undefined));
+    await until("the trimmed message's attachment is removed", async () =>
+      (await client.exists(`attachment:{${room}}:${kept.attachmentId}`)) === 0 ? true : undefined,
+    );
     expect((await fetch(nodeA.url + withFile.attachments![0].url)).status).toBe(404);
   });
 
@@ -241,7 +262,9 @@ describe('rich content on two nodes and a standalone redis-server', () => {
     for (const signal of await Promise.all(heard)) expect(signal).toEqual({ from: 'caller', callId: 'call-1', type: 'offer', data: offer });
 
     const answered = nextEvent(alice, 'call:signal');
-    expect(await requestOk(bobOnB, 'call:signal', { to: 'caller', callId: 'call-1', type: 'answer', data: { sdp: 'v=0', type: 'answer' } })).toEqual({ delivered: 1 });
+    expect(await requestOk(bobOnB, 'call:signal', { to: 'caller', callId: 'call-1', type: 'answer', data: { sdp: 'v=0', type: 'answer' } })).toEqual({
+      delivered: 1,
+    });
     expect(await answered).toMatchObject({ from: 'callee', type: 'answer' });
 
     // a DM room of the two is a relation too, whether or not the callee is online
@@ -288,7 +311,7 @@ describe('threads and search on Redis Cluster, two nodes', () => {
     await redis?.stop();
   });
 
-  it('keeps each room\'s thread and index in its own slot and searches across shards', async () => {
+  it("keeps each room's thread and index in its own slot and searches across shards", async () => {
     const alice = await as(nodes[0], 'alice');
     const bob = await as(nodes[1], 'bob', { rooms: ['shard-a-*'] });
     const rooms = ['shard-a-1', 'shard-a-2', 'shard-a-3', 'shard-b-1'];
@@ -360,7 +383,9 @@ describe('attachments through message:send on S3-compatible storage (s3rver), tw
 
     const heard = nextEvent<Message>(bob, 'message');
     const sent = await send(alice, room, 'the plan', { attachments: [ticket.attachmentId] });
-    expect((await heard).attachments).toEqual([{ id: ticket.attachmentId, filename: 'plan.pdf', contentType: 'application/pdf', size: bytes.length, url: expect.any(String) }]);
+    expect((await heard).attachments).toEqual([
+      { id: ticket.attachmentId, filename: 'plan.pdf', contentType: 'application/pdf', size: bytes.length, url: expect.any(String) },
+    ]);
     const [served] = (await requestOk<{ messages: Message[] }>(bob, 'message:history', { room })).messages;
     const download = await fetch(served.attachments![0].url);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);

@@ -25,7 +25,7 @@ const LIFETIME_MS = 90 * DAY_MS;
  * its last message, and every other key of the room expires no later. Days cannot pass in a test, so these tests
  * read lifetimes in Redis: first the scripts one by one, then every key of a room used through a real node.
  */
-describe('room keys expire no later than the room\'s messages', () => {
+describe("room keys expire no later than the room's messages", () => {
   let server: TestRedis;
   let redis: Redis;
   /** When a key expires, epoch ms, as Redis holds it (-1: never, -2: no such key): exact, whenever it is read. */
@@ -45,7 +45,7 @@ describe('room keys expire no later than the room\'s messages', () => {
     const writer = () =>
       new SearchIndexWriter(new SearchIndexRepository(redis), { record: () => undefined } as unknown as SearchIndexFailures, { searchIndexFlushMs: 0 });
 
-    it('the index write gives its keys the stream\'s lifetime, and renews every key of the index once the stream was renewed', async () => {
+    it("the index write gives its keys the stream's lifetime, and renews every key of the index once the stream was renewed", async () => {
       const room = uniqueRoom('renewed');
       const stream = roomKeys.messages(room);
       await redis.xadd(stream, '*', 'placeholder', '1');
@@ -54,9 +54,8 @@ describe('room keys expire no later than the room\'s messages', () => {
       index.index(room, { id: '1000-0', content: 'alpha beta' });
       await index.flush();
 
-      const expiries = async () => Object.fromEntries(await Promise.all(
-        (await redis.keys(`search:{${room}}:*`)).map(async (key) => [key, await expiresAt(key)] as const),
-      ));
+      const expiries = async () =>
+        Object.fromEntries(await Promise.all((await redis.keys(`search:{${room}}:*`)).map(async (key) => [key, await expiresAt(key)] as const)));
       const streamExpiry = await expiresAt(stream);
       expect(Object.keys(await expiries()).sort()).toEqual([`search:{${room}}:docs`, `search:{${room}}:w:alpha`, `search:{${room}}:w:beta`]);
       for (const expiry of Object.values(await expiries())) {
@@ -88,7 +87,11 @@ describe('room keys expire no later than the room\'s messages', () => {
     it('a claimed attachment expires with the stream the send leaves, and follows its renewals', async () => {
       const repository = new AttachmentRepository(redis);
       const claim = async (room: string, id: string) => {
-        await repository.create(room, { id, owner: 'alice', filename: 'a.txt', contentType: 'text/plain', size: 1, state: 'pending', createdAt: Date.now() }, 3600);
+        await repository.create(
+          room,
+          { id, owner: 'alice', filename: 'a.txt', contentType: 'text/plain', size: 1, state: 'pending', createdAt: Date.now() },
+          3600,
+        );
         expect(await repository.attach(room, 'alice', [id], LIFETIME_MS, Date.now())).toBeUndefined();
         return expiresAt(attachmentKeys.metadata(room, id));
       };
@@ -128,7 +131,7 @@ describe('room keys expire no later than the room\'s messages', () => {
       rmSync(dataDir, { recursive: true, force: true });
     });
 
-    it('removes the file once its metadata and its room\'s messages are gone, and keeps files of live rooms and of holds', async () => {
+    it("removes the file once its metadata and its room's messages are gone, and keeps files of live rooms and of holds", async () => {
       await redis.del(attachmentKeys.claimed);
       const kept = join(dataDir, 'uploads', 'kept');
       mkdirSync(kept, { recursive: true });
@@ -136,7 +139,11 @@ describe('room keys expire no later than the room\'s messages', () => {
       const claimed = async (room: string, id: string) => {
         writeFileSync(join(kept, id), 'x');
         await redis.xadd(roomKeys.messages(room), '*', 'placeholder', '1');
-        await repository.create(room, { id, owner: 'alice', filename: 'a.txt', contentType: 'text/plain', size: 1, state: 'pending', createdAt: Date.now() }, 3600);
+        await repository.create(
+          room,
+          { id, owner: 'alice', filename: 'a.txt', contentType: 'text/plain', size: 1, state: 'pending', createdAt: Date.now() },
+          3600,
+        );
         await repository.attach(room, 'alice', [id], LIFETIME_MS, Date.now());
       };
       const expired = uniqueRoom('expired');
@@ -184,7 +191,8 @@ describe('room keys expire no later than the room\'s messages', () => {
       return Object.fromEntries(await Promise.all(keys.map(async (key) => [key, await expiresAt(key)] as const)));
     };
     /** Presence lives while connected (its own lease): closed clients' entries are gone once the node saw them go. */
-    const presenceGone = (room: string) => untilTrue(async () => (await redis.keys(`chat:{${room}}:presence:*`)).length === 0, 'presence of closed clients removed');
+    const presenceGone = (room: string) =>
+      untilTrue(async () => (await redis.keys(`chat:{${room}}:presence:*`)).length === 0, 'presence of closed clients removed');
 
     it('after a send with a searchable word and an attachment, every search and attachment key expires no later than the stream', async () => {
       const room = uniqueRoom('attached');
@@ -200,7 +208,9 @@ describe('room keys expire no later than the room\'s messages', () => {
       expect(streamExpiry).toBeGreaterThan(Date.now());
       const expiries = await roomKeyExpiries(room);
       const checked = Object.keys(expiries).filter((key) => key.startsWith(`search:{${room}}:`) || key.startsWith(`attachment:{${room}}:`));
-      expect(checked).toEqual(expect.arrayContaining([`search:{${room}}:docs`, `search:{${room}}:w:zeppelin`, attachmentKeys.metadata(room, ticket.attachmentId)]));
+      expect(checked).toEqual(
+        expect.arrayContaining([`search:{${room}}:docs`, `search:{${room}}:w:zeppelin`, attachmentKeys.metadata(room, ticket.attachmentId)]),
+      );
       for (const key of checked) {
         expect([key, expiries[key] > 0 && expiries[key] <= streamExpiry]).toEqual([key, true]);
       }
@@ -233,11 +243,20 @@ describe('room keys expire no later than the room\'s messages', () => {
       expect(streamExpiry).toBeGreaterThan(Date.now());
       const expiries = await roomKeyExpiries(room);
       // what the room's use wrote: each kind of key is there to be checked
-      expect(Object.keys(expiries)).toEqual(expect.arrayContaining([
-        roomKeys.messages(room), roomKeys.edits(room), roomKeys.reactionCounts(room), roomKeys.reactionsByUser(room, root.id),
-        roomKeys.thread(room, root.id), roomKeys.lastRead(room), roomKeys.dedup(room, 'alice', 'root-1'),
-        `search:{${room}}:docs`, `search:{${room}}:w:zeppelin`, attachmentKeys.metadata(room, ticket.attachmentId),
-      ]));
+      expect(Object.keys(expiries)).toEqual(
+        expect.arrayContaining([
+          roomKeys.messages(room),
+          roomKeys.edits(room),
+          roomKeys.reactionCounts(room),
+          roomKeys.reactionsByUser(room, root.id),
+          roomKeys.thread(room, root.id),
+          roomKeys.lastRead(room),
+          roomKeys.dedup(room, 'alice', 'root-1'),
+          `search:{${room}}:docs`,
+          `search:{${room}}:w:zeppelin`,
+          attachmentKeys.metadata(room, ticket.attachmentId),
+        ]),
+      );
       for (const [key, expiry] of Object.entries(expiries)) expect([key, expiry > 0 && expiry <= streamExpiry]).toEqual([key, true]);
 
       // a legal hold keeps a held deletion and its attachment whatever the room's lifetime (docs/COMPLIANCE.md);
@@ -252,7 +271,8 @@ describe('room keys expire no later than the room\'s messages', () => {
       for (const key of [roomKeys.heldDeletions(room), attachmentKeys.metadata(room, ticket.attachmentId)]) expect([key, held[key]]).toEqual([key, -1]);
       // the hold's own record is not a key of the room
       const holds = await http(node.url, 'GET', '/admin/holds', { token: adminToken });
-      for (const { id } of holds.body.holds as { id: string }[]) expect((await http(node.url, 'DELETE', `/admin/holds/${id}`, { token: adminToken })).status).toBe(204);
+      for (const { id } of holds.body.holds as { id: string }[])
+        expect((await http(node.url, 'DELETE', `/admin/holds/${id}`, { token: adminToken })).status).toBe(204);
     });
   });
 });

@@ -170,7 +170,7 @@ describe('search index on a standalone redis-server', () => {
     expect(await ids('bulk', ['long-queue'], 50)).toHaveLength(50);
   });
 
-  it('keeps an edit that reached Redis before the send\'s own index write (an edit made on another node)', async () => {
+  it("keeps an edit that reached Redis before the send's own index write (an edit made on another node)", async () => {
     await index.reindex('race', { id: '9500-0', content: 'edited words' });
     await index.index('race', { id: '9500-0', content: 'original words' });
     expect(await ids('edited', ['race'])).toEqual(['9500-0']);
@@ -188,7 +188,11 @@ describe('search index on a standalone redis-server', () => {
     broken.writer.unindex('lost', ['9800-0']);
     await broken.writer.flush();
     expect(broken.failed).toEqual([
-      { room: 'lost', error: expect.any(Error), changes: [expect.objectContaining({ operation: 'index', messageId: '9900-0' }), expect.objectContaining({ operation: 'unindex', messageId: '9800-0' })] },
+      {
+        room: 'lost',
+        error: expect.any(Error),
+        changes: [expect.objectContaining({ operation: 'index', messageId: '9900-0' }), expect.objectContaining({ operation: 'unindex', messageId: '9800-0' })],
+      },
     ]);
     closed.disconnect();
   });
@@ -205,7 +209,10 @@ describe('search index on a Redis Cluster', () => {
     redis = new Cluster(cluster.nodes.split(',').map((address) => ({ host: address.split(':')[0], port: Number(address.split(':')[1]) })));
     search = new SearchService(new SearchIndexRepository(redis as unknown as Redis));
     index = indexWriter(redis);
-    await withMessages(redis, Array.from({ length: 12 }, (_, i) => `room-${i}`));
+    await withMessages(
+      redis,
+      Array.from({ length: 12 }, (_, i) => `room-${i}`),
+    );
   }, 30_000);
 
   afterAll(async () => {

@@ -57,19 +57,32 @@ describe('the send path in Redis commands', () => {
     const atBob = collect(bob, 'message');
     const from = commands.length;
 
-    const sent = await Promise.all(Array.from({ length: SENDS }, (_, i) => requestOk<{ id: string }>(alice, 'message:send', { room, content: `status update number ${i}` })));
-    const indexCalls = () => fromClients(from).filter((command) => isScript(command) && command.args[2] === `search:{${room}}:docs` && !command.args.includes(`search:{${room}}:scratch`));
+    const sent = await Promise.all(
+      Array.from({ length: SENDS }, (_, i) => requestOk<{ id: string }>(alice, 'message:send', { room, content: `status update number ${i}` })),
+    );
+    const indexCalls = () =>
+      fromClients(from).filter(
+        (command) => isScript(command) && command.args[2] === `search:{${room}}:docs` && !command.args.includes(`search:{${room}}:scratch`),
+      );
     const indexedIds = () => new Set(indexCalls().flatMap((call) => sent.map((message) => message.id).filter((id) => call.args.includes(id))));
-    await seen.until(() => indexedIds().size === SENDS && atBob.length === SENDS).catch((error: Error) => {
-      console.log(fromClients(from).map((command) => `${command.name} ${command.args.slice(0, 6).join(' ')}`).join('\n'));
-      throw error;
-    });
+    await seen
+      .until(() => indexedIds().size === SENDS && atBob.length === SENDS)
+      .catch((error: Error) => {
+        console.log(
+          fromClients(from)
+            .map((command) => `${command.name} ${command.args.slice(0, 6).join(' ')}`)
+            .join('\n'),
+        );
+        throw error;
+      });
 
     const issued = fromClients(from);
     // the index script names the stream too (its entries expire with it), as its second key
     const appends = issued.filter((command) => isScript(command) && command.args[2] === `chat:{${room}}:messages`);
     const publishes = issued.filter((command) => /^s?publish$/.test(command.name) && command.args.some((arg) => arg.includes(room)));
-    const publishedByAppends = commands.slice(from).filter((command) => command.source === 'lua' && command.name === 'spublish' && command.args[0] === `chat:{${room}}:live`);
+    const publishedByAppends = commands
+      .slice(from)
+      .filter((command) => command.source === 'lua' && command.name === 'spublish' && command.args[0] === `chat:{${room}}:live`);
     const indexSpanMs = Math.round(indexCalls()[indexCalls().length - 1].at - appends[0].at);
     console.log(
       `${SENDS} concurrent sends without mentions: ${appends.length} append scripts, ${publishes.length} publishes, ${indexCalls().length} index script calls ` +
@@ -98,4 +111,3 @@ describe('the send path in Redis commands', () => {
     expect(found.messages.map((message) => message.id).sort()).toEqual(sent.map((message) => message.id).sort());
   });
 });
-

@@ -109,7 +109,14 @@ describe('server API: /server for backend services', () => {
       const arrival = nextEvent(listener, 'message');
       const answer = await asService('POST', `/server/rooms/${room}/messages`, { content: 'deploy finished', name: 'CI' }, 0);
       expect(answer.status).toBe(201);
-      expect(answer.body).toEqual({ id: expect.stringMatching(/^\d+-\d+$/), room, userId: 'system', name: 'CI', content: 'deploy finished', createdAt: expect.any(Number) });
+      expect(answer.body).toEqual({
+        id: expect.stringMatching(/^\d+-\d+$/),
+        room,
+        userId: 'system',
+        name: 'CI',
+        content: 'deploy finished',
+        createdAt: expect.any(Number),
+      });
       expect(await arrival).toEqual(answer.body);
       await afterEarlierMessages(listener, room, 0);
       expect(withoutMarkers(heard)).toEqual([answer.body]);
@@ -214,26 +221,30 @@ describe('server API: /server for backend services', () => {
       expect((await asService('POST', '/server/users/u1/notify', { type: 'ok', data: 'x'.repeat(16 * 1024 - 2) })).status).toBe(202);
     });
 
-    it('reports presence across nodes and heals when a node is SIGKILLed', async () => {
-      const extra = await startNode({ REDIS_URL: scenario.redis.url, NODE_ID: 'doomed-node' });
-      await member(0, 'roaming');
-      await connect(extra.url, { token: makeToken({ sub: 'roaming' }) });
-      await connectPlain(node(1), { token: makeToken({ sub: 'roaming' }) });
-      const before = await asService('GET', '/server/users/roaming/presence', undefined, 1);
-      expect(before.status).toBe(200);
-      expect(before.body.online).toBe(true);
-      const byNode = (connections: any[]) => connections.map((c) => `${c.nodeId} ${c.transport}`).sort();
-      expect(byNode(before.body.connections)).toEqual(['doomed-node socket.io', 'node-1 socket.io', 'node-2 websocket']);
-      for (const connection of before.body.connections) {
-        expect(connection).toEqual({ nodeId: expect.any(String), connectedAt: expect.any(Number), transport: expect.any(String) });
-        expect(Date.now() - connection.connectedAt).toBeLessThan(60_000);
-      }
+    it(
+      'reports presence across nodes and heals when a node is SIGKILLed',
+      async () => {
+        const extra = await startNode({ REDIS_URL: scenario.redis.url, NODE_ID: 'doomed-node' });
+        await member(0, 'roaming');
+        await connect(extra.url, { token: makeToken({ sub: 'roaming' }) });
+        await connectPlain(node(1), { token: makeToken({ sub: 'roaming' }) });
+        const before = await asService('GET', '/server/users/roaming/presence', undefined, 1);
+        expect(before.status).toBe(200);
+        expect(before.body.online).toBe(true);
+        const byNode = (connections: any[]) => connections.map((c) => `${c.nodeId} ${c.transport}`).sort();
+        expect(byNode(before.body.connections)).toEqual(['doomed-node socket.io', 'node-1 socket.io', 'node-2 websocket']);
+        for (const connection of before.body.connections) {
+          expect(connection).toEqual({ nodeId: expect.any(String), connectedAt: expect.any(Number), transport: expect.any(String) });
+          expect(Date.now() - connection.connectedAt).toBeLessThan(60_000);
+        }
 
-      await extra.stop('SIGKILL');
-      const after = await asService('GET', '/server/users/roaming/presence', undefined, 1);
-      expect(byNode(after.body.connections)).toEqual(['node-1 socket.io', 'node-2 websocket']);
-      expect((await asService('GET', '/server/users/never-seen/presence')).body).toEqual({ userId: 'never-seen', online: false, connections: [] });
-    }, EXTRA_NODE_TIMEOUT_MS);
+        await extra.stop('SIGKILL');
+        const after = await asService('GET', '/server/users/roaming/presence', undefined, 1);
+        expect(byNode(after.body.connections)).toEqual(['node-1 socket.io', 'node-2 websocket']);
+        expect((await asService('GET', '/server/users/never-seen/presence')).body).toEqual({ userId: 'never-seen', online: false, connections: [] });
+      },
+      EXTRA_NODE_TIMEOUT_MS,
+    );
 
     it('disconnects every connection of the user on every node with session "disconnected"; the user may reconnect', async () => {
       const sockets = [await member(0, 'leaving'), await member(1, 'leaving')];

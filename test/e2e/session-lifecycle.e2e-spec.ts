@@ -90,7 +90,10 @@ describe('session lifecycle: a session lasts as long as its token', () => {
     expect(logout.status).toBe(204);
 
     const attempts: [unknown, object][] = [
-      [{ token: makeToken({ sub: 'alice' }, { secret: 'another-secret-that-is-long-enough-for-hs256' }) }, { code: 'forbidden', details: { code: 'token_invalid' } }],
+      [
+        { token: makeToken({ sub: 'alice' }, { secret: 'another-secret-that-is-long-enough-for-hs256' }) },
+        { code: 'forbidden', details: { code: 'token_invalid' } },
+      ],
       [{ token: makeToken({ sub: 'alice', exp: nowSec() - 10 }) }, { code: 'forbidden', details: { code: 'token_expired' } }],
       [{ token: revoked }, { code: 'forbidden', details: { code: 'token_revoked' } }],
       [{ token: 'not.a.jwt' }, { code: 'forbidden', details: { code: 'token_invalid' } }],

@@ -83,7 +83,10 @@ describe('slow consumers', () => {
   it('closes a Socket.IO and a /ws client that stop reading (the /ws one with 1013), keeps the node bounded, and delivers everything to the others', async () => {
     const [flooded, other] = cluster.nodes;
     const room = uniqueRoom('flood');
-    const readers = await Promise.all([connect(flooded.url, { token: makeToken({ sub: 'reader-io' }) }), connect(other.url, { token: makeToken({ sub: 'reader-far' }) })]);
+    const readers = await Promise.all([
+      connect(flooded.url, { token: makeToken({ sub: 'reader-io' }) }),
+      connect(other.url, { token: makeToken({ sub: 'reader-far' }) }),
+    ]);
     for (const reader of readers) await requestOk(reader, 'room:join', { room });
     const plainReader = await connectPlain(flooded.url, { token: makeToken({ sub: 'reader-ws' }) });
     await plainReader.requestOk('room:join', { room });

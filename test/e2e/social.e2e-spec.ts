@@ -25,7 +25,7 @@ describe('social features across two nodes', () => {
   }
 
   describe('typing', () => {
-    it('relays to the other members on every node, never to the typist\'s own devices, and coalesces keystrokes', async () => {
+    it("relays to the other members on every node, never to the typist's own devices, and coalesces keystrokes", async () => {
       const room = uniqueRoom();
       const alice = await joined(nodeA(), 'alice', room);
       const aliceTablet = await joined(nodeB(), 'alice', room);
@@ -235,7 +235,7 @@ describe('social features across two nodes', () => {
       expect((await requestOk(bobLaptop, 'room:join', { room: 'dm:alice:bob' })).messages).toEqual([stored, answer]);
     });
 
-    it('delivers message:send in a DM room to the other user\'s connections that did not join it', async () => {
+    it("delivers message:send in a DM room to the other user's connections that did not join it", async () => {
       const bob = await connect(nodeA(), { token: makeToken({ sub: 'bob' }) });
       await requestOk(bob, 'room:join', { room: 'dm:bob:erin' });
       const erin = await connect(nodeB(), { token: makeToken({ sub: 'erin' }) });

@@ -64,35 +64,39 @@ describe('with no Redis configured (the one-command start)', () => {
   const env = { NODE_ENV: 'development', JWT_SECRET: '', REDIS_URL: '', DATA_DIR: dataDir };
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('runs its own redis-server with AOF, accepts tokens from `npm run token`, keeps history across restarts, and stops it all on SIGTERM', async () => {
-    const node = await startNode(env);
-    const redisSocket = /redis-server unix:(\S+)/.exec(node.logs())?.[1] ?? '';
-    expect(existsSync(redisSocket)).toBe(true);
-    expect(node.logs()).toContain('npm run token');
+  it(
+    'runs its own redis-server with AOF, accepts tokens from `npm run token`, keeps history across restarts, and stops it all on SIGTERM',
+    async () => {
+      const node = await startNode(env);
+      const redisSocket = /redis-server unix:(\S+)/.exec(node.logs())?.[1] ?? '';
+      expect(existsSync(redisSocket)).toBe(true);
+      expect(node.logs()).toContain('npm run token');
 
-    const token = execFileSync(process.execPath, [join(DIST, 'scripts', 'token.js'), '--sub', 'alice', '--name', 'Alice'], {
-      env: { PATH: process.env.PATH, DATA_DIR: dataDir },
-      encoding: 'utf8',
-    }).trim();
-    const alice = await connect(node.url, { token });
-    await requestOk(alice, 'room:join', { room: 'lobby' });
-    const stored = await requestOk(alice, 'message:send', { room: 'lobby', content: 'persisted' });
-    expect(existsSync(join(dataDir, 'redis'))).toBe(true);
-    expect((await fetch(`${node.url}/health/ready`)).status).toBe(200);
+      const token = execFileSync(process.execPath, [join(DIST, 'scripts', 'token.js'), '--sub', 'alice', '--name', 'Alice'], {
+        env: { PATH: process.env.PATH, DATA_DIR: dataDir },
+        encoding: 'utf8',
+      }).trim();
+      const alice = await connect(node.url, { token });
+      await requestOk(alice, 'room:join', { room: 'lobby' });
+      const stored = await requestOk(alice, 'message:send', { room: 'lobby', content: 'persisted' });
+      expect(existsSync(join(dataDir, 'redis'))).toBe(true);
+      expect((await fetch(`${node.url}/health/ready`)).status).toBe(200);
 
-    const told = nextEvent(alice, 'session');
-    expect(await node.stop('SIGTERM')).toBe(0);
-    expect(await told).toEqual({ reason: 'shutdown' });
-    expect(await isSocketClosed(redisSocket)).toBe(true);
+      const told = nextEvent(alice, 'session');
+      expect(await node.stop('SIGTERM')).toBe(0);
+      expect(await told).toEqual({ reason: 'shutdown' });
+      expect(await isSocketClosed(redisSocket)).toBe(true);
 
-    const restarted = await startNode(env);
-    try {
-      const again = await connect(restarted.url, { token });
-      const joined = await requestOk(again, 'room:join', { room: 'lobby' });
-      expect(joined.messages).toEqual([stored]);
-    } finally {
-      expect(await restarted.stop('SIGTERM')).toBe(0);
-    }
-    // two node starts one after another, and the token script and two drains: about a third
-  }, timeoutForNodeStarts(3));
+      const restarted = await startNode(env);
+      try {
+        const again = await connect(restarted.url, { token });
+        const joined = await requestOk(again, 'room:join', { room: 'lobby' });
+        expect(joined.messages).toEqual([stored]);
+      } finally {
+        expect(await restarted.stop('SIGTERM')).toBe(0);
+      }
+      // two node starts one after another, and the token script and two drains: about a third
+    },
+    timeoutForNodeStarts(3),
+  );
 });

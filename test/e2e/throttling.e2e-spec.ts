@@ -25,7 +25,7 @@ describe('rate limits shared by all nodes', () => {
   /** The test clients sit on loopback, a trusted proxy by default: X-Forwarded-For gives each test its own address. */
   const from = (address: string, headers: Record<string, string> = {}) => ({ headers: { 'x-forwarded-for': address, ...headers } });
 
-  it('counts one user\'s events on every node against one budget', async () => {
+  it("counts one user's events on every node against one budget", async () => {
     const token = makeToken({ sub: 'chatty' });
     const onA = await connect(nodeA(), { token });
     const onB = await connect(nodeB(), { token });
@@ -110,7 +110,8 @@ describe('rate limits shared by all nodes', () => {
 
     const statuses = [];
     for (let i = 0; i < HTTP_LIMIT * 3; i++) {
-      for (const path of ['/health/live', '/health/ready', '/health', '/metrics']) statuses.push((await rawHttp(`${nodeA()}${path}`, from('203.0.113.20'))).status);
+      for (const path of ['/health/live', '/health/ready', '/health', '/metrics'])
+        statuses.push((await rawHttp(`${nodeA()}${path}`, from('203.0.113.20'))).status);
     }
     expect(new Set(statuses)).toEqual(new Set([200]));
   });

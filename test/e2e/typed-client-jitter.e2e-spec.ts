@@ -73,7 +73,12 @@ describe('typed client under jitter: 40 clients behind proxies that cut a random
     );
     const senders = await Promise.all(
       Array.from({ length: SENDERS }, async (_, index) => {
-        const sender = await ChatClient.connect({ urls: cluster.nodes[senderNodes[index % senderNodes.length]].url, token: makeToken({ sub: `sender-${index}` }), ackTimeoutMs: 2000, sendAttempts: 8 });
+        const sender = await ChatClient.connect({
+          urls: cluster.nodes[senderNodes[index % senderNodes.length]].url,
+          token: makeToken({ sub: `sender-${index}` }),
+          ackTimeoutMs: 2000,
+          sendAttempts: 8,
+        });
         clients.push(sender);
         await sender.join(room);
         return sender;

@@ -50,7 +50,11 @@ function messagesIn(client: ChatClientBase, room: string, count: number): Promis
   });
 }
 
-const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 
 describe('typed /ws client (WsChatClient) against real nodes, beside Socket.IO clients', () => {
   const cluster = useCluster(2, { THROTTLE_WS_LIMIT: '0' });
@@ -152,7 +156,9 @@ describe('typed /ws client (WsChatClient) against real nodes, beside Socket.IO c
       const received: string[][] = [];
       let reconnects = 0;
       let ticks = 0;
-      const progress = new Condition(() => `${ticks} ticks, ${reconnects} reconnections; handed over per client: ${received.map((ids) => ids.length).join(' ')}`);
+      const progress = new Condition(
+        () => `${ticks} ticks, ${reconnects} reconnections; handed over per client: ${received.map((ids) => ids.length).join(' ')}`,
+      );
       await Promise.all(
         Array.from({ length: JITTER.receivers }, async (_, index) => {
           const urls = index % 2 === 0 ? proxy.urls : [...proxy.urls].reverse();

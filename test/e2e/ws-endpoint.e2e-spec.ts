@@ -25,7 +25,9 @@ function rawUpgrade(baseUrl: string, target: string): Promise<string> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = createConnection(Number(port), hostname, () =>
-      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
+      socket.write(
+        `GET ${target} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      ),
     );
     let answer = '';
     socket.on('data', (chunk) => (answer += chunk.toString()));
@@ -135,7 +137,11 @@ describe('plain WebSocket endpoint GET /ws, beside Socket.IO, across two nodes',
 
       const bobHearsJoin = nextEvent(bob, 'presence', (event: any) => event.userId === 'alice' && event.status === 'joined');
       const joined = await alice.request('room:join', { room }, 1);
-      expect(joined).toMatchObject({ id: 1, ok: true, data: { room, messages: [], presence: expect.arrayContaining([{ userId: 'bob', name: 'Bob', connections: 1 }]) } });
+      expect(joined).toMatchObject({
+        id: 1,
+        ok: true,
+        data: { room, messages: [], presence: expect.arrayContaining([{ userId: 'bob', name: 'Bob', connections: 1 }]) },
+      });
       expect(await bobHearsJoin).toEqual({ room, userId: 'alice', name: 'Alice', status: 'joined' });
 
       const bobHearsMessage = nextEvent(bob, 'message');
@@ -148,7 +154,10 @@ describe('plain WebSocket endpoint GET /ws, beside Socket.IO, across two nodes',
       expect(retried.id).toBe(message.id);
 
       const bobHearsEdit = nextEvent(bob, 'message:edited');
-      expect(await alice.requestOk('message:edit', { room, messageId: message.id, content: 'edited' })).toMatchObject({ content: 'edited', editedAt: expect.any(Number) });
+      expect(await alice.requestOk('message:edit', { room, messageId: message.id, content: 'edited' })).toMatchObject({
+        content: 'edited',
+        editedAt: expect.any(Number),
+      });
       expect(await bobHearsEdit).toMatchObject({ id: message.id, content: 'edited' });
 
       const bobHearsReaction = nextEvent(bob, 'reaction');
@@ -258,7 +267,9 @@ describe('plain WebSocket endpoint GET /ws, beside Socket.IO, across two nodes',
       const room = uniqueRoom('kick');
       const victim = await plainMember(nodeB(), 'kicked-ws', [room]);
       const notice = victim.next('moderation');
-      expect((await http(nodeA(), 'POST', `/admin/rooms/${room}/kick`, { token: adminToken(), body: { userId: 'kicked-ws', reason: 'off topic' } })).status).toBe(204);
+      expect(
+        (await http(nodeA(), 'POST', `/admin/rooms/${room}/kick`, { token: adminToken(), body: { userId: 'kicked-ws', reason: 'off topic' } })).status,
+      ).toBe(204);
       expect(await notice).toEqual({ action: 'kicked', room, reason: 'off topic' });
       expect(await victim.request('message:send', { room, content: 'still here?' })).toMatchObject({ ok: false, error: { code: 'not_joined' } });
       expect(victim.isOpen).toBe(true);
@@ -381,9 +392,13 @@ describe('examples/ws_client.py (python3-websocket) across two nodes', () => {
     const peerHears = nextEvent(peer, 'message', (message: any) => message.userId === 'py');
     const wsUrl = `${nodeA().replace(/^http/, 'ws')}/ws`;
     // Debian's interpreter, which has python3-websocket
-    const child = spawn('/usr/bin/python3', [EXAMPLE_CLIENT, '--url', wsUrl, '--token', makeToken({ sub: 'py' }), '--room', room, '--send', 'hello from python', '--seconds', '20'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      '/usr/bin/python3',
+      [EXAMPLE_CLIENT, '--url', wsUrl, '--token', makeToken({ sub: 'py' }), '--room', room, '--send', 'hello from python', '--seconds', '20'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     const printed = (pattern: RegExp) =>
       new Promise<void>((resolve, reject) => {

@@ -71,7 +71,7 @@ describe('/ws frames: depth, budget, bad frames in a row, unknown events, pongs'
     });
   });
 
-  it('SOCKET_PARSER=msgpack: a Socket.IO packet nested 8,000 levels deep closes only its sender\'s connection, as any undecodable packet', async () => {
+  it("SOCKET_PARSER=msgpack: a Socket.IO packet nested 8,000 levels deep closes only its sender's connection, as any undecodable packet", async () => {
     const sender = await connect(msgpackNode.url, { token: makeToken({ sub: 'deep-msgpack-sender' }), parser: msgpackParser });
     const bystander = await connect(msgpackNode.url, { token: makeToken({ sub: 'deep-msgpack-bystander' }), parser: msgpackParser });
     // { type: EVENT, nsp: "/chat", id: 1, data: ["message:send", [[[...]]]] }, spliced by hand: no encoder recurses that deep
@@ -130,7 +130,9 @@ describe('/ws frames: depth, budget, bad frames in a row, unknown events, pongs'
 
     expect(closed).toEqual({ code: 1008, reason: `${MAX_BAD_FRAMES_IN_A_ROW} bad frames in a row` });
     expect(answers).toHaveLength(MAX_BAD_FRAMES_IN_A_ROW);
-    expect(answers).toEqual(Array(MAX_BAD_FRAMES_IN_A_ROW).fill(expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'validation_failed' }) })));
+    expect(answers).toEqual(
+      Array(MAX_BAD_FRAMES_IN_A_ROW).fill(expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'validation_failed' }) })),
+    );
     await expectServing(node(), 'after-prober');
   });
 

@@ -24,7 +24,13 @@ describe('audit, lease, invite and subscription scripts on a real redis-server',
       });
 
     it("chains each share's entries by hash, and trims each share to its own maximum", async () => {
-      const ids = [await append('main', 'a'), await append('server-api', 's1'), await append('main', 'b'), await append('server-api', 's2'), await append('server-api', 's3')];
+      const ids = [
+        await append('main', 'a'),
+        await append('server-api', 's1'),
+        await append('main', 'b'),
+        await append('server-api', 's2'),
+        await append('server-api', 's3'),
+      ];
       await append('main', 'c');
       const stored = await entries();
       expect(stored.map((entry) => entry.action)).toEqual(['b', 's2', 's3', 'c']);
@@ -36,7 +42,7 @@ describe('audit, lease, invite and subscription scripts on a real redis-server',
       expect(await probe.redis.get(chainHeadKey('main'))).toBe(c.hash);
     });
 
-    it("keeps one entry per aggregate, counted, and records the cut of the chain it makes", async () => {
+    it('keeps one entry per aggregate, counted, and records the cut of the chain it makes', async () => {
       const aggregate = '{audit:entries}:refusals:1:unauthorized:10.0.0.1';
       const appendAggregated = () =>
         probe.run(
@@ -78,7 +84,8 @@ describe('audit, lease, invite and subscription scripts on a real redis-server',
   describe('save-subscription.lua', () => {
     it('saves or refreshes a subscription and drops the oldest beyond the bound', async () => {
       const keys = pushKeys('alice');
-      const save = (endpoint: string, now: number) => probe.run(pushScripts.saveSubscription, [keys.subscriptions, keys.order], [endpoint, `{"endpoint":"${endpoint}"}`, now, 2]);
+      const save = (endpoint: string, now: number) =>
+        probe.run(pushScripts.saveSubscription, [keys.subscriptions, keys.order], [endpoint, `{"endpoint":"${endpoint}"}`, now, 2]);
       await save('https://push.example/1', 1);
       await save('https://push.example/2', 2);
       await save('https://push.example/1', 3);

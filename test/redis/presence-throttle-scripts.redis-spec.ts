@@ -42,7 +42,8 @@ describe('presence and throttling scripts on a real redis-server', () => {
   });
 
   describe('heartbeat.lua and claim-owner.lua', () => {
-    const heartbeat = (owner: string, wasRegistered: boolean, ttlMs = MINUTE_MS) => probe.run(presenceScripts.heartbeat, ownerKeys, [owner, wasRegistered ? '1' : '0', ttlMs]);
+    const heartbeat = (owner: string, wasRegistered: boolean, ttlMs = MINUTE_MS) =>
+      probe.run(presenceScripts.heartbeat, ownerKeys, [owner, wasRegistered ? '1' : '0', ttlMs]);
     const claim = (owner: string, force = false, ttlMs = MINUTE_MS) => probe.run(presenceScripts.claimOwner, ownerKeys, [owner, ttlMs, force ? '1' : '0']);
 
     it('lists owners that stopped beating, and exactly one claim of a stale owner wins', async () => {

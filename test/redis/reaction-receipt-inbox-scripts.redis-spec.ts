@@ -14,7 +14,11 @@ describe('reaction, read-marker and inbox scripts on a real redis-server', () =>
 
   describe('react.lua', () => {
     const react = (action: 'add' | 'remove', messageId: string, emoji: string, userId: string, maxEmoji = 2) =>
-      probe.run(reactionScripts.react, [stream, roomKeys.reactionCounts(ROOM), roomKeys.reactionsByUser(ROOM, messageId)], [action, messageId, emoji, userId, maxEmoji]);
+      probe.run(
+        reactionScripts.react,
+        [stream, roomKeys.reactionCounts(ROOM), roomKeys.reactionsByUser(ROOM, messageId)],
+        [action, messageId, emoji, userId, maxEmoji],
+      );
 
     it('counts each user once per emoji, and a remove takes the count back', async () => {
       await post('1-0', 'alice');
@@ -43,7 +47,13 @@ describe('reaction, read-marker and inbox scripts on a real redis-server', () =>
     const readState = (userId: string, cap = 10) => probe.run(receiptScripts.readState, [roomKeys.lastRead(ROOM), stream], [userId, cap]);
 
     it('moves the marker forward only, and counts messages by others after it, up to the cap', async () => {
-      for (const [id, author] of [['1-0', 'bob'], ['2-0', 'alice'], ['2-1', 'bob'], ['10-0', 'bob']]) await post(id, author);
+      for (const [id, author] of [
+        ['1-0', 'bob'],
+        ['2-0', 'alice'],
+        ['2-1', 'bob'],
+        ['10-0', 'bob'],
+      ])
+        await post(id, author);
       expect(await readState('alice')).toEqual({ lastReadId: null, unreadCount: 3 });
       expect(await readState('alice', 3)).toEqual({ lastReadId: null, unreadCount: 2 });
       expect(await markRead('alice', '2-1')).toBe('moved');
@@ -65,7 +75,7 @@ describe('reaction, read-marker and inbox scripts on a real redis-server', () =>
     const line = (userId: string) =>
       probe.run(inboxScripts.inboxEntry, [roomKeys.lastRead(ROOM), stream, roomKeys.edits(ROOM), roomKeys.reactionCounts(ROOM)], [userId, 10]);
 
-    it("answers the marker, the unread count and the newest message with its edit and counts", async () => {
+    it('answers the marker, the unread count and the newest message with its edit and counts', async () => {
       await post('1-0', 'bob');
       await post('2-0', 'bob');
       await probe.redis.hset(roomKeys.lastRead(ROOM), 'alice', '1-0');

@@ -104,7 +104,7 @@ describe('room scripts on a real redis-server', () => {
       expect(await probe.redis.exists(k.stream)).toBe(0);
     });
 
-    it("refuses a reply to a message the room does not hold", async () => {
+    it('refuses a reply to a message the room does not hold', async () => {
       expect(await append({ userId: 'alice', content: 'hi', replyTo: '1-0' })).toEqual({ status: 'reply_target_missing' });
       expect(await probe.redis.exists(k.stream)).toBe(0);
     });
@@ -120,7 +120,11 @@ describe('room scripts on a real redis-server', () => {
       expect(third.status).toBe('stored');
 
       const outcome = await append({ userId: 'carol', content: 'one too many' }, 1);
-      expect(outcome).toEqual({ status: 'stored', id: expect.any(String), trimmed: { ids: [root, reply, (third as { id: string }).id], withReactions: [root], attachments } });
+      expect(outcome).toEqual({
+        status: 'stored',
+        id: expect.any(String),
+        trimmed: { ids: [root, reply, (third as { id: string }).id], withReactions: [root], attachments },
+      });
       expect(await probe.redis.exists(roomKeys.thread(ROOM, root), k.edits, k.counts)).toBe(0);
       expect(await probe.redis.xlen(k.stream)).toBe(1);
     });
@@ -134,7 +138,12 @@ describe('room scripts on a real redis-server', () => {
       await probe.redis.hset(k.counts, root, 'counts');
       const [entries, edits, reactions, replyCounts, lastReplyIds] = await read('XRANGE', '-', '+', 10);
       expect(entries.map(([id]) => id)).toEqual([root, reply]);
-      expect({ edits, reactions, replyCounts, lastReplyIds }).toEqual({ edits: ['edit', null], reactions: ['counts', null], replyCounts: [1, 0], lastReplyIds: [reply, null] });
+      expect({ edits, reactions, replyCounts, lastReplyIds }).toEqual({
+        edits: ['edit', null],
+        reactions: ['counts', null],
+        replyCounts: [1, 0],
+        lastReplyIds: [reply, null],
+      });
       expect((await read('XREVRANGE', '+', '-', 1))[0].map(([id]) => id)).toEqual([reply]);
     });
 
@@ -145,14 +154,28 @@ describe('room scripts on a real redis-server', () => {
         probe.run(roomScripts.readReplies, [k.stream, k.edits, k.counts, roomKeys.thread(ROOM, root)], [root, after, 10, roomKeys.threadPrefix(ROOM)], threads);
       expect((await page(''))?.[0].map(([id]) => id)).toEqual(replies);
       expect((await page(replies[0]))?.[0].map(([id]) => id)).toEqual([replies[1]]);
-      expect(await probe.run(roomScripts.readReplies, [k.stream, k.edits, k.counts, roomKeys.thread(ROOM, '9-9')], ['9-9', '', 10, roomKeys.threadPrefix(ROOM)], threads)).toBeUndefined();
+      expect(
+        await probe.run(
+          roomScripts.readReplies,
+          [k.stream, k.edits, k.counts, roomKeys.thread(ROOM, '9-9')],
+          ['9-9', '', 10, roomKeys.threadPrefix(ROOM)],
+          threads,
+        ),
+      ).toBeUndefined();
     });
   });
 
   describe('edit-message.lua', () => {
     it('replaces the content for its author and hands back the previous edit', async () => {
       const id = await stored({ userId: 'alice', content: 'first' });
-      expect(await edit(id, 'alice', 'second')).toEqual({ status: 'edited', fields: encodeMessage({ userId: 'alice', content: 'first' }), reactions: null, replyCount: 0, lastReplyId: null, previousEdit: null });
+      expect(await edit(id, 'alice', 'second')).toEqual({
+        status: 'edited',
+        fields: encodeMessage({ userId: 'alice', content: 'first' }),
+        reactions: null,
+        replyCount: 0,
+        lastReplyId: null,
+        previousEdit: null,
+      });
       const again = await edit(id, 'alice', 'third');
       expect(again.status === 'edited' && JSON.parse(again.previousEdit!)).toEqual({ content: 'second', editedAt: 1234, mentions: 'bob' });
     });
@@ -204,7 +227,11 @@ describe('room scripts on a real redis-server', () => {
       const theirs = await stored({ userId: 'bob', content: 'theirs' });
       await probe.redis.hset(roomKeys.reactionsByUser(ROOM, mine), '👍\nbob', '1');
       const ids = [mine, theirs, '9-9'];
-      const result = await probe.run(roomScripts.erase, [k.stream, k.edits, k.counts, k.tombstones, ...ids.map((id) => roomKeys.reactionsByUser(ROOM, id))], ['alice', 42, ...ids]);
+      const result = await probe.run(
+        roomScripts.erase,
+        [k.stream, k.edits, k.counts, k.tombstones, ...ids.map((id) => roomKeys.reactionsByUser(ROOM, id))],
+        ['alice', 42, ...ids],
+      );
       expect(result).toEqual({ erased: [mine], attachments });
       expect(JSON.parse((await probe.redis.hget(k.tombstones, mine))!)).toEqual({ userId: 'alice', replyTo: root, erasedAt: 42 });
       expect((await probe.redis.xrange(k.stream, '-', '+')).map(([id]) => id)).toEqual([root, theirs]);

@@ -26,7 +26,11 @@ describe('scripts on an auto-pipelined connection', () => {
       client.set('warm-up', '1'),
       roomScripts.holdRoom.run(client, [userRoomKeys('alice').rooms], ['lobby', 10]),
       throttleScripts.grant.run(client, [tracker.hits], [60_000, 5, 2]),
-      roomScripts.read.run(client, [roomKeys.messages('lobby'), roomKeys.edits('lobby'), roomKeys.reactionCounts('lobby')], ['XRANGE', '-', '+', 10, roomKeys.threadPrefix('lobby')]),
+      roomScripts.read.run(
+        client,
+        [roomKeys.messages('lobby'), roomKeys.edits('lobby'), roomKeys.reactionCounts('lobby')],
+        ['XRANGE', '-', '+', 10, roomKeys.threadPrefix('lobby')],
+      ),
       ...Array.from({ length: 5 }, () => throttleScripts.grant.run(client, [tracker.hits], [60_000, 100, 1])),
     ]);
     expect(results.slice(0, 3)).toEqual(['OK', true, { granted: 2, msToExpire: 60_000 }]);

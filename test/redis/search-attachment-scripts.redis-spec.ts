@@ -20,7 +20,15 @@ describe('search and attachment scripts on a real redis-server', () => {
       probe.run(
         searchScripts.applyWrites,
         [docs, stream],
-        [searchKeys.postingsPrefix(ROOM), ...writes.flatMap(([kind, id, words]) => [kind, id, String(Object.keys(words).length), ...Object.entries(words).flatMap(([word, count]) => [word, String(count)])])],
+        [
+          searchKeys.postingsPrefix(ROOM),
+          ...writes.flatMap(([kind, id, words]) => [
+            kind,
+            id,
+            String(Object.keys(words).length),
+            ...Object.entries(words).flatMap(([word, count]) => [word, String(count)]),
+          ]),
+        ],
         postings,
       );
     const search = (words: string[], limit = 10, walk = 100) =>

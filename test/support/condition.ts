@@ -43,7 +43,12 @@ export async function untilQueueDrained(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const counts = await Promise.all([redis.llen(`{bull}:${queue}:wait`), redis.llen(`{bull}:${queue}:active`), redis.zcard(`{bull}:${queue}:delayed`), extra()]);
+    const counts = await Promise.all([
+      redis.llen(`{bull}:${queue}:wait`),
+      redis.llen(`{bull}:${queue}:active`),
+      redis.zcard(`{bull}:${queue}:delayed`),
+      extra(),
+    ]);
     if (counts.every((count) => count === 0)) return;
     if (Date.now() > deadline) throw new Error(`queue ${queue} not drained after ${timeoutMs} ms: waiting, active, delayed, extra = ${counts.join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -95,7 +95,9 @@ export class PlainClient {
 
   /** The data of the next server event `event` that satisfies `matches`. */
   async next<T = any>(event: string, matches: (data: T) => boolean = () => true, timeoutMs = EVENT_TIMEOUT_MS): Promise<T> {
-    const frame = (await this.nextOf('server-event', (frame: { event: string; data: T }) => frame.event === event && matches(frame.data), timeoutMs)) as { data: T };
+    const frame = (await this.nextOf('server-event', (frame: { event: string; data: T }) => frame.event === event && matches(frame.data), timeoutMs)) as {
+      data: T;
+    };
     return frame.data;
   }
 

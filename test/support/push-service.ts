@@ -48,11 +48,33 @@ export class TestPushService {
     this.dir = mkdtempSync(join(tmpdir(), 'chat-test-push-'));
     const keyFile = join(this.dir, 'key.pem');
     this.certFile = join(this.dir, 'cert.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', this.certFile,
-    ], { stdio: 'pipe' });
-    this.server = createServer({ key: readFileSync(keyFile), cert: readFileSync(this.certFile) }, (request, response) => void this.handle(request, response).catch(() => response.destroy()));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        keyFile,
+        '-out',
+        this.certFile,
+      ],
+      { stdio: 'pipe' },
+    );
+    this.server = createServer(
+      { key: readFileSync(keyFile), cert: readFileSync(this.certFile) },
+      (request, response) => void this.handle(request, response).catch(() => response.destroy()),
+    );
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.origin = `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }

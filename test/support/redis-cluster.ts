@@ -34,7 +34,9 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
   await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
   await waitForClusterOk(ports);
   const kill = (child: ChildProcess) =>
-    new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGKILL'))));
+    new Promise<void>((resolve) =>
+      child.exitCode !== null || child.signalCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGKILL')),
+    );
   return {
     nodes: addresses.join(','),
     ports,
@@ -53,9 +55,28 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
 function spawnClusterNode(port: number, dir: string): Promise<ChildProcess> {
   mkdirSync(dir, { recursive: true });
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     const timer = setTimeout(() => reject(new Error(`cluster node ${port} did not start:\n${output}`)), START_TIMEOUT_MS);
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -102,7 +102,10 @@ export async function startReplicatedRedisCluster(masters = 3, nodeTimeoutMs = 1
   const dir = mkdtempSync(join(tmpdir(), 'chat-test-cluster-ha-'));
   const members: (ClusterNode & { child: ChildProcess })[] = [];
   for (let i = 0; i < masters * 2; i++) {
-    const [port, child] = await onFreePort(async (free) => [free, await spawnClusterMember(free, join(dir, String(free)), nodeTimeoutMs)] as const, freeClusterPort);
+    const [port, child] = await onFreePort(
+      async (free) => [free, await spawnClusterMember(free, join(dir, String(free)), nodeTimeoutMs)] as const,
+      freeClusterPort,
+    );
     members.push({ port, child, kill: () => kill(child) });
   }
   const addresses = members.map((member) => `127.0.0.1:${member.port}`);
@@ -111,7 +114,9 @@ export async function startReplicatedRedisCluster(masters = 3, nodeTimeoutMs = 1
     const infos = await Promise.all(members.map((member) => redisCli(member.port, 'cluster', 'info')));
     const roles = await redisCli(members[0].port, 'cluster', 'nodes');
     const replicas = roles.split('\n').filter((line) => / slave /.test(line)).length;
-    return infos.every((info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${masters * 2}`)) && replicas === masters ? true : undefined;
+    return infos.every((info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${masters * 2}`)) && replicas === masters
+      ? true
+      : undefined;
   });
   const alive = () => members.filter((member) => member.child.exitCode === null && member.child.signalCode === null);
   return {
@@ -142,7 +147,24 @@ function spawnClusterMember(port: number, dir: string, nodeTimeoutMs: number): P
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.env.REDIS_SERVER_BIN ?? 'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs), '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        String(nodeTimeoutMs),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -183,7 +205,10 @@ export async function sendUntilStored(socket: Socket, room: string, content: str
   let slowestAnswerMs = 0;
   for (;;) {
     const sentAt = Date.now();
-    const ack = await request(socket, 'message:send', { room, content, clientMsgId: content }).catch((error: Error) => ({ ok: false as const, error: { code: error.message, message: '' } }));
+    const ack = await request(socket, 'message:send', { room, content, clientMsgId: content }).catch((error: Error) => ({
+      ok: false as const,
+      error: { code: error.message, message: '' },
+    }));
     slowestAnswerMs = Math.max(slowestAnswerMs, Date.now() - sentAt);
     if (ack.ok) return { at: Date.now(), refusals, slowestAnswerMs, message: ack.data };
     refusals.push(ack.error.code);

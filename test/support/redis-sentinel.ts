@@ -16,10 +16,12 @@ export interface TestSentinel {
 /** A real Redis Sentinel (redis-server in sentinel mode) watching `masterPort` on loopback. */
 export async function startSentinel(masterPort: number, masterName = 'chat-master'): Promise<TestSentinel> {
   const dir = mkdtempSync(join(tmpdir(), 'chat-test-sentinel-'));
-  const { port, child } = await onFreePort(async (free) => ({ port: free, child: await spawnSentinel(free, dir, masterPort, masterName) })).catch((error: Error) => {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  });
+  const { port, child } = await onFreePort(async (free) => ({ port: free, child: await spawnSentinel(free, dir, masterPort, masterName) })).catch(
+    (error: Error) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    },
+  );
   return {
     address: `127.0.0.1:${port}`,
     masterName,
@@ -32,7 +34,17 @@ export async function startSentinel(masterPort: number, masterName = 'chat-maste
 
 function spawnSentinel(port: number, dir: string, masterPort: number, masterName: string): Promise<ChildProcess> {
   const config = join(dir, 'sentinel.conf');
-  writeFileSync(config, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`, `sentinel down-after-milliseconds ${masterName} 5000`, ''].join('\n'));
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${masterName} 5000`,
+      '',
+    ].join('\n'),
+  );
   return new Promise<ChildProcess>((resolve, reject) => {
     const sentinel = spawn(process.env.REDIS_SERVER_BIN ?? 'redis-server', [config, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

@@ -82,7 +82,10 @@ export class RoomFollower {
     const since = this.seen.at(-1)?.id;
     const joined = requestOk<JoinAck>(this.socket, 'room:join', since ? { room: this.room, since } : { room: this.room });
     this.joins.push(joined);
-    void joined.then(({ messages }) => this.keep(messages), () => undefined);
+    void joined.then(
+      ({ messages }) => this.keep(messages),
+      () => undefined,
+    );
   }
 
   private keep(messages: FollowedMessage[]): void {

@@ -81,7 +81,13 @@ export async function sendMany(socket: Socket, room: string, label: string, coun
  * acknowledged, every listener must have received all of them and every sender all but its own, each exactly once and
  * in id order. Returns every id sent, in id order.
  */
-export async function expectOneOrderForEveryMember(room: string, senders: (Member & { socket: Socket })[], listeners: Member[], perSender: number, seen: Condition): Promise<string[]> {
+export async function expectOneOrderForEveryMember(
+  room: string,
+  senders: (Member & { socket: Socket })[],
+  listeners: Member[],
+  perSender: number,
+  seen: Condition,
+): Promise<string[]> {
   const sent = await Promise.all(senders.map((sender) => sendMany(sender.socket, room, sender.name, perSender, perSender)));
   const all = sortedIds(sent.flat());
   expect(new Set(all).size).toBe(senders.length * perSender);

@@ -17,7 +17,12 @@ export interface ScriptProbe {
    * Runs the script as a Redis ACL user that may touch exactly its KEYS (and `reach`), nothing else: a key the
    * script builds itself, read or written, fails the run with Redis's NOPERM error.
    */
-  run<Keys extends readonly string[], Args extends readonly ScriptArg[], Reply>(script: Script<Keys, Args, Reply>, keys: Keys, args: Args, reach?: Reach): Promise<Reply>;
+  run<Keys extends readonly string[], Args extends readonly ScriptArg[], Reply>(
+    script: Script<Keys, Args, Reply>,
+    keys: Keys,
+    args: Args,
+    reach?: Reach,
+  ): Promise<Reply>;
 }
 
 const PROBE_USER = 'script-probe';

@@ -30,7 +30,10 @@ export class AuditEntryDto {
   @ApiProperty({ description: 'Action-specific: reason, duration, error code, connection counts', example: { durationSec: 3600, reason: 'spam' } })
   details: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: 'SHA-256 link of the hash chain: of the previous entry\'s hash and this entry\'s fields (docs/COMPLIANCE.md)', example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' })
+  @ApiPropertyOptional({
+    description: "SHA-256 link of the hash chain: of the previous entry's hash and this entry's fields (docs/COMPLIANCE.md)",
+    example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+  })
   hash?: string;
 }
 

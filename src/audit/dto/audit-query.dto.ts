@@ -27,7 +27,7 @@ export class AuditQueryDto {
   @Length(1, 64)
   action?: string;
 
-  @ApiPropertyOptional({ description: 'Only entries older than this entry id (the previous page\'s last id, or `nextBefore`)', example: '1700000000000-0' })
+  @ApiPropertyOptional({ description: "Only entries older than this entry id (the previous page's last id, or `nextBefore`)", example: '1700000000000-0' })
   @IsOptional()
   @Matches(MESSAGE_ID_PATTERN, { message: 'before must be an entry id such as 1700000000000-0' })
   before?: string;

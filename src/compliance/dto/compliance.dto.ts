@@ -20,12 +20,16 @@ export class RetentionPolicyDto extends RetentionDto {
 }
 
 export class NewHoldDto {
-  @ApiPropertyOptional({ description: 'Hold every message of this room (exactly one of room and userId)', pattern: ROOM_NAME_PATTERN.source, example: 'deal-42' })
+  @ApiPropertyOptional({
+    description: 'Hold every message of this room (exactly one of room and userId)',
+    pattern: ROOM_NAME_PATTERN.source,
+    example: 'deal-42',
+  })
   @IsOptional()
   @Matches(ROOM_NAME_PATTERN, { message: `room ${ROOM_NAME_HINT}` })
   room?: string;
 
-  @ApiPropertyOptional({ description: 'Hold every message this user wrote, and the user\'s data (exactly one of room and userId)', example: 'alice' })
+  @ApiPropertyOptional({ description: "Hold every message this user wrote, and the user's data (exactly one of room and userId)", example: 'alice' })
   @IsOptional()
   @Matches(USER_ID_PATTERN, { message: `userId ${USER_ID_HINT}` })
   userId?: string;

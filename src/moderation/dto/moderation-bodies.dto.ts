@@ -27,14 +27,23 @@ export class MuteDto extends KickDto {
 }
 
 export class BanDto {
-  @ApiPropertyOptional({ description: 'Seconds until the ban lapses; without it the ban lasts until lifted', minimum: 1, maximum: DURATION_MAX_SEC, example: 86_400 })
+  @ApiPropertyOptional({
+    description: 'Seconds until the ban lapses; without it the ban lasts until lifted',
+    minimum: 1,
+    maximum: DURATION_MAX_SEC,
+    example: 86_400,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(DURATION_MAX_SEC)
   durationSec?: number;
 
-  @ApiPropertyOptional({ description: 'Shown to the user in the `moderation` event and in the refused handshake', maxLength: REASON_MAX_LENGTH, example: 'spam' })
+  @ApiPropertyOptional({
+    description: 'Shown to the user in the `moderation` event and in the refused handshake',
+    maxLength: REASON_MAX_LENGTH,
+    example: 'spam',
+  })
   @IsOptional()
   @IsString()
   @Length(1, REASON_MAX_LENGTH)

@@ -61,7 +61,7 @@ export class MessageDto implements Message {
   @ApiProperty({ example: 'alice' })
   userId: string;
 
-  @ApiPropertyOptional({ description: 'The author\'s display name; absent without one', example: 'Alice' })
+  @ApiPropertyOptional({ description: "The author's display name; absent without one", example: 'Alice' })
   name?: string;
 
   @ApiProperty({ description: 'Plain text, never interpreted as HTML', example: 'hello' })

@@ -19,6 +19,8 @@ describe('push:subscribe payload', () => {
     [{ subscription: { ...subscription, endpoint: 'x'.repeat(3000) } }, 'subscription'],
     [{ subscription, extra: 1 }, 'extra'],
   ])('refuses bad payload %# naming %s', (payload, field) => {
-    expect(() => validate(payload)).toThrow(expect.objectContaining({ code: 'validation_failed', details: { fields: expect.objectContaining({ [field]: expect.any(Array) }) } }));
+    expect(() => validate(payload)).toThrow(
+      expect.objectContaining({ code: 'validation_failed', details: { fields: expect.objectContaining({ [field]: expect.any(Array) }) } }),
+    );
   });
 });

@@ -17,9 +17,13 @@ function IsPushSubscriptionShape() {
     name: 'isPushSubscriptionShape',
     validator: {
       validate: (value: unknown) =>
-        isObject(value) && hasOnlyKeys(value, ['endpoint', 'keys', 'expirationTime']) && isBoundedString(value.endpoint, ENDPOINT_MAX_LENGTH) &&
-        isObject(value.keys) && hasOnlyKeys(value.keys, ['p256dh', 'auth']) &&
-        isBoundedString(value.keys.p256dh, KEY_MAX_LENGTH.p256dh) && isBoundedString(value.keys.auth, KEY_MAX_LENGTH.auth),
+        isObject(value) &&
+        hasOnlyKeys(value, ['endpoint', 'keys', 'expirationTime']) &&
+        isBoundedString(value.endpoint, ENDPOINT_MAX_LENGTH) &&
+        isObject(value.keys) &&
+        hasOnlyKeys(value.keys, ['p256dh', 'auth']) &&
+        isBoundedString(value.keys.p256dh, KEY_MAX_LENGTH.p256dh) &&
+        isBoundedString(value.keys.auth, KEY_MAX_LENGTH.auth),
       defaultMessage: () =>
         `subscription must be { endpoint, keys: { p256dh, auth } } as PushManager gives it (endpoint up to ${ENDPOINT_MAX_LENGTH} characters)`,
     },

@@ -23,7 +23,10 @@ describe('plain-WebSocket frames', () => {
       ['no event', '{"id":3}', 3, 'event'],
       ['an empty event', '{"id":"x","event":""}', 'x', 'event'],
     ])('refuses %s with validation_failed naming the field, and the id when it could be read', (_name, text, id, field) => {
-      expect(readClientFrame(text)).toEqual({ id, error: expect.objectContaining({ code: 'validation_failed', details: { fields: { [field]: [expect.any(String)] } } }) });
+      expect(readClientFrame(text)).toEqual({
+        id,
+        error: expect.objectContaining({ code: 'validation_failed', details: { fields: { [field]: [expect.any(String)] } } }),
+      });
     });
   });
 
@@ -40,7 +43,10 @@ describe('plain-WebSocket frames', () => {
       ['100,000 levels of objects', frameNested(100_000)],
       ['deep inside a wide object', `{"id":1,"event":"message:send","data":{"room":"r","content":"c","x":[1,2,${'{"a":'.repeat(50)}1${'}'.repeat(50)}]}}`],
     ])('refuses a frame %s with validation_failed on data, keeping the id, and never throws', (_name, text) => {
-      expect(readClientFrame(text)).toEqual({ id: 1, error: expect.objectContaining({ code: 'validation_failed', details: { fields: { data: [expect.any(String)] } } }) });
+      expect(readClientFrame(text)).toEqual({
+        id: 1,
+        error: expect.objectContaining({ code: 'validation_failed', details: { fields: { data: [expect.any(String)] } } }),
+      });
     });
   });
 
@@ -72,7 +78,11 @@ describe('plain-WebSocket frames', () => {
 
     it("turns an ACK into the answer with the client's id first", () => {
       expect(JSON.parse(answerFrame('req-1', '[{"ok":true,"data":{}}]'))).toEqual({ id: 'req-1', ok: true, data: {} });
-      expect(JSON.parse(answerFrame(7, '[{"ok":false,"error":{"code":"not_joined","message":"m"}}]'))).toEqual({ id: 7, ok: false, error: { code: 'not_joined', message: 'm' } });
+      expect(JSON.parse(answerFrame(7, '[{"ok":false,"error":{"code":"not_joined","message":"m"}}]'))).toEqual({
+        id: 7,
+        ok: false,
+        error: { code: 'not_joined', message: 'm' },
+      });
     });
   });
 });

@@ -16,7 +16,12 @@ describe('packet codecs of the plain-WebSocket bridge', () => {
   it('msgpack: writes CONNECT and EVENT packets that Socket.IO decodes, with the ack id', () => {
     const codec = msgpackPackets();
     expect(decodedBySocketIo(codec.connect('/chat', { token: 't' }))).toEqual({ type: 0, nsp: '/chat', data: { token: 't' } });
-    expect(decodedBySocketIo(codec.event('/chat', 7, 'room:join', { room: 'r' }))).toEqual({ type: 2, nsp: '/chat', id: 7, data: ['room:join', { room: 'r' }] });
+    expect(decodedBySocketIo(codec.event('/chat', 7, 'room:join', { room: 'r' }))).toEqual({
+      type: 2,
+      nsp: '/chat',
+      id: 7,
+      data: ['room:join', { room: 'r' }],
+    });
     expect(decodedBySocketIo(codec.event('/chat', 8, 'inbox:list', undefined))).toEqual({ type: 2, nsp: '/chat', id: 8, data: ['inbox:list'] });
   });
 
@@ -27,7 +32,11 @@ describe('packet codecs of the plain-WebSocket bridge', () => {
       ackId: undefined,
       json: '["message",{"content":"héllo"}]',
     });
-    expect(codec.read(encodedBySocketIo({ type: 3, nsp: '/chat', id: 4, data: [{ ok: true, data: {} }] }))).toEqual({ type: 3, ackId: 4, json: '[{"ok":true,"data":{}}]' });
+    expect(codec.read(encodedBySocketIo({ type: 3, nsp: '/chat', id: 4, data: [{ ok: true, data: {} }] }))).toEqual({
+      type: 3,
+      ackId: 4,
+      json: '[{"ok":true,"data":{}}]',
+    });
   });
 
   it('json: reads text packets and skips binary ones, which this server never writes', () => {

@@ -68,16 +68,23 @@ const settled = () => new Promise((resolve) => setImmediate(resolve));
  * A connection whose upgrade the namespace has yet to admit. `upgradeCompletes`: the WebSocket handshake
  * finishes at once when the connection accepts, else when the test calls `finishHandshake`.
  */
-function pendingConnection(packets: PacketCodec = jsonPackets, chargeRefusal = jest.fn((_connection: unknown, error: ErrorBody) => Promise.resolve(error)), upgradeCompletes = true) {
+function pendingConnection(
+  packets: PacketCodec = jsonPackets,
+  chargeRefusal = jest.fn((_connection: unknown, error: ErrorBody) => Promise.resolve(error)),
+  upgradeCompletes = true,
+) {
   const ws = new FakeWebSocket();
   const upgradeSocket = new FakeUpgradeSocket();
   let handshake: (() => void) | undefined;
-  const server = fake<WebSocketServer>({
-    handleUpgrade: (_request, _socket, _head, open) => {
-      handshake = () => open(ws.socket, _request);
-      if (upgradeCompletes) handshake();
+  const server = fake<WebSocketServer>(
+    {
+      handleUpgrade: (_request, _socket, _head, open) => {
+        handshake = () => open(ws.socket, _request);
+        if (upgradeCompletes) handshake();
+      },
     },
-  }, 'WebSocketServer');
+    'WebSocketServer',
+  );
   const upgrade = { request: { socket: { remoteAddress: '203.0.113.7' } } as IncomingMessage, socket: upgradeSocket.socket, head: Buffer.alloc(0), server };
   const slowConsumers: SlowConsumer[] = [];
   const connection = new PlainWebSocketConnection(upgrade, {
@@ -111,7 +118,12 @@ describe('PlainWebSocketConnection', () => {
   afterEach(() => errorsLogged.mockRestore());
 
   it('answers internal, with the id, when a frame cannot be handed on, and throws nothing out of the ws listener', () => {
-    const failing: PacketCodec = { ...jsonPackets, event: () => { throw new RangeError('Maximum call stack size exceeded'); } };
+    const failing: PacketCodec = {
+      ...jsonPackets,
+      event: () => {
+        throw new RangeError('Maximum call stack size exceeded');
+      },
+    };
     const { ws, receive, toSocketIo } = openConnection(failing);
 
     expect(() => receive('{"id":"r1","event":"room:join","data":{"room":"a"}}')).not.toThrow();
@@ -134,7 +146,10 @@ describe('PlainWebSocketConnection', () => {
 
   it('charges every refused frame to the budget and answers what the budget says', async () => {
     const rateLimited: ErrorBody = { code: 'rate_limited', message: 'too many events: slow down', details: { retryAfterMs: 900 } };
-    const { ws, receive, chargeRefusal } = openConnection(jsonPackets, jest.fn((_connection: unknown, _error: ErrorBody) => Promise.resolve(rateLimited)));
+    const { ws, receive, chargeRefusal } = openConnection(
+      jsonPackets,
+      jest.fn((_connection: unknown, _error: ErrorBody) => Promise.resolve(rateLimited)),
+    );
 
     receive('not json');
     receive(JSON.stringify({ id: 2, event: 'no:such' }));
@@ -142,7 +157,10 @@ describe('PlainWebSocketConnection', () => {
     await settled();
 
     expect(chargeRefusal).toHaveBeenCalledTimes(3);
-    expect(chargeRefusal).toHaveBeenCalledWith(expect.objectContaining({ user: expect.objectContaining({ id: 'alice' }) }), expect.objectContaining({ code: 'validation_failed' }));
+    expect(chargeRefusal).toHaveBeenCalledWith(
+      expect.objectContaining({ user: expect.objectContaining({ id: 'alice' }) }),
+      expect.objectContaining({ code: 'validation_failed' }),
+    );
     expect(ws.sent).toEqual([
       { id: null, ok: false, error: rateLimited },
       { id: 2, ok: false, error: rateLimited },
@@ -183,7 +201,10 @@ describe('PlainWebSocketConnection', () => {
     expect(slowConsumers).toEqual([{ transport: 'plain-websocket', remoteAddress: '203.0.113.7' }]);
 
     connection.write('2/chat,["message",{"n":3}]');
-    expect(ws.sent).toEqual([{ event: 'message', data: { n: 1 } }, { event: 'message', data: { n: 2 } }]);
+    expect(ws.sent).toEqual([
+      { event: 'message', data: { n: 1 } },
+      { event: 'message', data: { n: 2 } },
+    ]);
     expect(slowConsumers).toHaveLength(1);
   });
 

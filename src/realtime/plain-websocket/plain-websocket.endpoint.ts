@@ -77,10 +77,7 @@ export class PlainWebSocketEndpoint implements OnApplicationShutdown {
     if (!isOriginAllowed(request, this.config.corsOrigins)) {
       return refuseUpgrade(socket, 403, { statusCode: 403, error: 'Forbidden', code: 'origin_not_allowed', message: 'this origin may not connect' });
     }
-    const connection = new PlainWebSocketConnection(
-      { request, socket, head, server: this.server },
-      this.protocol,
-    );
+    const connection = new PlainWebSocketConnection({ request, socket, head, server: this.server }, this.protocol);
     this.connections.add(connection);
     connection.once('close', () => this.connections.delete(connection));
     handToSocketIo(io, connection);

@@ -46,12 +46,18 @@ export class NotifyDto {
   type: string;
 
   @ApiProperty({ description: `Any JSON value, at most ${NOTIFICATION_DATA_MAX_BYTES} bytes serialized (413 beyond)`, example: { invoiceId: 'inv-42' } })
-  @ValidateBy({ name: 'isPresent', validator: { validate: (value) => value !== undefined, defaultMessage: () => 'data is required: any JSON value, null included' } })
+  @ValidateBy({
+    name: 'isPresent',
+    validator: { validate: (value) => value !== undefined, defaultMessage: () => 'data is required: any JSON value, null included' },
+  })
   data: unknown;
 }
 
 export class DisconnectDto {
-  @ApiPropertyOptional({ description: 'Why, for the audit trail; clients hear `session { reason: "disconnected" }` whatever it is', example: 'account suspended' })
+  @ApiPropertyOptional({
+    description: 'Why, for the audit trail; clients hear `session { reason: "disconnected" }` whatever it is',
+    example: 'account suspended',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 256)

@@ -27,7 +27,10 @@ export class UserPresenceDto {
   @ApiProperty({ example: 'alice' })
   userId: string;
 
-  @ApiProperty({ description: 'Whether the user holds a live connection anywhere, as offline delivery judges it; a node that died without closing its connections counts until their leases lapse (PRESENCE_TTL_SEC)' })
+  @ApiProperty({
+    description:
+      'Whether the user holds a live connection anywhere, as offline delivery judges it; a node that died without closing its connections counts until their leases lapse (PRESENCE_TTL_SEC)',
+  })
   online: boolean;
 
   @ApiProperty({ type: [UserConnectionDto] })
