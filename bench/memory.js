@@ -137,10 +137,8 @@ async function writeHeapSnapshot(node) {
 }
 
 async function rssAfterGc(nodes) {
-  await h.sleep(2000);
-  for (const node of nodes) node.child.kill('SIGUSR2');
-  await h.sleep(1500);
-  return nodes.reduce((sum, node) => sum + h.rssKb(node.pid), 0);
+  const rss = await Promise.all(nodes.map(h.rssKbAfterGc));
+  return rss.reduce((sum, kb) => sum + kb, 0);
 }
 
 /** The probe: every process arms, the senders send, then each reports when its last socket got it. */

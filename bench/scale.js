@@ -84,13 +84,6 @@ const nextMessage = (child) =>
     });
   });
 
-async function rssAfterGc(node) {
-  await h.sleep(2000);
-  node.child.kill('SIGUSR2');
-  await h.sleep(1500);
-  return h.rssKb(node.pid);
-}
-
 async function main() {
   const total = args.number('connections', 60_000);
   const nodeCount = args.number('nodes', 4);
@@ -105,7 +98,7 @@ async function main() {
     const productEnv = { SERVER_API_KEYS: API_KEY, HANDSHAKE_LIMIT_PER_IP: String(Math.max(3000, total)), ...args.productEnv };
     for (let n = 0; n < nodeCount; n++)
       nodes.push(await h.startNode('product', { redisUrl: redis.url, productEnv: { NODE_ID: `scale-${n}`, ...productEnv }, gcOnSignal: true }));
-    const rssBeforeKb = await Promise.all(nodes.map(rssAfterGc));
+    const rssBeforeKb = await Promise.all(nodes.map(h.rssKbAfterGc));
     const cpuBeforeMs = nodes.map((node) => h.cpuMs(node.pid));
     const redisCpuBeforeMs = h.cpuMs(redis.pid);
     for (let n = 0; n < nodeCount; n++) {
@@ -128,7 +121,7 @@ async function main() {
     for (const report of reports) for (const [code, count] of Object.entries(report.errors)) errors[code] = (errors[code] ?? 0) + count;
     const nodeCpuMs = nodes.reduce((sum, node, n) => sum + h.cpuMs(node.pid) - cpuBeforeMs[n], 0);
     const redisCpuMs = h.cpuMs(redis.pid) - redisCpuBeforeMs;
-    const rssAfterKb = await Promise.all(nodes.map(rssAfterGc));
+    const rssAfterKb = await Promise.all(nodes.map(h.rssKbAfterGc));
     const kbPerConnection = nodes.map((_, n) => h.round2((rssAfterKb[n] - rssBeforeKb[n]) / Math.max(1, reports[n].open)));
 
     const rooms = Array.from({ length: Math.ceil(total / roomSize) }, (_, r) => `big-${r}`);

@@ -151,6 +151,14 @@ function connect(url, userId, { localAddress, timeout = 30_000 } = {}) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A node's RSS once it settled and ran a full GC (a node started with `gcOnSignal` collects on SIGUSR2). */
+async function rssKbAfterGc(node) {
+  await sleep(2000);
+  node.child.kill('SIGUSR2');
+  await sleep(1500);
+  return rssKb(node.pid);
+}
 const median = (values) => (values.length ? values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)] : NaN);
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 const round2 = (value) => Math.round(value * 100) / 100;
@@ -179,6 +187,7 @@ const medianOfFields = (list, fields) => Object.fromEntries(fields.map((field) =
 const mediansOf = (runs, fields) => Object.fromEntries(Object.entries(runs).map(([side, list]) => [side, medianOfFields(list, fields)]));
 
 module.exports = {
+  rssKbAfterGc,
   runAlternating,
   medianOfFields,
   mediansOf,
