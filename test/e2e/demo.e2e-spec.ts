@@ -17,6 +17,19 @@ const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 const README_SCREENSHOT = join(__dirname, '..', '..', 'docs', 'demo.png');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const UI_TIMEOUT_MS = 10_000;
+/**
+ * A bound on one browser wait of the Web Push test that no wait reaches unless it hangs: a hang then fails naming
+ * its step instead of the whole test timing out (the test timed out now and then on a loaded machine, unexplained).
+ */
+const BROWSER_STEP_BOUND_MS = 45_000;
+
+function step<T>(what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${BROWSER_STEP_BOUND_MS} ms`)), BROWSER_STEP_BOUND_MS);
+  });
+  return Promise.race([work, hung]).finally(() => clearTimeout(timer));
+}
 
 /** What a test here does in the browser besides starting a node; the hook starts two at once, and chromium. */
 const BROWSER_WORK_MS = 70_000;
@@ -204,14 +217,17 @@ describe('demo page in a real browser (Debian chromium)', () => {
       page.setDefaultTimeout(UI_TIMEOUT_MS);
       await signInByName(page, pushNode.url, 'Paula');
 
-      const registration = await page.evaluate<{ scope: string; state?: string; controlled: boolean }>(`(async () => {
+      const registration = await step(
+        'service worker ready, activated and controlling the page',
+        page.evaluate<{ scope: string; state?: string; controlled: boolean }>(`(async () => {
         const ready = await navigator.serviceWorker.ready;
         const worker = ready.active;
         if (worker.state !== 'activated') await new Promise((resolve) => worker.addEventListener('statechange', () => worker.state === 'activated' && resolve()));
         const controlled = navigator.serviceWorker.controller !== null
           || (await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true))));
         return { scope: ready.scope, state: worker.state, controlled };
-      })()`);
+      })()`),
+      );
       expect(registration).toEqual({ scope: `${pushNode.url}/demo`, state: 'activated', controlled: true });
 
       await page.getByText('Notifications on').waitFor();
@@ -231,15 +247,22 @@ describe('demo page in a real browser (Debian chromium)', () => {
       );
       await cdp.send('ServiceWorker.enable');
       const push = { type: 'message', room: 'dm:paula:quinn', messageId: '1-0', from: 'quinn', preview: '<b>lunch?</b>' };
-      await cdp.send('ServiceWorker.deliverPushMessage', { origin: pushNode.url, registrationId: await registrationId, data: JSON.stringify(push) });
-      const shown = await page.evaluate<{ title: string; body: string; tag: string; data: unknown }[]>(`(async () => {
+      await cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: pushNode.url,
+        registrationId: await step('the DevTools protocol reporting the registration', registrationId),
+        data: JSON.stringify(push),
+      });
+      const shown = await step(
+        'the notification shown',
+        page.evaluate<{ title: string; body: string; tag: string; data: unknown }[]>(`(async () => {
         const ready = await navigator.serviceWorker.ready;
         for (;;) {
           const notifications = await ready.getNotifications();
           if (notifications.length > 0) return notifications.map(({ title, body, tag, data }) => ({ title, body, tag, data }));
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
-      })()`);
+      })()`),
+      );
       expect(shown).toEqual([{ title: 'quinn', body: '<b>lunch?</b>', tag: 'dm:paula:quinn:1-0', data: { room: 'dm:paula:quinn' } }]);
       expect(problems).toEqual([]);
     } finally {
